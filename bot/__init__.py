@@ -1,0 +1,1 @@
+"""Escale: a Telegram bot that helps a person prepare each meeting with their social worker."""

@@ -1,0 +1,48 @@
+"""`python -m bot`: check the configuration, then run Escale with long polling until stopped."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from telegram import Update
+
+from bot import logs
+from bot.app import build_application
+from bot.config import ConfigError, load_settings
+from bot.db import DatabaseError
+from bot.i18n import CatalogError
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bot; a bad setting stops it with one clear line, before any network call."""
+    args = sys.argv[1:] if argv is None else argv
+    if args:
+        print(f"escale: unknown argument {args[0]!r} (usage: python -m bot)", file=sys.stderr)
+        return 2
+    logs.configure()
+    try:
+        settings = load_settings()
+        app = build_application(settings)
+    except (ConfigError, CatalogError) as error:
+        print(f"escale: {error}", file=sys.stderr)
+        return 2
+    log.info("starting api=%s database=%s", _host(settings.api_base_url), settings.database_path)
+    try:
+        # SIGINT and SIGTERM stop polling, then post_shutdown closes the database.
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except DatabaseError as error:
+        print(f"escale: {error}", file=sys.stderr)
+        return 2
+    log.info("stopped")
+    return 0
+
+
+def _host(url: str) -> str:
+    return url.split("/")[2] if "//" in url else url
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The one place that builds Escale's Application, for `python -m bot` and for the tests alike."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks, menus
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import Context, Services, roles_of, services
+from bot.db import Database
+from bot.handlers import general, groups, joining, person, staff
+from bot.handlers.common import answer
+from bot.i18n import Catalogs
+from bot.views.general import something_went_wrong
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+NOT_PRIVATE = ~filters.ChatType.PRIVATE & (
+    filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+)
+
+COMMANDS = {
+    "start": joining.start,
+    "help": general.help_command,
+    "privacy": general.privacy,
+    "language": general.language,
+    "cancel": general.cancel,
+    "newworker": staff.new_worker,
+    "workers": staff.list_workers,
+    "invite": staff.invite,
+    "people": staff.people,
+    "mydata": person.mydata,
+    "forget": person.forget,
+}
+
+BUTTONS = [
+    (callbacks.pattern(callbacks.LANGUAGE, r"[a-z]{2,3}(?:_[A-Z]{2})?"), general.language_chosen),
+    (callbacks.pattern(callbacks.JOIN_YES, r"\d{1,18}"), joining.consent_yes),
+    (callbacks.pattern(callbacks.JOIN_NO, r"\d{1,18}"), joining.consent_no),
+    (callbacks.pattern(callbacks.WORKER_SUSPEND, r"\d{1,18}"), staff.suspend_worker),
+    (callbacks.pattern(callbacks.WORKER_RESUME, r"\d{1,18}"), staff.resume_worker),
+    (callbacks.pattern(callbacks.FORGET_YES), person.forget_confirmed),
+    (callbacks.pattern(callbacks.FORGET_NO), person.forget_cancelled),
+]
+
+
+def build_application(
+    settings: Settings, clock: Clock | None = None, catalogs: Catalogs | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build Escale without touching the network or the disk; both happen in `post_init`.
+
+    Catalogs load here so a missing translation stops start-up before any network call.
+    """
+    catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
+    app = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_base_url)
+        .post_init(_open_resources)
+        .post_shutdown(_close_resources)
+        .build()
+    )
+    app.bot_data["services"] = Services(settings, clock or SystemClock(), catalogs)
+    _register(app)
+    return app
+
+
+def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
+    for name, handler in COMMANDS.items():
+        app.add_handler(CommandHandler(name, handler, filters=PRIVATE))
+    for pattern, handler in BUTTONS:
+        app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
+    app.add_handler(CallbackQueryHandler(general.stale_callback))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, general.other_message))
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, general.edited)
+    )
+    app.add_handler(MessageHandler(PRIVATE, general.not_text))
+    app.add_error_handler(_on_error)
+
+
+async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    svc: Services = app.bot_data["services"]
+    svc.attach(await Database.open(svc.settings.database_path))
+    await menus.set_default_menus(app.bot, svc.catalogs)
+    for admin_id in svc.settings.admin_ids:
+        account = await svc.repo.account(admin_id)
+        t = svc.catalogs.get(svc.catalogs.resolve(account.language if account else None, None))
+        await menus.set_chat_menu(app.bot, admin_id, roles_of(svc.settings, admin_id, account), t)
+    log.info("escale ready bot=%s", app.bot.username)
+
+
+async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    db = app.bot_data["services"].detach()
+    if db is not None:
+        await db.close()
+
+
+async def _on_error(update: object, context: Context) -> None:
+    """Log the failure without its message (it may quote what someone wrote) and say sorry."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, stack)
+    if isinstance(update, Update) and update.effective_chat and update.effective_user:
+        chat = update.effective_chat
+        if chat.type != chat.PRIVATE:
+            return
+        catalogs = services(context).catalogs
+        t = catalogs.get(catalogs.resolve(None, update.effective_user.language_code))
+        try:
+            await answer(update, context, something_went_wrong(t))
+        except TelegramError:
+            log.warning("apology not sent update=%s", update_id)

@@ -1,0 +1,113 @@
+"""Settings read from the environment (and a `.env` file), checked before anything else runs."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Escale needs to run; built by `load_settings` or directly in tests."""
+
+    token: str
+    api_base_url: str = DEFAULT_API_BASE_URL
+    admin_ids: frozenset[int] = frozenset()
+    database_path: Path = Path("data/escale.sqlite3")
+    default_locale: str = "fr"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+    invitation_lifetime: timedelta = timedelta(days=7)
+
+    @property
+    def api_file_base_url(self) -> str:
+        """Where files are downloaded from: the Bot API's `/file/bot` beside its `/bot`."""
+        if self.api_base_url.endswith("/bot"):
+            return self.api_base_url[: -len("bot")] + "file/bot"
+        return self.api_base_url.rstrip("/") + "/file/bot"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read settings from `environ` (default: the process environment) over a `.env` file."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str:
+        return values.get(name, "").strip()
+
+    return Settings(
+        token=_token(get("TELEGRAM_BOT_TOKEN")),
+        api_base_url=_base_url(get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
+        admin_ids=_admin_ids(get("ESCALE_ADMIN_IDS")),
+        database_path=Path(get("ESCALE_DATABASE") or "data/escale.sqlite3"),
+        default_locale=_locale(get("ESCALE_DEFAULT_LOCALE") or "fr"),
+        timezone=_timezone(get("ESCALE_TIMEZONE") or "Europe/Paris"),
+    )
+
+
+def _token(raw: str) -> str:
+    if not raw:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token "
+            "in the environment or in .env"
+        )
+    if not _TOKEN_SHAPE.match(raw):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits, a colon, "
+            "then letters, digits, _ or -, as @BotFather gives it)"
+        )
+    return raw
+
+
+def _base_url(raw: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", raw):
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL must be an http(s) URL such as {DEFAULT_API_BASE_URL}"
+        )
+    return raw
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.isdigit():
+            raise ConfigError(
+                f"ESCALE_ADMIN_IDS: {part!r} is not a Telegram user id "
+                "(expected numbers separated by commas, e.g. 12345,67890)"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _locale(raw: str) -> str:
+    if not _LOCALE_SHAPE.match(raw):
+        raise ConfigError(f"ESCALE_DEFAULT_LOCALE: {raw!r} is not a language code such as fr or en")
+    return raw
+
+
+def _timezone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(
+            f"ESCALE_TIMEZONE: {raw!r} is not a known time zone "
+            "(e.g. Europe/Paris, Europe/Brussels)"
+        ) from None

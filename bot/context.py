@@ -1,0 +1,104 @@
+"""What every handler needs: the shared services, and who is speaking (role and language)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, cast
+
+from telegram import Update, User
+from telegram.ext import CallbackContext
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.i18n import Catalogs, Translator
+from bot.repository import Account, Repository, TelegramProfile
+
+Context = CallbackContext[Any, Any, Any, Any]
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    WORKER = "worker"
+    PERSON = "person"
+
+
+class Services:
+    """Long-lived objects shared by handlers; the database is attached in `post_init`."""
+
+    def __init__(self, settings: Settings, clock: Clock, catalogs: Catalogs):
+        self.settings = settings
+        self.clock = clock
+        self.catalogs = catalogs
+        self._repo: Repository | None = None
+
+    def attach(self, db: Database) -> None:
+        self._repo = Repository(db)
+
+    def detach(self) -> Database | None:
+        db = self._repo.db if self._repo else None
+        self._repo = None
+        return db
+
+    @property
+    def repo(self) -> Repository:
+        if self._repo is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._repo
+
+
+def services(context: Context) -> Services:
+    return cast(Services, context.application.bot_data["services"])
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The user behind an update: their account (if any), their roles and their language."""
+
+    user: User
+    account: Account | None
+    roles: frozenset[Role]
+    t: Translator
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def name(self) -> str:
+        return self.user.full_name
+
+    @property
+    def profile(self) -> TelegramProfile:
+        return TelegramProfile(self.user.id, self.user.full_name, self.user.language_code)
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+async def identify(update: Update, context: Context) -> Caller:
+    """Look the sender up in the database; roles are always read fresh, never cached."""
+    user = update.effective_user
+    assert user is not None, "handlers are registered for updates that have a sender"
+    svc = services(context)
+    account = await svc.repo.account(user.id)
+    return Caller(
+        user=user,
+        account=account,
+        roles=roles_of(svc.settings, user.id, account),
+        t=svc.catalogs.get(
+            svc.catalogs.resolve(account.language if account else None, user.language_code)
+        ),
+    )
+
+
+def roles_of(settings: Settings, user_id: int, account: Account | None) -> frozenset[Role]:
+    roles = set()
+    if user_id in settings.admin_ids:
+        roles.add(Role.ADMIN)
+    if account and account.is_active_worker:
+        roles.add(Role.WORKER)
+    if account and account.is_person:
+        roles.add(Role.PERSON)
+    return frozenset(roles)

@@ -1,0 +1,124 @@
+"""Plumbing shared by handlers: replying, telling someone else, checking roles on every update."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram import LinkPreviewOptions, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.context import Caller, Context, Role, identify, services
+from bot.i18n import Translator
+from bot.repository import Account
+from bot.views import Reply
+from bot.views.general import stale_button, unknown_command
+from bot.views.staff import suspended_notice
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+async def send(context: Context, chat_id: int, reply: Reply) -> Message:
+    message: Message = await context.bot.send_message(
+        chat_id,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=reply.markup,
+        link_preview_options=NO_PREVIEW,
+    )
+    return message
+
+
+async def answer(update: Update, context: Context, reply: Reply) -> Message:
+    """Reply in the chat the update came from."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await send(context, chat.id, reply)
+
+
+async def replace_buttons(update: Update, context: Context, footer: str) -> None:
+    """After a button is pressed: keep the message, drop its buttons, add what was chosen."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message) or not query.message.text_html:
+        return
+    try:
+        await query.message.edit_text(
+            f"{query.message.text_html}\n\n<i>{footer}</i>",
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+        )
+    except TelegramError as error:
+        log.info("buttons not replaced message=%s error=%s", query.message.message_id, error)
+
+
+def translator_for(context: Context, account: Account | None) -> Translator:
+    """The language of someone who is not the sender of the current update."""
+    catalogs = services(context).catalogs
+    if account is None:
+        return catalogs.get(catalogs.default)
+    return catalogs.get(catalogs.resolve(account.language, account.telegram_language))
+
+
+async def tell(
+    context: Context, user_id: int, account: Account | None, build: Callable[[Translator], Reply]
+) -> bool:
+    """Send a notice to another user, in their language; a failure is logged, not raised."""
+    try:
+        await send(context, user_id, build(translator_for(context, account)))
+    except TelegramError as error:
+        log.warning("notice not delivered user=%s error=%s", user_id, type(error).__name__)
+        return False
+    return True
+
+
+def requires(role: Role) -> Callable[[CallerHandler], Handler]:
+    """Run the handler only for callers holding `role`, checked against the database each time.
+
+    Anyone else gets exactly what an unknown command gets (a stale-button notice for buttons);
+    a suspended worker is told their access is paused.
+    """
+
+    def decorate(handler: CallerHandler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(update: Update, context: Context) -> None:
+            caller = await identify(update, context)
+            if caller.has(role):
+                await handler(update, context, caller)
+                return
+            log.info("refused role=%s user=%s", role.value, caller.id)
+            if update.callback_query:
+                await update.callback_query.answer(stale_button(caller.t))
+            elif role is Role.WORKER and caller.account and caller.account.worker_status:
+                await answer(update, context, suspended_notice(caller.t))
+            else:
+                await answer(update, context, unknown_command(caller.t))
+
+        return checked
+
+    return decorate
+
+
+def anyone(handler: CallerHandler) -> Handler:
+    """Run the handler for any sender, with their caller identity resolved."""
+
+    @functools.wraps(handler)
+    async def identified(update: Update, context: Context) -> None:
+        await handler(update, context, await identify(update, context))
+
+    return identified
+
+
+async def worker_name(context: Context, caller: Caller) -> str | None:
+    """The display name of the worker following the caller, if the caller is a person."""
+    if caller.account is None or caller.account.worker_id is None:
+        return None
+    worker = await services(context).repo.account(caller.account.worker_id)
+    return worker.display_name if worker else None

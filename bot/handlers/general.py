@@ -1,0 +1,97 @@
+"""Commands for everyone (/help, /language, /privacy, /cancel) and the kind fallbacks."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot import menus
+from bot.context import Caller, Context, Role, identify, services
+from bot.handlers.common import answer, anyone, replace_buttons, worker_name
+from bot.views import general
+from bot.views import joining as joining_texts
+from bot.views.general import stale_button
+
+log = logging.getLogger(__name__)
+
+
+@anyone
+async def help_command(update: Update, context: Context, caller: Caller) -> None:
+    await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
+
+
+@anyone
+async def privacy(update: Update, context: Context, caller: Caller) -> None:
+    await answer(update, context, general.privacy(caller, await worker_name(context, caller)))
+
+
+@anyone
+async def language(update: Update, context: Context, caller: Caller) -> None:
+    catalogs = services(context).catalogs
+    names = [(code, catalogs.native_name(code)) for code in catalogs.languages]
+    await answer(update, context, general.language_choice(caller.t, names))
+
+
+@anyone
+async def language_chosen(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    code = context.matches[0][1]
+    if code not in svc.catalogs.languages:
+        await query.answer(stale_button(caller.t))
+        return
+    await svc.repo.set_language(caller.profile, code, svc.clock.now())
+    caller = await identify(update, context)
+    await query.answer()
+    await replace_buttons(update, context, svc.catalogs.native_name(code))
+    await answer(update, context, general.language_set(caller.t, svc.catalogs.native_name(code)))
+    await menus.set_chat_menu(context.bot, caller.id, caller.roles, caller.t)
+
+
+@anyone
+async def cancel(update: Update, context: Context, caller: Caller) -> None:
+    """Stop what is in progress: for now, only a joining that awaits consent."""
+    svc = services(context)
+    pending = await svc.repo.pending_invitation(caller.id, svc.clock.now())
+    if pending and not caller.has(Role.PERSON):
+        released = await svc.repo.release_claim(pending.id, caller.id)
+        if released:
+            await answer(update, context, joining_texts.not_now(caller.t, released))
+            return
+    await answer(update, context, general.nothing_to_cancel(caller.t))
+
+
+@anyone
+async def unknown_command(update: Update, context: Context, caller: Caller) -> None:
+    await answer(update, context, general.unknown_command(caller.t))
+
+
+@anyone
+async def other_message(update: Update, context: Context, caller: Caller) -> None:
+    """Free text outside any question: visitors learn what Escale is, others get help."""
+    if not caller.roles:
+        await answer(update, context, general.visitor_welcome(caller.t))
+    else:
+        await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
+
+
+@anyone
+async def not_text(update: Update, context: Context, caller: Caller) -> None:
+    await answer(update, context, general.text_only(caller.t))
+
+
+@anyone
+async def edited(update: Update, context: Context, caller: Caller) -> None:
+    """An edit changes nothing in Escale; say so rather than stay silent."""
+    await answer(update, context, general.edit_ignored(caller.t))
+
+
+@anyone
+async def stale_callback(update: Update, context: Context, caller: Caller) -> None:
+    """A button Escale does not (or no longer) understand."""
+    query = update.callback_query
+    assert query is not None
+    log.info("stale button user=%s", caller.id)
+    await query.answer(stale_button(caller.t))

@@ -1,0 +1,43 @@
+"""Escale lives in private chats only: in a group or channel it says so once and leaves."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMember, Update
+from telegram.error import TelegramError
+
+from bot.context import Context, services
+from bot.handlers.common import send
+from bot.views.general import private_only
+
+log = logging.getLogger(__name__)
+
+
+async def added_to_chat(update: Update, context: Context) -> None:
+    """The bot was added to a group or channel."""
+    change = update.my_chat_member
+    if change is None or change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        return
+    await _say_and_leave(update, context)
+
+
+async def message_in_group(update: Update, context: Context) -> None:
+    await _say_and_leave(update, context)
+
+
+async def _say_and_leave(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    catalogs = services(context).catalogs
+    user = update.effective_user
+    t = catalogs.get(catalogs.resolve(None, user.language_code if user else None))
+    try:
+        await send(context, chat.id, private_only(t))
+    except TelegramError as error:
+        log.info("group notice not sent chat=%s error=%s", chat.id, type(error).__name__)
+    try:
+        await context.bot.leave_chat(chat.id)
+    except TelegramError as error:
+        log.warning("could not leave chat=%s error=%s", chat.id, type(error).__name__)
+    log.info("left non-private chat=%s type=%s", chat.id, chat.type)

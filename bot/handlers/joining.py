@@ -1,0 +1,103 @@
+"""/start, with or without an invitation link, and the person's consent buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import joining, menus
+from bot.context import Caller, Context, Role, identify, roles_of, services
+from bot.handlers.common import answer, anyone, replace_buttons, tell, worker_name
+from bot.joining import Opened
+from bot.views import general
+from bot.views import joining as texts
+from bot.views.general import stale_button
+from bot.views.staff import suspended_notice
+
+
+@anyone
+async def start(update: Update, context: Context, caller: Caller) -> None:
+    if context.args:
+        await _open_link(update, context, caller, context.args[0])
+        return
+    if caller.has(Role.ADMIN) or caller.has(Role.WORKER):
+        await answer(update, context, general.staff_welcome(caller))
+    elif caller.has(Role.PERSON):
+        await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
+    elif caller.account and caller.account.worker_status == "suspended":
+        await answer(update, context, suspended_notice(caller.t))
+    else:
+        await answer(update, context, general.visitor_welcome(caller.t))
+    await menus.set_chat_menu(context.bot, caller.id, caller.roles, caller.t)
+
+
+async def _open_link(update: Update, context: Context, caller: Caller, payload: str) -> None:
+    svc = services(context)
+    opened = await joining.open_link(svc, caller, payload)
+    t = caller.t
+    match opened.outcome:
+        case Opened.INVALID:
+            await answer(update, context, texts.invalid_link(t))
+        case Opened.ALREADY_WORKER:
+            await answer(update, context, texts.already_worker(t))
+        case Opened.NOT_FOR_PEOPLE:
+            await answer(update, context, texts.not_for_people(t))
+        case Opened.NOT_FOR_STAFF:
+            await answer(update, context, texts.not_for_staff(t))
+        case Opened.ALREADY_LINKED:
+            await answer(
+                update, context, texts.already_linked(t, await worker_name(context, caller))
+            )
+        case Opened.BECAME_WORKER:
+            assert opened.invitation is not None
+            await answer(update, context, texts.became_worker(t, caller.name))
+            now_caller = await identify(update, context)
+            await menus.set_chat_menu(context.bot, caller.id, now_caller.roles, now_caller.t)
+            admin_id = opened.invitation.created_by
+            await tell(
+                context,
+                admin_id,
+                await svc.repo.account(admin_id),
+                lambda admin_t: texts.worker_joined_notice(admin_t, caller.name),
+            )
+        case Opened.CONSENT_NEEDED:
+            assert opened.invitation is not None and opened.worker is not None
+            await answer(
+                update, context, texts.consent_request(t, opened.worker, opened.invitation)
+            )
+
+
+@anyone
+async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    joined = await joining.give_consent(services(context), caller, int(context.matches[0][1]))
+    if joined is None:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    await replace_buttons(update, context, texts.consent_answered(caller.t, agreed=True))
+    worker = joined.worker
+    await answer(update, context, texts.joined(caller.t, worker.display_name))
+    roles = roles_of(services(context).settings, caller.id, joined.person)
+    await menus.set_chat_menu(context.bot, caller.id, roles, caller.t)
+    await tell(
+        context,
+        worker.user_id,
+        worker,
+        lambda worker_t: texts.person_joined_notice(
+            worker_t, joined.person.label, joined.person.display_name
+        ),
+    )
+
+
+@anyone
+async def consent_no(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    invitation = await services(context).repo.release_claim(int(context.matches[0][1]), caller.id)
+    if invitation is None:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    await replace_buttons(update, context, texts.consent_answered(caller.t, agreed=False))
+    await answer(update, context, texts.not_now(caller.t, invitation))

@@ -1,0 +1,64 @@
+"""A person's own data: /mydata gives a copy, /forget erases it after a confirmation."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from telegram import Update
+
+from bot import menus
+from bot.context import Caller, Context, Role, services
+from bot.handlers.common import answer, replace_buttons, requires, tell, worker_name
+from bot.views import person as texts
+
+log = logging.getLogger(__name__)
+
+
+@requires(Role.PERSON)
+async def mydata(update: Update, context: Context, caller: Caller) -> None:
+    data = await services(context).repo.export_person(caller.id)
+    document = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    await context.bot.send_document(
+        caller.id,
+        document,
+        filename="escale-my-data.json",
+        caption=texts.mydata_caption(caller.t),
+        protect_content=False,
+    )
+    log.info("data exported user=%s", caller.id)
+
+
+@requires(Role.PERSON)
+async def forget(update: Update, context: Context, caller: Caller) -> None:
+    await answer(
+        update, context, texts.forget_confirm(caller.t, await worker_name(context, caller) or "")
+    )
+
+
+@requires(Role.PERSON)
+async def forget_confirmed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and caller.account is not None
+    svc = services(context)
+    worker = await svc.repo.account(caller.account.worker_id or 0)
+    name = caller.account.label or caller.account.display_name
+    if await svc.repo.forget_person(caller.id) is None:
+        await query.answer()
+        return
+    log.info("person erased user=%s", caller.id)
+    await query.answer()
+    await replace_buttons(update, context, texts.forget_answer(caller.t, erase=True))
+    await answer(update, context, texts.forgotten(caller.t))
+    await menus.set_chat_menu(context.bot, caller.id, frozenset(), caller.t)
+    if worker:
+        await tell(context, worker.user_id, worker, lambda t: texts.person_left_notice(t, name))
+
+
+@requires(Role.PERSON)
+async def forget_cancelled(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await replace_buttons(update, context, texts.forget_answer(caller.t, erase=False))
+    await answer(update, context, texts.kept(caller.t))

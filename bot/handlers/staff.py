@@ -1,0 +1,95 @@
+"""Coordinator and worker commands: links for new workers and people, the lists, suspensions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot import joining, menus, qr
+from bot.context import Caller, Context, Role, roles_of, services
+from bot.handlers.common import answer, requires, tell, translator_for
+from bot.views import joining as joining_texts
+from bot.views import staff
+from bot.views.general import stale_button
+
+log = logging.getLogger(__name__)
+
+
+@requires(Role.ADMIN)
+async def new_worker(update: Update, context: Context, caller: Caller) -> None:
+    link = await joining.create_link(
+        services(context), "worker", caller.id, context.bot.username, label=None
+    )
+    await answer(update, context, joining_texts.worker_link(caller.t, link.url, link.invitation))
+
+
+@requires(Role.ADMIN)
+async def list_workers(update: Update, context: Context, caller: Caller) -> None:
+    await answer(update, context, staff.workers(caller.t, await services(context).repo.workers()))
+
+
+async def _set_status(
+    update: Update, context: Context, caller: Caller, status: Literal["active", "suspended"]
+) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    worker = await svc.repo.set_worker_status(int(context.matches[0][1]), status)
+    if worker is None:
+        await query.answer(stale_button(caller.t))
+        return
+    log.info("worker status user=%s status=%s by=%s", worker.user_id, status, caller.id)
+    await query.answer(staff.status_changed(caller.t, worker))
+    listing = staff.workers(caller.t, await svc.repo.workers())
+    await query.edit_message_text(
+        listing.text, parse_mode=ParseMode.HTML, reply_markup=listing.markup
+    )
+    notice = staff.worker_reactivated if status == "active" else staff.worker_suspended
+    await tell(context, worker.user_id, worker, notice)
+    await menus.set_chat_menu(
+        context.bot,
+        worker.user_id,
+        roles_of(svc.settings, worker.user_id, worker),
+        translator_for(context, worker),
+    )
+
+
+@requires(Role.ADMIN)
+async def suspend_worker(update: Update, context: Context, caller: Caller) -> None:
+    await _set_status(update, context, caller, "suspended")
+
+
+@requires(Role.ADMIN)
+async def resume_worker(update: Update, context: Context, caller: Caller) -> None:
+    await _set_status(update, context, caller, "active")
+
+
+@requires(Role.WORKER)
+async def invite(update: Update, context: Context, caller: Caller) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(maxsplit=1)
+    label = " ".join(parts[1].split()) if len(parts) > 1 else None
+    if label and len(label) > joining.LABEL_MAX_LENGTH:
+        await answer(update, context, staff.label_too_long(caller.t, joining.LABEL_MAX_LENGTH))
+        return
+    link = await joining.create_link(
+        services(context), "person", caller.id, context.bot.username, label=label or None
+    )
+    await answer(update, context, joining_texts.person_link(caller.t, link.url, link.invitation))
+    await context.bot.send_photo(
+        caller.id,
+        qr.qr_png(link.url),
+        caption=joining_texts.qr_caption(caller.t, link.invitation),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+@requires(Role.WORKER)
+async def people(update: Update, context: Context, caller: Caller) -> None:
+    await answer(
+        update, context, staff.people(caller.t, await services(context).repo.people_of(caller.id))
+    )

@@ -1,0 +1,122 @@
+"""The schema's history: an ordered list of migrations, each recorded by name once applied.
+
+Add a migration by appending a function decorated with `@migration`; never edit one that has
+shipped. Each runs in its own BEGIN IMMEDIATE transaction together with its record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
+MIGRATIONS: list[tuple[str, MigrationStep]] = []
+
+
+class SchemaTooNewError(Exception):
+    """The database was written by a newer Escale than this one."""
+
+
+def migration(step: MigrationStep) -> MigrationStep:
+    """Register `step` as the next migration, under its function name."""
+    MIGRATIONS.append((step.__name__, step))
+    return step
+
+
+async def _script(db: aiosqlite.Connection, statements: str) -> None:
+    for statement in filter(None, (s.strip() for s in statements.split(";"))):
+        await db.execute(statement)
+
+
+@migration
+async def m001_initial(db: aiosqlite.Connection) -> None:
+    await _script(
+        db,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            language TEXT,
+            telegram_language TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE workers (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+            invited_by INTEGER NOT NULL,
+            joined_at TEXT NOT NULL
+        );
+        CREATE TABLE people (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            worker_id INTEGER NOT NULL REFERENCES workers(user_id),
+            label TEXT,
+            joined_at TEXT NOT NULL
+        );
+        CREATE INDEX people_by_worker ON people(worker_id);
+        CREATE TABLE invitations (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('worker', 'person')),
+            created_by INTEGER NOT NULL,
+            label TEXT,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            claimed_by INTEGER,
+            used_by INTEGER,
+            used_at TEXT
+        );
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            text_version INTEGER NOT NULL,
+            language TEXT NOT NULL,
+            given_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
+async def applied(db: aiosqlite.Connection) -> list[str]:
+    """Names of the migrations recorded in `db`, in the order they ran."""
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    async with db.execute("SELECT name FROM migrations ORDER BY rowid") as cursor:
+        return [row[0] for row in await cursor.fetchall()]
+
+
+async def upgrade(db: aiosqlite.Connection, path: Path, upto: str | None = None) -> list[str]:
+    """Apply the pending migrations (all, or up to and including `upto`); return their names."""
+    done = await applied(db)
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [name for name in done if name not in known]
+    if unknown:
+        raise SchemaTooNewError(
+            f"{path} was written by a newer version of Escale (migration {unknown[-1]}); "
+            "update Escale before using this database"
+        )
+    ran: list[str] = []
+    for name, step in MIGRATIONS:
+        if name not in done:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                await step(db)
+                await db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    (name, datetime.now(UTC).isoformat()),
+                )
+            except BaseException:
+                await db.rollback()
+                raise
+            await db.commit()
+            log.info("migration applied name=%s", name)
+            ran.append(name)
+        if name == upto:
+            break
+    return ran

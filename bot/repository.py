@@ -1,0 +1,375 @@
+"""All of Escale's SQL. Rows come back as frozen dataclasses; times are stored as UTC ISO text."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import aiosqlite
+
+from bot.db import Database
+
+InvitationKind = Literal["worker", "person"]
+WorkerStatus = Literal["active", "suspended"]
+
+
+def to_db_time(moment: datetime) -> str:
+    """A fixed-width UTC form, so that text comparison in SQL is time comparison."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_db_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A known Telegram user and what they are to Escale."""
+
+    user_id: int
+    display_name: str
+    language: str | None
+    telegram_language: str | None
+    worker_status: WorkerStatus | None
+    worker_id: int | None
+    label: str | None
+
+    @property
+    def is_active_worker(self) -> bool:
+        return self.worker_status == "active"
+
+    @property
+    def is_person(self) -> bool:
+        return self.worker_id is not None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    id: int
+    kind: InvitationKind
+    created_by: int
+    label: str | None
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkerSummary:
+    user_id: int
+    display_name: str
+    status: WorkerStatus
+    people_count: int
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    user_id: int
+    display_name: str
+    label: str | None
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonJoined:
+    """The outcome of a consent: who the person now is, and the worker to tell."""
+
+    person: Account
+    worker: Account
+
+
+def _invitation(row: sqlite3.Row) -> Invitation:
+    return Invitation(
+        id=row["id"],
+        kind=row["kind"],
+        created_by=row["created_by"],
+        label=row["label"],
+        created_at=from_db_time(row["created_at"]),
+        expires_at=from_db_time(row["expires_at"]),
+    )
+
+
+_ACCOUNT_SELECT = """
+    SELECT u.id, u.display_name, u.language, u.telegram_language, w.status AS worker_status,
+           p.worker_id, p.label
+    FROM users u
+    LEFT JOIN workers w ON w.user_id = u.id
+    LEFT JOIN people p ON p.user_id = u.id
+"""
+
+
+def _account(row: sqlite3.Row) -> Account:
+    return Account(
+        user_id=row["id"],
+        display_name=row["display_name"],
+        language=row["language"],
+        telegram_language=row["telegram_language"],
+        worker_status=row["worker_status"],
+        worker_id=row["worker_id"],
+        label=row["label"],
+    )
+
+
+@dataclass(frozen=True)
+class TelegramProfile:
+    """What Telegram tells about a user that Escale keeps once they have a role."""
+
+    user_id: int
+    display_name: str
+    language_code: str | None
+
+
+async def _upsert_user(tx: aiosqlite.Connection, who: TelegramProfile, now: datetime) -> None:
+    await tx.execute(
+        """INSERT INTO users (id, display_name, telegram_language, created_at)
+           VALUES (?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+                                          telegram_language = excluded.telegram_language""",
+        (who.user_id, who.display_name, who.language_code, to_db_time(now)),
+    )
+
+
+async def _account_in(tx: aiosqlite.Connection, user_id: int) -> Account:
+    async with tx.execute(_ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,)) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None, "account read back inside its own transaction"
+    return _account(row)
+
+
+class Repository:
+    """The only place that speaks SQL; each method is one transaction or one read."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    async def account(self, user_id: int) -> Account | None:
+        row = await self.db.fetchone(_ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
+        return _account(row) if row else None
+
+    async def set_language(self, who: TelegramProfile, language: str, now: datetime) -> None:
+        async with self.db.transaction() as tx:
+            await _upsert_user(tx, who, now)
+            await tx.execute("UPDATE users SET language = ? WHERE id = ?", (language, who.user_id))
+
+    # -- invitations --------------------------------------------------------------------------
+
+    async def create_invitation(
+        self,
+        kind: InvitationKind,
+        token_hash: str,
+        created_by: int,
+        label: str | None,
+        now: datetime,
+        expires_at: datetime,
+    ) -> Invitation:
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                """INSERT INTO invitations (token_hash, kind, created_by, label, created_at,
+                                            expires_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (token_hash, kind, created_by, label, to_db_time(now), to_db_time(expires_at)),
+            )
+            invitation_id = cursor.lastrowid
+        return Invitation(
+            id=int(invitation_id or 0),
+            kind=kind,
+            created_by=created_by,
+            label=label,
+            created_at=datetime.fromisoformat(to_db_time(now)),
+            expires_at=datetime.fromisoformat(to_db_time(expires_at)),
+        )
+
+    async def open_invitation(self, token_hash: str, now: datetime) -> Invitation | None:
+        """The invitation behind a token if it can still be used (unused, unexpired)."""
+        row = await self.db.fetchone(
+            """SELECT * FROM invitations
+               WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?""",
+            (token_hash, to_db_time(now)),
+        )
+        return _invitation(row) if row else None
+
+    async def redeem_worker_invitation(
+        self, token_hash: str, who: TelegramProfile, now: datetime
+    ) -> Invitation | None:
+        """Use a worker link once: the conditional UPDATE lets exactly one opener through."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                """UPDATE invitations SET used_by = ?, used_at = ?
+                   WHERE token_hash = ? AND kind = 'worker' AND used_at IS NULL
+                     AND expires_at > ?""",
+                (who.user_id, to_db_time(now), token_hash, to_db_time(now)),
+            )
+            if cursor.rowcount != 1:
+                return None
+            async with tx.execute(
+                "SELECT * FROM invitations WHERE token_hash = ?", (token_hash,)
+            ) as rows:
+                row = await rows.fetchone()
+            assert row is not None
+            invitation = _invitation(row)
+            await _upsert_user(tx, who, now)
+            await tx.execute(
+                """INSERT INTO workers (user_id, status, invited_by, joined_at)
+                   VALUES (?, 'active', ?, ?)""",
+                (who.user_id, invitation.created_by, to_db_time(now)),
+            )
+            return invitation
+
+    async def claim_person_invitation(
+        self, token_hash: str, user_id: int, now: datetime
+    ) -> Invitation | None:
+        """Reserve a person link for its first opener while they read the consent text."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                """UPDATE invitations SET claimed_by = ?
+                   WHERE token_hash = ? AND kind = 'person' AND used_at IS NULL
+                     AND expires_at > ? AND (claimed_by IS NULL OR claimed_by = ?)
+                     AND EXISTS (SELECT 1 FROM workers
+                                 WHERE user_id = created_by AND status = 'active')""",
+                (user_id, token_hash, to_db_time(now), user_id),
+            )
+            if cursor.rowcount != 1:
+                return None
+            async with tx.execute(
+                "SELECT * FROM invitations WHERE token_hash = ?", (token_hash,)
+            ) as rows:
+                row = await rows.fetchone()
+            assert row is not None
+            return _invitation(row)
+
+    async def pending_invitation(self, user_id: int, now: datetime) -> Invitation | None:
+        """A person link this user opened and has not yet answered."""
+        row = await self.db.fetchone(
+            """SELECT * FROM invitations
+               WHERE claimed_by = ? AND used_at IS NULL AND expires_at > ?
+               ORDER BY id DESC LIMIT 1""",
+            (user_id, to_db_time(now)),
+        )
+        return _invitation(row) if row else None
+
+    async def release_claim(self, invitation_id: int, user_id: int) -> Invitation | None:
+        """Forget who opened a person link (they said "not now"); the link stays usable."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                """UPDATE invitations SET claimed_by = NULL
+                   WHERE id = ? AND claimed_by = ? AND used_at IS NULL""",
+                (invitation_id, user_id),
+            )
+            if cursor.rowcount != 1:
+                return None
+            async with tx.execute(
+                "SELECT * FROM invitations WHERE id = ?", (invitation_id,)
+            ) as rows:
+                row = await rows.fetchone()
+        return _invitation(row) if row else None
+
+    async def accept_person_invitation(
+        self,
+        invitation_id: int,
+        who: TelegramProfile,
+        language: str,
+        consent_version: int,
+        now: datetime,
+    ) -> PersonJoined | None:
+        """Consent given: use the link, link the person to its worker, record the consent."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                """UPDATE invitations SET used_by = ?, used_at = ?
+                   WHERE id = ? AND kind = 'person' AND claimed_by = ? AND used_at IS NULL
+                     AND expires_at > ?
+                     AND EXISTS (SELECT 1 FROM workers
+                                 WHERE user_id = created_by AND status = 'active')""",
+                (who.user_id, to_db_time(now), invitation_id, who.user_id, to_db_time(now)),
+            )
+            if cursor.rowcount != 1:
+                return None
+            async with tx.execute(
+                "SELECT created_by, label FROM invitations WHERE id = ?", (invitation_id,)
+            ) as rows:
+                row = await rows.fetchone()
+            assert row is not None
+            await _upsert_user(tx, who, now)
+            await tx.execute(
+                "INSERT INTO people (user_id, worker_id, label, joined_at) VALUES (?, ?, ?, ?)",
+                (who.user_id, row["created_by"], row["label"], to_db_time(now)),
+            )
+            await tx.execute(
+                """INSERT INTO consents (user_id, text_version, language, given_at)
+                   VALUES (?, ?, ?, ?)""",
+                (who.user_id, consent_version, language, to_db_time(now)),
+            )
+            return PersonJoined(
+                person=await _account_in(tx, who.user_id),
+                worker=await _account_in(tx, row["created_by"]),
+            )
+
+    # -- workers and their people -------------------------------------------------------------
+
+    async def workers(self) -> list[WorkerSummary]:
+        rows = await self.db.fetchall(
+            """SELECT w.user_id, u.display_name, w.status,
+                      (SELECT COUNT(*) FROM people p WHERE p.worker_id = w.user_id) AS people
+               FROM workers w JOIN users u ON u.id = w.user_id
+               ORDER BY u.display_name COLLATE NOCASE, w.user_id"""
+        )
+        return [
+            WorkerSummary(r["user_id"], r["display_name"], r["status"], r["people"]) for r in rows
+        ]
+
+    async def set_worker_status(self, worker_id: int, status: WorkerStatus) -> Account | None:
+        """Change a worker's status; returns the worker, or None if there is no such worker."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE workers SET status = ? WHERE user_id = ?", (status, worker_id)
+            )
+            if cursor.rowcount != 1:
+                return None
+            return await _account_in(tx, worker_id)
+
+    async def people_of(self, worker_id: int) -> list[PersonSummary]:
+        rows = await self.db.fetchall(
+            """SELECT p.user_id, u.display_name, p.label, p.joined_at
+               FROM people p JOIN users u ON u.id = p.user_id
+               WHERE p.worker_id = ?
+               ORDER BY COALESCE(p.label, u.display_name) COLLATE NOCASE, p.user_id""",
+            (worker_id,),
+        )
+        return [
+            PersonSummary(r["user_id"], r["display_name"], r["label"], from_db_time(r["joined_at"]))
+            for r in rows
+        ]
+
+    # -- a person's own data ------------------------------------------------------------------
+
+    async def export_person(self, user_id: int) -> dict[str, Any]:
+        """Everything held about one person, as plain data for /mydata."""
+        user = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+        person = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
+        consents = await self.db.fetchall(
+            "SELECT text_version, language, given_at FROM consents WHERE user_id = ? ORDER BY id",
+            (user_id,),
+        )
+        return {
+            "user": dict(user) if user else None,
+            "link": dict(person) if person else None,
+            "consents": [dict(c) for c in consents],
+        }
+
+    async def forget_person(self, user_id: int) -> int | None:
+        """Erase a person and every trace of their id; returns the worker they were linked to."""
+        async with self.db.transaction() as tx:
+            async with tx.execute(
+                "SELECT worker_id FROM people WHERE user_id = ?", (user_id,)
+            ) as rows:
+                row = await rows.fetchone()
+            if row is None:
+                return None
+            await tx.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))
+            await tx.execute(
+                "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
+            )
+            await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            return int(row["worker_id"])

@@ -1,0 +1,37 @@
+"""What Escale says: every user-facing text is built here, through gettext, never in handlers."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message in Telegram HTML, with optional buttons (rows of label/callback-data pairs)."""
+
+    text: str
+    buttons: Sequence[Sequence[tuple[str, str]]] = ()
+
+    @property
+    def markup(self) -> InlineKeyboardMarkup | None:
+        if not self.buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in self.buttons
+            ]
+        )
+
+
+def esc(text: str) -> str:
+    """Escape user-written text for Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def bullets(lines: Sequence[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)

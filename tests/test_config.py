@@ -1,0 +1,71 @@
+"""Configuration: good values load, each bad one stops start-up with a line naming the variable."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_settings
+
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwx"
+
+
+def test_defaults_apply_when_only_the_token_is_set() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
+    assert settings.token == TOKEN
+    assert settings.api_base_url == DEFAULT_API_BASE_URL
+    assert settings.admin_ids == frozenset()
+    assert settings.database_path == Path("data/escale.sqlite3")
+    assert settings.default_locale == "fr"
+    assert settings.timezone.key == "Europe/Paris"
+    assert settings.invitation_lifetime.days == 7
+
+
+def test_every_variable_is_read() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+            "ESCALE_ADMIN_IDS": " 12, 34 ,",
+            "ESCALE_DATABASE": "/tmp/x.sqlite3",
+            "ESCALE_DEFAULT_LOCALE": "en",
+            "ESCALE_TIMEZONE": "Europe/Brussels",
+        },
+        env_file=None,
+    )
+    assert settings.api_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.api_file_base_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.admin_ids == frozenset({12, 34})
+    assert settings.database_path == Path("/tmp/x.sqlite3")
+    assert settings.default_locale == "en"
+    assert settings.timezone.key == "Europe/Brussels"
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nESCALE_DEFAULT_LOCALE=en\n")
+    settings = load_settings({"ESCALE_DEFAULT_LOCALE": "fr"}, env_file=env)
+    assert settings.token == TOKEN
+    assert settings.default_locale == "fr"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TELEGRAM_BOT_TOKEN", ""),
+        ("TELEGRAM_BOT_TOKEN", "not-a-token"),
+        ("TELEGRAM_API_BASE_URL", "ftp://example"),
+        ("ESCALE_ADMIN_IDS", "12,abc"),
+        ("ESCALE_DEFAULT_LOCALE", "French"),
+        ("ESCALE_TIMEZONE", "Mars/Olympus"),
+        ("ESCALE_TIMEZONE", "Europe"),
+    ],
+)
+def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
+    environ = {"TELEGRAM_BOT_TOKEN": TOKEN, variable: value}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ, env_file=None)
+    message = str(caught.value)
+    assert variable in message
+    assert "\n" not in message
+    if variable == "TELEGRAM_BOT_TOKEN" and value:
+        assert value not in message, "a token, even a wrong one, is never echoed"

@@ -1,0 +1,100 @@
+"""Catalogs are complete and compile; languages resolve choice → Telegram → default."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR, CatalogError, Catalogs
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"_": None, "n_": (1, 2), "N_": None}
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _source_messages() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT / "bot"), keywords=KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else tuple(message))
+    return found
+
+
+def _catalog(language: str) -> Catalog:
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+LANGUAGES = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
+
+
+def test_french_and_english_are_there() -> None:
+    assert {"fr", "en"} <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_translates_every_string_of_the_code(language: str) -> None:
+    catalog = _catalog(language)
+    for message in _source_messages():
+        key = message if isinstance(message, str) else message[0]
+        entry = catalog.get(key)
+        assert entry is not None, f"{language}: missing {message!r} (run `make extract`)"
+        assert not entry.fuzzy, f"{language}: fuzzy translation of {message!r}"
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        assert strings and all(strings), f"{language}: untranslated {message!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_compiles_and_keeps_placeholders(language: str, tmp_path: Path) -> None:
+    catalog = _catalog(language)
+    assert not list(catalog.check()), f"{language}: {list(catalog.check())}"
+    for entry in catalog:
+        if not entry.id:
+            continue
+        ids = [entry.id] if isinstance(entry.id, str) else list(entry.id)
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        expected = {part for text in ids for part in _placeholders(text)}
+        for text in strings:
+            assert _placeholders(text) <= expected, f"{language}: {text!r}"
+            assert _placeholders(text) >= _placeholders(ids[0]) - {"count"}, text
+    with (tmp_path / "messages.mo").open("wb") as mo:
+        write_mo(mo, catalog)
+
+
+def _placeholders(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_language_resolution_order() -> None:
+    catalogs = Catalogs("fr", PARIS)
+    assert catalogs.resolve("en", "fr") == "en"
+    assert catalogs.resolve(None, "en-GB") == "en"
+    assert catalogs.resolve(None, "de") == "fr"
+    assert catalogs.resolve("xx", None) == "fr"
+    assert Catalogs("en", PARIS).resolve(None, None) == "en"
+
+
+def test_translations_and_dates_follow_the_language() -> None:
+    catalogs = Catalogs("fr", PARIS)
+    moment = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert catalogs.get("fr").date_time(moment) == "mardi 1 décembre à 10:00"
+    assert catalogs.get("en").date_time(moment) == "Tuesday 1 December at 10:00"
+    assert catalogs.get("fr")._("I agree") == "Je suis d'accord"
+    assert catalogs.native_name("fr") == "Français"
+
+
+def test_a_language_without_catalog_fails_loudly(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="ESCALE_DEFAULT_LOCALE"):
+        Catalogs("de", PARIS)
+    (tmp_path / "it" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "it" / "LC_MESSAGES" / "messages.po").write_text("")
+    with pytest.raises(CatalogError, match="not compiled"):
+        Catalogs("it", PARIS, locales_dir=tmp_path)

@@ -1,0 +1,83 @@
+"""Migrations: a blank database gets the whole schema; each one upgrades the schema before it."""
+
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot import migrations
+from bot.db import Database, DatabaseError
+
+
+async def _tables(path: Path) -> set[str]:
+    async with (
+        aiosqlite.connect(path) as db,
+        db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor,
+    ):
+        return {row[0] for row in await cursor.fetchall()}
+
+
+async def test_blank_database_gets_every_migration_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    db = await Database.open(path)
+    await db.close()
+    assert {"users", "workers", "people", "invitations", "consents"} <= await _tables(path)
+    async with aiosqlite.connect(path) as raw:
+        assert await migrations.applied(raw) == [name for name, _ in migrations.MIGRATIONS]
+        async with raw.execute("PRAGMA journal_mode") as cursor:
+            assert (await cursor.fetchone()) == ("wal",)
+
+
+async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    await (await Database.open(path)).close()
+    async with aiosqlite.connect(path, isolation_level=None) as raw:
+        assert await migrations.upgrade(raw, path) == []
+
+
+@pytest.mark.parametrize("index", range(1, len(migrations.MIGRATIONS)))
+async def test_each_migration_upgrades_the_previous_schema(tmp_path: Path, index: int) -> None:
+    path = tmp_path / "escale.sqlite3"
+    previous = migrations.MIGRATIONS[index - 1][0]
+    async with aiosqlite.connect(path, isolation_level=None) as raw:
+        await migrations.upgrade(raw, path, upto=previous)
+        assert (await migrations.applied(raw))[-1] == previous
+        assert await migrations.upgrade(raw, path) == [
+            name for name, _ in migrations.MIGRATIONS[index:]
+        ]
+
+
+async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    await (await Database.open(path)).close()
+    async with aiosqlite.connect(path) as raw:
+        await raw.execute("INSERT INTO migrations VALUES ('m999_future', 'x')")
+        await raw.commit()
+    with pytest.raises(DatabaseError, match="newer version of Escale"):
+        await Database.open(path)
+
+
+async def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match=str(path)):
+        await Database.open(path)
+    assert path.read_bytes() == b"this is not sqlite" * 100
+
+
+async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
+    async def broken(db: aiosqlite.Connection) -> None:
+        await db.execute("CREATE TABLE half (x)")
+        raise sqlite3.OperationalError("boom")
+
+    path = tmp_path / "escale.sqlite3"
+    migrations.MIGRATIONS.append(("m998_broken", broken))
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            await Database.open(path)
+    finally:
+        migrations.MIGRATIONS.pop()
+    assert "half" not in await _tables(path)
+    db = await Database.open(path)
+    await db.close()

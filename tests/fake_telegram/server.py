@@ -1,0 +1,1239 @@
+"""A fake Telegram Bot API on loopback HTTP, so the real PTB stack runs unchanged in tests.
+
+It keeps what the bot did (calls, messages per chat, commands...) for assertions, validates
+requests the way Telegram does (so mistakes fail in tests rather than in production), and can
+inject faults (errors, rate limits) for retry logic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import html
+import json
+import logging
+import re
+import struct
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from aiohttp import web
+
+from .html_check import HtmlError, analyse_telegram_html
+
+__all__ = [
+    "ApiCall",
+    "Button",
+    "FakeTelegram",
+    "MessageKind",
+    "SentMessage",
+    "UploadedFile",
+]
+
+log = logging.getLogger(__name__)
+
+JsonDict = dict[str, Any]
+MessageKind = Literal["text", "photo", "document", "voice"]
+Handler = Callable[[JsonDict, "dict[str, UploadedFile]"], Awaitable[Any]]
+
+MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_BUTTONS = 100
+MAX_ANSWER_TEXT = 200
+MAX_COMMANDS = 100
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+
+_PATH_RE = re.compile(r"/bot([^/]+)/([^/]+)/?")
+_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+_LANGUAGE_RE = re.compile(r"[a-z]{2}")
+_URL_RE = re.compile(r"(https?|tg)://\S+", re.IGNORECASE)
+
+# Parameters whose value is always text, so they must never be JSON-decoded ("123" stays "123").
+_TEXT_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "inline_message_id",
+        "url",
+        "language_code",
+        "action",
+        "photo",
+        "document",
+        "voice",
+        "audio",
+        "video",
+        "animation",
+        "sticker",
+        "video_note",
+        "thumbnail",
+        "title",
+        "description",
+        "short_description",
+        "name",
+        "emoji",
+        "business_connection_id",
+        "message_effect_id",
+        "custom_title",
+        "secret_token",
+        "ip_address",
+        "file_id",
+        "query",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "address",
+        "question",
+        "explanation",
+        "payload",
+        "currency",
+    }
+)
+_INLINE_BUTTON_ACTIONS = (
+    "callback_data",
+    "url",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+_SCOPE_TYPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
+_RATE_LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice"})
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file the bot uploaded, kept byte for byte so tests can inspect it."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request the bot made, with JSON-encoded parameters already decoded."""
+
+    method: str
+    params: JsonDict
+    files: dict[str, UploadedFile]
+    status: int
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline keyboard button as the user sees it."""
+
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent; edit methods change it in place so tests see the latest state."""
+
+    message_id: int
+    chat_id: int
+    kind: MessageKind
+    html: str | None
+    parse_mode: str | None
+    text: str
+    reply_markup: JsonDict | None
+    buttons: list[list[Button]]
+    file: UploadedFile | str | None
+    protect_content: bool
+    edits: int
+    deleted: bool
+    date: int
+    edit_date: int | None = None
+    media: JsonDict = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    description: str
+    retry_after: int | None
+
+
+class _ApiError(Exception):
+    """Raised inside handlers; becomes Telegram's error envelope."""
+
+    def __init__(self, status: int, description: str, parameters: JsonDict | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def body(self) -> JsonDict:
+        envelope: JsonDict = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.parameters:
+            envelope["parameters"] = self.parameters
+        return envelope
+
+
+def _bad(description: str) -> _ApiError:
+    return _ApiError(400, f"Bad Request: {description}")
+
+
+class _Signal:
+    """Wakes every current waiter; usable from sync code (unlike asyncio.Condition)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self) -> None:
+        await self._event.wait()
+
+
+def utf16_length(text: str) -> int:
+    """Telegram measures text in UTF-16 code units (an emoji usually counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _decode_param(name: str, value: str) -> Any:
+    """PTB JSON-encodes every non-str value; undo that except for text parameters."""
+    if name in _TEXT_PARAMS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG, GIF or JPEG; None when it is not an image we recognise."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return int(width), int(height)
+    if data.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(data):
+            if data[index] != 0xFF:
+                return None
+            marker = data[index + 1]
+            (length,) = struct.unpack(">H", data[index + 2 : index + 4])
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD):
+                height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+                return int(width), int(height)
+            index += 2 + int(length)
+        return 512, 512
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return 512, 512
+    return None
+
+
+def _inline_rows(markup: JsonDict | None) -> list[Any] | None:
+    """The inline keyboard rows, or None when there is no (or an empty) inline keyboard."""
+    if not markup:
+        return None
+    rows = markup.get("inline_keyboard")
+    if not rows or not any(rows):
+        return None
+    return list(rows)
+
+
+class FakeTelegram:
+    """The fake server; see the module docstring. Use as ``async with FakeTelegram() as tg``."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "123456:TEST-fake-token",
+        bot_id: int = 123456,
+        bot_username: str = "escale_test_bot",
+        bot_first_name: str = "Escale",
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.token = token
+        self.bot_id = bot_id
+        self.bot_username = bot_username
+        self.bot_first_name = bot_first_name
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+
+        self.calls: list[ApiCall] = []
+        self.unknown_methods: list[str] = []
+        self.updates: list[JsonDict] = []
+        self.commands: dict[tuple[str, int | None, str], list[tuple[str, str]]] = {}
+        self.left_chats: set[int] = set()
+        self.blocked: set[int] = set()
+        self.callback_answers: dict[str, JsonDict] = {}
+        self.menu_buttons: dict[int | None, JsonDict] = {}
+        self.throttled = 0
+
+        self._pending: list[JsonDict] = []
+        self._next_update_id = 1
+        self._chats: dict[int, JsonDict] = {}
+        self._messages: dict[int, list[SentMessage]] = {}
+        self._message_counters: dict[int, int] = {}
+        self._incoming: dict[int, set[int]] = {}
+        self._callback_ids: set[str] = set()
+        self._file_ids: dict[str, UploadedFile | None] = {}
+        self._file_counter = 0
+        self._callback_counter = 0
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._per_second: int | None = None
+        self._send_times: deque[float] = deque()
+        self._max_offset = 0
+        self._polls = 0
+        self._closing = False
+        self._updates_signal = _Signal()
+        self._fetch_signal = _Signal()
+        self._poll_signal = _Signal()
+        self._call_signal = _Signal()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+        handlers: dict[str, Handler] = {
+            "getMe": self._get_me,
+            "deleteWebhook": self._true,
+            "close": self._true,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "deleteMessage": self._delete_message,
+            "answerCallbackQuery": self._answer_callback_query,
+            "setMyCommands": self._set_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "sendPhoto": self._send_photo,
+            "sendDocument": self._send_document,
+            "sendVoice": self._send_voice,
+            "leaveChat": self._leave_chat,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "sendChatAction": self._send_chat_action,
+        }
+        # Telegram method names are case-insensitive.
+        self._handlers = {name.lower(): (name, handler) for name, handler in handlers.items()}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Listen on an ephemeral loopback port."""
+        if self._runner is not None:
+            raise RuntimeError("FakeTelegram already started")
+        self._closing = False
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Release held long polls first so the server shuts down at once."""
+        self._closing = True
+        self._updates_signal.notify()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("FakeTelegram is not started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """For ``Bot(base_url=...)``: PTB appends the token itself."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # ------------------------------------------------------------------ inbound updates
+
+    def push_update(self, payload: JsonDict) -> int:
+        """Queue an update for the bot (users -> bot) and wake a pending long poll."""
+        update_id = self._next_update_id
+        self._next_update_id += 1
+        body = copy.deepcopy(payload)
+        body.pop("update_id", None)
+        update: JsonDict = {"update_id": update_id, **body}
+        self._learn_from(update)
+        self.updates.append(update)
+        self._pending.append(update)
+        self._updates_signal.notify()
+        return update_id
+
+    async def wait_fetched(self, update_id: int, timeout: float = 10) -> None:  # noqa: ASYNC109
+        """Return once getUpdates was called with offset > update_id (PTB has queued it)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._max_offset <= update_id:
+                    await self._fetch_signal.wait()
+        except TimeoutError:
+            polls = len(self.calls_to("getUpdates"))
+            raise AssertionError(
+                f"update {update_id} was not fetched by the bot within {timeout}s: highest "
+                f"getUpdates offset seen is {self._max_offset}, {polls} getUpdates call(s) "
+                f"completed. Is the bot polling {self.base_url}?"
+            ) from None
+
+    async def wait_polling(self, timeout: float = 10) -> None:  # noqa: ASYNC109
+        """Return once a getUpdates long poll is being held (for tests of the poll itself)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._polls == 0:
+                    await self._poll_signal.wait()
+        except TimeoutError:
+            raise AssertionError(f"no getUpdates long poll arrived within {timeout}s") from None
+
+    async def wait_for_call(self, method: str, timeout: float = 10) -> ApiCall:  # noqa: ASYNC109
+        """Return the next call to ``method`` completed from now on (e.g. the bot's reply)."""
+        start = len(self.calls)
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    for call in self.calls[start:]:
+                        if call.method == method:
+                            return call
+                    start = len(self.calls)
+                    await self._call_signal.wait()
+        except TimeoutError:
+            raise AssertionError(f"the bot did not call {method} within {timeout}s") from None
+
+    def _record(self, call: ApiCall) -> None:
+        self.calls.append(call)
+        self._call_signal.notify()
+
+    def _learn_from(self, update: JsonDict) -> None:
+        """Register the chats, users, message ids, files and queries an update reveals."""
+
+        def walk(value: Any, key: str | None) -> None:
+            if isinstance(value, dict):
+                if key == "chat" and isinstance(value.get("id"), int) and "type" in value:
+                    self._chats[value["id"]] = {**self._chats.get(value["id"], {}), **value}
+                if (
+                    key == "from"
+                    and value.get("is_bot") is False
+                    and isinstance(value.get("id"), int)
+                ):
+                    self._register_private_chat(value)
+                if isinstance(value.get("file_id"), str):
+                    self._file_ids.setdefault(value["file_id"], None)
+                for child_key, child in value.items():
+                    walk(child, child_key)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item, key)
+
+        walk(update, None)
+        for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
+            message = update.get(kind)
+            if isinstance(message, dict):
+                chat_id = message.get("chat", {}).get("id")
+                message_id = message.get("message_id")
+                if isinstance(chat_id, int) and isinstance(message_id, int):
+                    self._incoming.setdefault(chat_id, set()).add(message_id)
+                    counter = self._message_counters.get(chat_id, 0)
+                    self._message_counters[chat_id] = max(counter, message_id)
+        query = update.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("id"), str):
+            self._callback_ids.add(query["id"])
+        member = update.get("my_chat_member")
+        if isinstance(member, dict):
+            chat_id = member.get("chat", {}).get("id")
+            new = member.get("new_chat_member", {})
+            if isinstance(chat_id, int) and new.get("user", {}).get("id") == self.bot_id:
+                if new.get("status") in ("left", "kicked"):
+                    self.left_chats.add(chat_id)
+                else:
+                    self.left_chats.discard(chat_id)
+
+    def _register_private_chat(self, user: JsonDict) -> None:
+        if user["id"] in self._chats:
+            return
+        chat: JsonDict = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        for key in ("last_name", "username"):
+            if user.get(key):
+                chat[key] = user[key]
+        self._chats[user["id"]] = chat
+
+    # ------------------------------------------------------------------ test helpers
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def messages(self, chat_id: int) -> list[SentMessage]:
+        """The bot's messages in a chat, oldest first, deleted ones included (flagged)."""
+        return list(self._messages.get(chat_id, []))
+
+    def chat(self, chat_id: int) -> JsonDict | None:
+        """The chat object as the fake knows it, or None if no update revealed it."""
+        chat = self._chats.get(chat_id)
+        return None if chat is None else dict(chat)
+
+    def commands_for(self, chat_id: int, language_code: str | None) -> list[tuple[str, str]]:
+        """The commands a private chat shows, resolved through scopes like Telegram does."""
+        language = (language_code or "")[:2].lower()
+        for scope, scope_chat in (
+            ("chat", chat_id),
+            ("all_private_chats", None),
+            ("default", None),
+        ):
+            languages = (language, "") if language else ("",)
+            for code in languages:
+                found = self.commands.get((scope, scope_chat, code))
+                if found:
+                    return list(found)
+        return []
+
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: every send to their chat answers 403."""
+        self.blocked.add(user_id)
+
+    def unblock(self, user_id: int) -> None:
+        self.blocked.discard(user_id)
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls to ``method`` with this error, without any effect."""
+        name = self._handlers.get(method.lower(), (method, None))[0]
+        queue = self._faults.setdefault(name, deque())
+        for _ in range(times):
+            queue.append(_Fault(status, description, retry_after))
+
+    def rate_limit(self, per_second: int | None) -> None:
+        """Refuse sends beyond ``per_second`` in any rolling second with 429 (None: off)."""
+        if per_second is not None and per_second < 1:
+            raise ValueError("per_second must be at least 1")
+        self._per_second = per_second
+        self._send_times.clear()
+
+    def next_message_id(self, chat_id: int) -> int:
+        """One counter per chat shared by the bot's and the users' messages, like Telegram."""
+        value = self._message_counters.get(chat_id, 0) + 1
+        self._message_counters[chat_id] = value
+        return value
+
+    def new_file_ids(self, kind: str) -> tuple[str, str]:
+        """A fresh (file_id, file_unique_id) pair that sends by file_id will accept."""
+        self._file_counter += 1
+        file_id = f"fake-{kind}-{self._file_counter}"
+        self._file_ids.setdefault(file_id, None)
+        return file_id, f"fake-unique-{self._file_counter}"
+
+    def new_callback_query_id(self) -> str:
+        self._callback_counter += 1
+        return f"{self.bot_id}{self._callback_counter:08d}"
+
+    def now(self) -> int:
+        """Unix time used for message dates."""
+        return int(self._wall_clock())
+
+    def bot_user(self) -> JsonDict:
+        """The bot as a Bot API User object."""
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": self.bot_first_name,
+            "username": self.bot_username,
+        }
+
+    def message_payload(self, message: SentMessage) -> JsonDict:
+        """The Bot API Message object for a message the bot sent."""
+        chat = dict(self._chats.get(message.chat_id, {"id": message.chat_id, "type": "private"}))
+        payload: JsonDict = {"message_id": message.message_id, "date": message.date}
+        if chat.get("type") == "channel":
+            payload["sender_chat"] = chat
+        else:
+            payload["from"] = self.bot_user()
+        payload["chat"] = chat
+        if message.edit_date is not None:
+            payload["edit_date"] = message.edit_date
+        if message.kind == "text":
+            payload["text"] = message.text
+        else:
+            payload.update(copy.deepcopy(message.media))
+            if message.text:
+                payload["caption"] = message.text
+        rows = _inline_rows(message.reply_markup)
+        if rows is not None:
+            payload["reply_markup"] = {"inline_keyboard": copy.deepcopy(rows)}
+        if message.protect_content:
+            payload["has_protected_content"] = True
+        return payload
+
+    # ------------------------------------------------------------------ HTTP plumbing
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        match = _PATH_RE.fullmatch(request.path)
+        if match is None:
+            path = request.path.replace(self.token, "<token>")  # tests assert no token in logs
+            log.error("FakeTelegram: unexpected request %s %s", request.method, path)
+            self.unknown_methods.append(path)
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        token, raw_method = match.groups()
+        try:
+            params, files = await self._read_request(request)
+        except ValueError as exc:
+            error = _bad(f"can't parse request: {exc}")
+            self._record(ApiCall(raw_method, {}, {}, error.status))
+            return web.json_response(error.body(), status=error.status)
+        method, status, body = await self._dispatch(token, raw_method, params, files)
+        self._record(ApiCall(method, params, files, status))
+        log.debug("FakeTelegram %s %s -> %s", method, params, status)
+        return web.json_response(body, status=status)
+
+    async def _read_request(self, request: web.Request) -> tuple[JsonDict, dict[str, UploadedFile]]:
+        """Accept query string, form-urlencoded, multipart and JSON bodies, like Telegram."""
+        raw: dict[str, Any] = dict(request.query)
+        files: dict[str, UploadedFile] = {}
+        if request.content_type == "application/json" and request.can_read_body:
+            body = await request.json()
+            if not isinstance(body, dict):
+                raise ValueError("JSON body must be an object")
+            params: JsonDict = {
+                key: _decode_param(key, value) if isinstance(value, str) else value
+                for key, value in raw.items()
+            }
+            params.update(body)
+            return params, files
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    files[key] = UploadedFile(
+                        filename=value.filename,
+                        content_type=value.content_type,
+                        data=value.file.read(),
+                    )
+                elif isinstance(value, bytes):
+                    raw[key] = value.decode("utf-8")
+                else:
+                    raw[key] = value
+        return {key: _decode_param(key, value) for key, value in raw.items()}, files
+
+    async def _dispatch(
+        self, token: str, raw_method: str, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> tuple[str, int, JsonDict]:
+        if token != self.token:
+            return raw_method, 401, _ApiError(401, "Unauthorized").body()
+        entry = self._handlers.get(raw_method.lower())
+        if entry is None:
+            log.error(
+                "FakeTelegram: the bot called %r, which the fake does not implement; PTB will "
+                "report it as InvalidToken. Implement it in tests/fake_telegram/server.py.",
+                raw_method,
+            )
+            self.unknown_methods.append(raw_method)
+            return raw_method, 404, _ApiError(404, "Not Found").body()
+        method, handler = entry
+        faults = self._faults.get(method)
+        if faults:
+            fault = faults.popleft()
+            parameters = None if fault.retry_after is None else {"retry_after": fault.retry_after}
+            return (
+                method,
+                fault.status,
+                _ApiError(fault.status, fault.description, parameters).body(),
+            )
+        try:
+            if method in _RATE_LIMITED:
+                self._check_rate()
+            result = await handler(params, files)
+        except _ApiError as error:
+            log.info("FakeTelegram %s refused: %s %s", method, error.status, error.description)
+            return method, error.status, error.body()
+        except Exception as exc:  # a bug in the fake must surface, not hang the bot
+            log.exception("FakeTelegram crashed handling %s", method)
+            return (
+                method,
+                500,
+                _ApiError(500, f"Internal Server Error: fake crashed: {exc!r}").body(),
+            )
+        return method, 200, {"ok": True, "result": result}
+
+    def _check_rate(self) -> None:
+        if self._per_second is None:
+            return
+        now = self._monotonic()
+        while self._send_times and now - self._send_times[0] >= 1.0:
+            self._send_times.popleft()
+        if len(self._send_times) >= self._per_second:
+            self.throttled += 1
+            raise _ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._send_times.append(now)
+
+    # ------------------------------------------------------------------ parameter helpers
+
+    @staticmethod
+    def _int(params: JsonDict, name: str, default: int | None = None) -> int | None:
+        value = params.get(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            raise _bad(f"invalid {name} specified")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise _bad(f"invalid {name} specified")
+
+    @staticmethod
+    def _bool(params: JsonDict, name: str) -> bool:
+        value = params.get(name)
+        return value is True or (isinstance(value, str) and value.lower() == "true")
+
+    def _resolve_chat_id(self, value: Any) -> int:
+        if isinstance(value, str) and value.startswith("@"):
+            for chat_id, chat in self._chats.items():
+                if str(chat.get("username", "")).lower() == value[1:].lower():
+                    return chat_id
+            raise _bad("chat not found")
+        if isinstance(value, bool) or value is None or value == "":
+            raise _bad("chat_id is empty")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise _bad("chat not found") from None
+
+    def _target_chat(self, params: JsonDict, *, check_access: bool = True) -> int:
+        """The chat a method acts on; enforces existence, blocks and membership."""
+        chat_id = self._resolve_chat_id(params.get("chat_id"))
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            raise _bad("chat not found")
+        if check_access:
+            if chat["type"] == "private" and chat_id in self.blocked:
+                raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            if chat["type"] != "private" and chat_id in self.left_chats:
+                raise _ApiError(403, f"Forbidden: bot is not a member of the {chat['type']} chat")
+        return chat_id
+
+    @staticmethod
+    def _parse_mode(params: JsonDict, name: str = "parse_mode") -> str | None:
+        value = params.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise _bad("unsupported parse_mode")
+        normalised = {"html": "HTML", "markdown": "Markdown", "markdownv2": "MarkdownV2"}
+        mode = normalised.get(value.lower())
+        if mode is None:
+            raise _bad("unsupported parse_mode")
+        return mode
+
+    @staticmethod
+    def _render(raw: str, parse_mode: str | None) -> tuple[str, str]:
+        """(visible text, canonical formatting) — Markdown modes are not parsed by the fake."""
+        if parse_mode == "HTML":
+            try:
+                parsed = analyse_telegram_html(raw)
+            except HtmlError as error:
+                raise _bad(f"can't parse entities: {error.reason}") from None
+            return parsed.text, parsed.canonical
+        return raw, html.escape(raw, quote=False)
+
+    def _text(self, params: JsonDict) -> tuple[str, str | None, str, str]:
+        """Validate a message text: (raw, parse_mode as sent, visible, canonical)."""
+        raw = params.get("text")
+        if not isinstance(raw, str) or not raw.strip():
+            raise _bad("message text is empty")
+        visible, canonical = self._render(raw, self._parse_mode(params))
+        if not visible.strip():
+            raise _bad("message text is empty")
+        if utf16_length(visible) > MAX_TEXT_LENGTH:
+            raise _bad("message is too long")
+        sent_mode = params.get("parse_mode")
+        return raw, sent_mode if isinstance(sent_mode, str) else None, visible, canonical
+
+    def _caption(self, params: JsonDict) -> tuple[str | None, str | None, str]:
+        raw = params.get("caption")
+        if raw is None or raw == "":
+            return None, None, ""
+        if not isinstance(raw, str):
+            raise _bad("can't parse caption")
+        visible, _ = self._render(raw, self._parse_mode(params))
+        if utf16_length(visible) > MAX_CAPTION_LENGTH:
+            raise _bad("message caption is too long")
+        sent_mode = params.get("parse_mode")
+        return raw, sent_mode if isinstance(sent_mode, str) else None, visible
+
+    @staticmethod
+    def _markup(params: JsonDict) -> tuple[JsonDict | None, list[list[Button]]]:
+        """Validate reply_markup; inline keyboards are checked button by button."""
+        markup = params.get("reply_markup")
+        if markup is None or markup == "":
+            return None, []
+        if not isinstance(markup, dict):
+            raise _bad("can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" not in markup:
+            if any(key in markup for key in ("keyboard", "remove_keyboard", "force_reply")):
+                return markup, []
+            raise _bad("can't parse reply keyboard markup JSON object")
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise _bad(
+                'can\'t parse inline keyboard button: Field "inline_keyboard" must be of '
+                "type Array of Array"
+            )
+        if sum(len(row) for row in rows) > MAX_BUTTONS:
+            raise _bad("REPLY_MARKUP_TOO_LONG")
+        buttons = [[FakeTelegram._button(button) for button in row] for row in rows]
+        return markup, [row for row in buttons if row]
+
+    @staticmethod
+    def _button(button: Any) -> Button:
+        if not isinstance(button, dict):
+            raise _bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        text = button.get("text")
+        if not isinstance(text, str):
+            raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
+        if not text.strip():
+            raise _bad("BUTTON_TEXT_INVALID")
+        actions = [key for key in _INLINE_BUTTON_ACTIONS if key in button]
+        if not actions:
+            raise _bad(
+                "can't parse inline keyboard button: Text buttons are unallowed in the "
+                "inline keyboard"
+            )
+        if len(actions) > 1:
+            raise _bad("BUTTON_TYPE_INVALID")
+        callback_data = button.get("callback_data")
+        if "callback_data" in button and (
+            not isinstance(callback_data, str)
+            or not 1 <= len(callback_data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES
+        ):
+            raise _bad("BUTTON_DATA_INVALID")
+        url = button.get("url")
+        if "url" in button and (not isinstance(url, str) or not _URL_RE.fullmatch(url)):
+            raise _bad("BUTTON_URL_INVALID")
+        return Button(text=text, callback_data=callback_data, url=url)
+
+    def _own_message(self, chat_id: int, params: JsonDict, missing: str) -> SentMessage:
+        message_id = self._int(params, "message_id")
+        if message_id is None:
+            raise _bad("message identifier is not specified")
+        for message in self._messages.get(chat_id, []):
+            if message.message_id == message_id and not message.deleted:
+                return message
+        raise _bad(missing)
+
+    def _store(self, message: SentMessage) -> SentMessage:
+        self._messages.setdefault(message.chat_id, []).append(message)
+        return message
+
+    # ------------------------------------------------------------------ methods
+
+    async def _true(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        return True
+
+    async def _get_me(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        return {
+            **self.bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def _get_updates(
+        self, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> list[JsonDict]:
+        offset = self._int(params, "offset", 0) or 0
+        limit = min(max(self._int(params, "limit", 100) or 100, 1), 100)
+        timeout = max(self._int(params, "timeout", 0) or 0, 0)
+        if offset > 0:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+            self._max_offset = max(self._max_offset, offset)
+        elif offset < 0:
+            self._pending = self._pending[offset:]
+        self._fetch_signal.notify()
+
+        def ready() -> list[JsonDict]:
+            return [u for u in self._pending if u["update_id"] >= offset]
+
+        if not ready() and timeout > 0 and not self._closing:
+            self._polls += 1
+            self._poll_signal.notify()
+            try:
+                async with asyncio.timeout(timeout):
+                    while not ready() and not self._closing:
+                        await self._updates_signal.wait()
+            except TimeoutError:
+                pass
+            finally:
+                self._polls -= 1
+        return copy.deepcopy(ready()[:limit])
+
+    async def _send_message(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        chat_id = self._target_chat(params)
+        raw, parse_mode, visible, _ = self._text(params)
+        markup, buttons = self._markup(params)
+        message = self._store(
+            SentMessage(
+                message_id=self.next_message_id(chat_id),
+                chat_id=chat_id,
+                kind="text",
+                html=raw,
+                parse_mode=parse_mode,
+                text=visible,
+                reply_markup=markup,
+                buttons=buttons,
+                file=None,
+                protect_content=self._bool(params, "protect_content"),
+                edits=0,
+                deleted=False,
+                date=self.now(),
+            )
+        )
+        return self.message_payload(message)
+
+    def _check_edit_markup(self, markup: JsonDict | None) -> None:
+        if markup is not None and "inline_keyboard" not in markup:
+            raise _bad("inline keyboard expected")
+
+    async def _edit_message_text(
+        self, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> JsonDict:
+        if params.get("inline_message_id"):
+            raise _bad("MESSAGE_ID_INVALID")
+        chat_id = self._target_chat(params)
+        message = self._own_message(chat_id, params, "message to edit not found")
+        if message.kind != "text":
+            raise _bad("there is no text in the message to edit")
+        raw, parse_mode, visible, canonical = self._text(params)
+        markup, buttons = self._markup(params)
+        self._check_edit_markup(markup)
+        _, old_canonical = self._render(
+            message.html or "", self._parse_mode({"parse_mode": message.parse_mode})
+        )
+        if canonical == old_canonical and _inline_rows(markup) == _inline_rows(
+            message.reply_markup
+        ):
+            raise _bad(NOT_MODIFIED)
+        message.html, message.parse_mode, message.text = raw, parse_mode, visible
+        message.reply_markup, message.buttons = markup, buttons
+        message.edits += 1
+        message.edit_date = self.now()
+        return self.message_payload(message)
+
+    async def _edit_message_reply_markup(
+        self, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> JsonDict:
+        if params.get("inline_message_id"):
+            raise _bad("MESSAGE_ID_INVALID")
+        chat_id = self._target_chat(params)
+        message = self._own_message(chat_id, params, "message to edit not found")
+        markup, buttons = self._markup(params)
+        self._check_edit_markup(markup)
+        if _inline_rows(markup) == _inline_rows(message.reply_markup):
+            raise _bad(NOT_MODIFIED)
+        message.reply_markup, message.buttons = markup, buttons
+        message.edits += 1
+        message.edit_date = self.now()
+        return self.message_payload(message)
+
+    async def _delete_message(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        chat_id = self._target_chat(params, check_access=False)
+        message_id = self._int(params, "message_id")
+        if message_id is None:
+            raise _bad("message identifier is not specified")
+        for message in self._messages.get(chat_id, []):
+            if message.message_id == message_id and not message.deleted:
+                message.deleted = True
+                return True
+        incoming = self._incoming.get(chat_id, set())
+        if message_id in incoming:
+            incoming.discard(message_id)
+            return True
+        raise _bad("message to delete not found")
+
+    async def _answer_callback_query(
+        self, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> bool:
+        query_id = params.get("callback_query_id")
+        if not isinstance(query_id, str) or query_id not in self._callback_ids:
+            raise _bad(QUERY_INVALID)
+        if query_id in self.callback_answers:
+            raise _bad(QUERY_INVALID)  # a query can be answered only once
+        text = params.get("text")
+        if text is not None and (not isinstance(text, str) or len(text) > MAX_ANSWER_TEXT):
+            raise _bad("MESSAGE_TOO_LONG")
+        self.callback_answers[query_id] = dict(params)
+        return True
+
+    def _scope_key(self, params: JsonDict) -> tuple[str, int | None, str]:
+        scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or scope.get("type") not in _SCOPE_TYPES:
+            raise _bad("can't parse BotCommandScope JSON object")
+        scope_type = str(scope["type"])
+        chat_id: int | None = None
+        if scope_type in ("chat", "chat_administrators", "chat_member"):
+            chat_id = self._resolve_chat_id(scope.get("chat_id"))
+            if chat_id not in self._chats:
+                raise _bad("chat not found")
+            if scope_type == "chat_member" and not isinstance(scope.get("user_id"), int):
+                raise _bad("user not found")
+        language = params.get("language_code") or ""
+        if not isinstance(language, str) or (language and not _LANGUAGE_RE.fullmatch(language)):
+            raise _bad("invalid language code specified")
+        return scope_type, chat_id, language
+
+    async def _set_my_commands(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise _bad("can't parse commands JSON object")
+        if len(commands) > MAX_COMMANDS:
+            raise _bad("BOT_COMMANDS_TOO_MUCH")
+        parsed: list[tuple[str, str]] = []
+        for entry in commands:
+            if not isinstance(entry, dict):
+                raise _bad("can't parse BotCommand JSON object")
+            command, description = entry.get("command"), entry.get("description")
+            if not isinstance(command, str) or not _COMMAND_RE.fullmatch(command):
+                raise _bad("BOT_COMMAND_INVALID")
+            if (
+                not isinstance(description, str)
+                or not description.strip()
+                or len(description) > 256
+            ):
+                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+            parsed.append((command, description))
+        key = self._scope_key(params)
+        if parsed:
+            self.commands[key] = parsed
+        else:  # an empty list clears the scope, as deleteMyCommands does
+            self.commands.pop(key, None)
+        return True
+
+    async def _delete_my_commands(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        self.commands.pop(self._scope_key(params), None)
+        return True
+
+    async def _get_my_commands(
+        self, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> list[JsonDict]:
+        found = self.commands.get(self._scope_key(params), [])
+        return [{"command": command, "description": text} for command, text in found]
+
+    def _media_source(
+        self, field_name: str, params: JsonDict, files: dict[str, UploadedFile]
+    ) -> UploadedFile | str:
+        """The uploaded file, or a file_id / URL string sent instead."""
+        upload = files.get(field_name)
+        reference = params.get(field_name)
+        if upload is None and isinstance(reference, str) and reference.startswith("attach://"):
+            upload = files.get(reference.removeprefix("attach://"))
+            if upload is None:
+                raise _bad(f"there is no {field_name} in the request")
+        if upload is not None:
+            if not upload.data:
+                raise _bad("file must be non-empty")
+            return upload
+        if not isinstance(reference, str) or not reference:
+            raise _bad(f"there is no {field_name} in the request")
+        if not _URL_RE.fullmatch(reference) and reference not in self._file_ids:
+            raise _bad("wrong file identifier/HTTP URL specified")
+        return reference
+
+    def _upload_ids(self, kind: str, source: UploadedFile | str) -> tuple[str, str]:
+        if isinstance(source, str) and source in self._file_ids:
+            return source, f"unique-{source}"
+        file_id, unique_id = self.new_file_ids(kind)
+        if isinstance(source, UploadedFile):
+            self._file_ids[file_id] = source
+        return file_id, unique_id
+
+    async def _send_media(
+        self,
+        kind: MessageKind,
+        field_name: str,
+        params: JsonDict,
+        files: dict[str, UploadedFile],
+    ) -> JsonDict:
+        chat_id = self._target_chat(params)
+        source = self._media_source(field_name, params, files)
+        known = self._file_ids.get(source) if isinstance(source, str) else source
+        caption, parse_mode, visible = self._caption(params)
+        markup, buttons = self._markup(params)
+        file_id, unique_id = self._upload_ids(kind, source)
+        size = len(known.data) if known is not None else 1024
+        media: JsonDict
+        if kind == "photo":
+            dimensions = _image_size(known.data) if known is not None else (800, 600)
+            if dimensions is None:
+                raise _bad("IMAGE_PROCESS_FAILED")
+            width, height = dimensions
+            scale = min(1.0, 90 / max(width, height, 1))
+            thumb_id, thumb_unique = self.new_file_ids("photo-thumb")
+            media = {
+                "photo": [
+                    {
+                        "file_id": thumb_id,
+                        "file_unique_id": thumb_unique,
+                        "width": max(1, round(width * scale)),
+                        "height": max(1, round(height * scale)),
+                        "file_size": max(1, size // 10),
+                    },
+                    {
+                        "file_id": file_id,
+                        "file_unique_id": unique_id,
+                        "width": width,
+                        "height": height,
+                        "file_size": size,
+                    },
+                ]
+            }
+        elif kind == "document":
+            document: JsonDict = {"file_id": file_id, "file_unique_id": unique_id}
+            if known is not None:
+                document.update(
+                    file_name=known.filename, mime_type=known.content_type, file_size=size
+                )
+            media = {"document": document}
+        else:
+            duration = self._int(params, "duration", 1) or 1
+            media = {
+                "voice": {
+                    "file_id": file_id,
+                    "file_unique_id": unique_id,
+                    "duration": duration,
+                    "mime_type": "audio/ogg",
+                    "file_size": size,
+                }
+            }
+        message = self._store(
+            SentMessage(
+                message_id=self.next_message_id(chat_id),
+                chat_id=chat_id,
+                kind=kind,
+                html=caption,
+                parse_mode=parse_mode,
+                text=visible,
+                reply_markup=markup,
+                buttons=buttons,
+                file=source,
+                protect_content=self._bool(params, "protect_content"),
+                edits=0,
+                deleted=False,
+                date=self.now(),
+                media=media,
+            )
+        )
+        return self.message_payload(message)
+
+    async def _send_photo(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        return await self._send_media("photo", "photo", params, files)
+
+    async def _send_document(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        return await self._send_media("document", "document", params, files)
+
+    async def _send_voice(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        return await self._send_media("voice", "voice", params, files)
+
+    async def _leave_chat(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        chat_id = self._target_chat(params)
+        if self._chats[chat_id]["type"] == "private":
+            raise _bad("chat member status can't be changed in private chats")
+        self.left_chats.add(chat_id)
+        return True
+
+    async def _set_chat_menu_button(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        chat_id: int | None = None
+        if params.get("chat_id") not in (None, ""):
+            chat_id = self._resolve_chat_id(params["chat_id"])
+            if self._chats.get(chat_id, {}).get("type") != "private":
+                raise _bad("chat not found")
+        button = params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in (
+            "commands",
+            "web_app",
+            "default",
+        ):
+            raise _bad("can't parse menu button JSON object")
+        self.menu_buttons[chat_id] = button
+        return True
+
+    async def _send_chat_action(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        self._target_chat(params)
+        if params.get("action") not in _CHAT_ACTIONS:
+            raise _bad("wrong parameter action in request")
+        return True

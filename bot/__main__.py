@@ -6,6 +6,7 @@ import logging
 import sys
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
 from bot.app import build_application
@@ -36,6 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseError as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
+    except InvalidToken:
+        print(
+            "escale: Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        print(
+            f"escale: cannot reach the Bot API at {_host(settings.api_base_url)} "
+            f"({type(error).__name__}); check TELEGRAM_API_BASE_URL and the network",
+            file=sys.stderr,
+        )
+        return 1
     log.info("stopped")
     return 0
 

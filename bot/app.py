@@ -14,16 +14,17 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import callbacks, menus
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import Context, Services, roles_of, services
+from bot.context import Context, Services, services
 from bot.db import Database
 from bot.handlers import general, groups, joining, person, staff
-from bot.handlers.common import answer
+from bot.handlers.common import after_private_update, answer
 from bot.i18n import Catalogs
 from bot.views.general import something_went_wrong
 
@@ -95,6 +96,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, general.edited)
     )
     app.add_handler(MessageHandler(PRIVATE, general.not_text))
+    app.add_handler(TypeHandler(Update, after_private_update), group=1)
     app.add_error_handler(_on_error)
 
 
@@ -103,9 +105,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
     svc.attach(await Database.open(svc.settings.database_path))
     await menus.set_default_menus(app.bot, svc.catalogs)
     for admin_id in svc.settings.admin_ids:
-        account = await svc.repo.account(admin_id)
-        t = svc.catalogs.get(svc.catalogs.resolve(account.language if account else None, None))
-        await menus.set_chat_menu(app.bot, admin_id, roles_of(svc.settings, admin_id, account), t)
+        await menus.refresh(app.bot, svc, admin_id)
     log.info("escale ready bot=%s", app.bot.username)
 
 

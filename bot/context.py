@@ -41,6 +41,12 @@ class Services:
         self._repo = None
         return db
 
+    def translator_for(self, account: Account | None) -> Translator:
+        """The language of a known user who is not necessarily the sender of an update."""
+        if account is None:
+            return self.catalogs.get(self.catalogs.default)
+        return self.catalogs.get(self.catalogs.resolve(account.language, account.telegram_language))
+
     @property
     def repo(self) -> Repository:
         if self._repo is None:

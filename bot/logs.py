@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
 
 class RedactTokens(logging.Filter):
@@ -14,9 +14,15 @@ class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("bot<redacted>", message)
+            record.msg = _TOKEN.sub("<token>", message)
             record.args = None
         return True
+
+
+def quiet_noisy_loggers() -> None:
+    """httpx logs every request URL at INFO, and the URL carries the token."""
+    for name in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def configure(level: int = logging.INFO) -> None:
@@ -26,7 +32,4 @@ def configure(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and the URL carries the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    quiet_noisy_loggers()

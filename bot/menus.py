@@ -1,6 +1,9 @@
 """Command menus per role and per language: a person never sees a worker's or admin's commands.
 
-Menus are cosmetic: every handler checks the role itself.
+Visitors get the per-language menus of all private chats. Anyone with a role, or with a language
+of their own choosing, gets a menu for their chat alone; what was last set is remembered in the
+database, so Telegram is called only when roles or language change. Menus are cosmetic: every
+handler checks the role itself.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.context import Role
+from bot.context import Role, Services, roles_of
 from bot.i18n import N_, Catalogs, Translator
+from bot.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +66,43 @@ async def set_default_menus(bot: Bot, catalogs: Catalogs) -> None:
     )
 
 
-async def set_chat_menu(bot: Bot, chat_id: int, roles: frozenset[Role], t: Translator) -> None:
-    """This chat's own menu, in the user's resolved language (a chat scope overrides defaults).
+async def sync_chat_menu(
+    bot: Bot,
+    repo: Repository,
+    chat_id: int,
+    roles: frozenset[Role],
+    t: Translator,
+    chose_language: bool,
+) -> None:
+    """Give this chat the menu its roles and language call for, if it does not have it yet.
 
-    Failure is logged, not raised: a menu is a convenience and must not break the answer.
+    A failure is logged, not raised, and not remembered, so the next update tries again.
     """
+    wanted = None
+    if roles or chose_language:
+        wanted = f"{t.language}:{','.join(sorted(role.value for role in roles))}"
+    if await repo.menu_signature(chat_id) == wanted:
+        return
+    scope = BotCommandScopeChat(chat_id)
     try:
-        await bot.set_my_commands(_commands(t, menu_for(roles)), BotCommandScopeChat(chat_id))
+        if wanted is None:
+            await bot.delete_my_commands(scope)
+        else:
+            await bot.set_my_commands(_commands(t, menu_for(roles)), scope)
     except TelegramError as error:
         log.warning("menu not set chat=%s error=%s", chat_id, type(error).__name__)
+        return
+    await repo.save_menu_signature(chat_id, wanted)
+
+
+async def refresh(bot: Bot, svc: Services, user_id: int) -> None:
+    """Bring a user's menu in line with their current roles and language."""
+    account = await svc.repo.account(user_id)
+    await sync_chat_menu(
+        bot,
+        svc.repo,
+        user_id,
+        roles_of(svc.settings, user_id, account),
+        svc.translator_for(account),
+        chose_language=bool(account and account.language),
+    )

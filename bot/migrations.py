@@ -77,6 +77,10 @@ async def m001_initial(db: aiosqlite.Connection) -> None:
             text_version INTEGER NOT NULL,
             language TEXT NOT NULL,
             given_at TEXT NOT NULL
+        );
+        CREATE TABLE chat_menus (
+            chat_id INTEGER PRIMARY KEY,
+            signature TEXT NOT NULL
         )
         """,
     )

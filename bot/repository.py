@@ -342,6 +342,25 @@ class Repository:
             for r in rows
         ]
 
+    # -- command menus ------------------------------------------------------------------------
+
+    async def menu_signature(self, chat_id: int) -> str | None:
+        row = await self.db.fetchone(
+            "SELECT signature FROM chat_menus WHERE chat_id = ?", (chat_id,)
+        )
+        return str(row["signature"]) if row else None
+
+    async def save_menu_signature(self, chat_id: int, signature: str | None) -> None:
+        async with self.db.transaction() as tx:
+            if signature is None:
+                await tx.execute("DELETE FROM chat_menus WHERE chat_id = ?", (chat_id,))
+            else:
+                await tx.execute(
+                    """INSERT INTO chat_menus (chat_id, signature) VALUES (?, ?)
+                       ON CONFLICT (chat_id) DO UPDATE SET signature = excluded.signature""",
+                    (chat_id, signature),
+                )
+
     # -- a person's own data ------------------------------------------------------------------
 
     async def export_person(self, user_id: int) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot import menus
 from bot.context import Caller, Context, Role, identify, services
 from bot.i18n import Translator
 from bot.repository import Account
@@ -61,10 +62,7 @@ async def replace_buttons(update: Update, context: Context, footer: str) -> None
 
 def translator_for(context: Context, account: Account | None) -> Translator:
     """The language of someone who is not the sender of the current update."""
-    catalogs = services(context).catalogs
-    if account is None:
-        return catalogs.get(catalogs.default)
-    return catalogs.get(catalogs.resolve(account.language, account.telegram_language))
+    return services(context).translator_for(account)
 
 
 async def tell(
@@ -122,3 +120,10 @@ async def worker_name(context: Context, caller: Caller) -> str | None:
         return None
     worker = await services(context).repo.account(caller.account.worker_id)
     return worker.display_name if worker else None
+
+
+async def after_private_update(update: Update, context: Context) -> None:
+    """Runs after every private update's handler: the sender's menu follows what just changed."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat and user and chat.type == chat.PRIVATE:
+        await menus.refresh(context.bot, services(context), user.id)

@@ -6,7 +6,6 @@ import logging
 
 from telegram import Update
 
-from bot import menus
 from bot.context import Caller, Context, Role, identify, services
 from bot.handlers.common import answer, anyone, replace_buttons, worker_name
 from bot.views import general
@@ -47,7 +46,6 @@ async def language_chosen(update: Update, context: Context, caller: Caller) -> N
     await query.answer()
     await replace_buttons(update, context, svc.catalogs.native_name(code))
     await answer(update, context, general.language_set(caller.t, svc.catalogs.native_name(code)))
-    await menus.set_chat_menu(context.bot, caller.id, caller.roles, caller.t)
 
 
 @anyone

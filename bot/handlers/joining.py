@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import joining, menus
-from bot.context import Caller, Context, Role, identify, roles_of, services
+from bot import joining
+from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, anyone, replace_buttons, tell, worker_name
 from bot.joining import Opened
 from bot.views import general
@@ -27,7 +27,6 @@ async def start(update: Update, context: Context, caller: Caller) -> None:
         await answer(update, context, suspended_notice(caller.t))
     else:
         await answer(update, context, general.visitor_welcome(caller.t))
-    await menus.set_chat_menu(context.bot, caller.id, caller.roles, caller.t)
 
 
 async def _open_link(update: Update, context: Context, caller: Caller, payload: str) -> None:
@@ -50,8 +49,6 @@ async def _open_link(update: Update, context: Context, caller: Caller, payload: 
         case Opened.BECAME_WORKER:
             assert opened.invitation is not None
             await answer(update, context, texts.became_worker(t, caller.name))
-            now_caller = await identify(update, context)
-            await menus.set_chat_menu(context.bot, caller.id, now_caller.roles, now_caller.t)
             admin_id = opened.invitation.created_by
             await tell(
                 context,
@@ -78,8 +75,6 @@ async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
     await replace_buttons(update, context, texts.consent_answered(caller.t, agreed=True))
     worker = joined.worker
     await answer(update, context, texts.joined(caller.t, worker.display_name))
-    roles = roles_of(services(context).settings, caller.id, joined.person)
-    await menus.set_chat_menu(context.bot, caller.id, roles, caller.t)
     await tell(
         context,
         worker.user_id,

@@ -7,7 +7,6 @@ import logging
 
 from telegram import Update
 
-from bot import menus
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, replace_buttons, requires, tell, worker_name
 from bot.views import person as texts
@@ -50,7 +49,6 @@ async def forget_confirmed(update: Update, context: Context, caller: Caller) -> 
     await query.answer()
     await replace_buttons(update, context, texts.forget_answer(caller.t, erase=True))
     await answer(update, context, texts.forgotten(caller.t))
-    await menus.set_chat_menu(context.bot, caller.id, frozenset(), caller.t)
     if worker:
         await tell(context, worker.user_id, worker, lambda t: texts.person_left_notice(t, name))
 

@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from bot import joining, menus, qr
-from bot.context import Caller, Context, Role, roles_of, services
-from bot.handlers.common import answer, requires, tell, translator_for
+from bot.context import Caller, Context, Role, services
+from bot.handlers.common import answer, requires, tell
 from bot.views import joining as joining_texts
 from bot.views import staff
 from bot.views.general import stale_button
@@ -49,12 +49,7 @@ async def _set_status(
     )
     notice = staff.worker_reactivated if status == "active" else staff.worker_suspended
     await tell(context, worker.user_id, worker, notice)
-    await menus.set_chat_menu(
-        context.bot,
-        worker.user_id,
-        roles_of(svc.settings, worker.user_id, worker),
-        translator_for(context, worker),
-    )
+    await menus.refresh(context.bot, svc, worker.user_id)
 
 
 @requires(Role.ADMIN)

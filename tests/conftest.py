@@ -1,0 +1,140 @@
+"""Fixtures: a fake Telegram on 127.0.0.1 and the real Escale Application polling it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot import logs
+from bot.app import build_application
+from bot.config import Settings
+from bot.db import Database
+from bot.repository import Repository
+from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
+
+ADMIN_ID = 900001
+START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that moves only when a test says so."""
+
+    def __init__(self, start: datetime = START):
+        self.moment = start
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
+async def start_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """What `run_polling` does before it waits, without signal handlers or a loop of its own."""
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=Update.ALL_TYPES)
+    await app.start()
+
+
+async def stop_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """What `run_polling` does once stopped: stop polling, stop, shut down, close resources."""
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
+
+
+@dataclass
+class Escale:
+    """A running Escale and the people around it; `restart()` rebuilds it on the same database."""
+
+    telegram: FakeTelegram
+    settings: Settings
+    clock: FakeClock
+    app: Application[Any, Any, Any, Any, Any, Any]
+    _next_user_id: int = field(default=1000)
+
+    async def settle(self, update_id: int) -> None:
+        """Wait until the bot has fetched `update_id` and finished handling everything queued."""
+        await self.telegram.wait_fetched(update_id)
+        await self.app.update_queue.join()
+
+    def user(self, first_name: str, language_code: str | None = "fr", **extra: Any) -> TelegramUser:
+        self._next_user_id += 1
+        return TelegramUser(
+            self.telegram,
+            self.settle,
+            user_id=extra.pop("user_id", self._next_user_id),
+            first_name=first_name,
+            language_code=language_code,
+            **extra,
+        )
+
+    def admin(self, language_code: str | None = "fr") -> TelegramUser:
+        return self.user("Camille", language_code, user_id=ADMIN_ID, last_name="Admin")
+
+    def group(self, **extra: Any) -> TelegramGroup:
+        return TelegramGroup(self.telegram, self.settle, **extra)
+
+    @property
+    def repo(self) -> Repository:
+        return self.app.bot_data["services"].repo  # type: ignore[no-any-return]
+
+    @property
+    def db(self) -> Database:
+        return self.repo.db
+
+    async def restart(self) -> None:
+        await stop_app(self.app)
+        self.app = build_application(self.settings, self.clock)
+        await start_app(self.app)
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+        assert fake.unknown_methods == [], "the bot called Bot API methods the fake lacks"
+
+
+@pytest.fixture
+def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
+    return Settings(
+        token=telegram.token,
+        api_base_url=telegram.base_url,
+        admin_ids=frozenset({ADMIN_ID}),
+        database_path=tmp_path / "escale.sqlite3",
+    )
+
+
+@pytest.fixture
+async def escale(
+    telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Escale]:
+    logs.quiet_noisy_loggers()
+    caplog.set_level(logging.INFO)
+    clock = FakeClock()
+    running = Escale(telegram, settings, clock, build_application(settings, clock))
+    await start_app(running.app)
+    try:
+        yield running
+    finally:
+        await stop_app(running.app)
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
+    assert telegram.token not in caplog.text, "the token reached the logs"

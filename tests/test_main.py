@@ -1,0 +1,112 @@
+"""`python -m bot` as a deployer runs it: bad settings stop it early, SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.fake_telegram import FakeTelegram, TelegramUser
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
+
+
+async def _run(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=cwd,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_a_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
+    process = await _run({}, tmp_path)
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("escale: TELEGRAM_BOT_TOKEN is not set")
+    assert not (tmp_path / "data").exists(), "nothing touched before the settings are valid"
+
+
+async def test_a_malformed_value_is_named(tmp_path: Path) -> None:
+    process = await _run(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_ADMIN_IDS": "12,bob"}, tmp_path
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert err.decode().strip() == (
+        "escale: ESCALE_ADMIN_IDS: 'bob' is not a Telegram user id "
+        "(expected numbers separated by commas, e.g. 12345,67890)"
+    )
+
+
+async def test_env_file_is_read_and_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        (tmp_path / ".env").write_text(
+            f"TELEGRAM_BOT_TOKEN={TOKEN}\n"
+            f"TELEGRAM_API_BASE_URL={telegram.base_url}\n"
+            "ESCALE_DATABASE=state/escale.sqlite3\n"
+        )
+        process = await _run({}, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+            async def settle(update_id: int) -> None:
+                await telegram.wait_fetched(update_id, timeout=30)
+
+            user = TelegramUser(telegram, settle, user_id=42, first_name="Secret Name")
+            await user.send("/start")
+            while not user.messages:
+                await telegram.wait_for_call("sendMessage", timeout=30)
+            assert user.last.text.startswith("Bonjour ! Je suis Escale.")
+            await user.send("my private words")
+            while len(user.messages) < 2:
+                await telegram.wait_for_call("sendMessage", timeout=30)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 30)
+    logs = out.decode() + err.decode()
+    assert process.returncode == 0, logs
+    assert "Traceback" not in logs
+    assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
+    assert "my private words" not in logs
+    assert "database closed" in logs
+    assert (tmp_path / "state" / "escale.sqlite3").is_file()
+
+
+async def test_a_file_that_is_not_a_database_stops_start_up(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("shopping list" * 100)
+    async with FakeTelegram(token=TOKEN) as telegram:
+        process = await _run(
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": telegram.base_url,
+                "ESCALE_DATABASE": "notes.txt",
+            },
+            tmp_path,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "escale: notes.txt cannot be used as an Escale database" in err.decode()
+    assert "Traceback" not in err.decode()
+    assert (tmp_path / "notes.txt").read_text() == "shopping list" * 100
+
+
+async def test_a_refused_token_is_said_plainly(tmp_path: Path) -> None:
+    async with FakeTelegram(token="999:OtherTokenOtherTokenOther") as telegram:
+        process = await _run(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}, tmp_path
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert err.decode().strip().splitlines()[-1] == (
+        "escale: Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather"
+    )

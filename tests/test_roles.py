@@ -1,0 +1,122 @@
+"""Roles are checked on every command and button; strangers and groups learn only what Escale is."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Escale
+from tests.journeys import make_person, make_worker, person_token
+
+UNKNOWN = "Désolé, je ne connais pas cette commande. /help montre ce que vous pouvez faire."
+STALE = "Ce bouton ne marche plus. /help montre ce que vous pouvez faire."
+
+
+async def test_a_stranger_learns_what_escale_is_and_how_to_get_in(escale: Escale) -> None:
+    stranger = escale.user("Sam")
+    await stranger.send("/start")
+    assert stranger.last.text.startswith("Bonjour ! Je suis Escale.")
+    assert "il faut un lien d'invitation de votre travailleur social" in stranger.last.text
+    await stranger.send("bonjour ?")
+    assert stranger.last.text.startswith("Bonjour ! Je suis Escale.")
+    assert await escale.repo.account(stranger.user_id) is None
+
+
+@pytest.mark.parametrize("command", ["/newworker", "/workers", "/invite Léa", "/people"])
+async def test_staff_commands_from_a_stranger_look_unknown(escale: Escale, command: str) -> None:
+    stranger = escale.user("Sam")
+    await stranger.send("/nosuchcommand")
+    await stranger.send(command)
+    assert stranger.texts()[-2:] == [UNKNOWN, UNKNOWN]
+    assert len(stranger.messages) == 2
+
+
+async def test_a_person_and_a_worker_cannot_use_commands_above_them(escale: Escale) -> None:
+    worker = await make_worker(escale)
+    person = await make_person(escale, worker)
+    for command in ["/newworker", "/workers", "/invite Bob", "/people"]:
+        await person.send(command)
+        assert person.last.text == UNKNOWN
+    for command in ["/newworker", "/workers", "/mydata", "/forget"]:
+        await worker.send(command)
+        assert worker.last.text == UNKNOWN
+    row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM invitations")
+    assert row is not None and row["n"] == 2  # the worker's link and the person's, nothing more
+
+
+async def test_menus_follow_roles(escale: Escale) -> None:
+    worker = await make_worker(escale, language_code="en")
+    person = await make_person(escale, worker, language_code="fr")
+    stranger = escale.user("Sam", language_code="en")
+    assert stranger.menu() == ["start", "help", "language", "privacy"]
+    assert worker.menu() == ["invite", "people", "help", "language", "privacy"]
+    assert person.menu() == ["mydata", "forget", "cancel", "help", "language", "privacy"]
+    assert escale.admin().menu() == ["newworker", "workers", "help", "language", "privacy"]
+    english = dict(escale.telegram.commands_for(worker.user_id, "en"))
+    assert english["invite"] == "Create a link for a person you follow"
+    french = dict(escale.telegram.commands_for(stranger.user_id, "fr"))
+    assert french["privacy"] == "Ce que garde Escale et qui le voit"
+
+
+async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice")
+    await make_person(escale, worker)
+    admin = escale.admin()
+    await admin.send("/workers")
+    listing = admin.last
+    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"
+    assert admin.buttons() == ["Suspendre Alice"]
+
+    assert await admin.press("Suspendre Alice") == "Alice est suspendu."
+    assert listing.text == "Travailleurs sociaux\n• Alice — suspendu, accompagne 1 personne"
+    assert worker.last.text.startswith("Votre coordinateur a suspendu votre accès")
+    assert "invite" not in worker.menu()
+    await worker.send("/invite Bob")
+    assert worker.last.text.startswith("Votre accès de travailleur social est suspendu.")
+
+    await admin.press("Réactiver Alice")
+    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"
+    assert worker.last.text.startswith("Votre coordinateur a réactivé votre accès")
+    assert worker.menu()[:2] == ["invite", "people"]
+
+
+async def test_a_suspended_workers_links_stop_working(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice")
+    token = await person_token(worker)
+    admin = escale.admin()
+    await admin.send("/workers")
+    await admin.press("Suspendre Alice")
+    person = escale.user("Lea")
+    await person.send(f"/start {token}")
+    assert person.last.text.startswith("Ce lien ne marche pas (ou plus).")
+
+
+async def test_forged_and_foreign_buttons_change_nothing(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice")
+    stranger = escale.user("Mallory")
+    await stranger.send("/start")
+    for data in [f"wk:suspend:{worker.user_id}", "join:yes:1", "forget:yes", "lang:xx", "junk"]:
+        assert await stranger.press_data(data) == STALE
+    account = await escale.repo.account(worker.user_id)
+    assert account is not None and account.worker_status == "active"
+    assert await escale.repo.account(stranger.user_id) is None
+
+
+async def test_groups_and_channels_are_left_after_one_notice(escale: Escale) -> None:
+    someone = escale.user("Sam")
+    group = escale.group()
+    await group.add_bot(someone)
+    assert [m.text for m in group.messages] == [
+        "Escale ne fonctionne que dans une conversation privée, pour que ce que les personnes "
+        "écrivent reste privé. Je quitte ce groupe."
+    ]
+    assert group.left
+    other = escale.group(chat_id=-1009999, title="Other")
+    await other.send(someone, "/start")
+    assert len(other.messages) == 1 and other.left
+
+
+async def test_roles_survive_a_restart(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice")
+    await escale.restart()
+    await worker.send("/people")
+    assert worker.last.text.startswith("Personne n'est encore relié à vous.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from tests.conftest import ADMIN_ID, Escale
@@ -23,6 +24,9 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     admin = escale.admin()
     token = await new_worker_token(escale, admin)
     assert "Il marche une seule fois, jusqu'au mercredi 2 décembre à 10:00." in admin.last.text
+
+    stored = await escale.db.fetchone("SELECT token_hash FROM invitations")
+    assert stored is not None and stored["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
 
     worker = escale.user("Alice", last_name="Martin")
     assert worker.menu() == ["start", "help", "language", "privacy"]
@@ -52,6 +56,12 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
 
     await person.press("Je suis d'accord")
     assert consent.buttons == [], "the consent buttons are gone once answered"
+    invitation = await escale.db.fetchone("SELECT id FROM invitations WHERE kind = 'person'")
+    assert invitation is not None
+    replay = f"join:yes:{invitation['id']}"
+    assert await person.press_data(replay, consent.message_id) == (
+        "Ce bouton ne marche plus. /help montre ce que vous pouvez faire."
+    )
     assert consent.text.endswith("✅ Vous avez dit d'accord.")
     assert person.last.text.startswith("Merci. Vous êtes maintenant relié à Alice Martin")
     assert (

@@ -37,9 +37,7 @@ async def test_a_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path
 
 
 async def test_a_malformed_value_is_named(tmp_path: Path) -> None:
-    process = await _run(
-        {"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_ADMIN_IDS": "12,bob"}, tmp_path
-    )
+    process = await _run({"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_ADMIN_IDS": "12,bob"}, tmp_path)
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert err.decode().strip() == (
@@ -58,6 +56,7 @@ async def test_env_file_is_read_and_sigterm_shuts_down_cleanly(tmp_path: Path) -
         process = await _run({}, tmp_path)
         try:
             await telegram.wait_polling(timeout=30)
+
             async def settle(update_id: int) -> None:
                 await telegram.wait_fetched(update_id, timeout=30)
 

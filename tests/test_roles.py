@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Escale
+from tests.fake_telegram import TelegramChannel
 from tests.journeys import make_person, make_worker, person_token
 
 UNKNOWN = "Désolé, je ne connais pas cette commande. /help montre ce que vous pouvez faire."
@@ -113,6 +114,11 @@ async def test_groups_and_channels_are_left_after_one_notice(escale: Escale) -> 
     other = escale.group(chat_id=-1009999, title="Other")
     await other.send(someone, "/start")
     assert len(other.messages) == 1 and other.left
+    channel = TelegramChannel(escale.telegram, escale.settle)
+    await channel.add_bot(someone)
+    assert len(channel.messages) == 1 and channel.left
+    row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM users")
+    assert row is not None and row["n"] == 0, "nothing stored about group members"
 
 
 async def test_roles_survive_a_restart(escale: Escale) -> None:

@@ -8,15 +8,11 @@ import re
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
 
-class RedactTokens(logging.Filter):
-    """Replace anything shaped like a bot token in a record, whatever logger produced it."""
+class RedactingFormatter(logging.Formatter):
+    """Replace anything shaped like a bot token in the whole line, tracebacks included."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("<token>", message)
-            record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return _TOKEN.sub("<token>", super().format(record))
 
 
 def quiet_noisy_loggers() -> None:
@@ -27,8 +23,7 @@ def quiet_noisy_loggers() -> None:
 
 def configure(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    handler.addFilter(RedactTokens())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -60,21 +60,14 @@ async def replace_buttons(update: Update, context: Context, footer: str) -> None
         log.info("buttons not replaced message=%s error=%s", query.message.message_id, error)
 
 
-def translator_for(context: Context, account: Account | None) -> Translator:
-    """The language of someone who is not the sender of the current update."""
-    return services(context).translator_for(account)
-
-
 async def tell(
     context: Context, user_id: int, account: Account | None, build: Callable[[Translator], Reply]
-) -> bool:
+) -> None:
     """Send a notice to another user, in their language; a failure is logged, not raised."""
     try:
-        await send(context, user_id, build(translator_for(context, account)))
+        await send(context, user_id, build(services(context).translator_for(account)))
     except TelegramError as error:
         log.warning("notice not delivered user=%s error=%s", user_id, type(error).__name__)
-        return False
-    return True
 
 
 def requires(role: Role) -> Callable[[CallerHandler], Handler]:

@@ -60,6 +60,9 @@ def load_settings(
         database_path=Path(get("ESCALE_DATABASE") or "data/escale.sqlite3"),
         default_locale=_locale(get("ESCALE_DEFAULT_LOCALE") or "fr"),
         timezone=_timezone(get("ESCALE_TIMEZONE") or "Europe/Paris"),
+        invitation_lifetime=_duration(
+            "ESCALE_INVITATION_LIFETIME", get("ESCALE_INVITATION_LIFETIME") or "7d"
+        ),
     )
 
 
@@ -101,6 +104,27 @@ def _locale(raw: str) -> str:
     if not _LOCALE_SHAPE.match(raw):
         raise ConfigError(f"ESCALE_DEFAULT_LOCALE: {raw!r} is not a language code such as fr or en")
     return raw
+
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(raw: str) -> timedelta | None:
+    """`90s`, `30m`, `48h`, `7d` as a timedelta; None if it is not one (or is zero)."""
+    found = _DURATION.match(raw.strip())
+    if not found or int(found.group(1)) == 0:
+        return None
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def _duration(variable: str, raw: str) -> timedelta:
+    duration = parse_duration(raw)
+    if duration is None:
+        raise ConfigError(
+            f"{variable}: {raw!r} is not a duration (a number and a unit: s, m, h or d, e.g. 7d)"
+        )
+    return duration
 
 
 def _timezone(raw: str) -> ZoneInfo:

@@ -1,5 +1,6 @@
 """Configuration: good values load, each bad one stops start-up with a line naming the variable."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ def test_every_variable_is_read() -> None:
             "ESCALE_DATABASE": "/tmp/x.sqlite3",
             "ESCALE_DEFAULT_LOCALE": "en",
             "ESCALE_TIMEZONE": "Europe/Brussels",
+            "ESCALE_INVITATION_LIFETIME": "36h",
         },
         env_file=None,
     )
@@ -38,6 +40,7 @@ def test_every_variable_is_read() -> None:
     assert settings.database_path == Path("/tmp/x.sqlite3")
     assert settings.default_locale == "en"
     assert settings.timezone.key == "Europe/Brussels"
+    assert settings.invitation_lifetime == timedelta(hours=36)
 
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
@@ -58,6 +61,9 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("ESCALE_DEFAULT_LOCALE", "French"),
         ("ESCALE_TIMEZONE", "Mars/Olympus"),
         ("ESCALE_TIMEZONE", "Europe"),
+        ("ESCALE_INVITATION_LIFETIME", "7"),
+        ("ESCALE_INVITATION_LIFETIME", "0d"),
+        ("ESCALE_INVITATION_LIFETIME", "1w"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:

@@ -130,9 +130,15 @@ async def _upsert_user(tx: aiosqlite.Connection, who: TelegramProfile, now: date
     )
 
 
+async def _one(tx: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
+    """The first row of a statement run inside a transaction (an UPDATE … RETURNING, say)."""
+    async with tx.execute(sql, params) as cursor:
+        row: sqlite3.Row | None = await cursor.fetchone()
+        return row
+
+
 async def _account_in(tx: aiosqlite.Connection, user_id: int) -> Account:
-    async with tx.execute(_ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await _one(tx, _ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
     assert row is not None, "account read back inside its own transaction"
     return _account(row)
 
@@ -166,21 +172,15 @@ class Repository:
         expires_at: datetime,
     ) -> Invitation:
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
+            row = await _one(
+                tx,
                 """INSERT INTO invitations (token_hash, kind, created_by, label, created_at,
                                             expires_at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?) RETURNING *""",
                 (token_hash, kind, created_by, label, to_db_time(now), to_db_time(expires_at)),
             )
-            invitation_id = cursor.lastrowid
-        return Invitation(
-            id=int(invitation_id or 0),
-            kind=kind,
-            created_by=created_by,
-            label=label,
-            created_at=datetime.fromisoformat(to_db_time(now)),
-            expires_at=datetime.fromisoformat(to_db_time(expires_at)),
-        )
+        assert row is not None
+        return _invitation(row)
 
     async def open_invitation(self, token_hash: str, now: datetime) -> Invitation | None:
         """The invitation behind a token if it can still be used (unused, unexpired)."""
@@ -196,19 +196,16 @@ class Repository:
     ) -> Invitation | None:
         """Use a worker link once: the conditional UPDATE lets exactly one opener through."""
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
+            row = await _one(
+                tx,
                 """UPDATE invitations SET used_by = ?, used_at = ?
                    WHERE token_hash = ? AND kind = 'worker' AND used_at IS NULL
-                     AND expires_at > ?""",
+                     AND expires_at > ?
+                   RETURNING *""",
                 (who.user_id, to_db_time(now), token_hash, to_db_time(now)),
             )
-            if cursor.rowcount != 1:
+            if row is None:
                 return None
-            async with tx.execute(
-                "SELECT * FROM invitations WHERE token_hash = ?", (token_hash,)
-            ) as rows:
-                row = await rows.fetchone()
-            assert row is not None
             invitation = _invitation(row)
             await _upsert_user(tx, who, now)
             await tx.execute(
@@ -223,22 +220,17 @@ class Repository:
     ) -> Invitation | None:
         """Reserve a person link for its first opener while they read the consent text."""
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
+            row = await _one(
+                tx,
                 """UPDATE invitations SET claimed_by = ?
                    WHERE token_hash = ? AND kind = 'person' AND used_at IS NULL
                      AND expires_at > ? AND (claimed_by IS NULL OR claimed_by = ?)
                      AND EXISTS (SELECT 1 FROM workers
-                                 WHERE user_id = created_by AND status = 'active')""",
+                                 WHERE user_id = created_by AND status = 'active')
+                   RETURNING *""",
                 (user_id, token_hash, to_db_time(now), user_id),
             )
-            if cursor.rowcount != 1:
-                return None
-            async with tx.execute(
-                "SELECT * FROM invitations WHERE token_hash = ?", (token_hash,)
-            ) as rows:
-                row = await rows.fetchone()
-            assert row is not None
-            return _invitation(row)
+        return _invitation(row) if row else None
 
     async def pending_invitation(self, user_id: int, now: datetime) -> Invitation | None:
         """A person link this user opened and has not yet answered."""
@@ -253,17 +245,13 @@ class Repository:
     async def release_claim(self, invitation_id: int, user_id: int) -> Invitation | None:
         """Forget who opened a person link (they said "not now"); the link stays usable."""
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
+            row = await _one(
+                tx,
                 """UPDATE invitations SET claimed_by = NULL
-                   WHERE id = ? AND claimed_by = ? AND used_at IS NULL""",
+                   WHERE id = ? AND claimed_by = ? AND used_at IS NULL
+                   RETURNING *""",
                 (invitation_id, user_id),
             )
-            if cursor.rowcount != 1:
-                return None
-            async with tx.execute(
-                "SELECT * FROM invitations WHERE id = ?", (invitation_id,)
-            ) as rows:
-                row = await rows.fetchone()
         return _invitation(row) if row else None
 
     async def accept_person_invitation(
@@ -276,21 +264,18 @@ class Repository:
     ) -> PersonJoined | None:
         """Consent given: use the link, link the person to its worker, record the consent."""
         async with self.db.transaction() as tx:
-            cursor = await tx.execute(
+            row = await _one(
+                tx,
                 """UPDATE invitations SET used_by = ?, used_at = ?
                    WHERE id = ? AND kind = 'person' AND claimed_by = ? AND used_at IS NULL
                      AND expires_at > ?
                      AND EXISTS (SELECT 1 FROM workers
-                                 WHERE user_id = created_by AND status = 'active')""",
+                                 WHERE user_id = created_by AND status = 'active')
+                   RETURNING created_by, label""",
                 (who.user_id, to_db_time(now), invitation_id, who.user_id, to_db_time(now)),
             )
-            if cursor.rowcount != 1:
+            if row is None:
                 return None
-            async with tx.execute(
-                "SELECT created_by, label FROM invitations WHERE id = ?", (invitation_id,)
-            ) as rows:
-                row = await rows.fetchone()
-            assert row is not None
             await _upsert_user(tx, who, now)
             await tx.execute(
                 "INSERT INTO people (user_id, worker_id, label, joined_at) VALUES (?, ?, ?, ?)",
@@ -380,10 +365,7 @@ class Repository:
     async def forget_person(self, user_id: int) -> int | None:
         """Erase a person and every trace of their id; returns the worker they were linked to."""
         async with self.db.transaction() as tx:
-            async with tx.execute(
-                "SELECT worker_id FROM people WHERE user_id = ?", (user_id,)
-            ) as rows:
-                row = await rows.fetchone()
+            row = await _one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
             if row is None:
                 return None
             await tx.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))

@@ -91,7 +91,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(general.stale_callback))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, general.other_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, general.help_command))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, general.edited)
     )

@@ -71,8 +71,9 @@ async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
     assert listing.text == "Travailleurs sociaux\n• Alice — suspendu, accompagne 1 personne"
     assert worker.last.text.startswith("Votre coordinateur a suspendu votre accès")
     assert "invite" not in worker.menu()
-    await worker.send("/invite Bob")
-    assert worker.last.text.startswith("Votre accès de travailleur social est suspendu.")
+    for command in ("/invite Bob", "/help", "/start"):
+        await worker.send(command)
+        assert worker.last.text.startswith("Votre accès de travailleur social est suspendu.")
 
     await admin.press("Réactiver Alice")
     assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"

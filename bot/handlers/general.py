@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 @anyone
 async def help_command(update: Update, context: Context, caller: Caller) -> None:
+    """/help, and any free text outside a question: what this caller can do."""
     await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
 
 
@@ -64,15 +65,6 @@ async def cancel(update: Update, context: Context, caller: Caller) -> None:
 @anyone
 async def unknown_command(update: Update, context: Context, caller: Caller) -> None:
     await answer(update, context, general.unknown_command(caller.t))
-
-
-@anyone
-async def other_message(update: Update, context: Context, caller: Caller) -> None:
-    """Free text outside any question: visitors learn what Escale is, others get help."""
-    if not caller.roles:
-        await answer(update, context, general.visitor_welcome(caller.t))
-    else:
-        await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
 
 
 @anyone

@@ -11,7 +11,6 @@ from bot.joining import Opened
 from bot.views import general
 from bot.views import joining as texts
 from bot.views.general import stale_button
-from bot.views.staff import suspended_notice
 
 
 @anyone
@@ -21,12 +20,8 @@ async def start(update: Update, context: Context, caller: Caller) -> None:
         return
     if caller.has(Role.ADMIN) or caller.has(Role.WORKER):
         await answer(update, context, general.staff_welcome(caller))
-    elif caller.has(Role.PERSON):
-        await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
-    elif caller.account and caller.account.worker_status == "suspended":
-        await answer(update, context, suspended_notice(caller.t))
     else:
-        await answer(update, context, general.visitor_welcome(caller.t))
+        await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
 
 
 async def _open_link(update: Update, context: Context, caller: Caller, payload: str) -> None:

@@ -6,6 +6,7 @@ from bot import callbacks
 from bot.context import Caller, Role
 from bot.i18n import Translator
 from bot.views import Reply, bullets, esc
+from bot.views.staff import suspended_notice
 
 
 def visitor_welcome(t: Translator) -> Reply:
@@ -67,6 +68,8 @@ def help_text(caller: Caller, worker_name: str | None) -> Reply:
             )
         )
     if not caller.roles:
+        if caller.account and caller.account.worker_status == "suspended":
+            return suspended_notice(t)
         return visitor_welcome(t)
     parts.append(
         bullets(

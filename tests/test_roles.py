@@ -127,3 +127,26 @@ async def test_roles_survive_a_restart(escale: Escale) -> None:
     await escale.restart()
     await worker.send("/people")
     assert worker.last.text.startswith("Personne n'est encore relié à vous.")
+
+
+async def test_blocking_and_unblocking_in_a_private_chat_is_not_a_group(escale: Escale) -> None:
+    someone = escale.user("Sam")
+    await someone.send("/start")
+    bot = escale.telegram.bot_user()
+    kicked = {"user": bot, "status": "kicked", "until_date": 0}
+    member = {"user": bot, "status": "member"}
+    for old, new in [(member, kicked), (kicked, member)]:
+        update_id = escale.telegram.push_update(
+            {
+                "my_chat_member": {
+                    "chat": someone.chat_dict,
+                    "from": someone.user_dict,
+                    "date": escale.telegram.now(),
+                    "old_chat_member": old,
+                    "new_chat_member": new,
+                }
+            }
+        )
+        await escale.settle(update_id)
+    assert len(someone.messages) == 1
+    assert someone.user_id not in escale.telegram.left_chats

@@ -15,9 +15,11 @@ log = logging.getLogger(__name__)
 
 
 async def added_to_chat(update: Update, context: Context) -> None:
-    """The bot was added to a group or channel."""
+    """The bot was added to a group or channel (in a private chat: blocked or unblocked)."""
     change = update.my_chat_member
-    if change is None or change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+    if change is None or change.chat.type == change.chat.PRIVATE:
+        return
+    if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
         return
     await _say_and_leave(update, context)
 

@@ -104,19 +104,22 @@ def _copies() -> list[Copy]:
     return copies
 
 
-def _image_path(source: str) -> str:
-    """Where a repository file or folder lands in the image."""
+def _copied(source: str) -> tuple[str, int]:
+    """Where a repository file or folder lands in the image, and the index of its COPY."""
     wanted = source.strip("/")
-    for copy in _copies():
-        for copied in copy.sources:
-            copied = copied.strip("/")
-            if copied == "." or wanted == copied or wanted.startswith(copied + "/"):
-                inside = wanted if copied == "." else wanted[len(copied) :].lstrip("/")
-                if len(copy.sources) > 1 or copy.destination.endswith("/"):
-                    base = posixpath.basename(copied) if (ROOT / copied).is_file() else ""
-                    return posixpath.normpath(posixpath.join(copy.destination, base, inside))
-                return posixpath.normpath(posixpath.join(copy.destination, inside))
+    for copy in reversed(_copies()):
+        for copied in (s.strip("/") for s in copy.sources):
+            if copied in {".", ""} or wanted == copied or wanted.startswith(copied + "/"):
+                inside = wanted if copied in {".", ""} else wanted[len(copied) :].lstrip("/")
+                into_folder = len(copy.sources) > 1 or copy.destination.endswith("/")
+                base = posixpath.basename(copied) if (ROOT / copied).is_file() else ""
+                target = posixpath.join(copy.destination, base if into_folder else "", inside)
+                return posixpath.normpath(target), copy.index
     raise AssertionError(f"{source} is not copied into the image")
+
+
+def _image_path(source: str) -> str:
+    return _copied(source)[0]
 
 
 # --------------------------------------------------------------------------- .dockerignore
@@ -210,7 +213,12 @@ def test_every_copy_source_exists_and_reaches_the_build() -> None:
 
 
 def test_the_code_and_every_catalog_reach_the_build() -> None:
-    needed = [*ROOT.glob("bot/**/*.py"), *ROOT.glob("locales/*/LC_MESSAGES/messages.po")]
+    needed = [
+        *ROOT.glob("bot/**/*.py"),
+        *ROOT.glob("locales/*/LC_MESSAGES/messages.po"),
+        *(p for p in ROOT.glob("dialogues/*") if p.is_file()),  # the preparation, as data
+        ROOT / "pyproject.toml",
+    ]
     assert len(needed) > 2
     for path in needed:
         relative = path.relative_to(ROOT).as_posix()
@@ -235,11 +243,15 @@ def test_the_catalogs_are_compiled_in_the_build_beside_the_code() -> None:
     index, run = compiled[0]
     directory = re.search(r"(?:-d|--directory)[ =](\S+)", run.arguments)
     assert directory, run.arguments
-    assert posixpath.normpath(posixpath.join(run.workdir, directory.group(1))) == locales
-    assert index > max(c.index for c in _copies() if "locales" in {s.strip("/") for s in c.sources})
+    assert posixpath.normpath(posixpath.join(run.workdir, directory.group(1))) == locales, (
+        f"line {run.line} compiles catalogs elsewhere than {locales}"
+    )
+    assert index > _copied("locales")[1], f"line {run.line} runs before the catalogs are copied"
     # bot/i18n.py reads <folder holding bot/>/locales: the code must run from where it was
     # copied (editable install or PYTHONPATH), not from a copy in site-packages.
-    assert posixpath.dirname(_image_path("bot")) == posixpath.dirname(locales)
+    assert posixpath.dirname(_image_path("bot")) == posixpath.dirname(locales), (
+        "bot/ and locales/ must sit side by side in the image"
+    )
     app = posixpath.dirname(locales)
     editable = any(
         i.keyword == "RUN"
@@ -247,7 +259,9 @@ def test_the_catalogs_are_compiled_in_the_build_beside_the_code() -> None:
         and i.workdir == app
         for i in instructions
     )
-    assert editable or app in _env().get("PYTHONPATH", "").split(":")
+    assert editable or app in _env().get("PYTHONPATH", "").split(":"), (
+        f"install with `pip install -e .` in {app}, or put {app} on PYTHONPATH"
+    )
 
 
 def test_it_runs_as_a_non_root_user_with_the_database_on_a_volume() -> None:
@@ -257,8 +271,8 @@ def test_it_runs_as_a_non_root_user_with_the_database_on_a_volume() -> None:
     users = [i.arguments for i in instructions[:cmd] if i.keyword == "USER"]
     assert users, "no USER before CMD: the bot would run as root"
     user = users[-1].split(":")[0]
-    assert user not in {"root", "0"}
-    assert not [i for i in instructions[cmd:] if i.keyword == "USER"]
+    assert user not in {"root", "0"}, f"USER {users[-1]} runs the bot as root"
+    assert not [i for i in instructions[cmd:] if i.keyword == "USER"], "USER after CMD"
 
     database = _env().get("ESCALE_DATABASE", "")
     assert database.startswith("/"), "ESCALE_DATABASE should be an absolute path in the image"

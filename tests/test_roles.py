@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.conftest import Escale
@@ -150,3 +152,21 @@ async def test_blocking_and_unblocking_in_a_private_chat_is_not_a_group(escale: 
         await escale.settle(update_id)
     assert len(someone.messages) == 1
     assert someone.user_id not in escale.telegram.left_chats
+
+
+async def test_a_failure_is_apologised_for_and_logged_without_content(
+    escale: Escale, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = await make_worker(escale)
+    what_someone_wrote = "my landlord threatened me"
+
+    async def broken(worker_id: int) -> None:
+        raise RuntimeError(what_someone_wrote)
+
+    monkeypatch.setattr(escale.repo, "people_of", broken)
+    await worker.send("/people")
+    assert worker.last.text.startswith("Désolé, quelque chose n'a pas marché de mon côté.")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage().splitlines()[0].split()[-1] for r in errors] == ["error=RuntimeError"]
+    assert what_someone_wrote not in caplog.text
+    caplog.clear()  # the failure was expected: the fixture checks that no other one happened

@@ -180,11 +180,11 @@ class SentMessage:
     text: str
     reply_markup: JsonDict | None
     buttons: list[list[Button]]
-    file: UploadedFile | str | None
     protect_content: bool
-    edits: int
-    deleted: bool
     date: int
+    file: UploadedFile | str | None = None
+    edits: int = 0
+    deleted: bool = False
     edit_date: int | None = None
     media: JsonDict = field(default_factory=dict, repr=False)
 
@@ -895,8 +895,16 @@ class FakeTelegram:
                 return message
         raise _bad(missing)
 
-    def _store(self, message: SentMessage) -> SentMessage:
-        self._messages.setdefault(message.chat_id, []).append(message)
+    def _store_new(self, chat_id: int, params: JsonDict, **content: Any) -> SentMessage:
+        """Record a message the bot just sent, with the fields every kind shares."""
+        message = SentMessage(
+            message_id=self.next_message_id(chat_id),
+            chat_id=chat_id,
+            protect_content=self._bool(params, "protect_content"),
+            date=self.now(),
+            **content,
+        )
+        self._messages.setdefault(chat_id, []).append(message)
         return message
 
     # ------------------------------------------------------------------ methods
@@ -947,22 +955,15 @@ class FakeTelegram:
         chat_id = self._target_chat(params)
         raw, parse_mode, visible, _ = self._text(params)
         markup, buttons = self._markup(params)
-        message = self._store(
-            SentMessage(
-                message_id=self.next_message_id(chat_id),
-                chat_id=chat_id,
-                kind="text",
-                html=raw,
-                parse_mode=parse_mode,
-                text=visible,
-                reply_markup=markup,
-                buttons=buttons,
-                file=None,
-                protect_content=self._bool(params, "protect_content"),
-                edits=0,
-                deleted=False,
-                date=self.now(),
-            )
+        message = self._store_new(
+            chat_id,
+            params,
+            kind="text",
+            html=raw,
+            parse_mode=parse_mode,
+            text=visible,
+            reply_markup=markup,
+            buttons=buttons,
         )
         return self.message_payload(message)
 
@@ -1180,23 +1181,17 @@ class FakeTelegram:
                     "file_size": size,
                 }
             }
-        message = self._store(
-            SentMessage(
-                message_id=self.next_message_id(chat_id),
-                chat_id=chat_id,
-                kind=kind,
-                html=caption,
-                parse_mode=parse_mode,
-                text=visible,
-                reply_markup=markup,
-                buttons=buttons,
-                file=source,
-                protect_content=self._bool(params, "protect_content"),
-                edits=0,
-                deleted=False,
-                date=self.now(),
-                media=media,
-            )
+        message = self._store_new(
+            chat_id,
+            params,
+            kind=kind,
+            html=caption,
+            parse_mode=parse_mode,
+            text=visible,
+            reply_markup=markup,
+            buttons=buttons,
+            file=source,
+            media=media,
         )
         return self.message_payload(message)
 

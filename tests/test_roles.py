@@ -170,3 +170,22 @@ async def test_a_failure_is_apologised_for_and_logged_without_content(
     assert [r.getMessage().splitlines()[0].split()[-1] for r in errors] == ["error=RuntimeError"]
     assert what_someone_wrote not in caplog.text
     caplog.clear()  # the failure was expected: the fixture checks that no other one happened
+
+
+async def test_pressing_suspend_twice_tells_the_worker_once(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice")
+    admin = escale.admin()
+    await admin.send("/workers")
+    await admin.send("/workers")
+    first, second = admin.messages[-2:]
+    await admin.press_data(f"wk:suspend:{worker.user_id}", first.message_id)
+    await admin.press_data(f"wk:suspend:{worker.user_id}", second.message_id)
+    assert (
+        first.text
+        == second.text
+        == ("Travailleurs sociaux\n• Alice — suspendu, accompagne 0 personne")
+    )
+    notices = [t for t in worker.texts() if t.startswith("Votre coordinateur a suspendu")]
+    assert len(notices) == 1
+    await admin.press_data(f"wk:suspend:{worker.user_id}", second.message_id)
+    assert second.text.endswith("suspendu, accompagne 0 personne"), "unchanged, no error"

@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot import menus
 from bot.context import Caller, Context, Role, identify, services
@@ -43,6 +43,22 @@ async def answer(update: Update, context: Context, reply: Reply) -> Message:
     chat = update.effective_chat
     assert chat is not None
     return await send(context, chat.id, reply)
+
+
+async def show_in_place(update: Update, reply: Reply) -> None:
+    """Replace the pressed button's message; unchanged content is not an error."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply.markup,
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
 
 
 async def replace_buttons(update: Update, context: Context, footer: str) -> None:

@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 
 from bot import joining, menus, qr
 from bot.context import Caller, Context, Role, services
-from bot.handlers.common import answer, requires, tell
+from bot.handlers.common import answer, requires, show_in_place, tell
 from bot.views import joining as joining_texts
 from bot.views import staff
 from bot.views.general import stale_button
@@ -37,19 +37,20 @@ async def _set_status(
     query = update.callback_query
     assert query is not None and context.matches
     svc = services(context)
-    worker = await svc.repo.set_worker_status(int(context.matches[0][1]), status)
-    if worker is None:
+    worker = await svc.repo.account(int(context.matches[0][1]))
+    if worker is None or worker.worker_status is None:
         await query.answer(stale_button(caller.t))
         return
-    log.info("worker status user=%s status=%s by=%s", worker.user_id, status, caller.id)
+    changed = worker.worker_status != status
+    if changed:
+        worker = await svc.repo.set_worker_status(worker.user_id, status) or worker
+        log.info("worker status user=%s status=%s by=%s", worker.user_id, status, caller.id)
     await query.answer(staff.status_changed(caller.t, worker))
-    listing = staff.workers(caller.t, await svc.repo.workers())
-    await query.edit_message_text(
-        listing.text, parse_mode=ParseMode.HTML, reply_markup=listing.markup
-    )
-    notice = staff.worker_reactivated if status == "active" else staff.worker_suspended
-    await tell(context, worker.user_id, worker, notice)
-    await menus.refresh(context.bot, svc, worker.user_id)
+    await show_in_place(update, staff.workers(caller.t, await svc.repo.workers()))
+    if changed:
+        notice = staff.worker_reactivated if status == "active" else staff.worker_suspended
+        await tell(context, worker.user_id, worker, notice)
+        await menus.refresh(context.bot, svc, worker.user_id)
 
 
 @requires(Role.ADMIN)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
 from bot.app import build_application
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.db import DatabaseError
 from bot.i18n import CatalogError
 
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     log.info("starting api=%s database=%s", _host(settings.api_base_url), settings.database_path)
     try:
+        # Asked once by hand first: PTB's own start-up would log a traceback for a bad token or
+        # an unreachable server, where one line says it better.
+        asyncio.run(_check_bot_api(settings))
         # SIGINT and SIGTERM stop polling, then post_shutdown closes the database.
         app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     except DatabaseError as error:
@@ -52,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     log.info("stopped")
     return 0
+
+
+async def _check_bot_api(settings: Settings) -> None:
+    """Raise InvalidToken or NetworkError now if Telegram refuses the token or cannot be reached."""
+    async with Bot(settings.token, settings.api_base_url, settings.api_file_base_url) as bot:
+        await bot.get_me()
 
 
 def _host(url: str) -> str:

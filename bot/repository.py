@@ -368,7 +368,9 @@ class Repository:
             row = await _one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
             if row is None:
                 return None
-            await tx.execute("UPDATE invitations SET used_by = NULL WHERE used_by = ?", (user_id,))
+            await tx.execute(
+                "UPDATE invitations SET used_by = NULL, label = NULL WHERE used_by = ?", (user_id,)
+            )
             await tx.execute(
                 "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
             )

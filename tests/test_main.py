@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -106,6 +107,24 @@ async def test_a_refused_token_is_said_plainly(tmp_path: Path) -> None:
         )
         _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
+    assert "Traceback" not in err.decode()
     assert err.decode().strip().splitlines()[-1] == (
         "escale: Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather"
+    )
+
+
+async def test_an_unreachable_bot_api_is_said_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await _run(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot"},
+        tmp_path,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "Traceback" not in err.decode()
+    assert err.decode().strip().splitlines()[-1] == (
+        f"escale: cannot reach the Bot API at 127.0.0.1:{port} (NetworkError); "
+        "check TELEGRAM_API_BASE_URL and the network"
     )

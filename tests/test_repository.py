@@ -110,11 +110,10 @@ async def test_forgetting_a_person_erases_every_trace(repo: Repository, tmp_path
     assert await repo.forget_person(LEA.user_id) == ALICE.user_id
     assert await repo.account(LEA.user_id) is None
     assert await repo.export_person(LEA.user_id) == {"user": None, "link": None, "consents": []}
-    for table, column in [("invitations", "used_by"), ("invitations", "claimed_by")]:
-        assert (
-            await repo.db.fetchone(f"SELECT 1 FROM {table} WHERE {column} = ?", (LEA.user_id,))
-            is None
-        )
+    for column in ("used_by", "claimed_by"):
+        query = f"SELECT 1 FROM invitations WHERE {column} = ?"
+        assert await repo.db.fetchone(query, (LEA.user_id,)) is None
+    assert await repo.db.fetchone("SELECT 1 FROM invitations WHERE label = 'Léa'") is None
     assert await repo.forget_person(LEA.user_id) is None
 
 

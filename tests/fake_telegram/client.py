@@ -275,20 +275,12 @@ class TelegramUser:
         self.telegram.unblock(self.user_id)
 
 
-class TelegramGroup:
-    """A group or supergroup the bot may be added to."""
+class _SharedChat:
+    """A group, supergroup or channel: somewhere Escale must not stay."""
 
     def __init__(
-        self,
-        telegram: FakeTelegram,
-        settle: Settle,
-        *,
-        chat_id: int = -1001234,
-        title: str = "Team",
-        kind: str = "supergroup",
+        self, telegram: FakeTelegram, settle: Settle, *, chat_id: int, title: str, kind: str
     ) -> None:
-        if kind not in ("group", "supergroup"):
-            raise ValueError(f"kind must be 'group' or 'supergroup', not {kind!r}")
         self.telegram = telegram
         self.settle = settle
         self.chat_id = chat_id
@@ -302,19 +294,50 @@ class TelegramGroup:
     async def _push(self, payload: JsonDict) -> None:
         await self.settle(self.telegram.push_update(payload))
 
-    async def add_bot(self, by: TelegramUser) -> None:
-        """``by`` adds the bot: a my_chat_member update from "left" to "member"."""
+    async def _bot_joins(self, by: TelegramUser, membership: JsonDict) -> None:
+        """A my_chat_member update: ``by`` brings the bot from "left" to ``membership``."""
+        bot = self.telegram.bot_user()
         await self._push(
             {
                 "my_chat_member": {
                     "chat": self.chat_dict,
                     "from": by.user_dict,
                     "date": self.telegram.now(),
-                    "old_chat_member": {"user": self.telegram.bot_user(), "status": "left"},
-                    "new_chat_member": {"user": self.telegram.bot_user(), "status": "member"},
+                    "old_chat_member": {"user": bot, "status": "left"},
+                    "new_chat_member": {"user": bot, **membership},
                 }
             }
         )
+
+    @property
+    def messages(self) -> list[SentMessage]:
+        return self.telegram.messages(self.chat_id)
+
+    @property
+    def left(self) -> bool:
+        """Whether the bot left (or was removed from) the chat."""
+        return self.chat_id in self.telegram.left_chats
+
+
+class TelegramGroup(_SharedChat):
+    """A group or supergroup the bot may be added to."""
+
+    def __init__(
+        self,
+        telegram: FakeTelegram,
+        settle: Settle,
+        *,
+        chat_id: int = -1001234,
+        title: str = "Team",
+        kind: str = "supergroup",
+    ) -> None:
+        if kind not in ("group", "supergroup"):
+            raise ValueError(f"kind must be 'group' or 'supergroup', not {kind!r}")
+        super().__init__(telegram, settle, chat_id=chat_id, title=title, kind=kind)
+
+    async def add_bot(self, by: TelegramUser) -> None:
+        """``by`` adds the bot as a plain member."""
+        await self._bot_joins(by, {"status": "member"})
 
     async def send(self, by: TelegramUser, text: str) -> None:
         message: JsonDict = {
@@ -325,17 +348,8 @@ class TelegramGroup:
         }
         await self._push({"message": _text_message(message, text)})
 
-    @property
-    def messages(self) -> list[SentMessage]:
-        return self.telegram.messages(self.chat_id)
 
-    @property
-    def left(self) -> bool:
-        """Whether the bot left (or was removed from) the group."""
-        return self.chat_id in self.telegram.left_chats
-
-
-class TelegramChannel:
+class TelegramChannel(_SharedChat):
     """A channel the bot may be made administrator of."""
 
     def __init__(
@@ -346,52 +360,27 @@ class TelegramChannel:
         chat_id: int = -1009876,
         title: str = "News",
     ) -> None:
-        self.telegram = telegram
-        self.settle = settle
-        self.chat_id = chat_id
-        self.title = title
-
-    @property
-    def chat_dict(self) -> JsonDict:
-        return {"id": self.chat_id, "type": "channel", "title": self.title}
+        super().__init__(telegram, settle, chat_id=chat_id, title=title, kind="channel")
 
     async def add_bot(self, by: TelegramUser) -> None:
         """``by`` makes the bot an administrator of the channel."""
-        rights = {
-            "can_be_edited": False,
-            "is_anonymous": False,
-            "can_manage_chat": True,
-            "can_delete_messages": True,
-            "can_manage_video_chats": False,
-            "can_restrict_members": True,
-            "can_promote_members": False,
-            "can_change_info": True,
-            "can_invite_users": True,
-            "can_post_stories": False,
-            "can_edit_stories": False,
-            "can_delete_stories": False,
-            "can_post_messages": True,
-            "can_edit_messages": True,
-        }
-        update: JsonDict = {
-            "my_chat_member": {
-                "chat": self.chat_dict,
-                "from": by.user_dict,
-                "date": self.telegram.now(),
-                "old_chat_member": {"user": self.telegram.bot_user(), "status": "left"},
-                "new_chat_member": {
-                    "user": self.telegram.bot_user(),
-                    "status": "administrator",
-                    **rights,
-                },
-            }
-        }
-        await self.settle(self.telegram.push_update(update))
-
-    @property
-    def messages(self) -> list[SentMessage]:
-        return self.telegram.messages(self.chat_id)
-
-    @property
-    def left(self) -> bool:
-        return self.chat_id in self.telegram.left_chats
+        await self._bot_joins(
+            by,
+            {
+                "status": "administrator",
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": False,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+                "can_post_messages": True,
+                "can_edit_messages": True,
+            },
+        )

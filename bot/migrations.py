@@ -86,6 +86,76 @@ async def m001_initial(db: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m002_preparations(db: aiosqlite.Connection) -> None:
+    """Preparations and their answers, the person's allies, and the outbox of messages to send."""
+    await _script(
+        db,
+        """
+        ALTER TABLE users ADD COLUMN unreachable_since TEXT;
+        CREATE TABLE preparations (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            worker_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'sent', 'kept')),
+            step TEXT,
+            back_to_review INTEGER NOT NULL DEFAULT 0,
+            scratch TEXT NOT NULL DEFAULT '{}',
+            message_id INTEGER,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT,
+            read_at TEXT
+        );
+        CREATE UNIQUE INDEX one_open_preparation ON preparations(person_id)
+            WHERE status = 'open';
+        CREATE INDEX preparations_by_person ON preparations(person_id, id);
+        CREATE TABLE answers (
+            preparation_id INTEGER NOT NULL REFERENCES preparations(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            text TEXT,
+            voice_file_id TEXT,
+            voice_duration INTEGER,
+            hidden INTEGER NOT NULL DEFAULT 0,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (preparation_id, step)
+        );
+        CREATE TABLE allies (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            relation TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX allies_by_person ON allies(person_id);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            purpose TEXT NOT NULL,
+            preparation_id INTEGER REFERENCES preparations(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('text', 'voice')),
+            body TEXT NOT NULL,
+            caption TEXT,
+            buttons TEXT,
+            protect INTEGER NOT NULL DEFAULT 0,
+            repeat_note TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'held', 'uncertain')),
+            maybe_delivered INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            message_id INTEGER,
+            error TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(status, due_at);
+        CREATE INDEX outbox_by_chat ON outbox(chat_id, status, id)
+        """,
+    )
+
+
 async def applied(db: aiosqlite.Connection) -> list[str]:
     """Names of the migrations recorded in `db`, in the order they ran."""
     await db.execute(

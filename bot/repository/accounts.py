@@ -1,27 +1,20 @@
-"""All of Escale's SQL. Rows come back as frozen dataclasses; times are stored as UTC ISO text."""
+"""Accounts: users, workers, people, invitations, consents and chat menus."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import aiosqlite
 
 from bot.db import Database
+from bot.repository.common import from_db_time, one, to_db_time
+from bot.repository.preparations import forget_in
 
 InvitationKind = Literal["worker", "person"]
 WorkerStatus = Literal["active", "suspended"]
-
-
-def to_db_time(moment: datetime) -> str:
-    """A fixed-width UTC form, so that text comparison in SQL is time comparison."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def from_db_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)
@@ -130,15 +123,8 @@ async def _upsert_user(tx: aiosqlite.Connection, who: TelegramProfile, now: date
     )
 
 
-async def _one(tx: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
-    """The first row of a statement run inside a transaction (an UPDATE … RETURNING, say)."""
-    async with tx.execute(sql, params) as cursor:
-        row: sqlite3.Row | None = await cursor.fetchone()
-        return row
-
-
 async def _account_in(tx: aiosqlite.Connection, user_id: int) -> Account:
-    row = await _one(tx, _ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
+    row = await one(tx, _ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
     assert row is not None, "account read back inside its own transaction"
     return _account(row)
 
@@ -172,7 +158,7 @@ class Repository:
         expires_at: datetime,
     ) -> Invitation:
         async with self.db.transaction() as tx:
-            row = await _one(
+            row = await one(
                 tx,
                 """INSERT INTO invitations (token_hash, kind, created_by, label, created_at,
                                             expires_at)
@@ -196,7 +182,7 @@ class Repository:
     ) -> Invitation | None:
         """Use a worker link once: the conditional UPDATE lets exactly one opener through."""
         async with self.db.transaction() as tx:
-            row = await _one(
+            row = await one(
                 tx,
                 """UPDATE invitations SET used_by = ?, used_at = ?
                    WHERE token_hash = ? AND kind = 'worker' AND used_at IS NULL
@@ -220,7 +206,7 @@ class Repository:
     ) -> Invitation | None:
         """Reserve a person link for its first opener while they read the consent text."""
         async with self.db.transaction() as tx:
-            row = await _one(
+            row = await one(
                 tx,
                 """UPDATE invitations SET claimed_by = ?
                    WHERE token_hash = ? AND kind = 'person' AND used_at IS NULL
@@ -245,7 +231,7 @@ class Repository:
     async def release_claim(self, invitation_id: int, user_id: int) -> Invitation | None:
         """Forget who opened a person link (they said "not now"); the link stays usable."""
         async with self.db.transaction() as tx:
-            row = await _one(
+            row = await one(
                 tx,
                 """UPDATE invitations SET claimed_by = NULL
                    WHERE id = ? AND claimed_by = ? AND used_at IS NULL
@@ -264,7 +250,7 @@ class Repository:
     ) -> PersonJoined | None:
         """Consent given: use the link, link the person to its worker, record the consent."""
         async with self.db.transaction() as tx:
-            row = await _one(
+            row = await one(
                 tx,
                 """UPDATE invitations SET used_by = ?, used_at = ?
                    WHERE id = ? AND kind = 'person' AND claimed_by = ? AND used_at IS NULL
@@ -365,7 +351,7 @@ class Repository:
     async def forget_person(self, user_id: int) -> int | None:
         """Erase a person and every trace of their id; returns the worker they were linked to."""
         async with self.db.transaction() as tx:
-            row = await _one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
+            row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
             if row is None:
                 return None
             await tx.execute(
@@ -374,5 +360,6 @@ class Repository:
             await tx.execute(
                 "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
             )
+            await forget_in(tx, user_id)
             await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
             return int(row["worker_id"])

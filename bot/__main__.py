@@ -1,18 +1,24 @@
-"""`python -m bot`: check the configuration, then run Escale with long polling until stopped."""
+"""`python -m bot`: check the configuration, then run Escale with long polling until stopped.
+
+`python -m bot check-dialogues [FILE ...]` only checks dialogue files (by default the configured
+one), so a service can test an edited file without a token or a network.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
 from bot.app import build_application
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_dialogue_path, load_settings
 from bot.db import DatabaseError
+from bot.dialogue.model import DialogueError, load
 from bot.i18n import CatalogError
 
 log = logging.getLogger("bot")
@@ -21,14 +27,20 @@ log = logging.getLogger("bot")
 def main(argv: list[str] | None = None) -> int:
     """Run the bot; a bad setting stops it with one clear line, before any network call."""
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["check-dialogues"]:
+        return check_dialogues(args[1:])
     if args:
-        print(f"escale: unknown argument {args[0]!r} (usage: python -m bot)", file=sys.stderr)
+        print(
+            f"escale: unknown argument {args[0]!r} "
+            "(usage: python -m bot [check-dialogues [FILE ...]])",
+            file=sys.stderr,
+        )
         return 2
     logs.configure()
     try:
         settings = load_settings()
         app = build_application(settings)
-    except (ConfigError, CatalogError) as error:
+    except (ConfigError, CatalogError, DialogueError) as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
     log.info("starting api=%s database=%s", _host(settings.api_base_url), settings.database_path)
@@ -56,6 +68,33 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     log.info("stopped")
     return 0
+
+
+def check_dialogues(files: list[str]) -> int:
+    """Check each file, one line each; 1 if any is broken, so an edit can be tested before use."""
+    try:
+        paths = [Path(name) for name in files] or [_shown(load_dialogue_path())]
+    except ConfigError as error:
+        print(f"escale: {error}", file=sys.stderr)
+        return 2
+    broken = False
+    for path in paths:
+        try:
+            dialogue = load(path)
+        except DialogueError as error:
+            print(error, file=sys.stderr)
+            broken = True
+        else:
+            print(f"{path}: {len(dialogue.steps)} steps, valid")
+    return 1 if broken else 0
+
+
+def _shown(path: Path) -> Path:
+    """The path relative to the working folder when it is inside, as a person would type it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 async def _check_bot_api(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from typing import Any
@@ -18,14 +19,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, menus
+from bot import callbacks, menus, unreachable
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context, Services, services
 from bot.db import Database
-from bot.handlers import general, groups, joining, person, staff
+from bot.dialogue.model import load as load_dialogue
+from bot.handlers import general, groups, history, joining, person, preparation, staff
 from bot.handlers.common import after_private_update, answer
 from bot.i18n import Catalogs
+from bot.outbox import Sender
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,9 @@ COMMANDS = {
     "people": staff.people,
     "mydata": person.mydata,
     "forget": person.forget,
+    "prepare": preparation.prepare,
+    "logbook": history.own_logbook,
+    "history": history.choose_person,
 }
 
 BUTTONS = [
@@ -57,6 +63,10 @@ BUTTONS = [
     (callbacks.pattern(callbacks.WORKER_RESUME, r"\d{1,18}"), staff.resume_worker),
     (callbacks.pattern(callbacks.FORGET_YES), person.forget_confirmed),
     (callbacks.pattern(callbacks.FORGET_NO), person.forget_cancelled),
+    (callbacks.pattern(callbacks.PREPARE), preparation.prepare),
+    (callbacks.STEP_PATTERN, preparation.step_pressed),
+    (callbacks.pattern(callbacks.READ, r"\d{1,12}"), preparation.read_pressed),
+    (callbacks.pattern(callbacks.HISTORY, r"\d{1,18}"), history.person_history),
 ]
 
 
@@ -65,7 +75,8 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build Escale without touching the network or the disk; both happen in `post_init`.
 
-    Catalogs load here so a missing translation stops start-up before any network call.
+    Catalogs and the dialogue load here, so a missing translation or a broken dialogue file
+    stops start-up before any network call.
     """
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     app = (
@@ -74,10 +85,12 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
         .post_init(_open_resources)
+        .post_stop(_stop_sender)
         .post_shutdown(_close_resources)
         .build()
     )
-    app.bot_data["services"] = Services(settings, clock or SystemClock(), catalogs)
+    dialogue = load_dialogue(settings.dialogue_path)
+    app.bot_data["services"] = Services(settings, clock or SystemClock(), catalogs, dialogue)
     _register(app)
     return app
 
@@ -91,11 +104,12 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(general.stale_callback))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, general.help_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, preparation.text_received))
+    app.add_handler(MessageHandler(PRIVATE & filters.VOICE, preparation.voice_received))
     app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, general.edited)
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, preparation.edited)
     )
-    app.add_handler(MessageHandler(PRIVATE, general.not_text))
+    app.add_handler(MessageHandler(PRIVATE, preparation.other_received))
     app.add_handler(TypeHandler(Update, after_private_update), group=1)
     app.add_error_handler(_on_error)
 
@@ -103,13 +117,24 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc: Services = app.bot_data["services"]
     svc.attach(await Database.open(svc.settings.database_path))
+    svc.sender = Sender(app.bot, svc.outbox, svc.clock, functools.partial(unreachable.tell, svc))
+    await svc.sender.start()
     await menus.set_default_menus(app.bot, svc.catalogs)
     for admin_id in svc.settings.admin_ids:
         await menus.refresh(app.bot, svc, admin_id)
     log.info("escale ready bot=%s", app.bot.username)
 
 
+async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Before the bot's HTTP client closes: an interrupted send is recovered at the next start."""
+    svc: Services = app.bot_data["services"]
+    sender, svc.sender = svc.sender, None
+    if sender is not None:
+        await sender.stop()
+
+
 async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await _stop_sender(app)
     db = app.bot_data["services"].detach()
     if db is not None:
         await db.close()

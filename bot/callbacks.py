@@ -11,6 +11,21 @@ WORKER_SUSPEND = "wk:suspend"
 WORKER_RESUME = "wk:resume"
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
+PREPARE = "prepare"
+READ = "read"
+HISTORY = "history"
+
+# A preparation's buttons name the preparation and the step they were shown for, then an action
+# and its argument: p:<preparation>:<step>:<action>[:<argument>] (at most 61 bytes).
+STEP = "p"
+STEP_PATTERN = re.compile(
+    r"^p:(\d{1,12}):([a-z][a-z0-9_]{0,19}):([a-z]{1,4})(?::([a-z0-9_]{1,20}))?$"
+)
+
+
+def step(preparation_id: int, step_id: str, action: str, argument: object | None = None) -> str:
+    data = f"{STEP}:{preparation_id}:{step_id}:{action}"
+    return data if argument is None else f"{data}:{argument}"
 
 
 def build(prefix: str, value: object | None = None) -> str:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.dialogue.model import PREPARATION
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
@@ -32,6 +34,7 @@ class Settings:
     default_locale: str = "fr"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
     invitation_lifetime: timedelta = timedelta(days=7)
+    dialogue_path: Path = PREPARATION
 
     @property
     def api_file_base_url(self) -> str:
@@ -45,10 +48,7 @@ def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
     """Read settings from `environ` (default: the process environment) over a `.env` file."""
-    values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ if environ is None else environ)
+    values = _values(environ, env_file)
 
     def get(name: str) -> str:
         return values.get(name, "").strip()
@@ -63,7 +63,23 @@ def load_settings(
         invitation_lifetime=_duration(
             "ESCALE_INVITATION_LIFETIME", get("ESCALE_INVITATION_LIFETIME") or "7d"
         ),
+        dialogue_path=_dialogue_path(get("ESCALE_DIALOGUE")),
     )
+
+
+def load_dialogue_path(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Path:
+    """Only the dialogue file's setting: checking dialogues needs no token."""
+    return _dialogue_path(_values(environ, env_file).get("ESCALE_DIALOGUE", "").strip())
+
+
+def _values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return values
 
 
 def _token(raw: str) -> str:
@@ -135,3 +151,15 @@ def _timezone(raw: str) -> ZoneInfo:
             f"ESCALE_TIMEZONE: {raw!r} is not a known time zone "
             "(e.g. Europe/Paris, Europe/Brussels)"
         ) from None
+
+
+def _dialogue_path(raw: str) -> Path:
+    if not raw:
+        return PREPARATION
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(
+            f"ESCALE_DIALOGUE: {raw!r} is not a file (expected a dialogue file such as "
+            "dialogues/preparation.toml)"
+        )
+    return path

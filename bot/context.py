@@ -12,8 +12,11 @@ from telegram.ext import CallbackContext
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.dialogue.model import Dialogue
 from bot.i18n import Catalogs, Translator
-from bot.repository import Account, Repository, TelegramProfile
+from bot.outbox import Sender
+from bot.repository import Account, PreparationStore, Repository, TelegramProfile
+from bot.repository.outbox import OutboxStore
 
 Context = CallbackContext[Any, Any, Any, Any]
 
@@ -27,19 +30,32 @@ class Role(enum.Enum):
 class Services:
     """Long-lived objects shared by handlers; the database is attached in `post_init`."""
 
-    def __init__(self, settings: Settings, clock: Clock, catalogs: Catalogs):
+    def __init__(self, settings: Settings, clock: Clock, catalogs: Catalogs, dialogue: Dialogue):
         self.settings = settings
         self.clock = clock
         self.catalogs = catalogs
+        self.dialogue = dialogue
         self._repo: Repository | None = None
+        self._preparations: PreparationStore | None = None
+        self._outbox: OutboxStore | None = None
+        self.sender: Sender | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)
+        self._preparations = PreparationStore(db)
+        self._outbox = OutboxStore(db)
 
     def detach(self) -> Database | None:
         db = self._repo.db if self._repo else None
         self._repo = None
+        self._preparations = None
+        self._outbox = None
         return db
+
+    def deliver(self) -> None:
+        """New messages are in the outbox: the sender should look now."""
+        if self.sender is not None:
+            self.sender.wake()
 
     def translator_for(self, account: Account | None) -> Translator:
         """The language of a known user who is not necessarily the sender of an update."""
@@ -52,6 +68,18 @@ class Services:
         if self._repo is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._repo
+
+    @property
+    def preparations(self) -> PreparationStore:
+        if self._preparations is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._preparations
+
+    @property
+    def outbox(self) -> OutboxStore:
+        if self._outbox is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._outbox
 
 
 def services(context: Context) -> Services:

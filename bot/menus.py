@@ -25,6 +25,9 @@ DESCRIPTIONS = {
     "language": N_("Choose your language"),
     "privacy": N_("What Escale keeps and who sees it"),
     "cancel": N_("Stop what is in progress"),
+    "prepare": N_("Prepare my next meeting"),
+    "logbook": N_("My small steps and how they went"),
+    "history": N_("What a person has shared over time"),
     "mydata": N_("Get a copy of your data"),
     "forget": N_("Erase your data and leave Escale"),
     "invite": N_("Create a link for a person you follow"),
@@ -36,8 +39,8 @@ DESCRIPTIONS = {
 VISITOR_MENU = ("start", "help", "language", "privacy")
 ROLE_MENUS = {
     Role.ADMIN: ("newworker", "workers"),
-    Role.WORKER: ("invite", "people"),
-    Role.PERSON: ("mydata", "forget", "cancel"),
+    Role.WORKER: ("invite", "people", "history"),
+    Role.PERSON: ("prepare", "logbook", "mydata", "forget", "cancel"),
 }
 COMMON_MENU = ("help", "language", "privacy")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -25,16 +26,26 @@ START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 class FakeClock:
-    """A clock that moves only when a test says so."""
+    """A clock that moves only when a test says so; sleepers wake when it passes their moment."""
 
     def __init__(self, start: datetime = START):
         self.moment = start
+        self._moved = asyncio.Condition()
 
     def now(self) -> datetime:
         return self.moment
 
+    async def sleep_until(self, moment: datetime) -> None:
+        async with self._moved:
+            await self._moved.wait_for(lambda: self.moment >= moment)
+
     def advance(self, delta: timedelta) -> None:
         self.moment += delta
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._moved:
+            self._moved.notify_all()
 
 
 async def start_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -54,6 +65,8 @@ async def stop_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await app.updater.stop()
     if app.running:
         await app.stop()
+    if app.post_stop:
+        await app.post_stop(app)
     await app.shutdown()
     if app.post_shutdown:
         await app.post_shutdown(app)
@@ -90,6 +103,12 @@ class Escale:
 
     def group(self, **extra: Any) -> TelegramGroup:
         return TelegramGroup(self.telegram, self.settle, **extra)
+
+    async def deliveries(self) -> None:
+        """Wait until the outbox has sent everything due at the clock's current time."""
+        sender = self.app.bot_data["services"].sender
+        sender.wake()
+        await sender.drained()
 
     @property
     def repo(self) -> Repository:

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from telegram import (
     Bot,
@@ -517,6 +518,37 @@ async def test_fail_next_500_gives_network_error(
             await bot.edit_message_text("y", USER_ID, sent.message_id)
         assert not isinstance(caught.value, BadRequest)
     await bot.edit_message_text("y", USER_ID, sent.message_id)
+    assert user.texts() == ["y"]
+
+
+async def test_drop_next_delivers_but_leaves_the_bot_without_an_answer(
+    tg: FakeTelegram, bot: Bot, user: TelegramUser
+) -> None:
+    tg.drop_next("sendMessage")
+    with pytest.raises(NetworkError) as caught:
+        await bot.send_message(USER_ID, "x")
+    assert not isinstance(caught.value, BadRequest)
+    assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
+    assert user.texts() == ["x"]  # it arrived all the same
+    await bot.send_message(USER_ID, "y")  # only the next call is dropped
+    assert user.texts() == ["x", "y"]
+    assert [(call.status, call.dropped) for call in tg.calls_to("sendMessage")] == [
+        (200, True),
+        (200, False),
+    ]
+
+
+async def test_fail_next_wins_over_drop_next(
+    tg: FakeTelegram, bot: Bot, user: TelegramUser
+) -> None:
+    tg.fail_next("sendMessage", status=500, description="Internal Server Error")
+    tg.drop_next("sendMessage")
+    with pytest.raises(NetworkError) as caught:
+        await bot.send_message(USER_ID, "x")
+    assert caught.value.__cause__ is None  # an answer came back: nothing was sent
+    assert user.texts() == []
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER_ID, "y")
     assert user.texts() == ["y"]
 
 

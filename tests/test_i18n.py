@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.dialogue.model import PREPARATION, load
 from bot.i18n import LOCALES_DIR, CatalogError, Catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,13 +19,48 @@ KEYWORDS = {"_": None, "n_": (1, 2), "N_": None}
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def _extracted() -> list[tuple[str, int, str | tuple[str, ...], list[str], str | None]]:
+    """What `make extract` finds: babel.cfg's mapping, the dialogue extractor by its entry point."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg, "babel.cfg")
+    return list(
+        extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=["Translators:"]
+        )
+    )
+
+
 def _source_messages() -> set[str | tuple[str, ...]]:
-    found: set[str | tuple[str, ...]] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "bot"), keywords=KEYWORDS
-    ):
-        found.add(message if isinstance(message, str) else tuple(message))
-    return found
+    return {
+        message if isinstance(message, str) else tuple(message)
+        for _file, _line, message, _comments, _context in _extracted()
+    }
+
+
+def test_every_text_of_the_dialogue_is_extracted_with_comments_for_translators() -> None:
+    dialogue = load(PREPARATION)
+    found = {
+        (message, line): comments
+        for file, line, message, comments, _context in _extracted()
+        if Path(file).parts == ("dialogues", "preparation.toml")
+    }
+    texts = {m for m, _ in found}
+    for step in dialogue.steps:
+        assert {step.question, *(o.label for o in step.options)} <= texts, step.id
+        optional = (step.label, step.hint, step.proposal, step.low_label, step.high_label)
+        assert {t for t in optional if t} <= texts, step.id
+    jokers = dialogue.step("jokers")
+    assert jokers is not None
+    question = next(c for (m, _), c in found.items() if m == jokers.question)
+    assert question == [
+        'Dialogue step "jokers" (jokers): question',
+        "A joker is an ally: a person or an organisation that could help.",
+    ]
+    relation = next(c for (m, _), c in found.items() if m == "My worker")
+    assert relation[0] == 'Dialogue step "jokers" (jokers): relation "worker"'
+    lines = PREPARATION.read_text(encoding="utf-8").splitlines()
+    for (message, line), _comments in found.items():
+        assert str(message).split("\n")[0] in lines[line - 1], (message, line)
 
 
 def _catalog(language: str) -> Catalog:

@@ -68,14 +68,23 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
         worker.last.text
         == "Léa (Lea sur Telegram) a accepté votre invitation et est maintenant relié à vous."
     )
-    assert person.menu() == ["mydata", "forget", "cancel", "help", "language", "privacy"]
+    assert person.menu() == [
+        "prepare",
+        "logbook",
+        "mydata",
+        "forget",
+        "cancel",
+        "help",
+        "language",
+        "privacy",
+    ]
 
     account = await escale.repo.account(person.user_id)
     assert account is not None and account.worker_id == worker.user_id
     consent_row = await escale.db.fetchone(
         "SELECT text_version, language FROM consents WHERE user_id = ?", (person.user_id,)
     )
-    assert consent_row is not None and tuple(consent_row) == (1, "fr")
+    assert consent_row is not None and tuple(consent_row) == (2, "fr")
 
     await worker.send("/people")
     assert (

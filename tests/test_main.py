@@ -128,3 +128,70 @@ async def test_an_unreachable_bot_api_is_said_in_one_line(tmp_path: Path) -> Non
         f"escale: cannot reach the Bot API at 127.0.0.1:{port} (NetworkError); "
         "check TELEGRAM_API_BASE_URL and the network"
     )
+
+
+async def _check_dialogues(*files: str, cwd: Path = ROOT) -> tuple[int | None, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "check-dialogues",
+        *files,
+        cwd=cwd,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    return process.returncode, out.decode(), err.decode()
+
+
+BROKEN_DIALOGUE = """
+[[step]]
+id = "want"
+kind = "text"
+label = "What I want"
+question = "What do you want, {ghost}?"
+
+[[step]]
+id = "review"
+kind = "review"
+question = "Here is what your worker will read."
+"""
+
+
+async def test_check_dialogues_checks_the_shipped_file_without_a_token() -> None:
+    returncode, out, err = await _check_dialogues()
+    assert (returncode, out, err) == (0, "dialogues/preparation.toml: 13 steps, valid\n", "")
+
+
+async def test_check_dialogues_names_the_step_and_field_of_a_mistake(tmp_path: Path) -> None:
+    (tmp_path / "broken.toml").write_text(BROKEN_DIALOGUE)
+    returncode, out, err = await _check_dialogues(
+        "broken.toml", str(ROOT / "dialogues" / "preparation.toml"), cwd=tmp_path
+    )
+    assert returncode == 1
+    assert out.endswith("preparation.toml: 13 steps, valid\n")
+    assert err == (
+        "broken.toml: step 'want' (#1), field 'question': "
+        "placeholder {ghost} does not name an earlier step\n"
+    )
+
+
+async def test_a_broken_dialogue_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "broken.toml").write_text(BROKEN_DIALOGUE)
+    process = await _run({"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_DIALOGUE": "broken.toml"}, tmp_path)
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert err.decode() == (
+        "escale: broken.toml: step 'want' (#1), field 'question': "
+        "placeholder {ghost} does not name an earlier step\n"
+    )
+    assert not (tmp_path / "data").exists()
+
+
+async def test_a_missing_dialogue_file_is_a_setting_error(tmp_path: Path) -> None:
+    process = await _run({"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_DIALOGUE": "nowhere.toml"}, tmp_path)
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert err.decode().startswith("escale: ESCALE_DIALOGUE: 'nowhere.toml' is not a file")

@@ -51,8 +51,17 @@ async def test_menus_follow_roles(escale: Escale) -> None:
     person = await make_person(escale, worker, language_code="fr")
     stranger = escale.user("Sam", language_code="en")
     assert stranger.menu() == ["start", "help", "language", "privacy"]
-    assert worker.menu() == ["invite", "people", "help", "language", "privacy"]
-    assert person.menu() == ["mydata", "forget", "cancel", "help", "language", "privacy"]
+    assert worker.menu() == ["invite", "people", "history", "help", "language", "privacy"]
+    assert person.menu() == [
+        "prepare",
+        "logbook",
+        "mydata",
+        "forget",
+        "cancel",
+        "help",
+        "language",
+        "privacy",
+    ]
     assert escale.admin().menu() == ["newworker", "workers", "help", "language", "privacy"]
     english = dict(escale.telegram.commands_for(worker.user_id, "en"))
     assert english["invite"] == "Create a link for a person you follow"

@@ -194,7 +194,7 @@ def _step(raw: object, where: _Where, earlier: list[Step]) -> Step:
         return replace(step, options=_options(raw, "relations", where))
     if kind is Kind.SCALE:
         minimum, maximum = raw.get("min", 1), raw.get("max", 5)
-        if not isinstance(minimum, int) or not isinstance(maximum, int):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (minimum, maximum)):
             raise where.error("min", "min and max must be whole numbers")
         if not 0 <= minimum < maximum <= minimum + 9:
             raise where.error("max", "need 0 <= min < max, with at most 10 values")
@@ -207,7 +207,8 @@ def _step(raw: object, where: _Where, earlier: list[Step]) -> Step:
         )
     if kind in FREE_TEXT_KINDS:
         max_length = raw.get("max_length", DEFAULT_MAX_LENGTH)
-        if not isinstance(max_length, int) or not 1 <= max_length <= LONGEST_MAX_LENGTH:
+        whole = isinstance(max_length, int) and not isinstance(max_length, bool)
+        if not whole or not 1 <= max_length <= LONGEST_MAX_LENGTH:
             raise where.error(
                 "max_length", f"must be a whole number from 1 to {LONGEST_MAX_LENGTH}"
             )

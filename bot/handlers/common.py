@@ -132,7 +132,17 @@ async def worker_name(context: Context, caller: Caller) -> str | None:
 
 
 async def after_private_update(update: Update, context: Context) -> None:
-    """Runs after every private update's handler: the sender's menu follows what just changed."""
+    """Runs after every private update's handler: the sender's menu follows what just changed,
+    and someone Telegram had refused messages for gets what was held for them."""
     chat, user = update.effective_chat, update.effective_user
     if chat and user and chat.type == chat.PRIVATE:
-        await menus.refresh(context.bot, services(context), user.id)
+        svc = services(context)
+        account = await svc.repo.account(user.id)
+        if (
+            account
+            and account.unreachable
+            and await svc.outbox.release_chat(user.id, svc.clock.now())
+        ):
+            log.info("reachable again user=%s", user.id)
+            svc.deliver()
+        await menus.refresh(context.bot, svc, user.id)

@@ -51,8 +51,11 @@ async def language_chosen(update: Update, context: Context, caller: Caller) -> N
 
 @anyone
 async def cancel(update: Update, context: Context, caller: Caller) -> None:
-    """Stop what is in progress: for now, only a joining that awaits consent."""
+    """Stop what is in progress: a joining that awaits consent, or pause a preparation."""
     svc = services(context)
+    if caller.has(Role.PERSON) and await svc.preparations.open_for(caller.id):
+        await answer(update, context, general.preparation_paused(caller.t))
+        return
     pending = await svc.repo.pending_invitation(caller.id, svc.clock.now())
     if pending and not caller.has(Role.PERSON):
         released = await svc.repo.release_claim(pending.id, caller.id)

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 @requires(Role.PERSON)
 async def mydata(update: Update, context: Context, caller: Caller) -> None:
-    data = await services(context).repo.export_person(caller.id)
+    svc = services(context)
+    data = await svc.repo.export_person(caller.id)
+    data.update(await svc.preparations.export(caller.id))
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await context.bot.send_document(
         caller.id,

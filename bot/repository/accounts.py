@@ -28,6 +28,7 @@ class Account:
     worker_status: WorkerStatus | None
     worker_id: int | None
     label: str | None
+    unreachable: bool = False  # Telegram refused a message to them (they blocked the bot)
 
     @property
     def is_active_worker(self) -> bool:
@@ -84,8 +85,8 @@ def _invitation(row: sqlite3.Row) -> Invitation:
 
 
 _ACCOUNT_SELECT = """
-    SELECT u.id, u.display_name, u.language, u.telegram_language, w.status AS worker_status,
-           p.worker_id, p.label
+    SELECT u.id, u.display_name, u.language, u.telegram_language, u.unreachable_since,
+           w.status AS worker_status, p.worker_id, p.label
     FROM users u
     LEFT JOIN workers w ON w.user_id = u.id
     LEFT JOIN people p ON p.user_id = u.id
@@ -101,6 +102,7 @@ def _account(row: sqlite3.Row) -> Account:
         worker_status=row["worker_status"],
         worker_id=row["worker_id"],
         label=row["label"],
+        unreachable=row["unreachable_since"] is not None,
     )
 
 

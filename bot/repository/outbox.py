@@ -1,8 +1,12 @@
-"""The outbox: messages that must arrive, written in the same transaction as their cause."""
+"""The outbox: messages that must arrive, written in the same transaction as their cause.
+
+`enqueue` is for the cause's transaction; `OutboxStore` is the sender's side (see bot/outbox.py).
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +14,8 @@ from typing import Literal
 
 import aiosqlite
 
-from bot.repository.common import to_db_time
+from bot.db import Database
+from bot.repository.common import from_db_time, maybe_time, one, to_db_time
 
 OutgoingKind = Literal["text", "voice"]
 Buttons = Sequence[Sequence[tuple[str, str]]]
@@ -63,3 +68,189 @@ async def enqueue(
                 to_db_time(now),
             ),
         )
+
+
+OutboxStatus = Literal["pending", "sending", "sent", "failed", "held", "uncertain"]
+
+# A row waits while an earlier row of its chat is unfinished, so part 2 never overtakes part 1.
+_FIRST_IN_CHAT = """NOT EXISTS (
+    SELECT 1 FROM outbox AS earlier
+    WHERE earlier.chat_id = outbox.chat_id AND earlier.id < outbox.id
+      AND earlier.status IN ('pending', 'sending', 'held'))"""
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A queued message and where its delivery stands; `body` is blank once it was sent."""
+
+    id: int
+    chat_id: int
+    purpose: str
+    preparation_id: int | None
+    kind: OutgoingKind
+    body: str
+    caption: str | None
+    buttons: tuple[tuple[tuple[str, str], ...], ...]
+    protect: bool
+    repeat_note: str
+    status: OutboxStatus
+    maybe_delivered: bool
+    attempts: int
+    due_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    message_id: int | None
+    error: str | None
+
+
+def _row(row: sqlite3.Row) -> OutboxRow:
+    buttons = json.loads(row["buttons"]) if row["buttons"] else []
+    return OutboxRow(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        purpose=row["purpose"],
+        preparation_id=row["preparation_id"],
+        kind=row["kind"],
+        body=row["body"],
+        caption=row["caption"],
+        buttons=tuple(tuple((label, data) for label, data in line) for line in buttons),
+        protect=bool(row["protect"]),
+        repeat_note=row["repeat_note"],
+        status=row["status"],
+        maybe_delivered=bool(row["maybe_delivered"]),
+        attempts=row["attempts"],
+        due_at=from_db_time(row["due_at"]),
+        created_at=from_db_time(row["created_at"]),
+        sent_at=maybe_time(row["sent_at"]),
+        message_id=row["message_id"],
+        error=row["error"],
+    )
+
+
+class OutboxStore:
+    """The sender's SQL: what is due, and each step of an attempt, each in its own transaction.
+
+    Only one sender may run against a database: `recover()` treats every 'sending' row as an
+    attempt that was interrupted.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def get(self, outbox_id: int) -> OutboxRow | None:
+        row = await self.db.fetchone("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+        return None if row is None else _row(row)
+
+    async def due(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
+        """Pending rows due by `now`, oldest first, at most one per chat (the chat's next)."""
+        rows = await self.db.fetchall(
+            f"""SELECT * FROM outbox
+                WHERE status = 'pending' AND due_at <= ? AND {_FIRST_IN_CHAT}
+                ORDER BY due_at, id LIMIT ?""",
+            (to_db_time(now), limit),
+        )
+        return [_row(row) for row in rows]
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest row that `due()` could return comes due; None if there is none."""
+        row = await self.db.fetchone(
+            f"SELECT MIN(due_at) FROM outbox WHERE status = 'pending' AND {_FIRST_IN_CHAT}"
+        )
+        return maybe_time(row[0] if row else None)
+
+    async def begin_attempt(self, outbox_id: int) -> OutboxRow | None:
+        """Mark the row 'sending' before the call, so a crash mid-call is seen at start-up.
+
+        Returns the row as it now stands, or None when it is no longer pending (erased, held).
+        """
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE outbox SET status = 'sending', attempts = attempts + 1
+                   WHERE id = ? AND status = 'pending' RETURNING *""",
+                (outbox_id,),
+            )
+        return None if row is None else _row(row)
+
+    async def delivered(self, outbox_id: int, message_id: int, now: datetime) -> None:
+        """Sent: keep the fact, not the words (they may be what a person wrote)."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                """UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, error = NULL,
+                                     body = '', caption = NULL, buttons = NULL
+                   WHERE id = ?""",
+                (to_db_time(now), message_id, outbox_id),
+            )
+
+    async def retry(
+        self, outbox_id: int, due_at: datetime, error: str, *, maybe_delivered: bool = False
+    ) -> None:
+        """Back to pending until `due_at`; `maybe_delivered`, once set, stays set."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                """UPDATE outbox SET status = 'pending', due_at = ?, error = ?,
+                                     maybe_delivered = MAX(maybe_delivered, ?)
+                   WHERE id = ? AND status = 'sending'""",
+                (to_db_time(due_at), error, int(maybe_delivered), outbox_id),
+            )
+
+    async def give_up(
+        self, outbox_id: int, status: Literal["failed", "uncertain"], error: str
+    ) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = ?, error = ? WHERE id = ? AND status = 'sending'",
+                (status, error, outbox_id),
+            )
+
+    async def hold_chat(self, chat_id: int, now: datetime) -> bool:
+        """The chat refuses the bot (403): hold its messages until the user writes again.
+
+        Returns False when the user was already marked unreachable, so that whoever is told
+        about it is told once; a chat without a user row (a group) counts as newly refused.
+        """
+        async with self.db.transaction() as tx:
+            user = await one(tx, "SELECT unreachable_since FROM users WHERE id = ?", (chat_id,))
+            await tx.execute(
+                "UPDATE users SET unreachable_since = ? WHERE id = ? AND unreachable_since IS NULL",
+                (to_db_time(now), chat_id),
+            )
+            await tx.execute(
+                """UPDATE outbox SET status = 'held', error = 'Forbidden'
+                   WHERE chat_id = ? AND status IN ('pending', 'sending')""",
+                (chat_id,),
+            )
+        return user is None or user["unreachable_since"] is None
+
+    async def release_chat(self, chat_id: int, now: datetime) -> bool:
+        """The user wrote to the bot again: reachable, and their held messages due at once.
+
+        Returns whether anything changed (the user was marked unreachable, or rows were held).
+        """
+        async with self.db.transaction() as tx:
+            user = await tx.execute(
+                "UPDATE users SET unreachable_since = NULL "
+                "WHERE id = ? AND unreachable_since IS NOT NULL",
+                (chat_id,),
+            )
+            rows = await tx.execute(
+                """UPDATE outbox SET status = 'pending', due_at = MIN(due_at, ?)
+                   WHERE chat_id = ? AND status = 'held'""",
+                (to_db_time(now), chat_id),
+            )
+        return user.rowcount > 0 or rows.rowcount > 0
+
+    async def recover(self) -> int:
+        """At start-up: attempts a crash interrupted may have arrived, so resend each once.
+
+        A row that was already a resend after an unknown outcome becomes 'uncertain' instead.
+        Returns how many rows were interrupted.
+        """
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                """UPDATE outbox
+                   SET status = CASE WHEN maybe_delivered THEN 'uncertain' ELSE 'pending' END,
+                       maybe_delivered = 1, error = 'interrupted'
+                   WHERE status = 'sending'"""
+            )
+        return cursor.rowcount

@@ -35,3 +35,14 @@ def esc(text: str) -> str:
 
 def bullets(lines: Sequence[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
+
+
+def in_messages(lines: Sequence[str], limit: int = 4000) -> list[Reply]:
+    """Lines gathered into as few messages as fit under Telegram's 4096-character limit."""
+    messages: list[str] = []
+    for line in lines:
+        if messages and len(messages[-1]) + 1 + len(line) <= limit:
+            messages[-1] += "\n" + line
+        else:
+            messages.append(line)
+    return [Reply(text) for text in messages]

@@ -48,6 +48,7 @@ def help_text(caller: Caller, worker_name: str | None) -> Reply:
                         "(you can add their first name: /invite Léa)"
                     ),
                     t._("/people — the people you follow"),
+                    t._("/history — what a person has sent you over time"),
                 ]
             )
         )
@@ -62,6 +63,8 @@ def help_text(caller: Caller, worker_name: str | None) -> Reply:
             + "\n"
             + bullets(
                 [
+                    t._("/prepare — prepare your next meeting"),
+                    t._("/logbook — your small steps and how they went"),
                     t._("/mydata — get a copy of what Escale keeps about you"),
                     t._("/forget — erase your data and leave Escale"),
                 ]
@@ -80,7 +83,12 @@ def help_text(caller: Caller, worker_name: str | None) -> Reply:
             ]
         )
     )
-    return Reply("\n\n".join(parts))
+    buttons = [[prepare_button(t)]] if caller.has(Role.PERSON) else []
+    return Reply("\n\n".join(parts), buttons)
+
+
+def prepare_button(t: Translator) -> tuple[str, str]:
+    return (t._("📝 Prepare my meeting"), callbacks.PREPARE)
 
 
 def staff_welcome(caller: Caller) -> Reply:
@@ -165,7 +173,10 @@ def person_privacy(t: Translator, worker_name: str | None) -> str:
             [
                 t._("your Telegram id, your first name and your language;"),
                 t._("the name your worker gave when inviting you, and the day you joined;"),
-                t._("the answers you write to prepare your meetings."),
+                t._(
+                    "the answers you give to prepare your meetings, written or spoken, and the "
+                    "people you name as possible help."
+                ),
             ]
         )
         + "\n\n"
@@ -183,6 +194,16 @@ def person_privacy(t: Translator, worker_name: str | None) -> str:
             "/forget erases everything and only tells your worker that you left. Messages "
             "already sent to your worker stay in their Telegram."
         )
+    )
+
+
+def preparation_paused(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "Your preparation is paused. Everything you answered is kept: /prepare takes you "
+            "back where you stopped."
+        ),
+        [[prepare_button(t)]],
     )
 
 

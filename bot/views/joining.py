@@ -6,7 +6,7 @@ from bot import callbacks
 from bot.i18n import Translator
 from bot.repository import Account, Invitation
 from bot.views import Reply, esc
-from bot.views.general import person_privacy
+from bot.views.general import person_privacy, prepare_button
 
 
 def worker_link(t: Translator, url: str, invitation: Invitation) -> Reply:
@@ -122,8 +122,11 @@ def joined(t: Translator, worker_name: str) -> Reply:
     return Reply(
         t._(
             "Thank you. You are now linked to {worker}, and {worker} has been told.\n\n"
+            "Before each meeting, you can prepare it here: a few short questions, and you "
+            "decide what {worker} reads.\n\n"
             "/help shows what you can do, /privacy what Escale keeps."
-        ).format(worker=esc(worker_name))
+        ).format(worker=esc(worker_name)),
+        [[prepare_button(t)]],
     )
 
 

@@ -82,3 +82,19 @@ def label_too_long(t: Translator, limit: int) -> Reply:
             "for example /invite Léa"
         ).format(limit=limit)
     )
+
+
+def worker_unreachable(t: Translator, name: str) -> str:
+    return t._(
+        "Escale can no longer write to the worker {name}: Telegram refuses the messages "
+        "(they may have blocked the bot). Preparations sent to them are waiting and will be "
+        "delivered as soon as they write to Escale again."
+    ).format(name=esc(name))
+
+
+def person_unreachable(t: Translator, name: str) -> str:
+    return t._(
+        "Escale can no longer write to {name}: Telegram refuses the messages (they may have "
+        "blocked the bot). Nothing is lost; messages will reach them if they write to Escale "
+        "again."
+    ).format(name=esc(name))

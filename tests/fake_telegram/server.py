@@ -2,7 +2,8 @@
 
 It keeps what the bot did (calls, messages per chat, commands...) for assertions, validates
 requests the way Telegram does (so mistakes fail in tests rather than in production), and can
-inject faults (errors, rate limits) for retry logic.
+inject faults (errors, rate limits, connections dropped after the call took effect) for retry
+logic.
 """
 
 from __future__ import annotations
@@ -151,12 +152,16 @@ class UploadedFile:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One request the bot made, with JSON-encoded parameters already decoded."""
+    """One request the bot made, with JSON-encoded parameters already decoded.
+
+    `status` is the answer the call produced; when `dropped`, the bot never received it.
+    """
 
     method: str
     params: JsonDict
     files: dict[str, UploadedFile]
     status: int
+    dropped: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,10 @@ class _Fault:
     status: int
     description: str
     retry_after: int | None
+    chat_id: int | None
+
+    def applies_to(self, params: JsonDict) -> bool:
+        return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
 
 
 class _ApiError(Exception):
@@ -325,6 +334,7 @@ class FakeTelegram:
         self._file_counter = 0
         self._callback_counter = 0
         self._faults: dict[str, deque[_Fault]] = {}
+        self._drops: dict[str, int] = {}
         self._per_second: int | None = None
         self._send_times: deque[float] = deque()
         self._max_offset = 0
@@ -564,12 +574,25 @@ class FakeTelegram:
         description: str,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next ``times`` calls to ``method`` with this error, without any effect."""
+        """Answer the next ``times`` calls to ``method`` with this error, without any effect.
+
+        With ``chat_id``, only calls addressed to that chat fail; others go through untouched.
+        """
         name = self._handlers.get(method.lower(), (method, None))[0]
         queue = self._faults.setdefault(name, deque())
         for _ in range(times):
-            queue.append(_Fault(status, description, retry_after))
+            queue.append(_Fault(status, description, retry_after, chat_id))
+
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """Perform the next ``times`` calls to ``method``, then close the connection unanswered.
+
+        The call takes effect (a message is stored, as if it reached the user) but the bot
+        sees the connection drop, so it cannot know whether it did: an unknown outcome.
+        """
+        name = self._handlers.get(method.lower(), (method, None))[0]
+        self._drops[name] = self._drops.get(name, 0) + times
 
     def rate_limit(self, per_second: int | None) -> None:
         """Refuse sends beyond ``per_second`` in any rolling second with 429 (None: off)."""
@@ -650,9 +673,11 @@ class FakeTelegram:
             error = _bad(f"can't parse request: {exc}")
             self._record(ApiCall(raw_method, {}, {}, error.status))
             return web.json_response(error.body(), status=error.status)
-        method, status, body = await self._dispatch(token, raw_method, params, files)
-        self._record(ApiCall(method, params, files, status))
-        log.debug("FakeTelegram %s %s -> %s", method, params, status)
+        method, status, body, dropped = await self._dispatch(token, raw_method, params, files)
+        self._record(ApiCall(method, params, files, status, dropped))
+        log.debug("FakeTelegram %s %s -> %s dropped=%s", method, params, status, dropped)
+        if dropped and request.transport is not None:
+            request.transport.close()  # aiohttp then writes nothing: the client sees EOF
         return web.json_response(body, status=status)
 
     async def _read_request(self, request: web.Request) -> tuple[JsonDict, dict[str, UploadedFile]]:
@@ -686,9 +711,10 @@ class FakeTelegram:
 
     async def _dispatch(
         self, token: str, raw_method: str, params: JsonDict, files: dict[str, UploadedFile]
-    ) -> tuple[str, int, JsonDict]:
+    ) -> tuple[str, int, JsonDict, bool]:
+        """(method, status, body, whether to drop the connection instead of answering)."""
         if token != self.token:
-            return raw_method, 401, _ApiError(401, "Unauthorized").body()
+            return raw_method, 401, _ApiError(401, "Unauthorized").body(), False
         entry = self._handlers.get(raw_method.lower())
         if entry is None:
             log.error(
@@ -697,32 +723,38 @@ class FakeTelegram:
                 raw_method,
             )
             self.unknown_methods.append(raw_method)
-            return raw_method, 404, _ApiError(404, "Not Found").body()
+            return raw_method, 404, _ApiError(404, "Not Found").body(), False
         method, handler = entry
         faults = self._faults.get(method)
-        if faults:
-            fault = faults.popleft()
+        fault = next((f for f in faults or () if f.applies_to(params)), None)
+        if faults and fault is not None:
+            faults.remove(fault)
             parameters = None if fault.retry_after is None else {"retry_after": fault.retry_after}
             return (
                 method,
                 fault.status,
                 _ApiError(fault.status, fault.description, parameters).body(),
+                False,
             )
+        dropped = self._drops.get(method, 0) > 0
+        if dropped:
+            self._drops[method] -= 1
         try:
             if method in _RATE_LIMITED:
                 self._check_rate()
             result = await handler(params, files)
         except _ApiError as error:
             log.info("FakeTelegram %s refused: %s %s", method, error.status, error.description)
-            return method, error.status, error.body()
+            return method, error.status, error.body(), dropped
         except Exception as exc:  # a bug in the fake must surface, not hang the bot
             log.exception("FakeTelegram crashed handling %s", method)
             return (
                 method,
                 500,
                 _ApiError(500, f"Internal Server Error: fake crashed: {exc!r}").body(),
+                dropped,
             )
-        return method, 200, {"ok": True, "result": result}
+        return method, 200, {"ok": True, "result": result}, dropped
 
     def _check_rate(self) -> None:
         if self._per_second is None:

@@ -1,0 +1,62 @@
+"""/history for a worker (what a person shared over time) and /logbook for a person."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot import logbook
+from bot.context import Caller, Context, Role, services
+from bot.handlers.common import answer, requires
+from bot.views import history
+from bot.views.general import stale_button
+
+log = logging.getLogger(__name__)
+
+
+@requires(Role.WORKER)
+async def choose_person(update: Update, context: Context, caller: Caller) -> None:
+    people = await services(context).repo.people_of(caller.id)
+    await answer(update, context, history.choose_person(caller.t, people))
+
+
+@requires(Role.WORKER)
+async def person_history(update: Update, context: Context, caller: Caller) -> None:
+    """Checked again on the press: the person must still be one the worker follows."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    person_id = int(context.matches[0][1])
+    person = next((p for p in await svc.repo.people_of(caller.id) if p.user_id == person_id), None)
+    if person is None:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    sent = [
+        p
+        for p in await svc.preparations.finished(person_id, sent_only=True)
+        if p.worker_id == caller.id
+    ]
+    allies = {a.id: a for a in await svc.preparations.allies(person_id)}
+    replies = history.worker_history(
+        caller.t,
+        svc.dialogue,
+        person.label or person.display_name,
+        sent,
+        logbook.entries(svc.dialogue, sent, logbook.shared),
+        logbook.scores(svc.dialogue, sent, logbook.shared),
+        allies,
+    )
+    for reply in replies:
+        await answer(update, context, reply)
+
+
+@requires(Role.PERSON)
+async def own_logbook(update: Update, context: Context, caller: Caller) -> None:
+    svc = services(context)
+    finished = await svc.preparations.finished(caller.id)
+    allies = {a.id: a for a in await svc.preparations.allies(caller.id)}
+    entries = logbook.entries(svc.dialogue, finished, logbook.given)
+    for reply in history.person_logbook(caller.t, entries, allies):
+        await answer(update, context, reply)

@@ -1,0 +1,437 @@
+"""The preparation in Telegram: read the update, move the preparation, show where it stands.
+
+A press is honoured only on the message that asks the current step of the presser's own open
+preparation; anything else gets a short notice and, for its owner, the current question again.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+
+from telegram import Message, Update, Voice
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot import brief, callbacks, preparation
+from bot.context import Caller, Context, Role, services
+from bot.dialogue.model import Kind
+from bot.handlers import general
+from bot.handlers.common import (
+    NO_PREVIEW,
+    answer,
+    anyone,
+    replace_buttons,
+    requires,
+    send,
+    worker_name,
+)
+from bot.preparation import Flow
+from bot.repository import Answer, Outgoing
+from bot.views import Reply
+from bot.views import preparation as views
+from bot.views.general import stale_button
+
+log = logging.getLogger(__name__)
+
+# Actions allowed on any message of the current step (the resume offer is not the question).
+_ANY_MESSAGE = frozenset({"go", "new"})
+
+
+@requires(Role.PERSON)
+async def prepare(update: Update, context: Context, caller: Caller) -> None:
+    """/prepare or *Prepare my meeting*: start, or offer to resume the open preparation."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    flow, already_open = await preparation.begin(services(context), caller.id)
+    if already_open:
+        await answer(update, context, views.resume_offer(caller.t, flow))
+        return
+    log.info("preparation started id=%s", flow.id)
+    await answer(update, context, views.welcome(caller.t))
+    await ask(context, caller, flow)
+
+
+async def ask(context: Context, caller: Caller, flow: Flow) -> None:
+    """Send the current step; remember its message so that older buttons go stale."""
+    svc = services(context)
+    worker = await worker_name(context, caller)
+    preview = None
+    if flow.step.kind is Kind.REVIEW:
+        assert caller.account is not None
+        preview = await preparation.brief_input(svc, flow, caller.account)
+    message: Message | None = None
+    for reply in _screen(caller, flow, worker, preview):
+        message = await send(context, caller.id, reply)
+    assert message is not None
+    await svc.preparations.set_message(flow.id, flow.step.id, message.message_id)
+    old = flow.preparation.message_id
+    if old and old != message.message_id:
+        await _drop_buttons(context, caller.id, old)
+
+
+def _screen(
+    caller: Caller, flow: Flow, worker_name: str | None, preview: brief.BriefInput | None
+) -> list[Reply]:
+    if preview is not None:
+        return views.review(caller.t, flow, worker_name, preview)
+    return [views.question(caller.t, flow)]
+
+
+async def _drop_buttons(context: Context, chat_id: int, message_id: int) -> None:
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError as error:
+        log.info("buttons not removed message=%s error=%s", message_id, type(error).__name__)
+
+
+async def _show_answered(context: Context, caller: Caller, before: Flow, answer: Answer) -> None:
+    """The answered question keeps its text, shows the answer and loses its buttons."""
+    message_id = before.preparation.message_id
+    if message_id is None:
+        return
+    shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
+    try:
+        await context.bot.edit_message_text(
+            views.answered(caller.t, before, shown),
+            chat_id=caller.id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+        )
+    except TelegramError as error:
+        log.info("answer not shown message=%s error=%s", message_id, type(error).__name__)
+
+
+async def _moved(
+    context: Context, caller: Caller, before: Flow, after: Flow | None, given: Answer | None
+) -> None:
+    """After a move: show what was given on the old question, then ask the new step."""
+    if after is None:
+        await _ask_again(context, caller)
+        return
+    if given is not None:
+        await _show_answered(context, caller, before, given)
+    elif before.preparation.message_id:
+        await _drop_buttons(context, caller.id, before.preparation.message_id)
+    await ask(context, caller, after)
+
+
+async def _ask_again(context: Context, caller: Caller) -> None:
+    flow = await preparation.current(services(context), caller.id)
+    if flow is not None:
+        await ask(context, caller, flow)
+
+
+async def _give(context: Context, caller: Caller, flow: Flow, given: Answer) -> None:
+    after = await preparation.give(services(context), flow, given)
+    await _moved(context, caller, flow, after, given)
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+
+@anyone
+async def text_received(update: Update, context: Context, caller: Caller) -> None:
+    """Free text: the answer to the current question, or, outside a preparation, help."""
+    flow = await _open_flow(context, caller)
+    message = update.message
+    if flow is None or message is None or message.text is None:
+        await general.help_command(update, context)
+        return
+    text, step, t = message.text.strip(), flow.step, caller.t
+    if step.accepts_text:
+        if len(text) > step.max_length:
+            await answer(update, context, views.too_long(t, len(text), step.max_length))
+            await ask(context, caller, flow)
+            return
+        await _give(context, caller, flow, Answer(step.id, text=text))
+    elif step.kind is Kind.JOKERS and flow.new_ally_name is None:
+        if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
+            limit = preparation.ALLY_NAME_MAX_LENGTH
+            await answer(update, context, views.ally_name_too_long(t, limit))
+            await ask(context, caller, flow)
+            return
+        named = await preparation.name_new_ally(services(context), flow, text)
+        await ask(context, caller, named or flow)
+    elif step.kind is Kind.SCALE and text.isdigit() and step.minimum <= int(text) <= step.maximum:
+        await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
+    else:
+        await answer(update, context, views.use_buttons(t))
+        await ask(context, caller, flow)
+
+
+@anyone
+async def voice_received(update: Update, context: Context, caller: Caller) -> None:
+    """A voice message answers a free-text question; the worker will get the voice itself."""
+    flow = await _open_flow(context, caller)
+    voice = update.message.voice if update.message else None
+    if flow is None or voice is None:
+        await general.not_text(update, context)
+        return
+    if not flow.step.accepts_text:
+        await answer(update, context, views.use_buttons(caller.t))
+        await ask(context, caller, flow)
+        return
+    given = Answer(flow.step.id, voice_file_id=voice.file_id, voice_duration=_seconds(voice))
+    await _give(context, caller, flow, given)
+
+
+def _seconds(voice: Voice) -> int:
+    """PTB 22 warns that `duration` will become a timedelta; accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        duration = voice.duration
+    return int(duration.total_seconds()) if isinstance(duration, timedelta) else int(duration)
+
+
+@anyone
+async def other_received(update: Update, context: Context, caller: Caller) -> None:
+    """A sticker, photo, document…: explained kindly, the question asked again."""
+    flow = await _open_flow(context, caller)
+    if flow is None:
+        await general.not_text(update, context)
+        return
+    reply = (
+        views.text_or_voice_only(caller.t)
+        if flow.step.accepts_text
+        else views.use_buttons(caller.t)
+    )
+    await answer(update, context, reply)
+    await ask(context, caller, flow)
+
+
+@anyone
+async def edited(update: Update, context: Context, caller: Caller) -> None:
+    """An edit never changes an answer: say so and show where we are."""
+    flow = await _open_flow(context, caller)
+    if flow is None:
+        await general.edited(update, context)
+        return
+    await answer(update, context, views.edit_ignored(caller.t))
+    await ask(context, caller, flow)
+
+
+async def _open_flow(context: Context, caller: Caller) -> Flow | None:
+    if not caller.has(Role.PERSON):
+        return None
+    return await preparation.current(services(context), caller.id)
+
+
+# -- buttons -------------------------------------------------------------------------------------
+
+
+@anyone
+async def step_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """A button of a question or of the review; checked against the preparation's row."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    found = callbacks.STEP_PATTERN.match(query.data)
+    assert found is not None, "registered with this pattern"
+    preparation_id, step_id, action, argument = (
+        int(found[1]),
+        found[2],
+        found[3],
+        found[4],
+    )
+    flow = await _open_flow(context, caller)
+    message_id = query.message.message_id if query.message else None
+    current = (
+        flow is not None
+        and flow.id == preparation_id
+        and flow.step.id == step_id
+        and (action in _ANY_MESSAGE or flow.preparation.message_id in (None, message_id))
+    )
+    if flow is None or not current:
+        log.info("stale step button user=%s", caller.id)
+        if flow is None:
+            await query.answer(stale_button(caller.t))
+            return
+        await query.answer(views.not_a_step_button(caller.t))
+        await ask(context, caller, flow)
+        return
+    await _act(update, context, caller, flow, action, argument)
+
+
+async def _act(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    flow: Flow,
+    action: str,
+    argument: str | None,
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc, step, t = services(context), flow.step, caller.t
+    if action == "go":
+        await query.answer()
+        await replace_buttons(update, context, t._("Continue"))
+        await ask(context, caller, flow)
+    elif action == "new":
+        await query.answer()
+        await replace_buttons(update, context, t._("Start over"))
+        restarted = await preparation.start_over(svc, caller.id, flow.id)
+        if restarted is not None:
+            await answer(update, context, views.welcome(t))
+            await ask(context, caller, restarted)
+    elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
+        await query.answer()
+        await _give(context, caller, flow, Answer(step.id, text=argument))
+    elif action == "v" and argument and argument.isdigit() and step.kind is Kind.SCALE:
+        await query.answer()
+        value = int(argument)
+        if step.minimum <= value <= step.maximum:
+            await _give(context, caller, flow, Answer(step.id, text=str(value)))
+    elif action == "s" and step.skippable:
+        await query.answer()
+        await _give(context, caller, flow, Answer(step.id, skipped=True))
+    elif action == "b":
+        await query.answer()
+        after = await preparation.back(svc, flow)
+        if after is not None:
+            await _moved(context, caller, flow, after, None)
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION:
+        await query.answer()
+        await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
+    elif action == "w" and step.kind is Kind.OWN_QUESTION:
+        await query.answer()
+        await answer(update, context, views.write_your_own(t))
+    elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d"):
+        await _jokers(update, context, caller, flow, action, argument)
+    elif step.kind is Kind.REVIEW and action in ("h", "e", "send", "keep"):
+        await _review(update, context, caller, flow, action, argument)
+    else:
+        log.info("unexpected step action user=%s action=%s", caller.id, action)
+        await query.answer(stale_button(t))
+
+
+async def _jokers(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    flow: Flow,
+    action: str,
+    argument: str | None,
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    await query.answer()
+    if action == "d":
+        after = await preparation.jokers_done(svc, flow)
+        given = after.answers.get(flow.step.id) if after else None
+        await _moved(context, caller, flow, after, given)
+        return
+    if action == "n":
+        await answer(update, context, views.ally_name_prompt(caller.t))
+        return
+    if action == "j" and argument and argument.isdigit():
+        after = await preparation.toggle_ally(svc, flow, int(argument))
+    elif action == "r" and argument:
+        after = await preparation.add_ally(svc, flow, argument)
+    elif action == "x":
+        after = await preparation.cancel_new_ally(svc, flow)
+    else:
+        after = None
+    if after is None:
+        await _ask_again(context, caller)
+        return
+    await _edit_in_place(update, context, views.question(caller.t, after))
+
+
+async def _edit_in_place(update: Update, context: Context, reply: Reply) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply.markup,
+            link_preview_options=NO_PREVIEW,
+        )
+    except TelegramError as error:
+        log.info("message not edited error=%s", type(error).__name__)
+
+
+async def _review(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    flow: Flow,
+    action: str,
+    argument: str | None,
+) -> None:
+    query = update.callback_query
+    assert query is not None and caller.account is not None
+    svc, t = services(context), caller.t
+    if action == "h" and argument:
+        await query.answer()
+        after = await preparation.toggle_hidden(svc, flow, argument)
+        await ask(context, caller, after or flow)
+    elif action == "e" and argument:
+        await query.answer()
+        await _moved(context, caller, flow, await preparation.edit(svc, flow, argument), None)
+    elif action == "send":
+        await _send(update, context, caller, flow)
+    elif action == "keep":
+        await query.answer()
+        if await preparation.keep(svc, flow):
+            log.info("preparation kept id=%s", flow.id)
+            await replace_buttons(update, context, t._("Kept for me"))
+            await answer(update, context, views.kept(t))
+
+
+async def _send(update: Update, context: Context, caller: Caller, flow: Flow) -> None:
+    query = update.callback_query
+    assert query is not None and caller.account is not None
+    svc, t = services(context), caller.t
+    worker_id = caller.account.worker_id
+    worker = await svc.repo.account(worker_id) if worker_id else None
+    if worker is None:
+        await query.answer()
+        await answer(update, context, views.no_worker(t))
+        return
+    await query.answer()
+    worker_t = svc.translator_for(worker)
+    data = await preparation.brief_input(svc, flow, caller.account)
+    parts = brief.render_brief(worker_t, flow.dialogue, data)
+    messages: list[Outgoing] = views.brief_messages(worker_t, worker.user_id, flow.id, parts)
+    if not await preparation.send(svc, flow, worker.user_id, messages):
+        await _ask_again(context, caller)
+        return
+    log.info("preparation sent id=%s parts=%s", flow.id, len(messages))
+    svc.deliver()
+    await replace_buttons(
+        update, context, t._("Sent to {worker}").format(worker=worker.display_name)
+    )
+    await answer(update, context, views.sent(t, worker.display_name))
+
+
+@anyone
+async def read_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """The worker has read a brief: tell the person once, and show it on the button."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc, t = services(context), caller.t
+    prepared = await svc.preparations.get(int(context.matches[0][1]))
+    if prepared is None or prepared.worker_id != caller.id or not caller.has(Role.WORKER):
+        await query.answer(stale_button(t))
+        return
+    person_t = svc.translator_for(await svc.repo.account(prepared.person_id))
+    notice = views.read_notice(
+        person_t, prepared.person_id, caller.name, preparation.reference(prepared.id)
+    )
+    if await svc.preparations.mark_read(prepared.id, caller.id, notice, svc.clock.now()):
+        svc.deliver()
+        await query.answer()
+    else:
+        await query.answer(views.already_read(t))
+    try:
+        await query.edit_message_reply_markup(
+            Reply("", views.read_button(t, prepared.id, done=True)).markup
+        )
+    except TelegramError as error:
+        log.info("read button not updated error=%s", type(error).__name__)

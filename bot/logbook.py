@@ -1,0 +1,83 @@
+"""The logbook of small steps: what a person planned, and how it went by the next preparation.
+
+A step whose question quotes `{previous.X}` asks how X went; so the outcome of X in one
+preparation is that step's answer in the next. Nothing here is tied to a step's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
+from bot.repository import Answer, Preparation
+
+Visible = Callable[[Answer], bool]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One planned step: when, what, and how it went (None while not yet told)."""
+
+    planned_at: datetime
+    step: Step
+    planned: Answer
+    outcome_step: Step | None
+    outcome: Answer | None
+
+
+def followed_by(dialogue: Dialogue) -> dict[str, Step]:
+    """For each step X, the step that later asks how X went."""
+    found: dict[str, Step] = {}
+    for step in dialogue.steps:
+        for scope, step_id in placeholders(step.question):
+            if scope == PREVIOUS:
+                found.setdefault(step_id, step)
+    return found
+
+
+def shared(answer: Answer) -> bool:
+    """What a worker may see: answered, not hidden."""
+    return answer.given and not answer.hidden
+
+
+def given(answer: Answer) -> bool:
+    """What the person sees of their own: everything they answered."""
+    return answer.given
+
+
+def entries(
+    dialogue: Dialogue, preparations: Sequence[Preparation], visible: Visible
+) -> list[Entry]:
+    """The logbook, oldest first, over finished preparations given in any order."""
+    ordered = sorted(preparations, key=lambda p: p.id)
+    follow = followed_by(dialogue)
+    found: list[Entry] = []
+    for index, preparation in enumerate(ordered):
+        for step_id, outcome_step in follow.items():
+            step = dialogue.step(step_id)
+            planned = preparation.answers.get(step_id)
+            if step is None or planned is None or not visible(planned):
+                continue
+            outcome = None
+            if index + 1 < len(ordered):
+                later = ordered[index + 1].answers.get(outcome_step.id)
+                outcome = later if later is not None and visible(later) else None
+            moment = preparation.finished_at or preparation.started_at
+            found.append(Entry(moment, step, planned, outcome_step, outcome))
+    return found
+
+
+def scores(
+    dialogue: Dialogue, preparations: Sequence[Preparation], visible: Visible
+) -> dict[Step, list[int]]:
+    """Each scale step's values over the preparations, oldest first."""
+    found: dict[Step, list[int]] = {}
+    for preparation in sorted(preparations, key=lambda p: p.id):
+        for step in dialogue.steps:
+            answer = preparation.answers.get(step.id)
+            text = answer.text if answer and visible(answer) else None
+            if step.kind is Kind.SCALE and text and text.isdigit():
+                found.setdefault(step, []).append(int(text))
+    return found

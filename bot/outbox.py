@@ -1,0 +1,366 @@
+"""The sender: delivers the outbox one message at a time, in order, until each has arrived.
+
+Rows are written by whoever causes them, in the same transaction; the sender only ever talks to
+Telegram outside a transaction. An attempt is recorded as begun before the call, so an attempt a
+crash interrupted is known at the next start. Telegram has no idempotency key: when a call's
+outcome is unknown the message is sent once more, headed by its repeat note, and never again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import httpx
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.clock import Clock
+from bot.repository.outbox import OutboxRow, OutboxStore
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts
+MAX_CAPTION = 1024
+BATCH = 50
+BACKOFF_CAP = timedelta(minutes=5)
+PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
+LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+# Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+OnUnreachable = Callable[[int], Awaitable[None]]
+
+
+class Sender:
+    """One task that sends whatever is due, then sleeps until the next row is due or `wake()`."""
+
+    def __init__(
+        self, bot: Bot, store: OutboxStore, clock: Clock, on_unreachable: OnUnreachable
+    ) -> None:
+        self._bot = bot
+        self._store = store
+        self._clock = clock
+        self._on_unreachable = on_unreachable
+        self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._recover_first = False
+
+    async def start(self) -> None:
+        """Recover attempts a crash interrupted, then run the loop as a task."""
+        if self._task is not None:
+            raise RuntimeError("the outbox sender is already running")
+        interrupted = await self._store.recover()
+        if interrupted:
+            log.warning("outbox recovered interrupted=%s", interrupted)
+        self._idle.clear()
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Cancel the loop; a row whose call was cut short stays 'sending' until `start()`."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        await asyncio.wait({task})
+
+    def wake(self) -> None:
+        """Look for due rows now; call after committing new ones. At once no longer idle."""
+        self._idle.clear()
+        self._woken.set()
+
+    async def drained(self) -> None:
+        """Return once nothing is due at the clock's current time and no call is in flight."""
+        task = self._task
+        if task is None:
+            raise RuntimeError("the outbox sender is not running")
+        idle = asyncio.create_task(self._idle.wait())
+        try:
+            await asyncio.wait({idle, task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            idle.cancel()
+        if not self._idle.is_set():
+            raise RuntimeError("the outbox sender stopped")
+
+    async def _run(self) -> None:
+        while True:
+            self._woken.clear()
+            try:
+                if self._recover_first:
+                    await self._store.recover()
+                    self._recover_first = False
+                await self._send_due()
+                until = self._clock.now() + LOOK_AGAIN
+                next_due = await self._store.next_due()
+                if next_due is not None:
+                    until = min(until, next_due)
+            except Exception as error:
+                # Most likely the database; no call is in flight now, so a row left 'sending'
+                # was interrupted and is recovered (as a possible repeat) on the next pass.
+                _log_unexpected("outbox pass failed", error)
+                self._recover_first = True
+                until = self._clock.now() + PAUSE_AFTER_FAILURE
+            else:
+                if self._woken.is_set():  # rows queued during the pass may be due already
+                    continue
+            self._idle.set()
+            await self._wait(until)
+            self._idle.clear()
+
+    async def _wait(self, until: datetime) -> None:
+        """Until `until` by the injected clock (never real time), or until `wake()`."""
+        waiters: list[asyncio.Task[Any]] = [
+            asyncio.create_task(self._woken.wait()),
+            asyncio.create_task(self._clock.sleep_until(until)),
+        ]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _send_due(self) -> None:
+        while rows := await self._store.due(self._clock.now(), BATCH):
+            for row in rows:
+                await self._attempt(row)
+
+    async def _attempt(self, due: OutboxRow) -> None:
+        row = await self._store.begin_attempt(due.id)
+        if row is None:  # erased or held since it was read
+            return
+        try:
+            try:
+                message_id = await self._send(row, plain=False)
+            except BadRequest as error:
+                log.warning(
+                    "outbox refused id=%s error=%s; sending it as plain text",
+                    row.id,
+                    _error_name(error),
+                )
+                message_id = await self._send(row, plain=True)
+        except BadRequest as error:
+            await self._store.give_up(row.id, "failed", _error_name(error))
+            log.error(
+                "outbox failed id=%s chat=%s purpose=%s error=%s",
+                row.id,
+                row.chat_id,
+                row.purpose,
+                _error_name(error),
+            )
+        except RetryAfter as error:
+            delay = _retry_after(error)
+            await self._store.retry(row.id, self._clock.now() + delay, "RetryAfter")
+            log.info("outbox flood control id=%s retry_in=%ss", row.id, delay.total_seconds())
+        except Forbidden:
+            newly = await self._store.hold_chat(row.chat_id, self._clock.now())
+            log.warning("outbox held chat=%s id=%s: the chat refuses the bot", row.chat_id, row.id)
+            if newly:
+                await self._tell_unreachable(row.chat_id)
+        except NetworkError as error:  # TimedOut included
+            await self._network_error(row, error)
+        except Exception as error:
+            _log_unexpected(f"outbox attempt failed id={row.id}", error)
+            await self._retry_later(row, _error_name(error))
+        else:
+            await self._store.delivered(row.id, message_id, self._clock.now())
+            log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
+
+    async def _network_error(self, row: OutboxRow, error: NetworkError) -> None:
+        name = _error_name(error)
+        if not _may_have_arrived(error):
+            await self._retry_later(row, name)
+        elif row.maybe_delivered:
+            await self._store.give_up(row.id, "uncertain", name)
+            log.warning(
+                "outbox uncertain id=%s chat=%s error=%s: the resend's outcome is unknown too",
+                row.id,
+                row.chat_id,
+                name,
+            )
+        else:
+            await self._retry_later(row, name, maybe_delivered=True)
+
+    async def _retry_later(
+        self, row: OutboxRow, error: str, *, maybe_delivered: bool = False
+    ) -> None:
+        delay = min(timedelta(seconds=2 ** min(row.attempts, 16)), BACKOFF_CAP)
+        await self._store.retry(
+            row.id, self._clock.now() + delay, error, maybe_delivered=maybe_delivered
+        )
+        log.warning(
+            "outbox retry id=%s chat=%s attempt=%s error=%s maybe_delivered=%s retry_in=%ss",
+            row.id,
+            row.chat_id,
+            row.attempts,
+            error,
+            maybe_delivered or row.maybe_delivered,
+            delay.total_seconds(),
+        )
+
+    async def _tell_unreachable(self, chat_id: int) -> None:
+        try:
+            await self._on_unreachable(chat_id)
+        except Exception as error:
+            _log_unexpected(f"outbox on_unreachable failed chat={chat_id}", error)
+
+    async def _send(self, row: OutboxRow, *, plain: bool) -> int:
+        """Send `row` as HTML, or as plain text split to fit; the id of the message sent."""
+        markup = _keyboard(row)
+        if row.kind == "voice":
+            return await self._send_voice(row, markup, plain=plain)
+        text = _headed(row.repeat_note, row.body) if row.maybe_delivered else row.body
+        if not plain:
+            message = await self._bot.send_message(
+                row.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                protect_content=row.protect,
+                link_preview_options=NO_PREVIEW,
+            )
+            return message.message_id
+        parts = _chunks(plain_text(text), MAX_TEXT)
+        for index, part in enumerate(parts):
+            message = await self._bot.send_message(
+                row.chat_id,
+                part,
+                parse_mode=None,
+                reply_markup=markup if index == len(parts) - 1 else None,
+                protect_content=row.protect,
+                link_preview_options=NO_PREVIEW,
+            )
+        return message.message_id  # the last part's, which carries the buttons
+
+    async def _send_voice(
+        self, row: OutboxRow, markup: InlineKeyboardMarkup | None, *, plain: bool
+    ) -> int:
+        caption = row.caption or ""
+        if row.maybe_delivered:
+            caption = _headed(row.repeat_note, caption)
+        rest: list[str] = []
+        if plain:
+            caption = plain_text(caption)
+            if _utf16_length(caption) > MAX_CAPTION:  # too long to caption: follows as text
+                caption, rest = "", _chunks(caption, MAX_TEXT)
+        message = await self._bot.send_voice(
+            row.chat_id,
+            voice=row.body,
+            caption=caption or None,
+            parse_mode=None if plain else ParseMode.HTML,
+            reply_markup=markup,
+            protect_content=row.protect,
+        )
+        for part in rest:
+            await self._bot.send_message(
+                row.chat_id,
+                part,
+                parse_mode=None,
+                protect_content=row.protect,
+                link_preview_options=NO_PREVIEW,
+            )
+        return message.message_id
+
+
+def _keyboard(row: OutboxRow) -> InlineKeyboardMarkup | None:
+    if not row.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in line]
+            for line in row.buttons
+        ]
+    )
+
+
+def _headed(note: str, html: str) -> str:
+    return f"{note}\n\n{html}" if html else note
+
+
+def _may_have_arrived(error: NetworkError) -> bool:
+    """Whether the request may have reached Telegram although no answer came back.
+
+    PTB raises NetworkError (or TimedOut) from the httpx exception when no answer came, and
+    without a cause (or from a JSON error) when Telegram or a proxy answered with an error
+    status such as 502: then nothing was sent.
+    """
+    cause = error.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return False
+    return not isinstance(cause, _NOT_SENT)
+
+
+def _retry_after(error: RetryAfter) -> timedelta:
+    """PTB 22 gives an int (deprecated, with a warning) or, opted in, a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        delay = error.retry_after
+    return delay if isinstance(delay, timedelta) else timedelta(seconds=delay)
+
+
+def _error_name(error: BaseException) -> str:
+    """The error's class (and its cause's): never its text, which may quote the message."""
+    cause = error.__cause__
+    name = type(error).__name__
+    return f"{name}({type(cause).__name__})" if cause is not None else name
+
+
+def _log_unexpected(event: str, error: BaseException) -> None:
+    """Type and stack only: an exception's text may quote what a person wrote."""
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s error=%s\n%s", event, _error_name(error), stack)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """What the HTML shows, without tags and with entities resolved: Telegram cannot refuse it."""
+    parser = _TextOnly()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """`text` cut into parts of at most `limit` UTF-16 units, at a line break where possible."""
+    parts: list[str] = []
+    while _utf16_length(text) > limit:
+        cut = _fitting(text, limit)
+        newline = text.rfind("\n", 0, cut)
+        if newline > 0:
+            cut = newline + 1
+        parts.append(text[:cut])
+        text = text[cut:]
+    parts.append(text)
+    return [part for part in parts if part.strip()] or [text]
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 units."""
+    size = 0
+    for index, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit:
+            return index
+    return len(text)

@@ -1,0 +1,42 @@
+"""When Telegram refuses messages for someone (they blocked the bot), the right people hear of it.
+
+A worker who cannot be reached leaves briefs waiting: the coordinators are told. A person who
+cannot be reached misses what Escale sends them: their worker is told. The messages wait in
+the outbox until the person writes to the bot again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import Services
+from bot.repository.outbox import Outgoing, enqueue
+from bot.views import preparation as preparation_views
+from bot.views import staff
+
+log = logging.getLogger(__name__)
+
+
+async def tell(svc: Services, chat_id: int) -> None:
+    account = await svc.repo.account(chat_id)
+    if account is None:
+        return
+    if account.worker_status is not None:
+        recipients = sorted(svc.settings.admin_ids - {chat_id})
+        build = staff.worker_unreachable
+    elif account.worker_id is not None:
+        recipients = [account.worker_id]
+        build = staff.person_unreachable
+    else:
+        return
+    log.warning("unreachable user=%s told=%s", chat_id, len(recipients))
+    name = account.label or account.display_name
+    messages = []
+    for recipient in recipients:
+        t = svc.translator_for(await svc.repo.account(recipient))
+        messages.append(
+            Outgoing(recipient, "text", build(t, name), preparation_views.repeat_note(t))
+        )
+    async with svc.outbox.db.transaction() as tx:
+        await enqueue(tx, messages, purpose="unreachable", now=svc.clock.now())
+    svc.deliver()

@@ -1,0 +1,298 @@
+"""The worker's brief: escaped, complete, never blank, and split into messages Telegram accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.brief import (
+    BriefInput,
+    BriefPart,
+    TextPart,
+    VoicePart,
+    _split,
+    describe_answer,
+    render_brief,
+    sparkline,
+)
+from bot.dialogue.model import Dialogue, Kind, Step, load
+from bot.i18n import Catalogs, Translator
+from bot.repository.preparations import Ally, Answer
+from tests.fake_telegram.html_check import parse_telegram_html
+
+PARIS = ZoneInfo("Europe/Paris")
+PREPARED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday, 10:00 in Paris
+MEETING = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)  # Thursday, 14:00 in Paris
+REF = "ESC-00042"
+DIALOGUE = load()
+STEPS = [s for s in DIALOGUE.steps if s.kind is not Kind.REVIEW]
+ALLIES = {1: Ally(1, "Marie", "family"), 2: Ally(2, "CAF <Nord>", "institution")}
+NASTY = "a < b > c & d <b>x</b> <script>alert(1)</script> &amp; &lt;"
+
+
+@pytest.fixture(scope="module")
+def t() -> Translator:
+    return Catalogs("en", PARIS).get("en")
+
+
+def step(step_id: str) -> Step:
+    found = DIALOGUE.step(step_id)
+    assert found is not None
+    return found
+
+
+def brief(
+    answers: Sequence[Answer],
+    *,
+    steps: Sequence[Step] = STEPS,
+    previous: Sequence[Answer] = (),
+    history: Mapping[str, Sequence[int]] | None = None,
+    meeting_at: datetime | None = None,
+    name: str = "Léa",
+) -> BriefInput:
+    return BriefInput(
+        reference=REF,
+        person_name=name,
+        prepared_at=PREPARED,
+        steps=steps,
+        answers={a.step: a for a in answers},
+        previous_answers={a.step: a for a in previous},
+        allies=ALLIES,
+        history=history or {},
+        meeting_at=meeting_at,
+    )
+
+
+def texts(parts: Sequence[BriefPart]) -> list[str]:
+    return [p.html for p in parts if isinstance(p, TextPart)]
+
+
+def visible(parts: Sequence[BriefPart]) -> str:
+    """The text the worker reads, each part checked to parse as Telegram HTML."""
+    return "\n".join(parse_telegram_html(html) for html in texts(parts))
+
+
+def render(t: Translator, data: BriefInput, dialogue: Dialogue = DIALOGUE) -> list[BriefPart]:
+    parts = render_brief(t, dialogue, data)
+    for html in texts(parts):
+        parse_telegram_html(html)
+    return parts
+
+
+def test_header_names_the_person_the_date_and_the_reference(t: Translator) -> None:
+    parts = render(t, brief([], name="Léa & <Bob>"))
+    assert len(parts) == 1
+    seen = visible(parts)
+    assert "Léa & <Bob>'s preparation, in their own words" in seen
+    assert "Prepared on Tuesday 1 December at 10:00" in seen
+    assert f"Ref. {REF}" in seen
+    assert "For the meeting" not in seen
+
+
+def test_header_names_the_meeting_when_one_is_set(t: Translator) -> None:
+    seen = visible(render(t, brief([], meeting_at=MEETING)))
+    assert "For the meeting on Thursday 3 December at 14:00" in seen
+
+
+def test_text_answers_are_escaped_and_keep_their_lines(t: Translator) -> None:
+    typed = NASTY + "\nsecond line"
+    parts = render(t, brief([Answer("problem", text=typed), Answer("obstacle", text=NASTY)]))
+    html = texts(parts)[0]
+    assert "<script>" not in html and "<b>x</b>" not in html
+    assert "&lt;b&gt;x&lt;/b&gt; &lt;script&gt;" in html
+    assert "&amp;amp; &amp;lt;" in html
+    seen = visible(parts)
+    assert "The problem for me, here and now\n" + typed in seen
+    assert "What blocks me\n" + NASTY in seen
+
+
+def test_skipped_or_missing_answers_read_not_addressed(t: Translator) -> None:
+    seen = visible(render(t, brief([Answer("problem", skipped=True)])))
+    assert "The problem for me, here and now\nnot addressed" in seen
+    assert "What I expect from my worker\nnot addressed" in seen
+
+
+def test_a_hidden_answer_leaves_no_trace(t: Translator) -> None:
+    answers = [
+        Answer("problem", text="my secret", hidden=True),
+        Answer("want", voice_file_id="VOICE-HIDDEN", voice_duration=5, hidden=True),
+        Answer("obstacle", text="shown"),
+    ]
+    parts = render(t, brief(answers))
+    seen = visible(parts)
+    assert "The problem for me" not in seen and "my secret" not in seen
+    assert "What I want" not in seen and "Voice message" not in seen
+    assert not [p for p in parts if isinstance(p, VoicePart)]
+    assert "What blocks me\nshown" in seen
+
+
+def test_nothing_shared_still_says_so(t: Translator) -> None:
+    only = [step("problem")]
+    seen = visible(render(t, brief([Answer("problem", text="x", hidden=True)], steps=only)))
+    assert "Nothing was shared in this preparation." in seen
+
+
+def test_a_choice_shows_its_label(t: Translator) -> None:
+    seen = visible(render(t, brief([Answer("for_whom", text="close")])))
+    assert "For whom it is a problem\nFor someone close to me" in seen
+
+
+def test_jokers_show_each_ally_with_their_relation(t: Translator) -> None:
+    seen = visible(render(t, brief([Answer("jokers", text="[2, 1]")])))
+    assert "My jokers\nCAF <Nord> — Institution\nMarie — Family" in seen
+
+
+def test_a_scale_shows_the_score_and_its_trend(t: Translator) -> None:
+    answers = [Answer("confidence", text="4")]
+    seen = visible(render(t, brief(answers, history={"confidence": [1, 2]})))
+    assert "How I feel about it\n4/5 · over time: ▁▃▆" in seen
+    alone = visible(render(t, brief(answers)))
+    assert "How I feel about it\n4/5\n" in alone and "over time" not in alone
+
+
+def test_voice_answers_are_announced_and_follow_in_step_order(t: Translator) -> None:
+    answers = [
+        Answer("want", voice_file_id="VOICE-WANT", voice_duration=75),
+        Answer("problem", voice_file_id="VOICE-PROBLEM", voice_duration=12),
+    ]
+    parts = render(t, brief(answers, name="Léa & co"))
+    seen = visible(parts)
+    assert "The problem for me, here and now\n🎤 Voice message (0:12) — it follows below" in seen
+    assert "What I want\n🎤 Voice message (1:15) — it follows below" in seen
+    assert isinstance(parts[0], TextPart)
+    voices = parts[1:]
+    assert [v.file_id for v in voices if isinstance(v, VoicePart)] == [
+        "VOICE-PROBLEM",
+        "VOICE-WANT",
+    ]
+    first = voices[0]
+    assert isinstance(first, VoicePart)
+    assert parse_telegram_html(first.caption) == (
+        f"The problem for me, here and now — Léa & co\nRef. {REF}"
+    )
+    assert len(first.caption) <= 1024
+
+
+def test_the_outcome_shows_last_times_small_step(t: Translator) -> None:
+    answers = [Answer("since_last_time", text="partly")]
+    previous = [Answer("small_step", text="Call the <CAF>")]
+    seen = visible(render(t, brief(answers, previous=previous)))
+    assert "Since last time\nMy small step, last time: Call the <CAF>\nPartly" in seen
+
+
+def test_a_small_step_hidden_last_time_stays_hidden(t: Translator) -> None:
+    answers = [Answer("since_last_time", text="done")]
+    previous = [Answer("small_step", text="private", hidden=True)]
+    seen = visible(render(t, brief(answers, previous=previous)))
+    assert "private" not in seen and "Since last time\nDone" in seen
+
+
+def _bodies(parts: Sequence[BriefPart]) -> str:
+    """The sections of every text part, headers removed, glued back together."""
+    return "".join(parse_telegram_html(html).split("\n\n", 1)[1] for html in texts(parts))
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def _check_parts(parts: Sequence[BriefPart]) -> list[str]:
+    htmls = texts(parts)
+    assert len(htmls) > 1
+    for index, html in enumerate(htmls, start=1):
+        assert len(html.encode("utf-16-le")) // 2 <= 4096
+        parse_telegram_html(html)  # no tag nor entity is cut
+        assert f"Ref. {REF} · part {index}/{len(htmls)}" in parse_telegram_html(html)
+    return htmls
+
+
+def test_a_long_brief_is_split_between_sections(t: Translator) -> None:
+    words = {
+        s.id: " ".join(f"{s.id}{n} <&>" for n in range(90)) + "\nend of " + s.id
+        for s in STEPS
+        if s.kind is Kind.TEXT
+    }
+    assert sum(len(w) for w in words.values()) > 6000
+    parts = render(t, brief([Answer(k, text=v) for k, v in words.items()]))
+    htmls = _check_parts(parts)
+    assert "Léa's preparation (continued)" in parse_telegram_html(htmls[1])
+    bodies = _bodies(parts)
+    assert [bodies.index(w) for w in words.values()] == sorted(
+        bodies.index(w) for w in words.values()
+    )
+
+
+def test_one_overlong_answer_is_cut_between_words_or_entities(t: Translator) -> None:
+    wordy = " ".join(["word"] * 1500) + "\n" + "\n".join(["line"] * 600)
+    huge = "<&>" * 1000
+    answers = [Answer("problem", text=huge), Answer("want", text=wordy)]
+    parts = render(t, brief(answers))
+    _check_parts(parts)
+    bodies = _bodies(parts)
+    assert huge in bodies
+    assert _squeeze(wordy) in _squeeze(bodies)
+    assert bodies.index(huge) < _squeeze(bodies).index(_squeeze(wordy))
+    seen = [parse_telegram_html(html) for html in texts(parts)]
+    assert any("The problem for me, here and now\n<&><&>" in s for s in seen)  # label kept
+    assert any("What I want\nword word" in s for s in seen)
+    words = " ".join(seen).split()
+    assert (words.count("word"), words.count("line")) == (1500, 600)  # no word cut
+
+
+def test_emoji_count_twice_toward_the_limit(t: Translator) -> None:
+    parts = render(t, brief([Answer("problem", text="🙂" * 3000)]))
+    _check_parts(parts)
+    assert "🙂" * 3000 in _bodies(parts)
+
+
+def test_a_cut_closes_and_reopens_open_tags() -> None:
+    html = "<blockquote><i>" + " ".join(["a&amp;b"] * 300) + "</i></blockquote>"
+    pieces = _split(html, 500)
+    assert len(pieces) > 2
+    for piece in pieces:
+        assert len(piece) <= 500
+        assert piece.startswith("<blockquote><i>") and piece.endswith("</i></blockquote>")
+        parse_telegram_html(piece)
+
+
+def test_french_rendering() -> None:
+    fr = Catalogs("en", PARIS).get("fr")
+    parts = render(fr, brief([Answer("problem", text=NASTY)], meeting_at=MEETING))
+    seen = visible(parts)
+    assert "mardi 1 décembre" in seen and "jeudi 3 décembre" in seen
+    assert REF in seen and NASTY in seen
+
+
+def test_sparkline_spans_the_scale() -> None:
+    assert sparkline([1, 2, 3, 4, 5], 1, 5) == "▁▃▄▆█"
+    assert sparkline([0, 10], 0, 10) == "▁█"
+    assert sparkline([-3, 99], 1, 5) == "▁█"
+
+
+def test_describe_answer_is_a_short_escaped_line(t: Translator) -> None:
+    long = "<b>" + "word " * 100 + "\nend"
+    described = describe_answer(t, step("problem"), Answer("problem", text=long), ALLIES)
+    assert described.startswith("&lt;b&gt;word word") and described.endswith("…")
+    assert "\n" not in described and len(parse_telegram_html(described)) <= 200
+    assert describe_answer(t, step("problem"), Answer("problem", text=NASTY), ALLIES) == (
+        "a &lt; b &gt; c &amp; d &lt;b&gt;x&lt;/b&gt; &lt;script&gt;alert(1)&lt;/script&gt; "
+        "&amp;amp; &amp;lt;"
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (Answer("want", voice_file_id="V", voice_duration=3), "🎤 voice message"),
+        (Answer("want", skipped=True), "I'd rather not"),
+        (Answer("for_whom", text="others"), "For other people"),
+        (Answer("confidence", text="2"), "2/5"),
+        (Answer("jokers", text="[1, 2]"), "Marie — Family; CAF <Nord> — Institution"),
+    ],
+)
+def test_describe_answer_by_kind(t: Translator, answer: Answer, expected: str) -> None:
+    described = describe_answer(t, step(answer.step), answer, ALLIES)
+    assert parse_telegram_html(described) == expected

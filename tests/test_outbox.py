@@ -1,0 +1,373 @@
+"""The outbox sender against the fake Telegram: what recipients see, and what the database keeps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from telegram import Bot
+
+from bot.db import Database
+from bot.outbox import Sender
+from bot.repository.common import to_db_time
+from bot.repository.outbox import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
+from tests.conftest import START, FakeClock
+from tests.fake_telegram import FakeTelegram, TelegramUser
+
+LEA = 5001
+NOTE = "<i>Possible repeat: this may have reached you already.</i>"
+NOTE_TEXT = "Possible repeat: this may have reached you already."
+SECRET = "PRIVATE"  # in every body; must never reach the logs
+RETRY_AFTER_WARNING = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
+async def no_settle(update_id: int) -> None:
+    """Nothing polls the fake here: the sender talks to it directly."""
+
+
+@dataclass
+class Outbox:
+    """The sender under test, with what the test needs around it."""
+
+    db: Database
+    store: OutboxStore
+    clock: FakeClock
+    bot: Bot
+    unreachable: list[int] = field(default_factory=list)
+    sender: Sender = field(init=False)
+
+    async def start(self) -> None:
+        """Start a fresh sender, as the application does at each start-up."""
+        self.sender = Sender(self.bot, self.store, self.clock, self._on_unreachable)
+        await self.sender.start()
+
+    async def _on_unreachable(self, chat_id: int) -> None:
+        self.unreachable.append(chat_id)
+
+    async def queue(self, *messages: Outgoing) -> None:
+        async with self.db.transaction() as tx:
+            await enqueue(tx, messages, purpose="brief", now=self.clock.now())
+
+    async def settle(self, after: timedelta = timedelta()) -> None:
+        """Let `after` pass on the clock, then wait until the sender has nothing left to do now."""
+        if after:
+            self.clock.advance(after)
+        self.sender.wake()
+        await self.sender.drained()
+
+    async def rows(self) -> list[OutboxRow]:
+        ids = await self.db.fetchall("SELECT id FROM outbox ORDER BY id")
+        found = [await self.store.get(row["id"]) for row in ids]
+        return [row for row in found if row is not None]
+
+
+def text(
+    body: str, *, chat_id: int = LEA, buttons: Buttons = (), protect: bool = False
+) -> Outgoing:
+    return Outgoing(
+        chat_id=chat_id,
+        kind="text",
+        body=body,
+        repeat_note=NOTE,
+        buttons=buttons,
+        protect=protect,
+    )
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "outbox.sqlite3")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
+    async with Bot(
+        telegram.token, base_url=telegram.base_url, base_file_url=telegram.base_file_url
+    ) as ptb_bot:
+        yield ptb_bot
+
+
+@pytest.fixture
+async def lea(telegram: FakeTelegram) -> TelegramUser:
+    """A person who has written to the bot, so their private chat exists."""
+    person = TelegramUser(telegram, no_settle, user_id=LEA, first_name="Léa")
+    await person.send("/start")
+    return person
+
+
+@pytest.fixture
+async def outbox(
+    db: Database, bot: Bot, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Outbox]:
+    caplog.set_level(logging.DEBUG, logger="bot")
+    outbox = Outbox(db, OutboxStore(db), FakeClock(), bot)
+    await outbox.start()
+    yield outbox
+    await outbox.sender.stop()
+    assert SECRET not in caplog.text, "a message's words reached the logs"
+    assert telegram.token not in caplog.text
+
+
+async def test_parts_arrive_in_order_with_buttons_and_protection(
+    outbox: Outbox, lea: TelegramUser
+) -> None:
+    await outbox.queue(
+        text(f"<b>Part 1</b> {SECRET}", protect=True),
+        text("Part 2 &amp; more", protect=True),
+        text("Part 3", protect=True, buttons=[[("Read", "read:1")], [("Later", "later:1")]]),
+    )
+    await outbox.settle()
+
+    assert lea.texts() == [f"Part 1 {SECRET}", "Part 2 & more", "Part 3"]
+    assert [m.protect_content for m in lea.messages] == [True, True, True]
+    assert [m.parse_mode for m in lea.messages] == ["HTML"] * 3
+    assert lea.buttons() == ["Read", "Later"]
+    assert lea.messages[-1].buttons[1][0].callback_data == "later:1"
+    rows = await outbox.rows()
+    assert [(r.status, r.attempts, r.sent_at) for r in rows] == [("sent", 1, START)] * 3
+    assert [r.message_id for r in rows] == [m.message_id for m in lea.messages]
+    assert {(r.body, r.caption, r.buttons) for r in rows} == {("", None, ())}  # no copies kept
+
+
+async def test_voice_is_sent_by_file_id_with_its_caption(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    file_id, _ = telegram.new_file_ids("voice")
+    await outbox.queue(
+        Outgoing(
+            chat_id=LEA,
+            kind="voice",
+            body=file_id,
+            caption=f"<b>Léa</b> said {SECRET}",
+            repeat_note=NOTE,
+            protect=True,
+        )
+    )
+    await outbox.settle()
+
+    (voice,) = lea.messages
+    assert (voice.kind, voice.file, voice.text) == ("voice", file_id, f"Léa said {SECRET}")
+    assert voice.protect_content
+    (row,) = await outbox.rows()
+    assert (row.status, row.body, row.caption) == ("sent", "", None)
+
+
+@RETRY_AFTER_WARNING
+async def test_flood_control_waits_as_told_and_is_not_a_repeat(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    telegram.fail_next(
+        "sendMessage", status=429, description="Too Many Requests: retry after 5", retry_after=5
+    )
+    await outbox.queue(text(f"Brief {SECRET}"))
+    await outbox.settle()
+    assert lea.messages == []
+    (row,) = await outbox.rows()
+    assert (row.status, row.due_at, row.error) == (
+        "pending",
+        START + timedelta(seconds=5),
+        "RetryAfter",
+    )
+
+    await outbox.settle(timedelta(seconds=4))
+    assert lea.messages == []
+    await outbox.settle(timedelta(seconds=1))
+    assert lea.texts() == [f"Brief {SECRET}"]
+    (row,) = await outbox.rows()
+    assert (row.status, row.maybe_delivered) == ("sent", False)
+
+
+async def test_server_errors_are_retried_with_growing_delays(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    telegram.fail_next("sendMessage", status=500, description="Internal Server Error", times=3)
+    await outbox.queue(text(f"Brief {SECRET}"))
+    await outbox.settle()
+    due = START
+    for delay in (2, 4, 8):  # seconds, doubling
+        (row,) = await outbox.rows()
+        due += timedelta(seconds=delay)
+        assert (row.status, row.due_at, row.error) == ("pending", due, "NetworkError")
+        calls = len(telegram.calls_to("sendMessage"))
+        await outbox.settle(timedelta(seconds=delay - 1))
+        assert len(telegram.calls_to("sendMessage")) == calls  # not yet
+        await outbox.settle(timedelta(seconds=1))
+        assert len(telegram.calls_to("sendMessage")) == calls + 1
+
+    assert lea.texts() == [f"Brief {SECRET}"]
+    assert [call.status for call in telegram.calls_to("sendMessage")] == [500, 500, 500, 200]
+    (row,) = await outbox.rows()
+    assert (row.status, row.attempts, row.maybe_delivered) == ("sent", 4, False)
+
+
+async def test_refused_html_is_sent_once_as_plain_text(outbox: Outbox, lea: TelegramUser) -> None:
+    await outbox.queue(text(f"<b>Plan {SECRET}</i> &amp; &lt;more&gt;"))
+    await outbox.settle()
+
+    (message,) = lea.messages
+    assert (message.text, message.parse_mode) == (f"Plan {SECRET} & <more>", None)
+    (row,) = await outbox.rows()
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+async def test_too_long_text_is_split_with_the_buttons_on_the_last_part(
+    outbox: Outbox, lea: TelegramUser
+) -> None:
+    lines = [f"<b>{index:04d}</b> {'x' * 95}" for index in range(60)]  # 100 visible + newline each
+    await outbox.queue(text("\n".join(lines), buttons=[[("Read", "read:1")]]))
+    await outbox.settle()
+
+    first, second = lea.messages
+    assert first.text.startswith("0000 ") and first.text.rstrip().endswith("x")
+    assert len(first.text) <= 4096 and second.text.startswith("0040 ")
+    assert (first.buttons, lea.buttons(second)) == ([], ["Read"])
+    assert first.text + second.text == "\n".join(line[3:7] + line[11:] for line in lines)
+    (row,) = await outbox.rows()
+    assert (row.status, row.message_id) == ("sent", second.message_id)
+
+
+async def test_a_message_refused_twice_fails(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    await outbox.queue(
+        Outgoing(chat_id=LEA, kind="voice", body="no-such-file", caption=SECRET, repeat_note=NOTE),
+        text("Next part"),
+    )
+    await outbox.settle()
+
+    assert [call.status for call in telegram.calls_to("sendVoice")] == [400, 400]
+    assert lea.texts() == ["Next part"]
+    failed, sent = await outbox.rows()
+    assert (failed.status, failed.error) == ("failed", "BadRequest")
+    assert sent.status == "sent"
+
+
+async def test_a_blocked_chat_is_held_reported_once_and_released(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    async with outbox.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO users (id, display_name, created_at) VALUES (?, 'Léa', ?)",
+            (LEA, to_db_time(START)),
+        )
+    telegram.block(LEA)
+    await outbox.queue(text(f"Part 1 {SECRET}"), text("Part 2"))
+    await outbox.settle()
+
+    assert [call.status for call in telegram.calls_to("sendMessage")] == [403]
+    assert outbox.unreachable == [LEA]
+    assert [row.status for row in await outbox.rows()] == ["held", "held"]
+    user = await outbox.db.fetchone("SELECT unreachable_since FROM users WHERE id = ?", (LEA,))
+    assert user is not None and user[0] == to_db_time(START)
+
+    telegram.unblock(LEA)
+    outbox.clock.advance(timedelta(hours=1))
+    assert await outbox.store.release_chat(LEA, outbox.clock.now())
+    await outbox.settle()
+    assert lea.texts() == [f"Part 1 {SECRET}", "Part 2"]
+    assert [row.status for row in await outbox.rows()] == ["sent", "sent"]
+    user = await outbox.db.fetchone("SELECT unreachable_since FROM users WHERE id = ?", (LEA,))
+    assert user is not None and user[0] is None
+    assert not await outbox.store.release_chat(LEA, outbox.clock.now())
+    assert outbox.unreachable == [LEA]
+
+
+async def test_an_unknown_outcome_is_resent_once_headed_by_the_repeat_note(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    telegram.drop_next("sendMessage")
+    await outbox.queue(text(f"<b>Brief</b> {SECRET}", buttons=[[("Read", "read:1")]]))
+    await outbox.settle()
+    assert lea.texts() == [f"Brief {SECRET}"]  # it arrived, but the bot could not know
+    (row,) = await outbox.rows()
+    assert (row.status, row.maybe_delivered) == ("pending", True)
+    assert row.error == "NetworkError(RemoteProtocolError)"
+
+    await outbox.settle(timedelta(seconds=2))
+    assert lea.texts() == [f"Brief {SECRET}", f"{NOTE_TEXT}\n\nBrief {SECRET}"]
+    assert lea.buttons() == ["Read"]
+    (row,) = await outbox.rows()
+    assert (row.status, row.attempts, row.message_id) == ("sent", 2, lea.last.message_id)
+
+
+async def test_a_second_unknown_outcome_stops_the_resends(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    telegram.drop_next("sendMessage", times=2)
+    await outbox.queue(text(f"Brief {SECRET}"), text("After"))
+    await outbox.settle()
+    await outbox.settle(timedelta(seconds=2))
+    await outbox.settle(timedelta(hours=1))
+
+    assert lea.texts() == [f"Brief {SECRET}", f"{NOTE_TEXT}\n\nBrief {SECRET}", "After"]
+    uncertain, after = await outbox.rows()
+    assert (uncertain.status, uncertain.attempts) == ("uncertain", 2)
+    assert after.status == "sent"
+
+
+async def test_an_attempt_cut_by_a_crash_is_resent_once_after_restart(
+    outbox: Outbox, lea: TelegramUser
+) -> None:
+    await outbox.sender.stop()
+    await outbox.queue(text(f"Cut {SECRET}"), text(f"Cut again {SECRET}", chat_id=LEA + 1))
+    async with outbox.db.transaction() as tx:  # as a kill -9 mid-call leaves them
+        await tx.execute("UPDATE outbox SET status = 'sending', attempts = 1")
+        await tx.execute("UPDATE outbox SET maybe_delivered = 1 WHERE id = 2")
+
+    await outbox.start()
+    await outbox.settle()
+
+    assert lea.texts() == [f"{NOTE_TEXT}\n\nCut {SECRET}"]
+    resent, uncertain = await outbox.rows()
+    assert (resent.status, resent.attempts, resent.maybe_delivered) == ("sent", 2, True)
+    assert (uncertain.status, uncertain.attempts) == ("uncertain", 1)
+
+
+async def test_a_retrying_part_holds_back_its_chat_only(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    sam = TelegramUser(telegram, no_settle, user_id=LEA + 1, first_name="Sam")
+    await sam.send("/start")
+    telegram.fail_next("sendMessage", status=502, description="Bad Gateway")
+    await outbox.queue(
+        text(f"Part 1 {SECRET}"), text("Part 2"), text("For Sam", chat_id=sam.user_id)
+    )
+    await outbox.settle()
+    assert (lea.texts(), sam.texts()) == ([], ["For Sam"])
+
+    await outbox.settle(timedelta(seconds=2))
+    assert lea.texts() == [f"Part 1 {SECRET}", "Part 2"]
+
+
+async def test_a_refused_connection_is_retried_as_never_sent(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    await telegram.stop()
+    await outbox.queue(text(f"Brief {SECRET}"))
+    await outbox.settle()
+
+    (row,) = await outbox.rows()
+    assert (row.status, row.maybe_delivered, row.error) == (
+        "pending",
+        False,
+        "NetworkError(ConnectError)",
+    )
+    assert row.due_at == START + timedelta(seconds=2)
+
+
+async def test_a_row_queued_without_a_wake_goes_within_a_minute(
+    outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
+) -> None:
+    await outbox.queue(text(f"Queued elsewhere {SECRET}"))  # by another process, say
+    outbox.clock.advance(timedelta(minutes=1))
+    await telegram.wait_for_call("sendMessage")
+    await outbox.settle()
+    assert lea.texts() == [f"Queued elsewhere {SECRET}"]
+    (row,) = await outbox.rows()
+    assert row.status == "sent"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from tests.conftest import ADMIN_ID, Escale
@@ -156,13 +157,14 @@ async def test_a_second_preparation_starts_with_last_times_small_step(escale: Es
     assert "Call the CAF on Monday" in second.text and "Partly" in second.text
     assert "They answer in the morning" in second.text
     assert "Marie — Friend" in second.text
-    assert ("4/5" in second.text and "▄█" in second.text) or "▄▆" in second.text
+    assert "4/5 · over time: ▄▆" in second.text, "3 last time, 4 now, on a 1–5 scale"
     assert "My question" not in second.text
 
     await worker.send("/history")
     await worker.press("Léa")
     history = worker.last.text
     assert "2 preparations sent to you" in history
+    assert "How I feel about it: 3 → 4 ▄▆" in history
     assert "Call the CAF on Monday → Partly" in history
 
     await person.send("/logbook")
@@ -455,3 +457,34 @@ async def test_the_person_can_start_from_the_welcome_button_in_french(escale: Es
     assert "Question 1 sur" in person.last.text
     await person.send("/cancel")
     assert "Votre préparation est en pause" in person.last.text
+
+
+async def test_mydata_holds_the_preparations_and_forget_erases_them(escale: Escale) -> None:
+    worker, person = await prepared_pair(escale)
+    await first_preparation(escale, person, problem=TRICKY)
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+
+    await person.send("/mydata")
+    document = person.last
+    assert document.file is not None and not isinstance(document.file, str)
+    data = json.loads(document.file.data)
+    [prepared] = data["preparations"]
+    assert prepared["status"] == "sent"
+    answers = {answer["step"]: answer for answer in prepared["answers"]}
+    assert answers["problem"]["text"] == TRICKY
+    assert answers["expectations"]["skipped"] == 1
+    assert [(ally["name"], ally["relation"]) for ally in data["allies"]] == [("Marie", "friend")]
+
+    await person.send("/prepare")  # an open preparation goes too
+    await person.send("Something new")
+    await person.send("/forget")
+    await person.press("Yes, erase everything")
+    for table, column in (("preparations", "person_id"), ("allies", "person_id")):
+        row = await escale.db.fetchone(
+            f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = ?", (person.user_id,)
+        )
+        assert row is not None and row["n"] == 0, table
+    row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM answers")
+    assert row is not None and row["n"] == 0
+    assert worker.last.text == "Léa has left Escale. What they had kept there is erased."

@@ -9,6 +9,7 @@ from bot.brief import describe_answer, sparkline
 from bot.dialogue.model import Dialogue, Kind, Step
 from bot.i18n import Translator
 from bot.logbook import Entry
+from bot.preparation import reference
 from bot.repository import Ally, PersonSummary, Preparation
 from bot.views import Reply, esc, in_messages
 
@@ -82,8 +83,8 @@ def _short_form(
     t: Translator, dialogue: Dialogue, preparation: Preparation, allies: Mapping[int, Ally]
 ) -> str:
     """The date, the reference and the person's own question (or their first shared words)."""
-    head = t.date(preparation.finished_at or preparation.started_at)
-    head += f" · ESC-{preparation.id:05d}"
+    when = t.date(preparation.finished_at or preparation.started_at)
+    head = f"{when} · {reference(preparation.id)}"
     for kind in (Kind.OWN_QUESTION, Kind.TEXT):
         for step in dialogue.steps:
             answer = preparation.answers.get(step.id)
@@ -102,5 +103,8 @@ def _logbook_lines(
             outcome = describe_answer(t, entry.outcome_step, entry.outcome, allies)
         else:
             outcome = "<i>" + t._("not told yet") + "</i>"
-        lines.append(f"• {t.date(entry.planned_at)}: {planned} → {outcome}")
+        line = t._("• {date}: {small_step} → {outcome}")
+        lines.append(
+            line.format(date=t.date(entry.planned_at), small_step=planned, outcome=outcome)
+        )
     return lines

@@ -100,6 +100,7 @@ async def m002_preparations(db: aiosqlite.Connection) -> None:
             status TEXT NOT NULL CHECK (status IN ('open', 'sent', 'kept')),
             step TEXT,
             back_to_review INTEGER NOT NULL DEFAULT 0,
+            paused INTEGER NOT NULL DEFAULT 0,
             scratch TEXT NOT NULL DEFAULT '{}',
             message_id INTEGER,
             started_at TEXT NOT NULL,

@@ -459,6 +459,32 @@ async def test_the_person_can_start_from_the_welcome_button_in_french(escale: Es
     assert "Votre préparation est en pause" in person.last.text
 
 
+async def test_after_cancel_a_message_is_not_taken_as_an_answer(escale: Escale) -> None:
+    _, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Housing")
+    await person.send("/cancel")
+    assert person.last.text.startswith("Your preparation is paused.")
+    await person.send("hello, are you there?")
+    assert person.last.text.startswith("Your preparation is paused.")
+    await person.send_voice()
+    assert person.last.text.startswith("Your preparation is paused.")
+    assert await current_step(escale, person) == "for_whom"
+    assert set(await answers_row(escale, person)) == {"problem"}
+
+    await escale.restart()  # the pause is a row too
+    await person.send("still me")
+    assert person.last.text.startswith("Your preparation is paused.")
+    await person.press("📝 Prepare my meeting")
+    assert "we stopped at question 2 of" in person.last.text
+    await person.press("Continue")
+    assert "Who is it a problem for?" in person.last.text
+    await person.press("For me")
+    await person.send("A flat with two rooms")
+    stored = await answers_row(escale, person)
+    assert stored["for_whom"][1] == "me" and stored["want"][1] == "A flat with two rooms"
+
+
 async def test_mydata_holds_the_preparations_and_forget_erases_them(escale: Escale) -> None:
     worker, person = await prepared_pair(escale)
     await first_preparation(escale, person, problem=TRICKY)

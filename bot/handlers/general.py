@@ -53,7 +53,7 @@ async def language_chosen(update: Update, context: Context, caller: Caller) -> N
 async def cancel(update: Update, context: Context, caller: Caller) -> None:
     """Stop what is in progress: a joining that awaits consent, or pause a preparation."""
     svc = services(context)
-    if caller.has(Role.PERSON) and await svc.preparations.open_for(caller.id):
+    if caller.has(Role.PERSON) and await svc.preparations.set_paused(caller.id, True):
         await answer(update, context, general.preparation_paused(caller.t))
         return
     pending = await svc.repo.pending_invitation(caller.id, svc.clock.now())

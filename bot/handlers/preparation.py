@@ -31,6 +31,7 @@ from bot.handlers.common import (
 from bot.preparation import Flow
 from bot.repository import Answer, Outgoing
 from bot.views import Reply
+from bot.views import general as general_views
 from bot.views import preparation as views
 from bot.views.general import stale_button
 
@@ -137,6 +138,8 @@ async def _give(context: Context, caller: Caller, flow: Flow, given: Answer) -> 
 async def text_received(update: Update, context: Context, caller: Caller) -> None:
     """Free text: the answer to the current question, or, outside a preparation, help."""
     flow = await _open_flow(context, caller)
+    if await _paused(update, context, caller, flow):
+        return
     message = update.message
     if flow is None or message is None or message.text is None:
         await general.help_command(update, context)
@@ -167,6 +170,8 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
 async def voice_received(update: Update, context: Context, caller: Caller) -> None:
     """A voice message answers a free-text question; the worker will get the voice itself."""
     flow = await _open_flow(context, caller)
+    if await _paused(update, context, caller, flow):
+        return
     voice = update.message.voice if update.message else None
     if flow is None or voice is None:
         await general.not_text(update, context)
@@ -191,6 +196,8 @@ def _seconds(voice: Voice) -> int:
 async def other_received(update: Update, context: Context, caller: Caller) -> None:
     """A sticker, photo, document…: explained kindly, the question asked again."""
     flow = await _open_flow(context, caller)
+    if await _paused(update, context, caller, flow):
+        return
     if flow is None:
         await general.not_text(update, context)
         return
@@ -207,7 +214,7 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
 async def edited(update: Update, context: Context, caller: Caller) -> None:
     """An edit never changes an answer: say so and show where we are."""
     flow = await _open_flow(context, caller)
-    if flow is None:
+    if flow is None or flow.preparation.paused:
         await general.edited(update, context)
         return
     await answer(update, context, views.edit_ignored(caller.t))
@@ -218,6 +225,14 @@ async def _open_flow(context: Context, caller: Caller) -> Flow | None:
     if not caller.has(Role.PERSON):
         return None
     return await preparation.current(services(context), caller.id)
+
+
+async def _paused(update: Update, context: Context, caller: Caller, flow: Flow | None) -> bool:
+    """After /cancel a message is not an answer: say the preparation waits, and take nothing."""
+    if flow is None or not flow.preparation.paused:
+        return False
+    await answer(update, context, general_views.preparation_paused(caller.t))
+    return True
 
 
 # -- buttons -------------------------------------------------------------------------------------
@@ -268,6 +283,7 @@ async def _act(
     svc, step, t = services(context), flow.step, caller.t
     if action == "go":
         await query.answer()
+        await svc.preparations.set_paused(caller.id, False)
         await replace_buttons(update, context, t._("Continue"))
         await ask(context, caller, flow)
     elif action == "new":

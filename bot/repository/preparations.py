@@ -45,6 +45,7 @@ class Preparation:
     status: Status
     step: str | None
     back_to_review: bool
+    paused: bool  # /cancel: messages are not taken as answers until the person continues
     message_id: int | None
     started_at: datetime
     finished_at: datetime | None
@@ -79,6 +80,7 @@ def _preparation(row: sqlite3.Row, answers: Sequence[sqlite3.Row]) -> Preparatio
         status=row["status"],
         step=row["step"],
         back_to_review=bool(row["back_to_review"]),
+        paused=bool(row["paused"]),
         message_id=row["message_id"],
         started_at=from_db_time(row["started_at"]),
         finished_at=maybe_time(row["finished_at"]),
@@ -167,7 +169,7 @@ class PreparationStore:
                 tx,
                 """UPDATE preparations
                    SET step = ?, back_to_review = ?, scratch = ?, message_id = NULL,
-                       updated_at = ?
+                       paused = 0, updated_at = ?
                    WHERE id = ? AND status = 'open' AND step = ? RETURNING id""",
                 (
                     to_step,
@@ -209,9 +211,20 @@ class PreparationStore:
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
-                """UPDATE preparations SET scratch = ?, updated_at = ?
+                """UPDATE preparations SET scratch = ?, paused = 0, updated_at = ?
                    WHERE id = ? AND status = 'open' AND step = ? RETURNING id""",
                 (json.dumps(dict(scratch)), to_db_time(now), preparation_id, expected_step),
+            )
+            return row is not None
+
+    async def set_paused(self, person_id: int, paused: bool) -> bool:
+        """Pause the person's open preparation (/cancel) or carry on with it (*Continue*)."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE preparations SET paused = ?
+                   WHERE person_id = ? AND status = 'open' RETURNING id""",
+                (int(paused), person_id),
             )
             return row is not None
 

@@ -26,6 +26,7 @@ from bot.handlers.common import (
     replace_buttons,
     requires,
     send,
+    show_in_place,
     worker_name,
 )
 from bot.preparation import Flow
@@ -359,15 +360,9 @@ async def _jokers(
 
 
 async def _edit_in_place(update: Update, context: Context, reply: Reply) -> None:
-    query = update.callback_query
-    assert query is not None
+    """The jokers question redrawn with the new choice; the row holds it even if this fails."""
     try:
-        await query.edit_message_text(
-            reply.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply.markup,
-            link_preview_options=NO_PREVIEW,
-        )
+        await show_in_place(update, reply)
     except TelegramError as error:
         log.info("message not edited error=%s", type(error).__name__)
 

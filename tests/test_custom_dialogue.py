@@ -1,0 +1,201 @@
+"""A service changes its preparation by editing the dialogue file alone: drop, reorder, add a step.
+
+Each test writes a modified copy of dialogues/preparation.toml and runs the real Escale on it,
+then checks what the person is asked and what the worker reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot import logs
+from bot.app import build_application
+from bot.config import Settings
+from bot.dialogue.model import PREPARATION, load
+from tests.conftest import Escale, FakeClock, start_app, stop_app
+from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.test_preparation import answers_row, briefs, prepared_pair
+
+
+def shipped_steps() -> dict[str, str]:
+    """The shipped steps, each as its own `[[step]]` block of TOML, by id in file order."""
+    _, *blocks = re.split(r"^\[\[step\]\]\n", PREPARATION.read_text(encoding="utf-8"), flags=re.M)
+    steps: dict[str, str] = {}
+    for block in blocks:
+        found = re.match(r'id = "(\w+)"', block)
+        assert found, f"a step block that does not start with its id: {block!r}"
+        steps[found.group(1)] = "[[step]]\n" + block
+    assert list(steps) == [step.id for step in load(PREPARATION).steps]
+    return steps
+
+
+SHIPPED = shipped_steps()
+ORDER = list(SHIPPED)
+
+HOUSING = """
+[[step]]
+id = "housing"
+kind = "choice"
+label = "Where I live"
+question = "Where do you live at the moment?"
+options = [
+    { id = "own", label = "In my own home" },
+    { id = "hosted", label = "With family or friends" },
+    { id = "none", label = "No fixed address" },
+]
+"""
+
+StartEscale = Callable[[str], Awaitable[Escale]]
+
+
+def dialogue(order: Sequence[str]) -> str:
+    """A dialogue file made of the shipped steps (and HOUSING) in `order`."""
+    blocks = {**SHIPPED, "housing": HOUSING}
+    return "\n".join(blocks[step_id] for step_id in order)
+
+
+def placed(step_id: str, *, before: str) -> list[str]:
+    """The shipped order with `step_id` (moved or new) just before `before`."""
+    rest = [s for s in ORDER if s != step_id]
+    at = rest.index(before)
+    return [*rest[:at], step_id, *rest[at:]]
+
+
+def questions(person: TelegramUser) -> list[str]:
+    """Every question the person was shown, oldest first."""
+    return [m.text for m in person.messages if m.text.startswith("Question ")]
+
+
+@pytest.fixture
+async def escale_with(
+    telegram: FakeTelegram,
+    settings: Settings,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> AsyncIterator[StartEscale]:
+    """Start Escale on a dialogue file with the given text, as conftest's `escale` does."""
+    logs.quiet_noisy_loggers()
+    caplog.set_level(logging.INFO)
+    started: list[Escale] = []
+
+    async def start(text: str) -> Escale:
+        path = tmp_path / "dialogue.toml"
+        path.write_text(text, encoding="utf-8")
+        custom = replace(settings, dialogue_path=path)
+        clock = FakeClock()
+        running = Escale(telegram, custom, clock, build_application(custom, clock))
+        await start_app(running.app)
+        started.append(running)
+        return running
+
+    try:
+        yield start
+    finally:
+        for running in started:
+            await stop_app(running.app)
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
+    assert telegram.token not in caplog.text, "the token reached the logs"
+
+
+async def answer_from_want_to_review(person: TelegramUser) -> None:
+    """The shipped questions from `want` on, answered; the person ends at the review."""
+    await person.send("pay my rent on time")
+    await person.send("I don't understand the letters")
+    await person.press("✔ Yes, that's my question")
+    await person.press("✔ Done")  # no joker
+    await person.send("Call the CAF on Monday")
+    await person.press("3")
+    await person.send("I already called once")
+    await person.press("I'd rather not")  # what I expect from my worker
+    assert "Here is exactly what your worker will read" in person.last.text
+
+
+async def send_brief(escale: Escale, person: TelegramUser, worker: TelegramUser) -> str:
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    [brief] = briefs(worker)
+    return brief.text
+
+
+async def test_a_dropped_step_is_never_asked_nor_in_the_brief(escale_with: StartEscale) -> None:
+    escale = await escale_with(dialogue([s for s in ORDER if s != "for_whom"]))
+    worker, person = await prepared_pair(escale)
+
+    await person.send("/prepare")
+    assert person.last.text.startswith("Question 1 of 9\n"), "10 questions in the shipped file"
+    await person.send("My rent is late again")
+    assert person.last.text.startswith("Question 2 of 9\n")
+    assert "If things went the way you wish" in person.last.text
+    await answer_from_want_to_review(person)
+
+    assert len(questions(person)) == 9
+    assert not any("Who is it a problem for?" in text for text in person.texts())
+    assert "✏️ For whom it is a problem" not in person.buttons()
+    assert "for_whom" not in await answers_row(escale, person)
+    brief = await send_brief(escale, person, worker)
+    assert "My rent is late again" in brief
+    assert "For whom it is a problem" not in brief and "For me" not in brief
+
+
+async def test_reordered_steps_are_asked_in_the_new_order(escale_with: StartEscale) -> None:
+    escale = await escale_with(dialogue(placed("small_step", before="problem")))
+    _, person = await prepared_pair(escale)
+
+    await person.send("/prepare")
+    await person.send("Call the CAF on Monday")
+    await person.send("My rent is late again")
+    await person.press("For me")
+    first, second, third, fourth = questions(person)
+    assert first.startswith("Question 1 of 10\n") and "What small step" in first
+    assert second.startswith("Question 2 of 10\n") and "What is a problem for you" in second
+    assert third.startswith("Question 3 of 10\n") and "Who is it a problem for?" in third
+    assert fourth.startswith("Question 4 of 10\n") and "If things went the way" in fourth
+    stored = await answers_row(escale, person)
+    assert stored["small_step"][1] == "Call the CAF on Monday"
+    assert stored["problem"][1] == "My rent is late again"
+
+    await person.press("« Back")
+    await person.press("« Back")
+    await person.press("« Back")
+    assert "What small step" in person.last.text, "back follows the new order too"
+
+
+async def test_an_added_step_is_asked_answered_and_in_the_brief(escale_with: StartEscale) -> None:
+    escale = await escale_with(dialogue(placed("housing", before="for_whom")))
+    worker, person = await prepared_pair(escale)
+
+    await person.send("/prepare")
+    assert person.last.text.startswith("Question 1 of 11\n")
+    await person.send("My rent is late again")
+    housing = person.last
+    assert housing.text.startswith("Question 2 of 11\n")
+    assert "Where do you live at the moment?" in housing.text
+    assert person.buttons(housing) == [
+        "In my own home",
+        "With family or friends",
+        "No fixed address",
+        "« Back",
+        "I'd rather not",
+    ]
+    await person.press("With family or friends")
+    assert "✔ With family or friends" in housing.text and housing.buttons == []
+    assert "Who is it a problem for?" in person.last.text
+    assert (await answers_row(escale, person))["housing"] == (0, "hosted", None, 0)
+    await person.press("For me")
+    await answer_from_want_to_review(person)
+
+    assert "✏️ Where I live" in person.buttons()
+    brief = await send_brief(escale, person, worker)
+    assert "Where I live\nWith family or friends" in brief
+    assert (
+        brief.index("The problem for me")
+        < brief.index("Where I live")
+        < brief.index("For whom it is a problem")
+    )

@@ -70,15 +70,28 @@ def progress(
     after = [
         s
         for s in dialogue.steps[index + 1 :]
-        if s.kind is not Kind.REVIEW and _might_apply(s, answers, previous)
+        if s.kind is not Kind.REVIEW and _might_apply(dialogue, s, index, answers, previous)
     ]
     return len(before) + 1, len(before) + 1 + len(after)
 
 
-def _might_apply(step: Step, answers: Answers, previous: Answers) -> bool:
+def _might_apply(
+    dialogue: Dialogue, step: Step, current: int, answers: Answers, previous: Answers
+) -> bool:
+    """Whether a step after the `current` index can still be asked: each step it needs is
+    answered, or is still to come and can itself still be asked."""
     for needed in step.when.answered:
         answer = answers.get(needed)
-        if answer is not None and answer.skipped:
+        if answer is not None:
+            if answer.skipped:
+                return False
+            continue
+        where = dialogue.index(needed)
+        if where < current:  # already passed without being asked
+            return False
+        if where > current and not _might_apply(
+            dialogue, dialogue.steps[where], current, answers, previous
+        ):
             return False
     last_time = step.when.answered_last_time
     if last_time is not None:

@@ -9,7 +9,12 @@ import socket
 import sys
 from pathlib import Path
 
+from bot.app import build_application
+from bot.config import Settings
+from bot.db import Database
+from tests.conftest import ADMIN_ID, Escale, FakeClock, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, TelegramUser
+from tests.journeys import make_person, make_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
@@ -195,3 +200,75 @@ async def test_a_missing_dialogue_file_is_a_setting_error(tmp_path: Path) -> Non
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert err.decode().startswith("escale: ESCALE_DIALOGUE: 'nowhere.toml' is not a file")
+
+
+async def _reply_to(telegram: FakeTelegram, user: TelegramUser, text: str, expected: str) -> None:
+    """Send `text` to a bot running as a process; return once it has sent `expected`."""
+    await user.send(text)
+    while not any(expected in message.text for message in user.messages):
+        await telegram.wait_for_call("sendMessage", timeout=30)
+
+
+async def _stored_answers(path: Path) -> dict[str, str | None]:
+    database = await Database.open(path)
+    try:
+        rows = await database.fetchall("SELECT step, text FROM answers")
+    finally:
+        await database.close()
+    return {row["step"]: row["text"] for row in rows}
+
+
+async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    async with FakeTelegram(token=TOKEN) as telegram:
+        settings = Settings(
+            token=TOKEN,
+            api_base_url=telegram.base_url,
+            admin_ids=frozenset({ADMIN_ID}),
+            database_path=path,
+        )
+        clock = FakeClock()
+        escale = Escale(telegram, settings, clock, build_application(settings, clock))
+        await start_app(escale.app)
+        worker = await make_worker(escale, "Alice", "en")
+        joined = await make_person(escale, worker, "Léa", "Léa", "en")
+        await joined.send("/prepare")
+        await joined.send("Housing")
+        await stop_app(escale.app)
+
+        async def fetched(update_id: int) -> None:
+            await telegram.wait_fetched(update_id, timeout=30)
+
+        person = TelegramUser(
+            telegram, fetched, user_id=joined.user_id, first_name="Léa", language_code="en"
+        )
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "ESCALE_DATABASE": str(path),
+        }
+        process = await _run(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+            await person.press("For me")
+            while "what would be different?" not in person.last.text:
+                await telegram.wait_for_call("sendMessage", timeout=30)
+            await _reply_to(telegram, person, "A flat with two rooms", "What blocks you first?")
+        finally:
+            process.kill()  # SIGKILL: no shutdown, nothing flushed on the way out
+            await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == -signal.SIGKILL
+        assert await _stored_answers(path) == {
+            "problem": "Housing",
+            "for_whom": "me",
+            "want": "A flat with two rooms",
+        }
+
+        process = await _run(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+            await _reply_to(telegram, person, "/prepare", "we stopped at question 4 of")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, out.decode() + err.decode()

@@ -65,21 +65,13 @@ async def ask(context: Context, caller: Caller, flow: Flow) -> None:
         assert caller.account is not None
         preview = await preparation.brief_input(svc, flow, caller.account)
     message: Message | None = None
-    for reply in _screen(caller, flow, worker, preview):
+    for reply in views.screen(caller.t, flow, worker, preview):
         message = await send(context, caller.id, reply)
     assert message is not None
     await svc.preparations.set_message(flow.id, flow.step.id, message.message_id)
     old = flow.preparation.message_id
     if old and old != message.message_id:
         await _drop_buttons(context, caller.id, old)
-
-
-def _screen(
-    caller: Caller, flow: Flow, worker_name: str | None, preview: brief.BriefInput | None
-) -> list[Reply]:
-    if preview is not None:
-        return views.review(caller.t, flow, worker_name, preview)
-    return [views.question(caller.t, flow)]
 
 
 async def _drop_buttons(context: Context, chat_id: int, message_id: int) -> None:

@@ -17,10 +17,12 @@ Buttons = list[list[tuple[str, str]]]
 
 
 def screen(
-    t: Translator, flow: Flow, worker_name: str | None, preview: brief.BriefInput
+    t: Translator, flow: Flow, worker_name: str | None, preview: brief.BriefInput | None
 ) -> list[Reply]:
-    """The current step as messages; only the last one carries buttons."""
+    """The current step as messages; only the last one carries buttons. The review needs
+    `preview`, what the worker would read now."""
     if flow.step.kind is Kind.REVIEW:
+        assert preview is not None, "the review shows the brief"
         return review(t, flow, worker_name, preview)
     return [question(t, flow)]
 

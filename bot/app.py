@@ -25,10 +25,21 @@ from bot.config import Settings
 from bot.context import Context, Services, services
 from bot.db import Database
 from bot.dialogue.model import load as load_dialogue
-from bot.handlers import general, groups, history, joining, person, preparation, staff
+from bot.handlers import (
+    general,
+    groups,
+    history,
+    joining,
+    meetings,
+    person,
+    preparation,
+    staff,
+    text,
+)
 from bot.handlers.common import after_private_update, answer
 from bot.i18n import Catalogs
 from bot.outbox import Sender
+from bot.reminders import Reminders
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
@@ -53,6 +64,7 @@ COMMANDS = {
     "prepare": preparation.prepare,
     "logbook": history.own_logbook,
     "history": history.choose_person,
+    "meeting": meetings.meeting_command,
 }
 
 BUTTONS = [
@@ -67,6 +79,16 @@ BUTTONS = [
     (callbacks.STEP_PATTERN, preparation.step_pressed),
     (callbacks.pattern(callbacks.READ, r"\d{1,12}"), preparation.read_pressed),
     (callbacks.pattern(callbacks.HISTORY, r"\d{1,18}"), history.person_history),
+    (callbacks.pattern(callbacks.MEETING, r"\d{1,18}"), meetings.person_chosen),
+    (callbacks.pattern(callbacks.MEETING_CHANGE, r"\d{1,12}"), meetings.change_pressed),
+    (callbacks.pattern(callbacks.MEETING_CANCEL, r"\d{1,12}"), meetings.cancel_pressed),
+    (callbacks.pattern(callbacks.MEETING_CANCEL_YES, r"\d{1,12}"), meetings.cancel_confirmed),
+    (callbacks.pattern(callbacks.MEETING_KEEP, r"\d{1,12}"), meetings.cancel_dropped),
+    (callbacks.pattern(callbacks.DATE_YES), meetings.date_confirmed),
+    (callbacks.pattern(callbacks.DATE_NO), meetings.date_refused),
+    (callbacks.pattern(callbacks.DATE_UNKNOWN), meetings.date_unknown),
+    (callbacks.pattern(callbacks.REMIND_LATER, r"\d{1,12}"), meetings.later_pressed),
+    (callbacks.pattern(callbacks.REMIND_STOP, r"\d{1,12}"), meetings.stop_pressed),
 ]
 
 
@@ -104,7 +126,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(general.stale_callback))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, preparation.text_received))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, text.text_received))
     app.add_handler(MessageHandler(PRIVATE & filters.VOICE, preparation.voice_received))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, preparation.edited)
@@ -117,7 +139,13 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc: Services = app.bot_data["services"]
     svc.attach(await Database.open(svc.settings.database_path))
-    svc.sender = Sender(app.bot, svc.outbox, svc.clock, functools.partial(unreachable.tell, svc))
+    svc.sender = Sender(
+        app.bot,
+        svc.outbox,
+        svc.clock,
+        functools.partial(unreachable.tell, svc),
+        producers=[Reminders(svc).queue_due],
+    )
     await svc.sender.start()
     await menus.set_default_menus(app.bot, svc.catalogs)
     for admin_id in svc.settings.admin_ids:

@@ -14,6 +14,16 @@ FORGET_NO = "forget:no"
 PREPARE = "prepare"
 READ = "read"
 HISTORY = "history"
+MEETING = "mt"  # a worker picked the person: mt:<person>
+MEETING_CHANGE = "mtc"  # mtc:<meeting>
+MEETING_CANCEL = "mtx"
+MEETING_CANCEL_YES = "mtxy"
+MEETING_KEEP = "mtk"
+DATE_YES = "date:yes"  # the date read back is right
+DATE_NO = "date:no"
+DATE_UNKNOWN = "date:unknown"  # a person does not know their meeting's date
+REMIND_LATER = "rml"  # rml:<meeting>
+REMIND_STOP = "rmn"
 
 # A preparation's buttons name the preparation and the step they were shown for, then an action
 # and its argument: p:<preparation>:<step>:<action>[:<argument>] (at most 61 bytes).

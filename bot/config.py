@@ -6,15 +6,17 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from bot.dialogue.model import PREPARATION
+from bot.schedule import QuietHours
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_QUIET_HOURS = QuietHours(time(21), time(8))
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
@@ -35,6 +37,8 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
     invitation_lifetime: timedelta = timedelta(days=7)
     dialogue_path: Path = PREPARATION
+    reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=48), timedelta(hours=24))
+    quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
 
     @property
     def api_file_base_url(self) -> str:
@@ -64,6 +68,8 @@ def load_settings(
             "ESCALE_INVITATION_LIFETIME", get("ESCALE_INVITATION_LIFETIME") or "7d"
         ),
         dialogue_path=_dialogue_path(get("ESCALE_DIALOGUE")),
+        reminder_offsets=_offsets(values.get("ESCALE_REMINDER_OFFSETS", "48h,24h")),
+        quiet_hours=_quiet_hours(values.get("ESCALE_QUIET_HOURS", "21:00-08:00")),
     )
 
 
@@ -141,6 +147,50 @@ def _duration(variable: str, raw: str) -> timedelta:
             f"{variable}: {raw!r} is not a duration (a number and a unit: s, m, h or d, e.g. 7d)"
         )
     return duration
+
+
+def _offsets(raw: str) -> tuple[timedelta, ...]:
+    """`48h,24h`: when to invite a person before a meeting; empty means no reminders."""
+    offsets = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        offset = parse_duration(item)
+        if offset is None:
+            raise ConfigError(
+                f"ESCALE_REMINDER_OFFSETS: {item!r} is not a duration "
+                "(durations with s, m, h or d, separated by commas, e.g. 48h,24h)"
+            )
+        offsets.append(offset)
+    return tuple(sorted(set(offsets), reverse=True))
+
+
+_QUIET = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def _quiet_hours(raw: str) -> QuietHours | None:
+    """`21:00-08:00`: no reminders in this daily window; empty disables it."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    found = _QUIET.match(raw)
+    problem = "" if found else "not two times"
+    if found:
+        hours, minutes = (
+            [int(found.group(i)) for i in (1, 3)],
+            [int(found.group(i)) for i in (2, 4)],
+        )
+        if max(hours) > 23 or max(minutes) > 59:
+            problem = "not a time of day"
+        elif (hours[0], minutes[0]) == (hours[1], minutes[1]):
+            problem = "the window starts and ends at the same time"
+    if problem:
+        raise ConfigError(
+            f"ESCALE_QUIET_HOURS: {raw!r}: {problem} (expected a window such as 21:00-08:00, "
+            "or nothing to allow reminders at any hour)"
+        )
+    assert found is not None
+    return QuietHours(time(hours[0], minutes[0]), time(hours[1], minutes[1]))
 
 
 def _timezone(raw: str) -> ZoneInfo:

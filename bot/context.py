@@ -16,6 +16,7 @@ from bot.dialogue.model import Dialogue
 from bot.i18n import Catalogs, Translator
 from bot.outbox import Sender
 from bot.repository import Account, PreparationStore, Repository, TelegramProfile
+from bot.repository.meetings import MeetingStore
 from bot.repository.outbox import OutboxStore
 
 Context = CallbackContext[Any, Any, Any, Any]
@@ -38,18 +39,21 @@ class Services:
         self._repo: Repository | None = None
         self._preparations: PreparationStore | None = None
         self._outbox: OutboxStore | None = None
+        self._meetings: MeetingStore | None = None
         self.sender: Sender | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)
         self._preparations = PreparationStore(db)
         self._outbox = OutboxStore(db)
+        self._meetings = MeetingStore(db)
 
     def detach(self) -> Database | None:
         db = self._repo.db if self._repo else None
         self._repo = None
         self._preparations = None
         self._outbox = None
+        self._meetings = None
         return db
 
     def deliver(self) -> None:
@@ -80,6 +84,12 @@ class Services:
         if self._outbox is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._outbox
+
+    @property
+    def meetings(self) -> MeetingStore:
+        if self._meetings is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._meetings
 
 
 def services(context: Context) -> Services:

@@ -42,12 +42,13 @@ class Translator:
         """`mardi 3 décembre` / `Tuesday 3 December`, in the service's time zone."""
         return format_date(moment.astimezone(self.timezone), "EEEE d MMMM", locale=self.language)
 
+    def time(self, moment: datetime) -> str:
+        """`10:00`, in the service's time zone."""
+        return format_time(moment.astimezone(self.timezone), "HH:mm", locale=self.language)
+
     def date_time(self, moment: datetime) -> str:
         """`mardi 3 décembre à 10:00` / `Tuesday 3 December at 10:00`."""
-        local = moment.astimezone(self.timezone)
-        return self._("{date} at {time}").format(
-            date=self.date(local), time=format_time(local, "HH:mm", locale=self.language)
-        )
+        return self._("{date} at {time}").format(date=self.date(moment), time=self.time(moment))
 
 
 class Catalogs:

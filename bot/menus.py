@@ -26,6 +26,7 @@ DESCRIPTIONS = {
     "privacy": N_("What Escale keeps and who sees it"),
     "cancel": N_("Stop what is in progress"),
     "prepare": N_("Prepare my next meeting"),
+    "meeting": N_("The date of the next meeting"),
     "logbook": N_("My small steps and how they went"),
     "history": N_("What a person has shared over time"),
     "mydata": N_("Get a copy of your data"),
@@ -39,8 +40,8 @@ DESCRIPTIONS = {
 VISITOR_MENU = ("start", "help", "language", "privacy")
 ROLE_MENUS = {
     Role.ADMIN: ("newworker", "workers"),
-    Role.WORKER: ("invite", "people", "history"),
-    Role.PERSON: ("prepare", "logbook", "mydata", "forget", "cancel"),
+    Role.WORKER: ("meeting", "invite", "people", "history"),
+    Role.PERSON: ("prepare", "meeting", "logbook", "mydata", "forget", "cancel"),
 }
 COMMON_MENU = ("help", "language", "privacy")
 

@@ -157,6 +157,54 @@ async def m002_preparations(db: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m003_meetings(db: aiosqlite.Connection) -> None:
+    """Meetings, the reminders before them, the workers' meeting-day lists, typed-input state."""
+    await _script(
+        db,
+        """
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('planned', 'cancelled')),
+            set_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            reminders_off INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX meetings_by_person ON meetings(person_id, status, at);
+        CREATE INDEX meetings_by_time ON meetings(status, at);
+        ALTER TABLE preparations ADD COLUMN
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE SET NULL;
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('invite', 'later')),
+            due_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'queued', 'dropped'))
+        );
+        CREATE INDEX reminders_due ON reminders(status, due_at);
+        CREATE INDEX reminders_by_meeting ON reminders(meeting_id, status);
+        CREATE TABLE day_summaries (
+            worker_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'queued', 'dropped')),
+            PRIMARY KEY (worker_id, day)
+        );
+        CREATE INDEX day_summaries_due ON day_summaries(status, due_at);
+        CREATE TABLE awaiting_date (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            proposed_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE outbox ADD COLUMN expires_at TEXT
+        """,
+    )
+
+
 async def applied(db: aiosqlite.Connection) -> list[str]:
     """Names of the migrations recorded in `db`, in the order they ran."""
     await db.execute(

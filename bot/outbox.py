@@ -12,7 +12,8 @@ import asyncio
 import logging
 import traceback
 import warnings
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -34,24 +35,56 @@ BATCH = 50
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
+PER_SECOND = 25  # messages a second at most, under Telegram's ~30 for a bot overall
+SECOND = timedelta(seconds=1)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 OnUnreachable = Callable[[int], Awaitable[None]]
+# Called before each pass with the time: queues whatever has come due (reminders, say) and
+# returns when it next has something due, so one loop serves every timed message.
+Producer = Callable[[datetime], Awaitable[datetime | None]]
+
+
+class Pace:
+    """At most `per_second` sends in any second of the injected clock: no 429 in a burst."""
+
+    def __init__(self, per_second: int) -> None:
+        self._per_second = per_second
+        self._recent: deque[datetime] = deque()
+
+    def next_slot(self, now: datetime) -> datetime:
+        """When the next send may go: `now`, or when the oldest send in the window ages out."""
+        while self._recent and self._recent[0] + SECOND <= now:
+            self._recent.popleft()
+        if len(self._recent) < self._per_second:
+            return now
+        return self._recent[0] + SECOND
+
+    def sent(self, now: datetime) -> None:
+        self._recent.append(now)
 
 
 class Sender:
     """One task that sends whatever is due, then sleeps until the next row is due or `wake()`."""
 
     def __init__(
-        self, bot: Bot, store: OutboxStore, clock: Clock, on_unreachable: OnUnreachable
+        self,
+        bot: Bot,
+        store: OutboxStore,
+        clock: Clock,
+        on_unreachable: OnUnreachable,
+        producers: Sequence[Producer] = (),
+        per_second: int = PER_SECOND,
     ) -> None:
         self._bot = bot
         self._store = store
         self._clock = clock
         self._on_unreachable = on_unreachable
+        self._producers = producers
+        self._pace = Pace(per_second)
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
@@ -100,11 +133,13 @@ class Sender:
                 if self._recover_first:
                     await self._store.recover()
                     self._recover_first = False
-                await self._send_due()
-                until = self._clock.now() + LOOK_AGAIN
-                next_due = await self._store.next_due()
-                if next_due is not None:
-                    until = min(until, next_due)
+                now = self._clock.now()
+                wakes: list[datetime | None] = [now + LOOK_AGAIN]
+                for produce in self._producers:
+                    wakes.append(await produce(now))
+                wakes.append(await self._send_due())
+                wakes.append(await self._store.next_due())
+                until = min(w for w in wakes if w is not None)
             except Exception as error:
                 # Most likely the database; no call is in flight now, so a row left 'sending'
                 # was interrupted and is recovered (as a possible repeat) on the next pass.
@@ -130,15 +165,27 @@ class Sender:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _send_due(self) -> None:
+    async def _send_due(self) -> datetime | None:
+        """Send what is due, as fast as the pace allows; when paced, the time to go on."""
         while rows := await self._store.due(self._clock.now(), BATCH):
             for row in rows:
-                await self._attempt(row)
+                now = self._clock.now()
+                slot = self._pace.next_slot(now)
+                if slot > now:
+                    return slot
+                if await self._attempt(row):
+                    self._pace.sent(now)
+        return None
 
-    async def _attempt(self, due: OutboxRow) -> None:
+    async def _attempt(self, due: OutboxRow) -> bool:
+        """One attempt at one row; whether it called Telegram (and so counts for the pace)."""
         row = await self._store.begin_attempt(due.id)
         if row is None:  # erased or held since it was read
-            return
+            return False
+        if row.expired(self._clock.now()):
+            await self._store.give_up(row.id, "failed", "expired")
+            log.info("outbox expired id=%s purpose=%s", row.id, row.purpose)
+            return False
         try:
             try:
                 message_id = await self._send(row, plain=False)
@@ -175,6 +222,7 @@ class Sender:
         else:
             await self._store.delivered(row.id, message_id, self._clock.now())
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
+        return True
 
     async def _network_error(self, row: OutboxRow, error: NetworkError) -> None:
         name = _error_name(error)

@@ -217,6 +217,7 @@ async def jokers_done(svc: Services, flow: Flow) -> Flow | None:
 async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.BriefInput:
     """What the worker reads, exactly as the review shows it."""
     earlier = await svc.preparations.finished(person.user_id, sent_only=True, limit=HISTORY_DEPTH)
+    meeting = await svc.meetings.next_for(person.user_id, svc.clock.now())
     return brief.BriefInput(
         reference=flow.reference(),
         person_name=person.label or person.display_name,
@@ -229,13 +230,21 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
             step.id: values[-HISTORY_DEPTH:]
             for step, values in logbook.scores(flow.dialogue, earlier, logbook.shared).items()
         },
+        meeting_at=meeting.at if meeting else None,
     )
 
 
 async def send(svc: Services, flow: Flow, worker_id: int, messages: Sequence[Outgoing]) -> bool:
-    """Close the preparation as sent, with the brief queued for the worker in the same step."""
+    """Close the preparation as sent, with the brief queued for the worker in the same step;
+    it belongs to the person's next meeting, whose reminders then stop."""
+    meeting = await svc.meetings.next_for(flow.preparation.person_id, svc.clock.now())
     return await svc.preparations.finish(
-        flow.id, flow.step.id, send_to=worker_id, messages=messages, now=svc.clock.now()
+        flow.id,
+        flow.step.id,
+        send_to=worker_id,
+        messages=messages,
+        now=svc.clock.now(),
+        meeting_id=meeting.id if meeting else None,
     )
 
 

@@ -35,7 +35,7 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     assert (
         admin.last.text == "Alice Martin a ouvert votre lien et est maintenant travailleur social."
     )
-    assert worker.menu()[:2] == ["invite", "people"]
+    assert worker.menu()[:3] == ["meeting", "invite", "people"]
     assert "newworker" not in worker.menu()
 
     await worker.send("/invite Léa")
@@ -70,6 +70,7 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     )
     assert person.menu() == [
         "prepare",
+        "meeting",
         "logbook",
         "mydata",
         "forget",

@@ -51,9 +51,18 @@ async def test_menus_follow_roles(escale: Escale) -> None:
     person = await make_person(escale, worker, language_code="fr")
     stranger = escale.user("Sam", language_code="en")
     assert stranger.menu() == ["start", "help", "language", "privacy"]
-    assert worker.menu() == ["invite", "people", "history", "help", "language", "privacy"]
+    assert worker.menu() == [
+        "meeting",
+        "invite",
+        "people",
+        "history",
+        "help",
+        "language",
+        "privacy",
+    ]
     assert person.menu() == [
         "prepare",
+        "meeting",
         "logbook",
         "mydata",
         "forget",
@@ -89,7 +98,7 @@ async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
     await admin.press("Réactiver Alice")
     assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"
     assert worker.last.text.startswith("Votre coordinateur a réactivé votre accès")
-    assert worker.menu()[:2] == ["invite", "people"]
+    assert worker.menu()[:3] == ["meeting", "invite", "people"]
 
 
 async def test_a_suspended_workers_links_stop_working(escale: Escale) -> None:

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.context import Caller, Context, Role, identify, services
 from bot.handlers.common import answer, anyone, replace_buttons, worker_name
-from bot.views import general
+from bot.views import general, meetings
 from bot.views import joining as joining_texts
 from bot.views.general import stale_button
 
@@ -18,7 +18,10 @@ log = logging.getLogger(__name__)
 @anyone
 async def help_command(update: Update, context: Context, caller: Caller) -> None:
     """/help, and any free text outside a question: what this caller can do."""
-    await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
+    svc = services(context)
+    meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
+    name = await worker_name(context, caller)
+    await answer(update, context, general.help_text(caller, name, meeting.at if meeting else None))
 
 
 @anyone
@@ -53,6 +56,9 @@ async def language_chosen(update: Update, context: Context, caller: Caller) -> N
 async def cancel(update: Update, context: Context, caller: Caller) -> None:
     """Stop what is in progress: a joining that awaits consent, or pause a preparation."""
     svc = services(context)
+    if await svc.meetings.stop_awaiting(caller.id):
+        await answer(update, context, meetings.date_dropped(caller.t))
+        return
     if caller.has(Role.PERSON) and await svc.preparations.set_paused(caller.id, True):
         await answer(update, context, general.preparation_paused(caller.t))
         return

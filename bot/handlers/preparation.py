@@ -52,8 +52,14 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
         await answer(update, context, views.resume_offer(caller.t, flow))
         return
     log.info("preparation started id=%s", flow.id)
-    await answer(update, context, views.welcome(caller.t))
+    await _welcome(update, context, caller)
     await ask(context, caller, flow)
+
+
+async def _welcome(update: Update, context: Context, caller: Caller) -> None:
+    svc = services(context)
+    meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
+    await answer(update, context, views.welcome(caller.t, meeting.at if meeting else None))
 
 
 async def ask(context: Context, caller: Caller, flow: Flow) -> None:
@@ -127,7 +133,6 @@ async def _give(context: Context, caller: Caller, flow: Flow, given: Answer) -> 
 # -- messages ------------------------------------------------------------------------------------
 
 
-@anyone
 async def text_received(update: Update, context: Context, caller: Caller) -> None:
     """Free text: the answer to the current question, or, outside a preparation, help."""
     flow = await _open_flow(context, caller)
@@ -284,7 +289,7 @@ async def _act(
         await replace_buttons(update, context, t._("Start over"))
         restarted = await preparation.start_over(svc, caller.id, flow.id)
         if restarted is not None:
-            await answer(update, context, views.welcome(t))
+            await _welcome(update, context, caller)
             await ask(context, caller, restarted)
     elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
         await query.answer()

@@ -45,13 +45,15 @@ async def enqueue(
     purpose: str,
     now: datetime,
     preparation_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> None:
-    """Queue `messages`, in order, inside the caller's transaction."""
+    """Queue `messages`, in order, inside the caller's transaction. A message still unsent at
+    `expires_at` is dropped (a reminder is pointless once its meeting has begun)."""
     for message in messages:
         await tx.execute(
             """INSERT INTO outbox (chat_id, purpose, preparation_id, kind, body, caption, buttons,
-                                   protect, repeat_note, status, due_at, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)""",
+                                   protect, repeat_note, status, due_at, created_at, expires_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
             (
                 message.chat_id,
                 purpose,
@@ -66,6 +68,7 @@ async def enqueue(
                 message.repeat_note,
                 to_db_time(now),
                 to_db_time(now),
+                None if expires_at is None else to_db_time(expires_at),
             ),
         )
 
@@ -101,6 +104,10 @@ class OutboxRow:
     sent_at: datetime | None
     message_id: int | None
     error: str | None
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
 
 
 def _row(row: sqlite3.Row) -> OutboxRow:
@@ -124,6 +131,7 @@ def _row(row: sqlite3.Row) -> OutboxRow:
         sent_at=maybe_time(row["sent_at"]),
         message_id=row["message_id"],
         error=row["error"],
+        expires_at=maybe_time(row["expires_at"]),
     )
 
 

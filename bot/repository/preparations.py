@@ -296,20 +296,23 @@ class PreparationStore:
         send_to: int | None,
         messages: Sequence[Outgoing],
         now: datetime,
+        meeting_id: int | None = None,
     ) -> bool:
-        """Close the preparation as sent to `send_to` (queueing `messages` with it) or as kept."""
+        """Close the preparation as sent to `send_to` (queueing `messages` with it) or as kept;
+        a sent one is attached to the meeting it prepares."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
                 """UPDATE preparations
                    SET status = ?, worker_id = ?, step = NULL, scratch = '{}', message_id = NULL,
-                       finished_at = ?, updated_at = ?
+                       finished_at = ?, updated_at = ?, meeting_id = ?
                    WHERE id = ? AND status = 'open' AND step = ? RETURNING id""",
                 (
                     "sent" if send_to is not None else "kept",
                     send_to,
                     to_db_time(now),
                     to_db_time(now),
+                    meeting_id if send_to is not None else None,
                     preparation_id,
                     review_step,
                 ),

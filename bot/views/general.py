@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import callbacks
 from bot.context import Caller, Role
 from bot.i18n import Translator
-from bot.views import Reply, bullets, esc
+from bot.views import Reply, bullets, esc, meetings
 from bot.views.staff import suspended_notice
 
 
@@ -22,7 +24,9 @@ def visitor_welcome(t: Translator) -> Reply:
     )
 
 
-def help_text(caller: Caller, worker_name: str | None) -> Reply:
+def help_text(
+    caller: Caller, worker_name: str | None, next_meeting: datetime | None = None
+) -> Reply:
     """What this caller can do, by role; a person with several roles sees each part."""
     t = caller.t
     parts: list[str] = []
@@ -47,6 +51,7 @@ def help_text(caller: Caller, worker_name: str | None) -> Reply:
                         "/invite — create a one-time link for a person you follow "
                         "(you can add their first name: /invite Léa)"
                     ),
+                    t._("/meeting — set, move or cancel the meeting with a person"),
                     t._("/people — the people you follow"),
                     t._("/history — what a person has sent you over time"),
                 ]
@@ -58,12 +63,15 @@ def help_text(caller: Caller, worker_name: str | None) -> Reply:
             if worker_name
             else t._("You are followed by a worker in Escale.")
         )
+        if next_meeting is not None:
+            intro += "\n" + meetings.next_meeting_line(t, next_meeting)
         parts.append(
             intro
             + "\n"
             + bullets(
                 [
                     t._("/prepare — prepare your next meeting"),
+                    t._("/meeting — the date of your next meeting"),
                     t._("/logbook — your small steps and how they went"),
                     t._("/mydata — get a copy of what Escale keeps about you"),
                     t._("/forget — erase your data and leave Escale"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from bot import brief, callbacks
 from bot.dialogue import engine
@@ -12,6 +13,7 @@ from bot.i18n import Translator
 from bot.preparation import Flow
 from bot.repository import Outgoing
 from bot.views import Reply, esc
+from bot.views import meetings as meeting_views
 
 Buttons = list[list[tuple[str, str]]]
 
@@ -172,14 +174,15 @@ def resume_offer(t: Translator, flow: Flow) -> Reply:
     )
 
 
-def welcome(t: Translator) -> Reply:
-    return Reply(
-        t._(
-            "Let's prepare your meeting. It takes about five minutes, one question at a time.\n\n"
-            "You can skip any question, go back, and change your answers at the end. "
-            "Nothing is sent to your worker unless you choose to."
-        )
+def welcome(t: Translator, meeting_at: datetime | None) -> Reply:
+    text = t._(
+        "Let's prepare your meeting. It takes about five minutes, one question at a time.\n\n"
+        "You can skip any question, go back, and change your answers at the end. "
+        "Nothing is sent to your worker unless you choose to."
     )
+    if meeting_at is not None:
+        text = meeting_views.next_meeting_line(t, meeting_at) + "\n\n" + text
+    return Reply(text)
 
 
 def write_your_own(t: Translator) -> Reply:

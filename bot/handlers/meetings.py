@@ -1,0 +1,249 @@
+"""Meetings in Telegram: /meeting for workers and people, typed dates, the reminder buttons.
+
+A typed date is read back in words and stored only once confirmed. Every button re-checks, from
+the database, that the presser is the person's worker (or the person, for their own meeting).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot import meetings
+from bot.context import Caller, Context, Role, services
+from bot.handlers.common import answer, anyone, replace_buttons, requires, show_in_place
+from bot.meeting_time import Parsed, parse_meeting_time
+from bot.meetings import Pair
+from bot.repository.meetings import Meeting
+from bot.views import Reply
+from bot.views import meetings as views
+from bot.views.general import stale_button, unknown_command
+
+log = logging.getLogger(__name__)
+
+
+def _name(pair: Pair) -> str:
+    return pair.person.label or pair.person.display_name
+
+
+@anyone
+async def meeting_command(update: Update, context: Context, caller: Caller) -> None:
+    """/meeting: a worker picks a person; a person sees their next meeting or gives its date."""
+    svc = services(context)
+    if caller.has(Role.WORKER):
+        people = await svc.repo.people_of(caller.id)
+        now = svc.clock.now()
+        listed = [(p, await svc.meetings.next_for(p.user_id, now)) for p in people]
+        await answer(update, context, views.choose_person(caller.t, listed))
+        return
+    pair = await meetings.pair_for(svc, caller.id) if caller.has(Role.PERSON) else None
+    if pair is None:
+        await answer(update, context, unknown_command(caller.t))
+        return
+    meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
+    if meeting is None:
+        await svc.meetings.await_date(caller.id, caller.id, svc.clock.now())
+    await answer(update, context, views.person_meeting(caller.t, pair.worker.display_name, meeting))
+
+
+async def _followed(context: Context, caller: Caller, person_id: int) -> Pair | None:
+    """The person and their worker, if the caller is that worker."""
+    pair = await meetings.pair_for(services(context), person_id)
+    return pair if pair is not None and pair.worker.user_id == caller.id else None
+
+
+async def _own_meeting(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None:
+    """The meeting a button names, if the caller is the worker of its person."""
+    assert context.matches
+    meeting = await services(context).meetings.get(int(context.matches[0][1]))
+    pair = await _followed(context, caller, meeting.person_id) if meeting else None
+    return (pair, meeting) if pair is not None and meeting is not None else None
+
+
+@requires(Role.WORKER)
+async def person_chosen(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    pair = await _followed(context, caller, int(context.matches[0][1]))
+    if pair is None:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    meeting = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
+    if meeting is not None:
+        await show_in_place(update, views.meeting_menu(caller.t, _name(pair), meeting))
+        return
+    await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
+    await show_in_place(update, views.ask_date(caller.t, _name(pair)))
+
+
+@requires(Role.WORKER)
+async def change_pressed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = await _own_meeting(context, caller)
+    if found is None:
+        await query.answer(stale_button(caller.t))
+        return
+    pair, _ = found
+    await query.answer()
+    svc = services(context)
+    await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
+    await show_in_place(update, views.ask_date(caller.t, _name(pair)))
+
+
+@requires(Role.WORKER)
+async def cancel_pressed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = await _own_meeting(context, caller)
+    if found is None:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    pair, meeting = found
+    await show_in_place(update, views.confirm_cancel(caller.t, _name(pair), meeting))
+
+
+@requires(Role.WORKER)
+async def cancel_confirmed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = await _own_meeting(context, caller)
+    if found is None or not await meetings.cancel(services(context), *found):
+        await query.answer(stale_button(caller.t))
+        return
+    pair, meeting = found
+    log.info("meeting cancelled id=%s by=%s", meeting.id, caller.id)
+    await query.answer()
+    await show_in_place(update, Reply(views.cancelled(caller.t, _name(pair), meeting.at)))
+
+
+@requires(Role.WORKER)
+async def cancel_dropped(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await replace_buttons(update, context, caller.t._("Kept"))
+
+
+# -- a date typed, read back, confirmed ----------------------------------------------------------
+
+
+async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
+    """If the caller was asked for a meeting date, read it back or say what is missing."""
+    svc = services(context)
+    awaited = await svc.meetings.awaited(caller.id)
+    message = update.message
+    if awaited is None or message is None or message.text is None:
+        return False
+    pair = await _allowed(context, caller, awaited[0])
+    if pair is None:
+        await svc.meetings.stop_awaiting(caller.id)
+        return False
+    parsed = parse_meeting_time(message.text, svc.clock.now(), svc.settings.timezone)
+    if not isinstance(parsed, Parsed):
+        await answer(update, context, views.refused(caller.t, parsed.problem))
+        return True
+    await svc.meetings.propose(caller.id, parsed.moment)
+    name = None if pair.person.user_id == caller.id else _name(pair)
+    await answer(update, context, views.confirm_date(caller.t, parsed.moment, name))
+    return True
+
+
+async def _allowed(context: Context, caller: Caller, person_id: int) -> Pair | None:
+    """Who may give this person's meeting date: their worker, or the person themselves."""
+    pair = await meetings.pair_for(services(context), person_id)
+    if pair is None:
+        return None
+    if caller.has(Role.WORKER) and pair.worker.user_id == caller.id:
+        return pair
+    if caller.has(Role.PERSON) and caller.id == person_id:
+        return pair
+    return None
+
+
+@anyone
+async def date_confirmed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    awaited = await svc.meetings.awaited(caller.id)
+    pair = await _allowed(context, caller, awaited[0]) if awaited else None
+    at = awaited[1] if awaited else None
+    if pair is None or at is None or at <= svc.clock.now():
+        await query.answer(stale_button(caller.t))
+        return
+    by_person = pair.person.user_id == caller.id
+    if by_person and await svc.meetings.next_for(caller.id, svc.clock.now()):
+        await query.answer(stale_button(caller.t))  # the worker set it meanwhile
+        return
+    await query.answer()
+    meeting, moved_from = await meetings.set_date(svc, pair, at, by_person=by_person)
+    await svc.meetings.stop_awaiting(caller.id)
+    log.info("meeting set id=%s by=%s moved=%s", meeting.id, caller.id, moved_from is not None)
+    text = (
+        views.person_saved(caller.t, pair.worker.display_name, at)
+        if by_person
+        else views.saved(caller.t, _name(pair), at, moved_from)
+    )
+    await show_in_place(update, Reply(text))
+
+
+@anyone
+async def date_refused(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    awaited = await svc.meetings.awaited(caller.id)
+    pair = await _allowed(context, caller, awaited[0]) if awaited else None
+    if pair is None:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    await svc.meetings.propose(caller.id, None)
+    if pair.person.user_id == caller.id:
+        await show_in_place(update, views.person_meeting(caller.t, pair.worker.display_name, None))
+    else:
+        await show_in_place(update, views.ask_date(caller.t, _name(pair)))
+
+
+@anyone
+async def date_unknown(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await services(context).meetings.stop_awaiting(caller.id)
+    await replace_buttons(update, context, caller.t._("All right."))
+
+
+# -- the reminder's buttons ------------------------------------------------------------------------
+
+
+@requires(Role.PERSON)
+async def later_pressed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    meeting = await svc.meetings.get(int(context.matches[0][1]))
+    if meeting is None or meeting.person_id != caller.id:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    due = await meetings.later(svc, meeting.id, caller.id)
+    text = views.later_set(caller.t, due) if due else views.later_impossible(caller.t)
+    await replace_buttons(update, context, text)
+
+
+@requires(Role.PERSON)
+async def stop_pressed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    if not await svc.meetings.stop_reminders(int(context.matches[0][1]), caller.id):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    await replace_buttons(update, context, views.reminders_stopped(caller.t))

@@ -1,0 +1,93 @@
+"""Reminders come due: each becomes an invitation in the outbox, or is dropped, exactly once.
+
+The outbox sender calls `queue_due` before each of its passes, so one loop, sleeping on the
+injected clock until the next row is due, runs reminders and deliveries alike: after a
+restart, whatever came due meanwhile goes out (unless its meeting has begun), nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from bot.context import Services
+from bot.repository.meetings import DaySummary, DueReminder
+from bot.repository.outbox import Outgoing
+from bot.schedule import wall_clock
+from bot.views import meetings as views
+from bot.views import preparation as preparation_views
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class Reminders:
+    """Turns due reminders and meeting-day lists into outbox messages, in batches."""
+
+    def __init__(self, svc: Services) -> None:
+        self._svc = svc
+
+    async def queue_due(self, now: datetime) -> datetime | None:
+        """Queue or drop everything due by `now`; return when the next one is due."""
+        store = self._svc.meetings
+        while due := await store.due_reminders(now, BATCH):
+            sent: list[tuple[int, Outgoing, datetime]] = []
+            dropped: list[int] = []
+            for reminder in due:
+                message = self._invitation(reminder, now)
+                if message is None:
+                    dropped.append(reminder.id)
+                else:
+                    sent.append((reminder.id, message, reminder.meeting.at))
+            queued = await store.settle_reminders(sent, dropped, now)
+            log.info("reminders queued=%s dropped=%s", queued, len(dropped))
+        for summary in await store.due_summaries(now):
+            await store.settle_summary(summary, await self._day_list(summary), now)
+        return await store.next_due()
+
+    def _invitation(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
+        """The invitation to send, or None: cancelled, begun, prepared for, declined, or a
+        person who left their worker or blocked the bot."""
+        meeting = reminder.meeting
+        if (
+            not reminder.planned
+            or meeting.at <= now
+            or meeting.reminders_off
+            or reminder.prepared
+            or reminder.unreachable
+            or reminder.worker_name is None
+        ):
+            return None
+        catalogs = self._svc.catalogs
+        t = catalogs.get(
+            catalogs.resolve(reminder.person_language, reminder.person_telegram_language)
+        )
+        reply = views.invitation(t, reminder.worker_name, meeting)
+        return Outgoing(
+            meeting.person_id,
+            "text",
+            reply.text,
+            preparation_views.repeat_note(t),
+            buttons=reply.buttons,
+        )
+
+    async def _day_list(self, summary: DaySummary) -> Outgoing | None:
+        """The worker's list of the day's meetings: who has prepared, who has not."""
+        svc = self._svc
+        worker = await svc.repo.account(summary.worker_id)
+        if worker is None or not worker.is_active_worker or worker.unreachable:
+            return None
+        tz = svc.settings.timezone
+        start = wall_clock(datetime.combine(summary.day, time(0)), tz)
+        end = wall_clock(datetime.combine(summary.day + timedelta(days=1), time(0)), tz)
+        meetings = await svc.meetings.meetings_of_worker(worker.user_id, start, end)
+        if not meetings:
+            return None
+        t = svc.translator_for(worker)
+        return Outgoing(
+            worker.user_id,
+            "text",
+            views.day_list(t, meetings),
+            preparation_views.repeat_note(t),
+        )

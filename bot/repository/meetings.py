@@ -1,0 +1,356 @@
+"""Meetings, the reminders that invite a person to prepare, and the workers' meeting-day lists.
+
+A reminder is a row until it is due; then, in one transaction, it becomes a message in the
+outbox (or is dropped because the meeting moved, passed or was prepared for). Never twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+import aiosqlite
+
+from bot.db import Database
+from bot.repository.common import from_db_time, maybe_time, one, to_db_time
+from bot.repository.outbox import Outgoing, enqueue
+
+ReminderKind = Literal["invite", "later"]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    person_id: int
+    at: datetime
+    set_by: int | None
+    reminders_off: bool
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder come due, with what decides whether and how it is sent."""
+
+    id: int
+    kind: ReminderKind
+    meeting: Meeting
+    planned: bool  # not cancelled
+    person_language: str | None
+    person_telegram_language: str | None
+    unreachable: bool
+    worker_name: str | None  # None once the person is no longer linked to a worker
+    prepared: bool  # a preparation for this meeting was sent
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    worker_id: int
+    day: date
+
+
+@dataclass(frozen=True)
+class DayMeeting:
+    """One line of a worker's meeting-day list: who, when, and whether they prepared."""
+
+    person_name: str
+    at: datetime
+    prepared: bool
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The reminders and meeting-day list that go with a meeting's time."""
+
+    invitations: Sequence[datetime]
+    worker_id: int
+    day: date
+    summary_at: datetime
+
+
+def _meeting(row: sqlite3.Row) -> Meeting:
+    return Meeting(
+        id=row["id"],
+        person_id=row["person_id"],
+        at=from_db_time(row["at"]),
+        set_by=row["set_by"],
+        reminders_off=bool(row["reminders_off"]),
+    )
+
+
+_PREPARED = """EXISTS (SELECT 1 FROM preparations pr
+                       WHERE pr.meeting_id = m.id AND pr.status = 'sent')"""
+
+
+class MeetingStore:
+    """The SQL of meetings and reminders; each method is one transaction or one read."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def next_for(self, person_id: int, now: datetime) -> Meeting | None:
+        """The person's next planned meeting still ahead."""
+        row = await self.db.fetchone(
+            """SELECT * FROM meetings WHERE person_id = ? AND status = 'planned' AND at > ?
+               ORDER BY at LIMIT 1""",
+            (person_id, to_db_time(now)),
+        )
+        return None if row is None else _meeting(row)
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM meetings WHERE id = ? AND status = 'planned'", (meeting_id,)
+        )
+        return None if row is None else _meeting(row)
+
+    async def set(
+        self,
+        person_id: int,
+        at: datetime,
+        *,
+        by: int,
+        schedule: Schedule,
+        notices: Sequence[Outgoing],
+        now: datetime,
+    ) -> tuple[Meeting, datetime | None]:
+        """Set the person's next meeting, or move it if one is ahead; its reminders are
+        planned anew and `notices` queued in the same transaction. Returns the meeting and
+        the time it had before, if it moved."""
+        async with self.db.transaction() as tx:
+            current = await one(
+                tx,
+                """SELECT * FROM meetings WHERE person_id = ? AND status = 'planned' AND at > ?
+                   ORDER BY at LIMIT 1""",
+                (person_id, to_db_time(now)),
+            )
+            if current is None:
+                row = await one(
+                    tx,
+                    """INSERT INTO meetings (person_id, at, status, set_by, created_at,
+                                             updated_at)
+                       VALUES (?, ?, 'planned', ?, ?, ?) RETURNING *""",
+                    (person_id, to_db_time(at), by, to_db_time(now), to_db_time(now)),
+                )
+            else:
+                row = await one(
+                    tx,
+                    """UPDATE meetings SET at = ?, set_by = ?, reminders_off = 0, updated_at = ?
+                       WHERE id = ? RETURNING *""",
+                    (to_db_time(at), by, to_db_time(now), current["id"]),
+                )
+            assert row is not None
+            meeting = _meeting(row)
+            await _drop_pending(tx, meeting.id)
+            await tx.executemany(
+                """INSERT INTO reminders (meeting_id, kind, due_at, status)
+                   VALUES (?, 'invite', ?, 'pending')""",
+                [(meeting.id, to_db_time(due)) for due in schedule.invitations],
+            )
+            await tx.execute(
+                """INSERT INTO day_summaries (worker_id, day, due_at, status)
+                   VALUES (?, ?, ?, 'pending') ON CONFLICT DO NOTHING""",
+                (schedule.worker_id, schedule.day.isoformat(), to_db_time(schedule.summary_at)),
+            )
+            await enqueue(tx, notices, purpose="meeting", now=now)
+        return meeting, None if current is None else from_db_time(current["at"])
+
+    async def cancel(
+        self, meeting_id: int, person_id: int, notices: Sequence[Outgoing], now: datetime
+    ) -> bool:
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE meetings SET status = 'cancelled', updated_at = ?
+                   WHERE id = ? AND person_id = ? AND status = 'planned' RETURNING id""",
+                (to_db_time(now), meeting_id, person_id),
+            )
+            if row is None:
+                return False
+            await _drop_pending(tx, meeting_id)
+            await enqueue(tx, notices, purpose="meeting", now=now)
+            return True
+
+    async def stop_reminders(self, meeting_id: int, person_id: int) -> bool:
+        """*Not this time*: no more invitations for this meeting."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE meetings SET reminders_off = 1
+                   WHERE id = ? AND person_id = ? AND status = 'planned' RETURNING id""",
+                (meeting_id, person_id),
+            )
+            if row is None:
+                return False
+            await _drop_pending(tx, meeting_id)
+            return True
+
+    async def remind_again(
+        self, meeting_id: int, person_id: int, due_at: datetime, now: datetime
+    ) -> bool:
+        """*Later*: one more invitation at `due_at`, if the meeting is still ahead of it."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE meetings SET reminders_off = 0
+                   WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?
+                   RETURNING id""",
+                (meeting_id, person_id, to_db_time(due_at)),
+            )
+            if row is None:
+                return False
+            await _drop_pending(tx, meeting_id, kind="later")
+            await tx.execute(
+                """INSERT INTO reminders (meeting_id, kind, due_at, status)
+                   VALUES (?, 'later', ?, 'pending')""",
+                (meeting_id, to_db_time(due_at)),
+            )
+            return True
+
+    # -- the scheduler's side ------------------------------------------------------------------
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending reminder or meeting-day list comes due."""
+        row = await self.db.fetchone(
+            """SELECT MIN(due_at) FROM (
+                   SELECT MIN(due_at) AS due_at FROM reminders WHERE status = 'pending'
+                   UNION ALL
+                   SELECT MIN(due_at) FROM day_summaries WHERE status = 'pending')"""
+        )
+        return maybe_time(row[0] if row else None)
+
+    async def due_reminders(self, now: datetime, limit: int) -> list[DueReminder]:
+        rows = await self.db.fetchall(
+            f"""SELECT r.id AS reminder_id, r.kind, m.*, u.language, u.telegram_language,
+                       u.unreachable_since, w.display_name AS worker_name,
+                       {_PREPARED} AS prepared
+                FROM reminders r
+                JOIN meetings m ON m.id = r.meeting_id
+                JOIN users u ON u.id = m.person_id
+                LEFT JOIN people p ON p.user_id = m.person_id
+                LEFT JOIN users w ON w.id = p.worker_id
+                WHERE r.status = 'pending' AND r.due_at <= ?
+                ORDER BY r.due_at, r.id LIMIT ?""",
+            (to_db_time(now), limit),
+        )
+        return [
+            DueReminder(
+                id=row["reminder_id"],
+                kind=row["kind"],
+                meeting=_meeting(row),
+                planned=row["status"] == "planned",
+                person_language=row["language"],
+                person_telegram_language=row["telegram_language"],
+                unreachable=row["unreachable_since"] is not None,
+                worker_name=row["worker_name"],
+                prepared=bool(row["prepared"]),
+            )
+            for row in rows
+        ]
+
+    async def settle_reminders(
+        self, sent: Sequence[tuple[int, Outgoing, datetime]], dropped: Sequence[int], now: datetime
+    ) -> int:
+        """Queue each (reminder, message, meeting time) and drop the others, in one
+        transaction; a reminder no longer pending is left alone. Returns how many were queued."""
+        queued = 0
+        async with self.db.transaction() as tx:
+            for reminder_id, message, meeting_at in sent:
+                row = await one(
+                    tx,
+                    """UPDATE reminders SET status = 'queued'
+                       WHERE id = ? AND status = 'pending' RETURNING id""",
+                    (reminder_id,),
+                )
+                if row is not None:
+                    await enqueue(tx, [message], purpose="reminder", now=now, expires_at=meeting_at)
+                    queued += 1
+            await tx.executemany(
+                "UPDATE reminders SET status = 'dropped' WHERE id = ? AND status = 'pending'",
+                [(reminder_id,) for reminder_id in dropped],
+            )
+        return queued
+
+    async def due_summaries(self, now: datetime) -> list[DaySummary]:
+        rows = await self.db.fetchall(
+            """SELECT worker_id, day FROM day_summaries
+               WHERE status = 'pending' AND due_at <= ? ORDER BY due_at""",
+            (to_db_time(now),),
+        )
+        return [DaySummary(row["worker_id"], date.fromisoformat(row["day"])) for row in rows]
+
+    async def meetings_of_worker(
+        self, worker_id: int, start: datetime, end: datetime
+    ) -> list[DayMeeting]:
+        """The planned meetings between `start` and `end` of the people `worker_id` follows."""
+        rows = await self.db.fetchall(
+            f"""SELECT COALESCE(p.label, u.display_name) AS name, m.at, {_PREPARED} AS prepared
+                FROM meetings m
+                JOIN people p ON p.user_id = m.person_id
+                JOIN users u ON u.id = m.person_id
+                WHERE p.worker_id = ? AND m.status = 'planned' AND m.at >= ? AND m.at < ?
+                ORDER BY m.at, name""",
+            (worker_id, to_db_time(start), to_db_time(end)),
+        )
+        return [
+            DayMeeting(row["name"], from_db_time(row["at"]), bool(row["prepared"])) for row in rows
+        ]
+
+    async def settle_summary(
+        self, summary: DaySummary, message: Outgoing | None, now: datetime
+    ) -> None:
+        """Queue the worker's list for the day, or drop it when there is nothing to list."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE day_summaries SET status = ?
+                   WHERE worker_id = ? AND day = ? AND status = 'pending' RETURNING worker_id""",
+                ("queued" if message else "dropped", summary.worker_id, summary.day.isoformat()),
+            )
+            if row is not None and message is not None:
+                await enqueue(tx, [message], purpose="day_summary", now=now)
+
+    # -- a date being typed ---------------------------------------------------------------------
+
+    async def await_date(self, user_id: int, person_id: int, now: datetime) -> None:
+        """The user's next message is the date of `person_id`'s meeting."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                """INSERT INTO awaiting_date (user_id, person_id, proposed_at, created_at)
+                   VALUES (?, ?, NULL, ?)
+                   ON CONFLICT (user_id) DO UPDATE SET person_id = excluded.person_id,
+                       proposed_at = NULL, created_at = excluded.created_at""",
+                (user_id, person_id, to_db_time(now)),
+            )
+
+    async def awaited(self, user_id: int) -> tuple[int, datetime | None] | None:
+        """(person whose meeting date is being typed, the date read back and not yet confirmed)."""
+        row = await self.db.fetchone(
+            "SELECT person_id, proposed_at FROM awaiting_date WHERE user_id = ?", (user_id,)
+        )
+        return None if row is None else (row["person_id"], maybe_time(row["proposed_at"]))
+
+    async def propose(self, user_id: int, at: datetime | None) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE awaiting_date SET proposed_at = ? WHERE user_id = ?",
+                (None if at is None else to_db_time(at), user_id),
+            )
+
+    async def stop_awaiting(self, user_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx, "DELETE FROM awaiting_date WHERE user_id = ? RETURNING user_id", (user_id,)
+            )
+            return row is not None
+
+
+async def _drop_pending(
+    tx: aiosqlite.Connection, meeting_id: int, kind: ReminderKind | None = None
+) -> None:
+    await tx.execute(
+        """UPDATE reminders SET status = 'dropped'
+           WHERE meeting_id = ? AND status = 'pending' AND (? IS NULL OR kind = ?)""",
+        (meeting_id, kind, kind),
+    )

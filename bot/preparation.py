@@ -27,8 +27,12 @@ class Flow:
 
     dialogue: Dialogue
     preparation: Preparation
-    previous: Mapping[str, Answer]
+    last_time: Preparation | None  # the person's previous finished preparation, sent or kept
     allies: Mapping[int, Ally]
+
+    @property
+    def previous(self) -> Mapping[str, Answer]:
+        return self.last_time.answers if self.last_time else {}
 
     @property
     def id(self) -> int:
@@ -94,7 +98,7 @@ async def _flow(svc: Services, preparation: Preparation) -> Flow:
     return Flow(
         svc.dialogue,
         preparation,
-        earlier[0].answers if earlier else {},
+        earlier[0] if earlier else None,
         {ally.id: ally for ally in allies},
     )
 
@@ -224,13 +228,23 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
         prepared_at=svc.clock.now(),
         steps=flow.asked,
         answers=flow.answers,
-        previous_answers=flow.previous,
+        # Last time is quoted only if this worker read it: a kept preparation stays private.
+        previous_answers=flow.previous if _shared_with(flow.last_time, person) else {},
         allies=flow.allies,
         history={
             step.id: values[-HISTORY_DEPTH:]
             for step, values in logbook.scores(flow.dialogue, earlier, logbook.shared).items()
         },
         meeting_at=meeting.at if meeting else None,
+    )
+
+
+def _shared_with(last_time: Preparation | None, person: Account) -> bool:
+    return (
+        last_time is not None
+        and last_time.status == "sent"
+        and last_time.worker_id is not None
+        and last_time.worker_id == person.worker_id
     )
 
 

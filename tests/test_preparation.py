@@ -514,3 +514,33 @@ async def test_mydata_holds_the_preparations_and_forget_erases_them(escale: Esca
     row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM answers")
     assert row is not None and row["n"] == 0
     assert worker.last.text == "Léa has left Escale. What they had kept there is erased."
+
+
+async def test_a_kept_preparation_is_never_quoted_to_the_worker(escale: Escale) -> None:
+    worker, person = await prepared_pair(escale)
+    await first_preparation(escale, person, small_step="Tell my sister everything")
+    await person.press("🔒 Keep it for me")
+
+    await person.send("/prepare")
+    assert "Tell my sister everything" in person.last.text  # the person's own memory
+    await person.press("Partly")
+    while "I'd rather not" in person.buttons():  # every other question, up to the review
+        await person.press("I'd rather not")
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    [brief] = briefs(worker)
+    assert "Partly" in brief.text
+    assert "Tell my sister everything" not in brief.text
+
+
+async def test_a_suspended_worker_receives_no_preparation(escale: Escale) -> None:
+    worker, person = await prepared_pair(escale)
+    await first_preparation(escale, person)
+    admin = escale.admin("en")
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    await person.press("📨 Send to Alice")
+    assert person.last.text.startswith("Alice cannot receive preparations at the moment")
+    await escale.deliveries()
+    assert briefs(worker) == []
+    assert await current_step(escale, person) == "review"

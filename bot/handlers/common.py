@@ -62,7 +62,9 @@ async def show_in_place(update: Update, reply: Reply) -> None:
 
 
 async def replace_buttons(update: Update, context: Context, footer: str) -> None:
-    """After a button is pressed: keep the message, drop its buttons, add what was chosen."""
+    """After a button is pressed: keep the message, drop its buttons, add what was chosen.
+
+    `footer` is HTML: any user-written part of it must be escaped by the caller."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message) or not query.message.text_html:
         return
@@ -72,8 +74,12 @@ async def replace_buttons(update: Update, context: Context, footer: str) -> None
             parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW,
         )
-    except TelegramError as error:
-        log.info("buttons not replaced message=%s error=%s", query.message.message_id, error)
+    except TelegramError as error:  # its text may quote what was written: log the type only
+        log.info(
+            "buttons not replaced message=%s error=%s",
+            query.message.message_id,
+            type(error).__name__,
+        )
 
 
 async def tell(

@@ -31,7 +31,7 @@ from bot.handlers.common import (
 )
 from bot.preparation import Flow
 from bot.repository import Answer, Outgoing
-from bot.views import Reply
+from bot.views import Reply, esc
 from bot.views import general as general_views
 from bot.views import preparation as views
 from bot.views.general import stale_button
@@ -157,11 +157,16 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
             return
         named = await preparation.name_new_ally(services(context), flow, text)
         await ask(context, caller, named or flow)
-    elif step.kind is Kind.SCALE and text.isdigit() and step.minimum <= int(text) <= step.maximum:
+    elif step.kind is Kind.SCALE and _whole(text) and step.minimum <= int(text) <= step.maximum:
         await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
     else:
         await answer(update, context, views.use_buttons(t))
         await ask(context, caller, flow)
+
+
+def _whole(text: str) -> bool:
+    """ASCII digits only: `"²".isdigit()` is true, but int() refuses it."""
+    return text.isascii() and text.isdigit()
 
 
 @anyone
@@ -398,11 +403,13 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
     svc, t = services(context), caller.t
     worker_id = caller.account.worker_id
     worker = await svc.repo.account(worker_id) if worker_id else None
+    await query.answer()
     if worker is None:
-        await query.answer()
         await answer(update, context, views.no_worker(t))
         return
-    await query.answer()
+    if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
+        await answer(update, context, views.worker_paused(t, worker.display_name))
+        return
     worker_t = svc.translator_for(worker)
     data = await preparation.brief_input(svc, flow, caller.account)
     parts = brief.render_brief(worker_t, flow.dialogue, data)
@@ -413,7 +420,7 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
     log.info("preparation sent id=%s parts=%s", flow.id, len(messages))
     svc.deliver()
     await replace_buttons(
-        update, context, t._("Sent to {worker}").format(worker=worker.display_name)
+        update, context, t._("Sent to {worker}").format(worker=esc(worker.display_name))
     )
     await answer(update, context, views.sent(t, worker.display_name))
 

@@ -254,6 +254,15 @@ def kept(t: Translator) -> Reply:
     )
 
 
+def worker_paused(t: Translator, worker: str) -> Reply:
+    return Reply(
+        t._(
+            "{worker} cannot receive preparations at the moment, so I cannot send it. You can "
+            "keep it for yourself; your service can link you to another worker."
+        ).format(worker=esc(worker))
+    )
+
+
 def no_worker(t: Translator) -> Reply:
     return Reply(
         t._(

@@ -143,7 +143,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         app.bot,
         svc.outbox,
         svc.clock,
-        functools.partial(unreachable.tell, svc),
+        functools.partial(unreachable.notices, svc),
         producers=[Reminders(svc).queue_due],
     )
     await svc.sender.start()

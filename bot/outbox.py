@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
-from bot.repository.outbox import OutboxRow, OutboxStore
+from bot.repository.outbox import Outgoing, OutboxRow, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
-OnUnreachable = Callable[[int], Awaitable[None]]
+# Who to tell, and what, when a chat refuses the bot (read-only: the sender queues them).
+OnUnreachable = Callable[[int], Awaitable[Sequence[Outgoing]]]
 # Called before each pass with the time: queues whatever has come due (reminders, say) and
 # returns when it next has something due, so one loop serves every timed message.
 Producer = Callable[[datetime], Awaitable[datetime | None]]
@@ -210,10 +211,9 @@ class Sender:
             await self._store.retry(row.id, self._clock.now() + delay, "RetryAfter")
             log.info("outbox flood control id=%s retry_in=%ss", row.id, delay.total_seconds())
         except Forbidden:
-            newly = await self._store.hold_chat(row.chat_id, self._clock.now())
+            notices = await self._unreachable_notices(row.chat_id)
+            await self._store.hold_chat(row.chat_id, self._clock.now(), notices)
             log.warning("outbox held chat=%s id=%s: the chat refuses the bot", row.chat_id, row.id)
-            if newly:
-                await self._tell_unreachable(row.chat_id)
         except NetworkError as error:  # TimedOut included
             await self._network_error(row, error)
         except Exception as error:
@@ -256,11 +256,12 @@ class Sender:
             delay.total_seconds(),
         )
 
-    async def _tell_unreachable(self, chat_id: int) -> None:
+    async def _unreachable_notices(self, chat_id: int) -> Sequence[Outgoing]:
         try:
-            await self._on_unreachable(chat_id)
+            return await self._on_unreachable(chat_id)
         except Exception as error:
             _log_unexpected(f"outbox on_unreachable failed chat={chat_id}", error)
+            return ()
 
     async def _send(self, row: OutboxRow, *, plain: bool) -> int:
         """Send `row` as HTML, or as plain text split to fit; the id of the message sent."""

@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 
 from bot.context import Services
-from bot.repository.outbox import Outgoing, enqueue
+from bot.repository.outbox import Outgoing
 from bot.views import preparation as preparation_views
 from bot.views import staff
 
 log = logging.getLogger(__name__)
 
 
-async def tell(svc: Services, chat_id: int) -> None:
+async def notices(svc: Services, chat_id: int) -> list[Outgoing]:
+    """Who to tell that `chat_id` refuses the bot, in their language. The sender queues these
+    in the transaction that marks the user unreachable, so they are queued exactly once."""
     account = await svc.repo.account(chat_id)
     if account is None:
-        return
+        return []
     if account.worker_status is not None:
         recipients = sorted(svc.settings.admin_ids - {chat_id})
         build = staff.worker_unreachable
@@ -28,8 +30,8 @@ async def tell(svc: Services, chat_id: int) -> None:
         recipients = [account.worker_id]
         build = staff.person_unreachable
     else:
-        return
-    log.warning("unreachable user=%s told=%s", chat_id, len(recipients))
+        return []
+    log.warning("unreachable user=%s telling=%s", chat_id, len(recipients))
     name = account.label or account.display_name
     messages = []
     for recipient in recipients:
@@ -37,6 +39,4 @@ async def tell(svc: Services, chat_id: int) -> None:
         messages.append(
             Outgoing(recipient, "text", build(t, name), preparation_views.repeat_note(t))
         )
-    async with svc.outbox.db.transaction() as tx:
-        await enqueue(tx, messages, purpose="unreachable", now=svc.clock.now())
-    svc.deliver()
+    return messages

@@ -19,6 +19,7 @@ from tests.conftest import START, FakeClock
 from tests.fake_telegram import FakeTelegram, TelegramUser
 
 LEA = 5001
+COORDINATOR = 5900
 NOTE = "<i>Possible repeat: this may have reached you already.</i>"
 NOTE_TEXT = "Possible repeat: this may have reached you already."
 SECRET = "PRIVATE"  # in every body; must never reach the logs
@@ -45,8 +46,10 @@ class Outbox:
         self.sender = Sender(self.bot, self.store, self.clock, self._on_unreachable)
         await self.sender.start()
 
-    async def _on_unreachable(self, chat_id: int) -> None:
+    async def _on_unreachable(self, chat_id: int) -> list[Outgoing]:
+        """Asked at each refusal; what it returns is queued only the first time."""
         self.unreachable.append(chat_id)
+        return [text(f"{chat_id} cannot be reached", chat_id=COORDINATOR)]
 
     async def queue(self, *messages: Outgoing) -> None:
         async with self.db.transaction() as tx:
@@ -251,6 +254,8 @@ async def test_a_message_refused_twice_fails(
 async def test_a_blocked_chat_is_held_reported_once_and_released(
     outbox: Outbox, lea: TelegramUser, telegram: FakeTelegram
 ) -> None:
+    coordinator = TelegramUser(telegram, no_settle, user_id=COORDINATOR, first_name="Camille")
+    await coordinator.send("/start")
     async with outbox.db.transaction() as tx:
         await tx.execute(
             "INSERT INTO users (id, display_name, created_at) VALUES (?, 'Léa', ?)",
@@ -260,9 +265,9 @@ async def test_a_blocked_chat_is_held_reported_once_and_released(
     await outbox.queue(text(f"Part 1 {SECRET}"), text("Part 2"))
     await outbox.settle()
 
-    assert [call.status for call in telegram.calls_to("sendMessage")] == [403]
-    assert outbox.unreachable == [LEA]
-    assert [row.status for row in await outbox.rows()] == ["held", "held"]
+    assert [call.status for call in telegram.calls_to("sendMessage")] == [403, 200]
+    assert coordinator.texts() == [f"{LEA} cannot be reached"]
+    assert [row.status for row in await outbox.rows()] == ["held", "held", "sent"]
     user = await outbox.db.fetchone("SELECT unreachable_since FROM users WHERE id = ?", (LEA,))
     assert user is not None and user[0] == to_db_time(START)
 
@@ -271,11 +276,17 @@ async def test_a_blocked_chat_is_held_reported_once_and_released(
     assert await outbox.store.release_chat(LEA, outbox.clock.now())
     await outbox.settle()
     assert lea.texts() == [f"Part 1 {SECRET}", "Part 2"]
-    assert [row.status for row in await outbox.rows()] == ["sent", "sent"]
+    assert [row.status for row in await outbox.rows()] == ["sent", "sent", "sent"]
     user = await outbox.db.fetchone("SELECT unreachable_since FROM users WHERE id = ?", (LEA,))
     assert user is not None and user[0] is None
     assert not await outbox.store.release_chat(LEA, outbox.clock.now())
-    assert outbox.unreachable == [LEA]
+
+    telegram.block(LEA)  # blocked again later: told again, once
+    await outbox.queue(text("Part 3"))
+    await outbox.settle()
+    await outbox.queue(text("Part 4"))
+    await outbox.settle()
+    assert coordinator.texts() == [f"{LEA} cannot be reached"] * 2
 
 
 async def test_an_unknown_outcome_is_resent_once_headed_by_the_repeat_note(

@@ -211,11 +211,14 @@ class OutboxStore:
                 (status, error, outbox_id),
             )
 
-    async def hold_chat(self, chat_id: int, now: datetime) -> bool:
+    async def hold_chat(
+        self, chat_id: int, now: datetime, notices: Sequence[Outgoing] = ()
+    ) -> bool:
         """The chat refuses the bot (403): hold its messages until the user writes again.
 
-        Returns False when the user was already marked unreachable, so that whoever is told
-        about it is told once; a chat without a user row (a group) counts as newly refused.
+        `notices` (telling others) are queued in the same transaction, only when the user was
+        not already marked unreachable, so they go out once. Returns whether it was new; a
+        chat without a user row (a group) counts as newly refused.
         """
         async with self.db.transaction() as tx:
             user = await one(tx, "SELECT unreachable_since FROM users WHERE id = ?", (chat_id,))
@@ -228,7 +231,10 @@ class OutboxStore:
                    WHERE chat_id = ? AND status IN ('pending', 'sending')""",
                 (chat_id,),
             )
-        return user is None or user["unreachable_since"] is None
+            newly = user is None or user["unreachable_since"] is None
+            if newly:
+                await enqueue(tx, notices, purpose="unreachable", now=now)
+        return newly
 
     async def release_chat(self, chat_id: int, now: datetime) -> bool:
         """The user wrote to the bot again: reachable, and their held messages due at once.

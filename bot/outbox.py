@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
-from bot.repository.outbox import Outgoing, OutboxRow, OutboxStore
+from bot.repository.outbox import OutboxRow, OutboxStore, Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,11 @@ from datetime import datetime
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
 from bot.i18n import Translator
 from bot.repository.preparations import Ally, Answer
-from bot.views import esc
+from bot.views import esc, utf16_length
 
-MESSAGE_BUDGET = 4000  # below Telegram's 4096, in UTF-16 code units of the HTML source
+# Below Telegram's 4096, in UTF-16 code units of the HTML source, leaving room for the repeat
+# note the outbox puts on top of a message sent again.
+MESSAGE_BUDGET = 4000
 SHORT_ANSWER = 200  # characters of typed text kept by describe_answer
 NAME_MAX = 100  # characters of the person's name shown, so a header always fits
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -74,7 +76,8 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
             voices.append(VoicePart(answer.voice_file_id, caption + "\n" + _ref(t, brief)))
     if not sections:
         sections.append("<i>" + t._("Nothing was shared in this preparation.") + "</i>")
-    reserve = _u16(_top(t, brief, name, 9999, 9999)) + 2
+    # Room for the longer of the two headers (the first part's is the full one).
+    reserve = max(utf16_length(_top(t, brief, name, index, 99)) for index in (1, 2)) + 2
     chunks = _pack(sections, MESSAGE_BUDGET - reserve)
     parts: list[BriefPart] = [
         TextPart(_top(t, brief, name, index, len(chunks)) + "\n\n" + "\n\n".join(chunk))
@@ -243,22 +246,17 @@ def _top(t: Translator, brief: BriefInput, name: str, index: int, total: int) ->
     return "\n".join([*lines, ref])
 
 
-def _u16(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units): an emoji counts twice."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _pack(sections: list[str], budget: int) -> list[list[str]]:
     """Group whole sections into messages; only a section too long for any message is cut."""
     chunks: list[list[str]] = [[]]
     for section in sections:
         current = chunks[-1]
-        if _u16("\n\n".join([*current, section])) <= budget:
+        if utf16_length("\n\n".join([*current, section])) <= budget:
             current.append(section)
             continue
         if not current:
             chunks.pop()
-        pieces = _split(section, budget) if _u16(section) > budget else [section]
+        pieces = _split(section, budget) if utf16_length(section) > budget else [section]
         chunks.extend([piece] for piece in pieces)
     return chunks
 
@@ -274,20 +272,20 @@ def _split(html: str, budget: int) -> list[str]:
     reopened: list[str] = []
     while start < len(atoms):
         stack = list(reopened)
-        size = _u16("".join(reopened))
+        size = utf16_length("".join(reopened))
         end = start
         line: tuple[int, list[str]] | None = None
         word: tuple[int, list[str]] | None = None
         while end < len(atoms):
             atom = atoms[end]
             after = _opened_after(stack, atom)
-            if size + _u16(atom) + sum(len(_closing(tag)) for tag in after) > budget:
+            if size + utf16_length(atom) + sum(len(_closing(tag)) for tag in after) > budget:
                 break
             if 2 * size >= budget and atom == "\n":
                 line = (end, stack)
             elif 2 * size >= budget and atom == " ":
                 word = (end, stack)
-            size += _u16(atom)
+            size += utf16_length(atom)
             stack = after
             end += 1
         if end == len(atoms):

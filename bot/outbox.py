@@ -19,13 +19,14 @@ from html.parser import HTMLParser
 from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.repository.outbox import OutboxRow, OutboxStore, Outgoing
+from bot.views import NO_PREVIEW, Reply, utf16_length
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
 PER_SECOND = 25  # messages a second at most, under Telegram's ~30 for a bot overall
 SECOND = timedelta(seconds=1)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -215,20 +215,21 @@ class Sender:
             await self._store.hold_chat(row.chat_id, self._clock.now(), notices)
             log.warning("outbox held chat=%s id=%s: the chat refuses the bot", row.chat_id, row.id)
         except NetworkError as error:  # TimedOut included
-            await self._network_error(row, error)
-        except Exception as error:
+            if _may_have_arrived(error):
+                await self._unknown_outcome(row, _error_name(error))
+            else:
+                await self._retry_later(row, _error_name(error))
+        except Exception as error:  # an answer we could not read: the call may have worked
             _log_unexpected(f"outbox attempt failed id={row.id}", error)
-            await self._retry_later(row, _error_name(error))
+            await self._unknown_outcome(row, _error_name(error))
         else:
             await self._store.delivered(row.id, message_id, self._clock.now())
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
         return True
 
-    async def _network_error(self, row: OutboxRow, error: NetworkError) -> None:
-        name = _error_name(error)
-        if not _may_have_arrived(error):
-            await self._retry_later(row, name)
-        elif row.maybe_delivered:
+    async def _unknown_outcome(self, row: OutboxRow, name: str) -> None:
+        """The message may have arrived: send it once more, marked; after that, give up."""
+        if row.maybe_delivered:
             await self._store.give_up(row.id, "uncertain", name)
             log.warning(
                 "outbox uncertain id=%s chat=%s error=%s: the resend's outcome is unknown too",
@@ -265,7 +266,7 @@ class Sender:
 
     async def _send(self, row: OutboxRow, *, plain: bool) -> int:
         """Send `row` as HTML, or as plain text split to fit; the id of the message sent."""
-        markup = _keyboard(row)
+        markup = Reply(row.body, row.buttons).markup
         if row.kind == "voice":
             return await self._send_voice(row, markup, plain=plain)
         text = _headed(row.repeat_note, row.body) if row.maybe_delivered else row.body
@@ -300,7 +301,7 @@ class Sender:
         rest: list[str] = []
         if plain:
             caption = plain_text(caption)
-            if _utf16_length(caption) > MAX_CAPTION:  # too long to caption: follows as text
+            if utf16_length(caption) > MAX_CAPTION:  # too long to caption: follows as text
                 caption, rest = "", _chunks(caption, MAX_TEXT)
         message = await self._bot.send_voice(
             row.chat_id,
@@ -319,17 +320,6 @@ class Sender:
                 link_preview_options=NO_PREVIEW,
             )
         return message.message_id
-
-
-def _keyboard(row: OutboxRow) -> InlineKeyboardMarkup | None:
-    if not row.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in line]
-            for line in row.buttons
-        ]
-    )
 
 
 def _headed(note: str, html: str) -> str:
@@ -387,14 +377,10 @@ def plain_text(html: str) -> str:
     return "".join(parser.parts)
 
 
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def _chunks(text: str, limit: int) -> list[str]:
     """`text` cut into parts of at most `limit` UTF-16 units, at a line break where possible."""
     parts: list[str] = []
-    while _utf16_length(text) > limit:
+    while utf16_length(text) > limit:
         cut = _fitting(text, limit)
         newline = text.rfind("\n", 0, cut)
         if newline > 0:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import LinkPreviewOptions, Message, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
@@ -15,13 +15,12 @@ from bot import menus
 from bot.context import Caller, Context, Role, identify, services
 from bot.i18n import Translator
 from bot.repository import Account
-from bot.views import Reply
+from bot.views import NO_PREVIEW, Reply
 from bot.views.general import stale_button, unknown_command
 from bot.views.staff import suspended_notice
 
 log = logging.getLogger(__name__)
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]

@@ -20,7 +20,6 @@ from bot.context import Caller, Context, Role, services
 from bot.dialogue.model import Kind
 from bot.handlers import general
 from bot.handlers.common import (
-    NO_PREVIEW,
     answer,
     anyone,
     replace_buttons,
@@ -31,7 +30,7 @@ from bot.handlers.common import (
 )
 from bot.preparation import Flow
 from bot.repository import Answer, Outgoing
-from bot.views import Reply, esc
+from bot.views import NO_PREVIEW, Reply, esc
 from bot.views import general as general_views
 from bot.views import preparation as views
 from bot.views.general import stale_button

@@ -6,7 +6,9 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # links in Escale's texts never unfold
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,11 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units): an emoji counts twice."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def bullets(lines: Sequence[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
 
@@ -41,7 +48,7 @@ def in_messages(lines: Sequence[str], limit: int = 4000) -> list[Reply]:
     """Lines gathered into as few messages as fit under Telegram's 4096-character limit."""
     messages: list[str] = []
     for line in lines:
-        if messages and len(messages[-1]) + 1 + len(line) <= limit:
+        if messages and utf16_length(messages[-1]) + 1 + utf16_length(line) <= limit:
             messages[-1] += "\n" + line
         else:
             messages.append(line)

@@ -70,7 +70,7 @@ def person_logbook(
 def _trends(t: Translator, scores: Mapping[Step, Sequence[int]]) -> list[str]:
     return [
         t._("{label}: {values} {sparkline}").format(
-            label="<b>" + t._(step.label) + "</b>",
+            label="<b>" + esc(t._(step.label)) + "</b>",
             values=" → ".join(str(v) for v in values[-SHOWN_PREPARATIONS:]),
             sparkline=sparkline(values[-SHOWN_PREPARATIONS:], step.minimum, step.maximum),
         )

@@ -13,7 +13,8 @@ from datetime import datetime
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
 from bot.repository import Answer, Preparation
 
-Visible = Callable[[Answer], bool]
+# Whether an answer of a preparation may be shown to whoever is looking.
+Visible = Callable[[Preparation, Answer], bool]
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,17 @@ def followed_by(dialogue: Dialogue) -> dict[str, Step]:
     return found
 
 
-def shared(answer: Answer) -> bool:
-    """What a worker may see: answered, not hidden."""
-    return answer.given and not answer.hidden
+def shared_with(worker_id: int | None) -> Visible:
+    """What a worker may see: what was sent to them, answered and not hidden."""
+
+    def visible(preparation: Preparation, answer: Answer) -> bool:
+        sent_here = preparation.status == "sent" and preparation.worker_id == worker_id
+        return sent_here and answer.given and not answer.hidden
+
+    return visible
 
 
-def given(answer: Answer) -> bool:
+def given(preparation: Preparation, answer: Answer) -> bool:
     """What the person sees of their own: everything they answered."""
     return answer.given
 
@@ -50,7 +56,8 @@ def given(answer: Answer) -> bool:
 def entries(
     dialogue: Dialogue, preparations: Sequence[Preparation], visible: Visible
 ) -> list[Entry]:
-    """The logbook, oldest first, over finished preparations given in any order."""
+    """The logbook, oldest first, over all the person's finished preparations (in any order):
+    a step's outcome is in the very next one, and shows only if `visible` there too."""
     ordered = sorted(preparations, key=lambda p: p.id)
     follow = followed_by(dialogue)
     found: list[Entry] = []
@@ -58,12 +65,13 @@ def entries(
         for step_id, outcome_step in follow.items():
             step = dialogue.step(step_id)
             planned = preparation.answers.get(step_id)
-            if step is None or planned is None or not visible(planned):
+            if step is None or planned is None or not visible(preparation, planned):
                 continue
             outcome = None
             if index + 1 < len(ordered):
-                later = ordered[index + 1].answers.get(outcome_step.id)
-                outcome = later if later is not None and visible(later) else None
+                following = ordered[index + 1]
+                later = following.answers.get(outcome_step.id)
+                outcome = later if later is not None and visible(following, later) else None
             moment = preparation.finished_at or preparation.started_at
             found.append(Entry(moment, step, planned, outcome_step, outcome))
     return found
@@ -77,7 +85,7 @@ def scores(
     for preparation in sorted(preparations, key=lambda p: p.id):
         for step in dialogue.steps:
             answer = preparation.answers.get(step.id)
-            text = answer.text if answer and visible(answer) else None
+            text = answer.text if answer and visible(preparation, answer) else None
             if step.kind is Kind.SCALE and text and text.isdigit():
                 found.setdefault(step, []).append(int(text))
     return found

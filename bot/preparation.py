@@ -220,7 +220,7 @@ async def jokers_done(svc: Services, flow: Flow) -> Flow | None:
 
 async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.BriefInput:
     """What the worker reads, exactly as the review shows it."""
-    earlier = await svc.preparations.finished(person.user_id, sent_only=True, limit=HISTORY_DEPTH)
+    earlier = await svc.preparations.finished(person.user_id, limit=HISTORY_DEPTH)
     meeting = await svc.meetings.next_for(person.user_id, svc.clock.now())
     return brief.BriefInput(
         reference=flow.reference(),
@@ -233,7 +233,9 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
         allies=flow.allies,
         history={
             step.id: values[-HISTORY_DEPTH:]
-            for step, values in logbook.scores(flow.dialogue, earlier, logbook.shared).items()
+            for step, values in logbook.scores(
+                flow.dialogue, earlier, logbook.shared_with(person.worker_id)
+            ).items()
         },
         meeting_at=meeting.at if meeting else None,
     )

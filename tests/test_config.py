@@ -1,11 +1,12 @@
 """Configuration: good values load, each bad one stops start-up with a line naming the variable."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_settings
+from bot.schedule import QuietHours
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwx"
 
@@ -75,3 +76,85 @@ def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
     assert "\n" not in message
     if variable == "TELEGRAM_BOT_TOKEN" and value:
         assert value not in message, "a token, even a wrong one, is never echoed"
+
+
+def test_reminder_defaults_apply_when_unset() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
+    assert settings.reminder_offsets == (timedelta(hours=48), timedelta(hours=24))
+    assert settings.quiet_hours == QuietHours(time(21), time(8))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "attribute", "expected"),
+    [
+        pytest.param(
+            "ESCALE_REMINDER_OFFSETS",
+            "72h, 2h",
+            "reminder_offsets",
+            (timedelta(hours=72), timedelta(hours=2)),
+            id="offsets-72h-2h",
+        ),
+        pytest.param(
+            "ESCALE_REMINDER_OFFSETS",
+            " 90m ",
+            "reminder_offsets",
+            (timedelta(minutes=90),),
+            id="offsets-one",
+        ),
+        pytest.param(
+            "ESCALE_QUIET_HOURS",
+            "22:30-07:00",
+            "quiet_hours",
+            QuietHours(time(22, 30), time(7)),
+            id="quiet-22:30-07:00",
+        ),
+        pytest.param(
+            "ESCALE_QUIET_HOURS",
+            "12:00-14:00",
+            "quiet_hours",
+            QuietHours(time(12), time(14)),
+            id="quiet-midday",
+        ),
+        pytest.param("ESCALE_REMINDER_OFFSETS", "", "reminder_offsets", (), id="offsets-empty"),
+        pytest.param("ESCALE_REMINDER_OFFSETS", "  ", "reminder_offsets", (), id="offsets-blank"),
+        pytest.param("ESCALE_QUIET_HOURS", "", "quiet_hours", None, id="quiet-empty"),
+        pytest.param("ESCALE_QUIET_HOURS", "  ", "quiet_hours", None, id="quiet-blank"),
+    ],
+)
+def test_reminder_settings_are_read(
+    variable: str, value: str, attribute: str, expected: object
+) -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, variable: value}, env_file=None)
+    assert getattr(settings, attribute) == expected
+
+
+def test_empty_reminder_settings_in_env_file_disable_them(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nESCALE_REMINDER_OFFSETS=\nESCALE_QUIET_HOURS=\n")
+    settings = load_settings({}, env_file=env)
+    assert settings.reminder_offsets == ()
+    assert settings.quiet_hours is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        pytest.param("ESCALE_REMINDER_OFFSETS", "48x", id="offsets-48x"),
+        pytest.param("ESCALE_REMINDER_OFFSETS", "48h,24", id="offsets-second-without-unit"),
+        pytest.param("ESCALE_REMINDER_OFFSETS", "0h", id="offsets-zero"),
+        pytest.param("ESCALE_REMINDER_OFFSETS", "48h;24h", id="offsets-semicolon"),
+        pytest.param("ESCALE_QUIET_HOURS", "21-8", id="quiet-21-8"),
+        pytest.param("ESCALE_QUIET_HOURS", "25:00-08:00", id="quiet-25:00"),
+        pytest.param("ESCALE_QUIET_HOURS", "21:00-24:00", id="quiet-24:00"),
+        pytest.param("ESCALE_QUIET_HOURS", "21:60-08:00", id="quiet-21:60"),
+        pytest.param("ESCALE_QUIET_HOURS", "08:00-08:00", id="quiet-empty-window"),
+        pytest.param("ESCALE_QUIET_HOURS", "21:00", id="quiet-one-time"),
+    ],
+)
+def test_a_bad_reminder_setting_names_its_variable(variable: str, value: str) -> None:
+    environ = {"TELEGRAM_BOT_TOKEN": TOKEN, variable: value}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ, env_file=None)
+    message = str(caught.value)
+    assert variable in message
+    assert "\n" not in message

@@ -544,3 +544,31 @@ async def test_a_suspended_worker_receives_no_preparation(escale: Escale) -> Non
     await escale.deliveries()
     assert briefs(worker) == []
     assert await current_step(escale, person) == "review"
+
+
+async def test_history_never_pairs_a_step_with_the_outcome_of_a_kept_one(escale: Escale) -> None:
+    worker, person = await prepared_pair(escale)
+    await first_preparation(escale, person, small_step="Step A")
+    await person.press("📨 Send to Alice")
+
+    async def next_preparation(outcome: str, small_step: str | None) -> None:
+        await person.send("/prepare")
+        await person.press(outcome)
+        while "I'd rather not" in person.buttons():
+            if "What small step" in person.last.text and small_step:
+                await person.send(small_step)
+            else:
+                await person.press("I'd rather not")
+
+    await next_preparation("Done", "Step B")
+    await person.press("🔒 Keep it for me")
+    await next_preparation("Not yet", None)
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+
+    await worker.send("/history")
+    await worker.press("Léa")
+    history = worker.last.text
+    assert "2 preparations sent to you" in history
+    assert "Step A → not told yet" in history, "its outcome is in the kept preparation"
+    assert "Step B" not in history and "Not yet" not in history and "Done" not in history

@@ -33,19 +33,16 @@ async def person_history(update: Update, context: Context, caller: Caller) -> No
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    sent = [
-        p
-        for p in await svc.preparations.finished(person_id, sent_only=True)
-        if p.worker_id == caller.id
-    ]
+    finished = await svc.preparations.finished(person_id)
+    visible = logbook.shared_with(caller.id)
     allies = {a.id: a for a in await svc.preparations.allies(person_id)}
     replies = history.worker_history(
         caller.t,
         svc.dialogue,
         person.label or person.display_name,
-        sent,
-        logbook.entries(svc.dialogue, sent, logbook.shared),
-        logbook.scores(svc.dialogue, sent, logbook.shared),
+        [p for p in finished if p.status == "sent" and p.worker_id == caller.id],
+        logbook.entries(svc.dialogue, finished, visible),
+        logbook.scores(svc.dialogue, finished, visible),
         allies,
     )
     for reply in replies:

@@ -118,13 +118,11 @@ class PreparationStore:
         found = await self._load("person_id = ? AND status = 'open'", (person_id,))
         return found[0] if found else None
 
-    async def finished(
-        self, person_id: int, *, sent_only: bool = False, limit: int = 50
-    ) -> list[Preparation]:
-        """The person's finished preparations, newest first."""
-        statuses = "('sent')" if sent_only else "('sent', 'kept')"
+    async def finished(self, person_id: int, *, limit: int = 50) -> list[Preparation]:
+        """The person's finished preparations (sent or kept), newest first."""
         return await self._load(
-            f"person_id = ? AND status IN {statuses} ORDER BY finished_at DESC, id DESC LIMIT ?",
+            """person_id = ? AND status IN ('sent', 'kept')
+               ORDER BY finished_at DESC, id DESC LIMIT ?""",
             (person_id, limit),
         )
 

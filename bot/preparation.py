@@ -41,8 +41,8 @@ class Flow:
     @property
     def step(self) -> Step:
         step = self.dialogue.step(self.preparation.step or "")
-        # A step dropped from the file since the preparation began: carry on at the review.
-        return step or self.dialogue.review
+        assert step is not None, "current() moves a preparation off a step the file dropped"
+        return step
 
     @property
     def answers(self) -> Mapping[str, Answer]:
@@ -89,7 +89,19 @@ def reference(preparation_id: int) -> str:
 async def current(svc: Services, person_id: int) -> Flow | None:
     """The person's open preparation, if any."""
     preparation = await svc.preparations.open_for(person_id)
-    return await _flow(svc, preparation) if preparation else None
+    if preparation is None:
+        return None
+    if svc.dialogue.step(preparation.step or "") is None:
+        # A step dropped from the file since the preparation began: carry on at the review.
+        await svc.preparations.move(
+            preparation.id,
+            preparation.step or "",
+            to_step=svc.dialogue.review.id,
+            back_to_review=False,
+            now=svc.clock.now(),
+        )
+        return await current(svc, person_id)
+    return await _flow(svc, preparation)
 
 
 async def _flow(svc: Services, preparation: Preparation) -> Flow:
@@ -141,12 +153,13 @@ async def _go(
 
 
 async def give(svc: Services, flow: Flow, answer: Answer) -> Flow | None:
-    """Record the answer to the current step and move on (back to the review after an edit)."""
+    """Record the answer to the current step and move on; after an edit from the review, back
+    to it, by way of any question the new answer opened."""
     answers = {**flow.answers, answer.step: answer}
     if flow.preparation.back_to_review:
-        to = flow.dialogue.review
-    else:
-        to = engine.next_step(flow.dialogue, flow.step.id, answers, flow.previous)
+        to = engine.newly_opened(flow.dialogue, flow.step.id, answers, flow.previous)
+        return await _go(svc, flow, to, answer=answer, back_to_review=True)
+    to = engine.next_step(flow.dialogue, flow.step.id, answers, flow.previous)
     return await _go(svc, flow, to, answer=answer)
 
 

@@ -151,10 +151,11 @@ def test_proposal_is_a_question_made_of_the_answers_as_clauses(t: Translator) ->
     assert engine.proposal_for(t, d, own, answers, {}) == (
         "How can I find a job, even though I have no car?"
     )
+    assert engine.applies(own, answers, {})
     answers["want"] = Answer("want", voice_file_id="voice-1", voice_duration=4)
-    assert engine.proposal_for(t, d, own, answers, {}) == (
-        "How can I (a voice message), even though I have no car?"
-    )
+    assert not engine.applies(own, answers, {}), "no sentence can be made of a voice message"
+    assert engine.next_step(d, "obstacle", answers, {}) == d.review
+    assert engine.progress(d, "obstacle", answers, {}) == (2, 2)
 
 
 def test_fill_puts_answers_in_placeholders_escaped_for_html_or_raw(t: Translator) -> None:

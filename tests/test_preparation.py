@@ -572,3 +572,63 @@ async def test_history_never_pairs_a_step_with_the_outcome_of_a_kept_one(escale:
     assert "2 preparations sent to you" in history
     assert "Step A → not told yet" in history, "its outcome is in the kept preparation"
     assert "Step B" not in history and "Not yet" not in history and "Done" not in history
+
+
+async def test_an_edit_from_the_review_asks_the_question_it_opens(escale: Escale) -> None:
+    _, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Debts")
+    await person.press("For me")
+    await person.press("I'd rather not")  # want: no own question can be made
+    await person.send("Fear")
+    assert "Who could help you with this?" in person.last.text
+    while "I'd rather not" in person.buttons():
+        await person.press("I'd rather not")
+    assert "✏️ My question" not in person.buttons()
+
+    await person.press("✏️ What I want")
+    await person.send("sleep at night")
+    assert "How can I sleep at night, even though fear?" in person.last.text
+    await person.press("✔ Yes, that's my question")
+    assert "Here is exactly what your worker will read" in person.last.text
+    assert "✏️ My question" in person.buttons()
+    stored = await answers_row(escale, person)
+    assert stored["own_question"][1] == "How can I sleep at night, even though fear?"
+
+
+async def test_a_step_dropped_from_the_file_meanwhile_leads_to_the_review(
+    escale: Escale,
+) -> None:
+    worker, person = await prepared_pair(escale)
+    await first_preparation(escale, person)
+    async with escale.db.transaction() as tx:  # as if the service removed that question
+        await tx.execute(
+            "UPDATE preparations SET step = 'gone' WHERE person_id = ?", (person.user_id,)
+        )
+    await person.send("/prepare")
+    await person.press("Continue")
+    assert "Here is exactly what your worker will read" in person.last.text
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    [brief] = briefs(worker)
+    assert "Call the CAF on Monday" in brief.text
+
+
+async def test_only_the_newest_resume_offer_can_start_over(escale: Escale) -> None:
+    _, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Housing")
+    await person.send("/prepare")
+    first_offer = person.last
+    start_over = first_offer.buttons[-1][0]
+    assert start_over.text == "Start over (erases these answers)"
+    await person.send("/prepare")
+    assert person.buttons(first_offer) == []
+
+    assert start_over.callback_data is not None
+    await person.press_data(start_over.callback_data, first_offer.message_id)
+    assert set(await answers_row(escale, person)) == {"problem"}, "nothing erased"
+    assert "Who is it a problem for?" in person.last.text  # asked again where it stands
+    await person.send("/prepare")
+    await person.press("Start over (erases these answers)")
+    assert await answers_row(escale, person) == {}

@@ -12,7 +12,7 @@ import re
 import string
 from collections.abc import Mapping
 
-from bot.dialogue.model import PREVIOUS, PROPOSAL, Dialogue, Kind, Step
+from bot.dialogue.model import PREVIOUS, PROPOSAL, Dialogue, Kind, Step, placeholders
 from bot.i18n import Translator
 from bot.repository import Ally, Answer
 from bot.views import esc
@@ -23,6 +23,8 @@ _END_PUNCTUATION = re.compile(r"[\s.!?…;:,]+$")
 
 def applies(step: Step, answers: Answers, previous: Answers) -> bool:
     """Whether `step` is asked, given the answers so far (a skipped answer does not count)."""
+    if _proposes_from_voice(step, answers, previous):
+        return False
     for needed in step.when.answered:
         answer = answers.get(needed)
         if answer is None or answer.skipped:
@@ -43,6 +45,18 @@ def next_step(dialogue: Dialogue, current: str, answers: Answers, previous: Answ
     """The next step that applies after `current`; the review closes every dialogue."""
     later = dialogue.steps[dialogue.index(current) + 1 :]
     return next((s for s in later if applies(s, answers, previous)), dialogue.review)
+
+
+def newly_opened(dialogue: Dialogue, current: str, answers: Answers, previous: Answers) -> Step:
+    """After changing an answer from the review: the first later step that the change made
+    applicable and that was never answered (asked before going back), else the review."""
+    later = dialogue.steps[dialogue.index(current) + 1 :]
+    opened = (
+        s
+        for s in later
+        if s.kind is not Kind.REVIEW and s.id not in answers and applies(s, answers, previous)
+    )
+    return next(opened, dialogue.review)
 
 
 def step_before(
@@ -80,6 +94,8 @@ def _might_apply(
 ) -> bool:
     """Whether a step after the `current` index can still be asked: each step it needs is
     answered, or is still to come and can itself still be asked."""
+    if _proposes_from_voice(step, answers, previous):
+        return False
     for needed in step.when.answered:
         answer = answers.get(needed)
         if answer is not None:
@@ -98,6 +114,17 @@ def _might_apply(
         answer = previous.get(last_time)
         return answer is not None and not answer.skipped
     return True
+
+
+def _proposes_from_voice(step: Step, answers: Answers, previous: Answers) -> bool:
+    """A wording built from answers cannot quote a voice message: such a step is not asked."""
+    if step.proposal is None:
+        return False
+    for scope, step_id in placeholders(step.proposal):
+        answer = (previous if scope == PREVIOUS else answers).get(step_id)
+        if answer is not None and answer.voice_file_id:
+            return True
+    return False
 
 
 def answer_words(t: Translator, step: Step, answer: Answer, allies: Mapping[int, Ally]) -> str:

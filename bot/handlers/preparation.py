@@ -37,9 +37,6 @@ from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 
-# Actions allowed on any message of the current step (the resume offer is not the question).
-_ANY_MESSAGE = frozenset({"go", "new"})
-
 
 @requires(Role.PERSON)
 async def prepare(update: Update, context: Context, caller: Caller) -> None:
@@ -48,7 +45,8 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
         await update.callback_query.answer()
     flow, already_open = await preparation.begin(services(context), caller.id)
     if already_open:
-        await answer(update, context, views.resume_offer(caller.t, flow))
+        offer = await answer(update, context, views.resume_offer(caller.t, flow))
+        await _current_message(context, caller, flow, offer)
         return
     log.info("preparation started id=%s", flow.id)
     await _welcome(update, context, caller)
@@ -73,7 +71,12 @@ async def ask(context: Context, caller: Caller, flow: Flow) -> None:
     for reply in views.screen(caller.t, flow, worker, preview):
         message = await send(context, caller.id, reply)
     assert message is not None
-    await svc.preparations.set_message(flow.id, flow.step.id, message.message_id)
+    await _current_message(context, caller, flow, message)
+
+
+async def _current_message(context: Context, caller: Caller, flow: Flow, message: Message) -> None:
+    """Only `message`'s buttons act on the preparation now: the previous one's are removed."""
+    await services(context).preparations.set_message(flow.id, flow.step.id, message.message_id)
     old = flow.preparation.message_id
     if old and old != message.message_id:
         await _drop_buttons(context, caller.id, old)
@@ -259,7 +262,7 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
         flow is not None
         and flow.id == preparation_id
         and flow.step.id == step_id
-        and (action in _ANY_MESSAGE or flow.preparation.message_id in (None, message_id))
+        and flow.preparation.message_id in (None, message_id)
     )
     if flow is None or not current:
         log.info("stale step button user=%s", caller.id)
@@ -269,6 +272,8 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
         await query.answer(views.not_a_step_button(caller.t))
         await ask(context, caller, flow)
         return
+    if flow.preparation.paused:  # a press on the current question carries on after /cancel
+        await services(context).preparations.set_paused(caller.id, False)
     await _act(update, context, caller, flow, action, argument)
 
 
@@ -285,14 +290,13 @@ async def _act(
     svc, step, t = services(context), flow.step, caller.t
     if action == "go":
         await query.answer()
-        await svc.preparations.set_paused(caller.id, False)
         await replace_buttons(update, context, t._("Continue"))
         await ask(context, caller, flow)
     elif action == "new":
         await query.answer()
-        await replace_buttons(update, context, t._("Start over"))
         restarted = await preparation.start_over(svc, caller.id, flow.id)
         if restarted is not None:
+            await replace_buttons(update, context, t._("Start over"))
             await _welcome(update, context, caller)
             await ask(context, caller, restarted)
     elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:

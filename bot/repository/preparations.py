@@ -167,7 +167,7 @@ class PreparationStore:
                 tx,
                 """UPDATE preparations
                    SET step = ?, back_to_review = ?, scratch = ?, message_id = NULL,
-                       paused = 0, updated_at = ?
+                       updated_at = ?
                    WHERE id = ? AND status = 'open' AND step = ? RETURNING id""",
                 (
                     to_step,
@@ -209,7 +209,7 @@ class PreparationStore:
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
-                """UPDATE preparations SET scratch = ?, paused = 0, updated_at = ?
+                """UPDATE preparations SET scratch = ?, updated_at = ?
                    WHERE id = ? AND status = 'open' AND step = ? RETURNING id""",
                 (json.dumps(dict(scratch)), to_db_time(now), preparation_id, expected_step),
             )

@@ -17,8 +17,8 @@ test: $(STAMP) locales lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy bot

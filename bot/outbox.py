@@ -138,8 +138,9 @@ class Sender:
                 wakes: list[datetime | None] = [now + LOOK_AGAIN]
                 for produce in self._producers:
                     wakes.append(await produce(now))
-                wakes.append(await self._send_due())
-                wakes.append(await self._store.next_due())
+                # Held back by the pace, rows are due already: wait for the pace, not for them.
+                paced = await self._send_due()
+                wakes.append(paced if paced is not None else await self._store.next_due())
                 until = min(w for w in wakes if w is not None)
             except Exception as error:
                 # Most likely the database; no call is in flight now, so a row left 'sending'

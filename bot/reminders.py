@@ -34,16 +34,18 @@ class Reminders:
         while due := await store.due_reminders(now, BATCH):
             sent: list[tuple[int, Outgoing, datetime]] = []
             dropped: list[int] = []
+            invited: set[int] = set()  # meetings: two reminders due together make one message
             for reminder in due:
                 message = self._invitation(reminder, now)
-                if message is None:
+                if message is None or reminder.meeting.id in invited:
                     dropped.append(reminder.id)
                 else:
+                    invited.add(reminder.meeting.id)
                     sent.append((reminder.id, message, reminder.meeting.at))
             queued = await store.settle_reminders(sent, dropped, now)
             log.info("reminders queued=%s dropped=%s", queued, len(dropped))
         for summary in await store.due_summaries(now):
-            await store.settle_summary(summary, await self._day_list(summary), now)
+            await store.settle_summary(summary, await self._day_list(summary, now), now)
         return await store.next_due()
 
     def _invitation(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
@@ -72,15 +74,16 @@ class Reminders:
             buttons=reply.buttons,
         )
 
-    async def _day_list(self, summary: DaySummary) -> Outgoing | None:
-        """The worker's list of the day's meetings: who has prepared, who has not."""
+    async def _day_list(self, summary: DaySummary, now: datetime) -> Outgoing | None:
+        """The worker's list of the day's meetings: who has prepared, who has not. None once
+        the day is over (Escale was down), or for a worker who cannot act on it."""
         svc = self._svc
-        worker = await svc.repo.account(summary.worker_id)
-        if worker is None or not worker.is_active_worker or worker.unreachable:
-            return None
         tz = svc.settings.timezone
         start = wall_clock(datetime.combine(summary.day, time(0)), tz)
         end = wall_clock(datetime.combine(summary.day + timedelta(days=1), time(0)), tz)
+        worker = await svc.repo.account(summary.worker_id)
+        if now >= end or worker is None or not worker.is_active_worker or worker.unreachable:
+            return None
         meetings = await svc.meetings.meetings_of_worker(worker.user_id, start, end)
         if not meetings:
             return None

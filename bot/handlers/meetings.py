@@ -7,6 +7,7 @@ the database, that the presser is the person's worker (or the person, for their 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from telegram import Update
 
@@ -21,6 +22,9 @@ from bot.views import meetings as views
 from bot.views.general import stale_button, unknown_command
 
 log = logging.getLogger(__name__)
+
+# A date asked for and not given within this time is no longer awaited: later text is not a date.
+DATE_WAIT = timedelta(hours=1)
 
 
 def _name(pair: Pair) -> str:
@@ -132,10 +136,15 @@ async def cancel_dropped(update: Update, context: Context, caller: Caller) -> No
 # -- a date typed, read back, confirmed ----------------------------------------------------------
 
 
+async def _awaited(context: Context, caller: Caller) -> tuple[int, datetime | None] | None:
+    svc = services(context)
+    return await svc.meetings.awaited(caller.id, svc.clock.now() - DATE_WAIT)
+
+
 async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
     """If the caller was asked for a meeting date, read it back or say what is missing."""
     svc = services(context)
-    awaited = await svc.meetings.awaited(caller.id)
+    awaited = await _awaited(context, caller)
     message = update.message
     if awaited is None or message is None or message.text is None:
         return False
@@ -170,15 +179,14 @@ async def date_confirmed(update: Update, context: Context, caller: Caller) -> No
     query = update.callback_query
     assert query is not None
     svc = services(context)
-    awaited = await svc.meetings.awaited(caller.id)
+    awaited = await _awaited(context, caller)
     pair = await _allowed(context, caller, awaited[0]) if awaited else None
     at = awaited[1] if awaited else None
-    if pair is None or at is None or at <= svc.clock.now():
+    by_person = pair is not None and pair.person.user_id == caller.id
+    set_meanwhile = by_person and await svc.meetings.next_for(caller.id, svc.clock.now())
+    if pair is None or at is None or at <= svc.clock.now() or set_meanwhile:
+        await svc.meetings.stop_awaiting(caller.id)
         await query.answer(stale_button(caller.t))
-        return
-    by_person = pair.person.user_id == caller.id
-    if by_person and await svc.meetings.next_for(caller.id, svc.clock.now()):
-        await query.answer(stale_button(caller.t))  # the worker set it meanwhile
         return
     await query.answer()
     meeting, moved_from = await meetings.set_date(svc, pair, at, by_person=by_person)
@@ -197,7 +205,7 @@ async def date_refused(update: Update, context: Context, caller: Caller) -> None
     query = update.callback_query
     assert query is not None
     svc = services(context)
-    awaited = await svc.meetings.awaited(caller.id)
+    awaited = await _awaited(context, caller)
     pair = await _allowed(context, caller, awaited[0]) if awaited else None
     if pair is None:
         await query.answer(stale_button(caller.t))

@@ -43,6 +43,7 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
     """/prepare or *Prepare my meeting*: start, or offer to resume the open preparation."""
     if update.callback_query:
         await update.callback_query.answer()
+    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
     flow, already_open = await preparation.begin(services(context), caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
@@ -274,6 +275,7 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
         return
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
         await services(context).preparations.set_paused(caller.id, False)
+    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
     await _act(update, context, caller, flow, action, argument)
 
 

@@ -324,10 +324,13 @@ class MeetingStore:
                 (user_id, person_id, to_db_time(now)),
             )
 
-    async def awaited(self, user_id: int) -> tuple[int, datetime | None] | None:
-        """(person whose meeting date is being typed, the date read back and not yet confirmed)."""
+    async def awaited(self, user_id: int, since: datetime) -> tuple[int, datetime | None] | None:
+        """(person whose meeting date is being typed, the date read back and not yet confirmed),
+        if the user was asked for it after `since`."""
         row = await self.db.fetchone(
-            "SELECT person_id, proposed_at FROM awaiting_date WHERE user_id = ?", (user_id,)
+            """SELECT person_id, proposed_at FROM awaiting_date
+               WHERE user_id = ? AND created_at > ?""",
+            (user_id, to_db_time(since)),
         )
         return None if row is None else (row["person_id"], maybe_time(row["proposed_at"]))
 

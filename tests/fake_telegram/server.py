@@ -566,6 +566,11 @@ class FakeTelegram:
     def unblock(self, user_id: int) -> None:
         self.blocked.discard(user_id)
 
+    def add_private_chat(self, user_id: int, first_name: str) -> None:
+        """A user who wrote to the bot before the test began (data seeded straight into the
+        database): their private chat exists, without an update for the bot to handle."""
+        self._register_private_chat({"id": user_id, "is_bot": False, "first_name": first_name})
+
     def fail_next(
         self,
         method: str,

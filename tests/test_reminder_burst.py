@@ -1,0 +1,151 @@
+"""A thousand reminders due in the same minute: paced under Telegram's limit, each sent once.
+
+The fake Telegram's rolling second (and its message dates) follow the test's clock, so the
+whole burst runs without real sleeping: the test moves the clock one second at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import pytest
+
+from benchmarks.seed import WORKER_NAME, Burst, seed_burst
+from bot import logs
+from bot.app import build_application
+from bot.config import Settings
+from bot.outbox import PER_SECOND
+from tests.conftest import ADMIN_ID, START, Escale, FakeClock, start_app, stop_app
+from tests.fake_telegram import FakeTelegram
+
+COUNT = 1000
+TELEGRAM_LIMIT = 30  # sends a second Telegram tolerates before answering 429
+MAX_SECONDS = 200  # clock seconds the burst may take before the test gives up
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def telegram(clock: FakeClock) -> AsyncIterator[FakeTelegram]:
+    """Overrides conftest's: the fake's rolling second and message dates are the test clock's."""
+
+    def seconds() -> float:
+        return clock.moment.timestamp()
+
+    async with FakeTelegram(monotonic=seconds, wall_clock=seconds) as fake:
+        yield fake
+        assert fake.unknown_methods == [], "the bot called Bot API methods the fake lacks"
+
+
+@pytest.fixture
+async def escale(
+    telegram: FakeTelegram,
+    settings: Settings,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> AsyncIterator[Escale]:
+    """Like conftest's, on this module's clock (which the fake Telegram reads too)."""
+    logs.quiet_noisy_loggers()
+    caplog.set_level(logging.INFO)
+    running = Escale(telegram, settings, clock, build_application(settings, clock))
+    await start_app(running.app)
+    try:
+        yield running
+    finally:
+        await stop_app(running.app)
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
+
+
+async def burst(escale: Escale) -> Burst:
+    """1,000 reminders due half a minute from the clock's start, the clock moved onto them."""
+    seeded = await seed_burst(
+        escale.db, escale.telegram, COUNT, START + timedelta(seconds=30), invited_by=ADMIN_ID
+    )
+    escale.clock.advance(seeded.due_at - escale.clock.now())
+    return seeded
+
+
+def received(telegram: FakeTelegram, burst: Burst) -> Iterator[int]:
+    """How many messages each person got, in order."""
+    return (len(telegram.messages(person)) for person in burst.person_ids)
+
+
+async def deliver_all(escale: Escale, burst: Burst) -> int:
+    """Send what is due, then move the clock a second at a time until everyone has had a
+    message; the number of clock seconds in which messages went out."""
+    await escale.deliveries()
+    for second in range(1, MAX_SECONDS + 1):
+        if all(got > 0 for got in received(escale.telegram, burst)):
+            return second
+        escale.clock.advance(timedelta(seconds=1))
+        await escale.deliveries()
+    waiting = sum(1 for got in received(escale.telegram, burst) if got == 0)
+    pytest.fail(f"{waiting} of {COUNT} people still had no invitation after {MAX_SECONDS}s")
+
+
+async def assert_each_invited_once(escale: Escale, burst: Burst) -> None:
+    """One invitation in every chat; every reminder queued once, every message marked sent."""
+    counts = Counter(received(escale.telegram, burst))
+    assert counts == {1: COUNT}, f"messages per chat -> number of chats: {dict(counts)}"
+    for person in burst.person_ids:
+        (message,) = escale.telegram.messages(person)
+        assert WORKER_NAME in message.text
+        assert message.buttons, "the invitation lost its buttons"
+    reminders = await escale.db.fetchall(
+        "SELECT status, COUNT(*) AS n FROM reminders GROUP BY status"
+    )
+    assert {row["status"]: row["n"] for row in reminders} == {"queued": COUNT}
+    outbox = await escale.db.fetchall(
+        """SELECT status, COUNT(*) AS n, COUNT(DISTINCT chat_id) AS chats FROM outbox
+           WHERE purpose = 'reminder' GROUP BY status"""
+    )
+    assert [tuple(row) for row in outbox] == [("sent", COUNT, COUNT)]
+
+
+def sends_per_second(telegram: FakeTelegram, burst: Burst) -> Counter[int]:
+    """Messages the fake accepted in each second of the clock (their dates)."""
+    return Counter(telegram.messages(person)[0].date for person in burst.person_ids)
+
+
+async def test_a_thousand_reminders_go_out_paced_without_a_single_429(
+    escale: Escale, telegram: FakeTelegram
+) -> None:
+    telegram.rate_limit(TELEGRAM_LIMIT)
+    seeded = await burst(escale)
+
+    seconds = await deliver_all(escale, seeded)
+
+    await assert_each_invited_once(escale, seeded)
+    assert telegram.throttled == 0
+    per_second = sends_per_second(telegram, seeded)
+    assert max(per_second.values()) <= PER_SECOND
+    assert len(per_second) == seconds >= COUNT // PER_SECOND
+    assert min(per_second) == int(seeded.due_at.timestamp())
+
+
+async def test_when_telegram_allows_fewer_the_429s_are_retried_and_none_is_lost(
+    escale: Escale, telegram: FakeTelegram
+) -> None:
+    slower = 20  # under the sender's pace of 25: the last few sends of each second are refused
+    telegram.rate_limit(slower)
+    seeded = await burst(escale)
+
+    seconds = await deliver_all(escale, seeded)
+
+    await assert_each_invited_once(escale, seeded)
+    assert telegram.throttled > 0
+    refused = [call for call in telegram.calls_to("sendMessage") if call.status == 429]
+    assert len(refused) == telegram.throttled
+    assert max(sends_per_second(telegram, seeded).values()) <= slower
+    assert seconds >= COUNT // slower
+    retried = await escale.db.fetchone(
+        "SELECT COUNT(*) FROM outbox WHERE purpose = 'reminder' AND attempts > 1"
+    )
+    assert retried is not None and retried[0] > 0

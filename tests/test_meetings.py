@@ -7,6 +7,7 @@ The clock starts on Wednesday 25 November 2026 at 10:00 in Paris (09:00 UTC).
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -925,3 +926,19 @@ async def test_without_quiet_hours_an_invitation_may_come_at_night(anytime: Esca
     await advance_to(anytime, night)
     await walk_to(anytime, utc(2026, 11, 29, 0, 0), step=timedelta(hours=3))
     assert len(invitations(person)) == 1
+
+
+async def test_mydata_holds_the_meetings(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    await worker.send("/meeting")
+    await worker.press("Léa")
+    await worker.send("tuesday 2pm")
+    await worker.press("✔ Yes")
+    await person.send("/mydata")
+    document = person.last
+    assert document.file is not None and not isinstance(document.file, str)
+    data = json.loads(document.file.data)
+    [meeting] = data["meetings"]
+    assert meeting["status"] == "planned" and meeting["at"] == "2026-12-01T13:00:00+00:00"
+    assert [r["kind"] for r in data["reminders"]] == ["invite", "invite"]

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -310,6 +310,23 @@ class MeetingStore:
             )
             if row is not None and message is not None:
                 await enqueue(tx, [message], purpose="day_summary", now=now)
+
+    async def export(self, person_id: int) -> dict[str, Any]:
+        """The person's meetings and the reminders planned for them, for /mydata."""
+        meetings = await self.db.fetchall(
+            """SELECT id, at, status, created_at, updated_at FROM meetings
+               WHERE person_id = ? ORDER BY at""",
+            (person_id,),
+        )
+        reminders = await self.db.fetchall(
+            """SELECT r.meeting_id, r.kind, r.due_at, r.status FROM reminders r
+               JOIN meetings m ON m.id = r.meeting_id WHERE m.person_id = ? ORDER BY r.due_at""",
+            (person_id,),
+        )
+        return {
+            "meetings": [dict(m) for m in meetings],
+            "reminders": [dict(r) for r in reminders],
+        }
 
     # -- a date being typed ---------------------------------------------------------------------
 

@@ -181,6 +181,7 @@ def person_privacy(t: Translator, worker_name: str | None) -> str:
             [
                 t._("your Telegram id, your first name and your language;"),
                 t._("the name your worker gave when inviting you, and the day you joined;"),
+                t._("the dates of your meetings, to invite you to prepare them;"),
                 t._(
                     "the answers you give to prepare your meetings, written or spoken, and the "
                     "people you name as possible help."

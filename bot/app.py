@@ -84,7 +84,7 @@ BUTTONS = [
     (callbacks.pattern(callbacks.MEETING_CANCEL, r"\d{1,12}"), meetings.cancel_pressed),
     (callbacks.pattern(callbacks.MEETING_CANCEL_YES, r"\d{1,12}"), meetings.cancel_confirmed),
     (callbacks.pattern(callbacks.MEETING_KEEP, r"\d{1,12}"), meetings.cancel_dropped),
-    (callbacks.pattern(callbacks.DATE_YES), meetings.date_confirmed),
+    (callbacks.DATE_YES_PATTERN, meetings.date_confirmed),
     (callbacks.pattern(callbacks.DATE_NO), meetings.date_refused),
     (callbacks.pattern(callbacks.DATE_UNKNOWN), meetings.date_unknown),
     (callbacks.pattern(callbacks.REMIND_LATER, r"\d{1,12}"), meetings.later_pressed),

@@ -43,6 +43,7 @@ class BriefInput:
     allies: Mapping[int, Ally]
     history: Mapping[str, Sequence[int]]  # scale step id -> earlier values seen, oldest first
     meeting_at: datetime | None = None
+    meeting_id: int | None = None  # not shown: the meeting a sent preparation is attached to
 
 
 @dataclass(frozen=True)

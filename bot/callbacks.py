@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 LANGUAGE = "lang"
 JOIN_YES = "join:yes"
@@ -19,7 +20,8 @@ MEETING_CHANGE = "mtc"  # mtc:<meeting>
 MEETING_CANCEL = "mtx"
 MEETING_CANCEL_YES = "mtxy"
 MEETING_KEEP = "mtk"
-DATE_YES = "date:yes"  # the date read back is right
+DATE_YES = "date:yes"  # date:yes:<person>:<unix time>: the date read back is right
+DATE_YES_PATTERN = re.compile(r"^date:yes:(\d{1,18}):(\d{1,12})$")
 DATE_NO = "date:no"
 DATE_UNKNOWN = "date:unknown"  # a person does not know their meeting's date
 REMIND_LATER = "rml"  # rml:<meeting>
@@ -36,6 +38,11 @@ STEP_PATTERN = re.compile(
 def step(preparation_id: int, step_id: str, action: str, argument: object | None = None) -> str:
     data = f"{STEP}:{preparation_id}:{step_id}:{action}"
     return data if argument is None else f"{data}:{argument}"
+
+
+def date_yes(person_id: int, at: datetime) -> str:
+    """Names the person and the time read back, so an older read-back cannot confirm a newer one."""
+    return f"{DATE_YES}:{person_id}:{int(at.timestamp())}"
 
 
 def build(prefix: str, value: object | None = None) -> str:

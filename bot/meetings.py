@@ -43,20 +43,22 @@ def plan(svc: Services, pair: Pair, at: datetime) -> Schedule:
     """The invitations before a meeting at `at` and the worker's list for its day."""
     settings, now = svc.settings, svc.clock.now()
     day = at.astimezone(settings.timezone).date()
+    summary_at = schedule.summary_time(day, settings.quiet_hours, settings.timezone)
     return Schedule(
         invitations=schedule.invitations(
             at, settings.reminder_offsets, settings.quiet_hours, settings.timezone, now
         ),
         worker_id=pair.worker.user_id,
         day=day,
-        summary_at=max(schedule.summary_time(day, settings.quiet_hours, settings.timezone), now),
+        summary_at=summary_at if summary_at > now else None,  # the worker set it today
     )
 
 
 async def set_date(
     svc: Services, pair: Pair, at: datetime, *, by_person: bool
-) -> tuple[Meeting, datetime | None]:
-    """Store the date (a move if a meeting is ahead), plan its reminders, tell the other side."""
+) -> tuple[Meeting, datetime | None] | None:
+    """Store the date (the worker moves a meeting ahead; a person only gives one when none is
+    set: else None), plan its reminders, tell the other side."""
     current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
     person_name = pair.person.label or pair.person.display_name
     if by_person:
@@ -75,6 +77,7 @@ async def set_date(
         pair.person.user_id,
         at,
         by=by.user_id,
+        move=not by_person,
         schedule=plan(svc, pair, at),
         notices=notices,
         now=svc.clock.now(),
@@ -93,17 +96,14 @@ async def cancel(svc: Services, pair: Pair, meeting: Meeting) -> bool:
     return done
 
 
-async def later(svc: Services, meeting_id: int, person_id: int) -> datetime | None:
+async def later(svc: Services, meeting: Meeting) -> datetime | None:
     """*Later* on an invitation: ask again in a few hours (outside quiet hours), if the
     meeting is still ahead by then. Returns when, or None."""
-    meeting = await svc.meetings.get(meeting_id)
-    if meeting is None or meeting.person_id != person_id:
-        return None
     settings, now = svc.settings, svc.clock.now()
     due = schedule.fit(
         now + schedule.LATER, meeting.at, settings.quiet_hours, settings.timezone, now
     )
-    if due is None or not await svc.meetings.remind_again(meeting_id, person_id, due, now):
+    if due is None or not await svc.meetings.remind_again(meeting.id, meeting.person_id, due, now):
         return None
     svc.deliver()
     return due

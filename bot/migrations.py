@@ -177,6 +177,7 @@ async def m003_meetings(db: aiosqlite.Connection) -> None:
         CREATE INDEX meetings_by_time ON meetings(status, at);
         ALTER TABLE preparations ADD COLUMN
             meeting_id INTEGER REFERENCES meetings(id) ON DELETE SET NULL;
+        CREATE INDEX preparations_by_meeting ON preparations(meeting_id);
         CREATE TABLE reminders (
             id INTEGER PRIMARY KEY,
             meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
@@ -200,7 +201,10 @@ async def m003_meetings(db: aiosqlite.Connection) -> None:
             proposed_at TEXT,
             created_at TEXT NOT NULL
         );
-        ALTER TABLE outbox ADD COLUMN expires_at TEXT
+        ALTER TABLE outbox ADD COLUMN expires_at TEXT;
+        ALTER TABLE outbox ADD COLUMN
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE;
+        CREATE INDEX outbox_by_meeting ON outbox(meeting_id)
         """,
     )
 

@@ -137,7 +137,7 @@ class Sender:
                 now = self._clock.now()
                 wakes: list[datetime | None] = [now + LOOK_AGAIN]
                 for produce in self._producers:
-                    wakes.append(await produce(now))
+                    wakes.append(await self._produce(produce, now))
                 # Held back by the pace, rows are due already: wait for the pace, not for them.
                 paced = await self._send_due()
                 wakes.append(paced if paced is not None else await self._store.next_due())
@@ -154,6 +154,15 @@ class Sender:
             self._idle.set()
             await self._wait(until)
             self._idle.clear()
+
+    async def _produce(self, produce: Producer, now: datetime) -> datetime | None:
+        """A failing producer must not hold back what is already queued (briefs above all):
+        it is tried again a little later."""
+        try:
+            return await produce(now)
+        except Exception as error:
+            _log_unexpected("outbox producer failed", error)
+            return now + PAUSE_AFTER_FAILURE
 
     async def _wait(self, until: datetime) -> None:
         """Until `until` by the injected clock (never real time), or until `wake()`."""
@@ -213,8 +222,13 @@ class Sender:
             log.info("outbox flood control id=%s retry_in=%ss", row.id, delay.total_seconds())
         except Forbidden:
             notices = await self._unreachable_notices(row.chat_id)
-            await self._store.hold_chat(row.chat_id, self._clock.now(), notices)
-            log.warning("outbox held chat=%s id=%s: the chat refuses the bot", row.chat_id, row.id)
+            newly = await self._store.hold_chat(row.chat_id, self._clock.now(), notices)
+            log.warning(
+                "outbox held chat=%s id=%s: the chat refuses the bot (told=%s)",
+                row.chat_id,
+                row.id,
+                len(notices) if newly else 0,
+            )
         except NetworkError as error:  # TimedOut included
             if _may_have_arrived(error):
                 await self._unknown_outcome(row, _error_name(error))

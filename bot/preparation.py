@@ -251,6 +251,7 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
             ).items()
         },
         meeting_at=meeting.at if meeting else None,
+        meeting_id=meeting.id if meeting else None,
     )
 
 
@@ -263,17 +264,18 @@ def _shared_with(last_time: Preparation | None, person: Account) -> bool:
     )
 
 
-async def send(svc: Services, flow: Flow, worker_id: int, messages: Sequence[Outgoing]) -> bool:
+async def send(
+    svc: Services, flow: Flow, worker_id: int, sent: brief.BriefInput, messages: Sequence[Outgoing]
+) -> bool:
     """Close the preparation as sent, with the brief queued for the worker in the same step;
-    it belongs to the person's next meeting, whose reminders then stop."""
-    meeting = await svc.meetings.next_for(flow.preparation.person_id, svc.clock.now())
+    it belongs to the meeting the brief names, whose reminders then stop."""
     return await svc.preparations.finish(
         flow.id,
         flow.step.id,
         send_to=worker_id,
         messages=messages,
         now=svc.clock.now(),
-        meeting_id=meeting.id if meeting else None,
+        meeting_id=sent.meeting_id,
     )
 
 

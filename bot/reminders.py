@@ -32,21 +32,30 @@ class Reminders:
         """Queue or drop everything due by `now`; return when the next one is due."""
         store = self._svc.meetings
         while due := await store.due_reminders(now, BATCH):
-            sent: list[tuple[int, Outgoing, datetime]] = []
+            sent: list[tuple[DueReminder, Outgoing]] = []
             dropped: list[int] = []
             invited: set[int] = set()  # meetings: two reminders due together make one message
             for reminder in due:
-                message = self._invitation(reminder, now)
+                message = self._render(reminder, now)
                 if message is None or reminder.meeting.id in invited:
                     dropped.append(reminder.id)
                 else:
                     invited.add(reminder.meeting.id)
-                    sent.append((reminder.id, message, reminder.meeting.at))
+                    sent.append((reminder, message))
             queued = await store.settle_reminders(sent, dropped, now)
             log.info("reminders queued=%s dropped=%s", queued, len(dropped))
         for summary in await store.due_summaries(now):
             await store.settle_summary(summary, await self._day_list(summary, now), now)
         return await store.next_due()
+
+    def _render(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
+        """The invitation, or None; one that cannot be written (a broken translation, say) is
+        dropped and logged, so it does not hold back the others."""
+        try:
+            return self._invitation(reminder, now)
+        except Exception as error:
+            log.error("reminder not rendered id=%s error=%s", reminder.id, type(error).__name__)
+            return None
 
     def _invitation(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
         """The invitation to send, or None: cancelled, begun, prepared for, declined, or a

@@ -7,14 +7,10 @@ the outbox until the person writes to the bot again.
 
 from __future__ import annotations
 
-import logging
-
 from bot.context import Services
 from bot.repository.outbox import Outgoing
 from bot.views import preparation as preparation_views
 from bot.views import staff
-
-log = logging.getLogger(__name__)
 
 
 async def notices(svc: Services, chat_id: int) -> list[Outgoing]:
@@ -31,7 +27,6 @@ async def notices(svc: Services, chat_id: int) -> list[Outgoing]:
         build = staff.person_unreachable
     else:
         return []
-    log.warning("unreachable user=%s telling=%s", chat_id, len(recipients))
     name = account.label or account.display_name
     messages = []
     for recipient in recipients:

@@ -942,3 +942,88 @@ async def test_mydata_holds_the_meetings(escale: Escale) -> None:
     [meeting] = data["meetings"]
     assert meeting["status"] == "planned" and meeting["at"] == "2026-12-01T13:00:00+00:00"
     assert [r["kind"] for r in data["reminders"]] == ["invite", "invite"]
+
+
+# -- what a review of the first version found ---------------------------------------------------
+
+
+async def test_an_older_read_back_cannot_confirm_a_newer_date(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    sam = await make_person(escale, worker, "Sam", "Sam", "en")
+    await choose(worker, "Léa")
+    await worker.send("tuesday 2pm")
+    tuesday = worker.last
+    await choose(worker, "Sam")
+    await worker.send("friday 11am")
+    yes = tuesday.buttons[0][0].callback_data
+    assert yes is not None
+    assert await worker.press_data(yes, tuesday.message_id) == STALE
+    assert await meetings(escale) == []
+    await worker.press("✔ Yes")  # the newest read-back: Sam on Friday
+    [(person_id, at, *_)] = await meetings(escale)
+    assert person_id == sam.user_id and at == db_time(utc(2026, 11, 27, 10))
+    assert not invitations(person)
+
+
+async def test_an_old_menu_cannot_cancel_a_meeting_already_held(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    await choose(worker)
+    await worker.press("✖ Cancel the meeting")
+    await advance_to(escale, SATURDAY_3PM + timedelta(hours=2))
+    assert await worker.press("Yes, cancel it") == STALE
+    await escale.deliveries()
+    assert not any("cancelled" in text for text in person.texts())
+    assert [status for _, _, status, *_ in await meetings(escale)] == ["planned"]
+
+
+async def test_a_queued_invitation_is_withdrawn_when_the_meeting_is_cancelled(
+    escale: Escale,
+) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    person.block()
+    await advance_to(escale, SATURDAY_3PM - timedelta(hours=48))  # the invitation is held
+    assert [status for _, status, _ in await reminder_outbox(escale)] == ["held"]
+    await choose(worker)
+    await worker.press("✖ Cancel the meeting")
+    await worker.press("Yes, cancel it")
+    assert [status for _, status, _ in await reminder_outbox(escale)] == ["failed"]
+    person.unblock()
+    await person.send("/help")
+    await escale.deliveries()
+    assert not invitations(person)
+    assert "Alice has cancelled your meeting" in "\n".join(person.texts())
+
+
+async def test_meeting_during_a_preparation_does_not_swallow_its_answers(escale: Escale) -> None:
+    _, person = await pair(escale)
+    await person.send("/prepare")
+    await person.send("/meeting")  # only to look: no date is set
+    await person.send("The rent")
+    assert "Who is it a problem for?" in person.last.text
+    row = await escale.db.fetchone(
+        "SELECT text FROM answers WHERE step = 'problem'",
+    )
+    assert row is not None and row["text"] == "The rent"
+
+
+async def test_a_meeting_set_for_today_sends_no_list_at_once(escale: Escale) -> None:
+    worker, _ = await pair(escale)
+    await set_meeting(escale, worker, "today 4pm")
+    assert not any(text.startswith("Your meetings today") for text in worker.texts())
+    summaries = await escale.db.fetchone("SELECT COUNT(*) AS n FROM day_summaries")
+    assert summaries is not None and summaries["n"] == 0
+
+
+async def test_later_holds_back_an_invitation_due_sooner(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    first = SATURDAY_3PM - timedelta(hours=48)  # Thursday 15:00 Paris
+    await advance_to(escale, first + timedelta(hours=22))  # Friday 13:00, before the 24h one
+    assert len(invitations(person)) == 1
+    await person.press("⏰ Later")
+    await walk_to(escale, first + timedelta(hours=24, minutes=30))  # Friday 15:30
+    assert len(invitations(person)) == 1, "the 24h invitation gave way to Later"
+    await walk_to(escale, first + timedelta(hours=25, minutes=1))  # Friday 16:01
+    assert len(invitations(person)) == 2, "one invitation, three hours after Later"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -382,3 +382,20 @@ async def test_a_row_queued_without_a_wake_goes_within_a_minute(
     assert lea.texts() == [f"Queued elsewhere {SECRET}"]
     (row,) = await outbox.rows()
     assert row.status == "sent"
+
+
+async def test_a_failing_producer_holds_nothing_back(
+    outbox: Outbox, lea: TelegramUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(now: datetime) -> datetime | None:
+        raise ValueError("a translation with a broken placeholder")
+
+    await outbox.sender.stop()
+    outbox.sender = Sender(
+        outbox.bot, outbox.store, outbox.clock, outbox._on_unreachable, producers=[broken]
+    )
+    await outbox.sender.start()
+    await outbox.queue(text("The brief"))
+    await outbox.settle()
+    assert lea.texts() == ["The brief"]
+    assert "outbox producer failed error=ValueError" in caplog.text

@@ -60,7 +60,8 @@ async def _followed(context: Context, caller: Caller, person_id: int) -> Pair | 
 async def _own_meeting(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None:
     """The meeting a button names, if the caller is the worker of its person."""
     assert context.matches
-    meeting = await services(context).meetings.get(int(context.matches[0][1]))
+    svc = services(context)
+    meeting = await svc.meetings.get(int(context.matches[0][1]), svc.clock.now())
     pair = await _followed(context, caller, meeting.person_id) if meeting else None
     return (pair, meeting) if pair is not None and meeting is not None else None
 
@@ -130,7 +131,7 @@ async def cancel_dropped(update: Update, context: Context, caller: Caller) -> No
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await replace_buttons(update, context, caller.t._("Kept"))
+    await replace_buttons(update, context, views.kept(caller.t))
 
 
 # -- a date typed, read back, confirmed ----------------------------------------------------------
@@ -154,12 +155,24 @@ async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
         return False
     parsed = parse_meeting_time(message.text, svc.clock.now(), svc.settings.timezone)
     if not isinstance(parsed, Parsed):
+        if await _preparing(context, caller):  # not a date: an answer to the question asked
+            await svc.meetings.stop_awaiting(caller.id)
+            return False
         await answer(update, context, views.refused(caller.t, parsed.problem))
         return True
     await svc.meetings.propose(caller.id, parsed.moment)
-    name = None if pair.person.user_id == caller.id else _name(pair)
-    await answer(update, context, views.confirm_date(caller.t, parsed.moment, name))
+    person_id = pair.person.user_id
+    name = None if person_id == caller.id else _name(pair)
+    await answer(update, context, views.confirm_date(caller.t, parsed.moment, person_id, name))
     return True
+
+
+async def _preparing(context: Context, caller: Caller) -> bool:
+    """Whether the caller is in the middle of a preparation (not paused)."""
+    if not caller.has(Role.PERSON):
+        return False
+    open_one = await services(context).preparations.open_for(caller.id)
+    return open_one is not None and not open_one.paused
 
 
 async def _allowed(context: Context, caller: Caller, person_id: int) -> Pair | None:
@@ -176,21 +189,29 @@ async def _allowed(context: Context, caller: Caller, person_id: int) -> Pair | N
 
 @anyone
 async def date_confirmed(update: Update, context: Context, caller: Caller) -> None:
+    """✔ Yes under a read-back: only the newest one, for the person it names, still ahead."""
     query = update.callback_query
-    assert query is not None
+    assert query is not None and context.matches
     svc = services(context)
     awaited = await _awaited(context, caller)
     pair = await _allowed(context, caller, awaited[0]) if awaited else None
     at = awaited[1] if awaited else None
-    by_person = pair is not None and pair.person.user_id == caller.id
-    set_meanwhile = by_person and await svc.meetings.next_for(caller.id, svc.clock.now())
-    if pair is None or at is None or at <= svc.clock.now() or set_meanwhile:
+    if pair is None or (at is not None and at <= svc.clock.now()):
+        await svc.meetings.stop_awaiting(caller.id)  # no longer theirs to give, or passed
+        await query.answer(stale_button(caller.t))
+        return
+    read_back = (pair.person.user_id, int(at.timestamp())) if at else None
+    if (int(context.matches[0][1]), int(context.matches[0][2])) != read_back or at is None:
+        await query.answer(stale_button(caller.t))  # an older read-back than the last one
+        return
+    by_person = pair.person.user_id == caller.id
+    done = await meetings.set_date(svc, pair, at, by_person=by_person)
+    if done is None:  # the person's own date, but their worker set one meanwhile
         await svc.meetings.stop_awaiting(caller.id)
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    meeting, moved_from = await meetings.set_date(svc, pair, at, by_person=by_person)
-    await svc.meetings.stop_awaiting(caller.id)
+    meeting, moved_from = done
     log.info("meeting set id=%s by=%s moved=%s", meeting.id, caller.id, moved_from is not None)
     text = (
         views.person_saved(caller.t, pair.worker.display_name, at)
@@ -224,7 +245,7 @@ async def date_unknown(update: Update, context: Context, caller: Caller) -> None
     assert query is not None
     await query.answer()
     await services(context).meetings.stop_awaiting(caller.id)
-    await replace_buttons(update, context, caller.t._("All right."))
+    await replace_buttons(update, context, views.noted(caller.t))
 
 
 # -- the reminder's buttons ------------------------------------------------------------------------
@@ -235,12 +256,12 @@ async def later_pressed(update: Update, context: Context, caller: Caller) -> Non
     query = update.callback_query
     assert query is not None and context.matches
     svc = services(context)
-    meeting = await svc.meetings.get(int(context.matches[0][1]))
+    meeting = await svc.meetings.get(int(context.matches[0][1]), svc.clock.now())
     if meeting is None or meeting.person_id != caller.id:
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    due = await meetings.later(svc, meeting.id, caller.id)
+    due = await meetings.later(svc, meeting)
     text = views.later_set(caller.t, due) if due else views.later_impossible(caller.t)
     await replace_buttons(update, context, text)
 

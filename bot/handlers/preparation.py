@@ -419,7 +419,7 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
     data = await preparation.brief_input(svc, flow, caller.account)
     parts = brief.render_brief(worker_t, flow.dialogue, data)
     messages: list[Outgoing] = views.brief_messages(worker_t, worker.user_id, flow.id, parts)
-    if not await preparation.send(svc, flow, worker.user_id, messages):
+    if not await preparation.send(svc, flow, worker.user_id, data, messages):
         await _ask_again(context, caller)
         return
     log.info("preparation sent id=%s parts=%s", flow.id, len(messages))

@@ -26,7 +26,6 @@ class Meeting:
     id: int
     person_id: int
     at: datetime
-    set_by: int | None
     reminders_off: bool
 
 
@@ -35,7 +34,6 @@ class DueReminder:
     """A reminder come due, with what decides whether and how it is sent."""
 
     id: int
-    kind: ReminderKind
     meeting: Meeting
     planned: bool  # not cancelled
     person_language: str | None
@@ -67,7 +65,7 @@ class Schedule:
     invitations: Sequence[datetime]
     worker_id: int
     day: date
-    summary_at: datetime
+    summary_at: datetime | None  # None when that day's list time has already passed
 
 
 def _meeting(row: sqlite3.Row) -> Meeting:
@@ -75,7 +73,6 @@ def _meeting(row: sqlite3.Row) -> Meeting:
         id=row["id"],
         person_id=row["person_id"],
         at=from_db_time(row["at"]),
-        set_by=row["set_by"],
         reminders_off=bool(row["reminders_off"]),
     )
 
@@ -99,9 +96,11 @@ class MeetingStore:
         )
         return None if row is None else _meeting(row)
 
-    async def get(self, meeting_id: int) -> Meeting | None:
+    async def get(self, meeting_id: int, now: datetime) -> Meeting | None:
+        """A planned meeting still ahead (an old button must not act on a past one)."""
         row = await self.db.fetchone(
-            "SELECT * FROM meetings WHERE id = ? AND status = 'planned'", (meeting_id,)
+            "SELECT * FROM meetings WHERE id = ? AND status = 'planned' AND at > ?",
+            (meeting_id, to_db_time(now)),
         )
         return None if row is None else _meeting(row)
 
@@ -111,13 +110,15 @@ class MeetingStore:
         at: datetime,
         *,
         by: int,
+        move: bool,
         schedule: Schedule,
         notices: Sequence[Outgoing],
         now: datetime,
-    ) -> tuple[Meeting, datetime | None]:
-        """Set the person's next meeting, or move it if one is ahead; its reminders are
-        planned anew and `notices` queued in the same transaction. Returns the meeting and
-        the time it had before, if it moved."""
+    ) -> tuple[Meeting, datetime | None] | None:
+        """Set the person's next meeting, or move the one ahead if `move` (otherwise refuse:
+        None). Its reminders are planned anew, what was queued for the old time withdrawn,
+        `notices` queued and the date `by` was typing settled, all in one transaction.
+        Returns the meeting and the time it had before, if it moved."""
         async with self.db.transaction() as tx:
             current = await one(
                 tx,
@@ -125,6 +126,8 @@ class MeetingStore:
                    ORDER BY at LIMIT 1""",
                 (person_id, to_db_time(now)),
             )
+            if current is not None and not move:
+                return None
             if current is None:
                 row = await one(
                     tx,
@@ -142,18 +145,24 @@ class MeetingStore:
                 )
             assert row is not None
             meeting = _meeting(row)
-            await _drop_pending(tx, meeting.id)
+            await withdraw_reminders(tx, meeting.id)
             await tx.executemany(
                 """INSERT INTO reminders (meeting_id, kind, due_at, status)
                    VALUES (?, 'invite', ?, 'pending')""",
                 [(meeting.id, to_db_time(due)) for due in schedule.invitations],
             )
-            await tx.execute(
-                """INSERT INTO day_summaries (worker_id, day, due_at, status)
-                   VALUES (?, ?, ?, 'pending') ON CONFLICT DO NOTHING""",
-                (schedule.worker_id, schedule.day.isoformat(), to_db_time(schedule.summary_at)),
-            )
+            if schedule.summary_at is not None:
+                await tx.execute(
+                    """INSERT INTO day_summaries (worker_id, day, due_at, status)
+                       VALUES (?, ?, ?, 'pending') ON CONFLICT DO NOTHING""",
+                    (
+                        schedule.worker_id,
+                        schedule.day.isoformat(),
+                        to_db_time(schedule.summary_at),
+                    ),
+                )
             await enqueue(tx, notices, purpose="meeting", now=now)
+            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (by,))
         return meeting, None if current is None else from_db_time(current["at"])
 
     async def cancel(
@@ -163,12 +172,13 @@ class MeetingStore:
             row = await one(
                 tx,
                 """UPDATE meetings SET status = 'cancelled', updated_at = ?
-                   WHERE id = ? AND person_id = ? AND status = 'planned' RETURNING id""",
-                (to_db_time(now), meeting_id, person_id),
+                   WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?
+                   RETURNING id""",
+                (to_db_time(now), meeting_id, person_id, to_db_time(now)),
             )
             if row is None:
                 return False
-            await _drop_pending(tx, meeting_id)
+            await withdraw_reminders(tx, meeting_id)
             await enqueue(tx, notices, purpose="meeting", now=now)
             return True
 
@@ -183,13 +193,14 @@ class MeetingStore:
             )
             if row is None:
                 return False
-            await _drop_pending(tx, meeting_id)
+            await withdraw_reminders(tx, meeting_id)
             return True
 
     async def remind_again(
         self, meeting_id: int, person_id: int, due_at: datetime, now: datetime
     ) -> bool:
-        """*Later*: one more invitation at `due_at`, if the meeting is still ahead of it."""
+        """*Later*: the next invitation at `due_at` (none sooner), if the meeting is still
+        ahead of it."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
@@ -200,7 +211,12 @@ class MeetingStore:
             )
             if row is None:
                 return False
-            await _drop_pending(tx, meeting_id, kind="later")
+            await tx.execute(
+                """UPDATE reminders SET status = 'dropped'
+                   WHERE meeting_id = ? AND status = 'pending'
+                     AND (kind = 'later' OR due_at < ?)""",
+                (meeting_id, to_db_time(due_at)),
+            )
             await tx.execute(
                 """INSERT INTO reminders (meeting_id, kind, due_at, status)
                    VALUES (?, 'later', ?, 'pending')""",
@@ -222,7 +238,7 @@ class MeetingStore:
 
     async def due_reminders(self, now: datetime, limit: int) -> list[DueReminder]:
         rows = await self.db.fetchall(
-            f"""SELECT r.id AS reminder_id, r.kind, m.*, u.language, u.telegram_language,
+            f"""SELECT r.id AS reminder_id, m.*, u.language, u.telegram_language,
                        u.unreachable_since, w.display_name AS worker_name,
                        {_PREPARED} AS prepared
                 FROM reminders r
@@ -237,7 +253,6 @@ class MeetingStore:
         return [
             DueReminder(
                 id=row["reminder_id"],
-                kind=row["kind"],
                 meeting=_meeting(row),
                 planned=row["status"] == "planned",
                 person_language=row["language"],
@@ -250,13 +265,15 @@ class MeetingStore:
         ]
 
     async def settle_reminders(
-        self, sent: Sequence[tuple[int, Outgoing, datetime]], dropped: Sequence[int], now: datetime
+        self, sent: Sequence[tuple[DueReminder, Outgoing]], dropped: Sequence[int], now: datetime
     ) -> int:
-        """Queue each (reminder, message, meeting time) and drop the others, in one
-        transaction; a reminder no longer pending is left alone. Returns how many were queued."""
+        """Queue each reminder's message and drop the others, in one transaction; a reminder
+        no longer pending is left alone. Returns how many were queued."""
         queued = 0
         async with self.db.transaction() as tx:
-            for reminder_id, message, meeting_at in sent:
+            for reminder, message in sent:
+                reminder_id, meeting_id = reminder.id, reminder.meeting.id
+                meeting_at = reminder.meeting.at
                 row = await one(
                     tx,
                     """UPDATE reminders SET status = 'queued'
@@ -264,7 +281,14 @@ class MeetingStore:
                     (reminder_id,),
                 )
                 if row is not None:
-                    await enqueue(tx, [message], purpose="reminder", now=now, expires_at=meeting_at)
+                    await enqueue(
+                        tx,
+                        [message],
+                        purpose="reminder",
+                        now=now,
+                        meeting_id=meeting_id,
+                        expires_at=meeting_at,
+                    )
                     queued += 1
             await tx.executemany(
                 "UPDATE reminders SET status = 'dropped' WHERE id = ? AND status = 'pending'",
@@ -366,11 +390,15 @@ class MeetingStore:
             return row is not None
 
 
-async def _drop_pending(
-    tx: aiosqlite.Connection, meeting_id: int, kind: ReminderKind | None = None
-) -> None:
+async def withdraw_reminders(tx: aiosqlite.Connection, meeting_id: int) -> None:
+    """The meeting moved, was cancelled, declined or prepared for: its pending reminders are
+    dropped, and an invitation already queued but not sent is withdrawn."""
     await tx.execute(
-        """UPDATE reminders SET status = 'dropped'
-           WHERE meeting_id = ? AND status = 'pending' AND (? IS NULL OR kind = ?)""",
-        (meeting_id, kind, kind),
+        "UPDATE reminders SET status = 'dropped' WHERE meeting_id = ? AND status = 'pending'",
+        (meeting_id,),
+    )
+    await tx.execute(
+        """UPDATE outbox SET status = 'failed', error = 'withdrawn'
+           WHERE meeting_id = ? AND purpose = 'reminder' AND status IN ('pending', 'held')""",
+        (meeting_id,),
     )

@@ -45,19 +45,22 @@ async def enqueue(
     purpose: str,
     now: datetime,
     preparation_id: int | None = None,
+    meeting_id: int | None = None,
     expires_at: datetime | None = None,
 ) -> None:
     """Queue `messages`, in order, inside the caller's transaction. A message still unsent at
     `expires_at` is dropped (a reminder is pointless once its meeting has begun)."""
     for message in messages:
         await tx.execute(
-            """INSERT INTO outbox (chat_id, purpose, preparation_id, kind, body, caption, buttons,
-                                   protect, repeat_note, status, due_at, created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+            """INSERT INTO outbox (chat_id, purpose, preparation_id, meeting_id, kind, body,
+                                   caption, buttons, protect, repeat_note, status, due_at,
+                                   created_at, expires_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
             (
                 message.chat_id,
                 purpose,
                 preparation_id,
+                meeting_id,
                 message.kind,
                 message.body,
                 message.caption,

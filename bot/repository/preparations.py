@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.db import Database
 from bot.repository.common import from_db_time, maybe_time, one, to_db_time
+from bot.repository.meetings import withdraw_reminders
 from bot.repository.outbox import Outgoing, enqueue
 
 Status = Literal["open", "sent", "kept"]
@@ -318,6 +319,8 @@ class PreparationStore:
             if row is None:
                 return False
             await enqueue(tx, messages, purpose="brief", now=now, preparation_id=preparation_id)
+            if send_to is not None and meeting_id is not None:
+                await withdraw_reminders(tx, meeting_id)
             return True
 
     async def mark_read(

@@ -112,7 +112,7 @@ def day_list(t: Translator, meetings: Sequence[DayMeeting]) -> str:
 # -- the date as typed --------------------------------------------------------------------------
 
 
-def confirm_date(t: Translator, at: datetime, name: str | None) -> Reply:
+def confirm_date(t: Translator, at: datetime, person_id: int, name: str | None) -> Reply:
     """Read the date back in words before anything is stored."""
     when = _when(t, at)
     text = (
@@ -124,7 +124,7 @@ def confirm_date(t: Translator, at: datetime, name: str | None) -> Reply:
         text,
         [
             [
-                (t._("✔ Yes"), callbacks.DATE_YES),
+                (t._("✔ Yes"), callbacks.date_yes(person_id, at)),
                 (t._("✏️ No, another date"), callbacks.DATE_NO),
             ]
         ],
@@ -145,6 +145,14 @@ def refused(t: Translator, problem: Problem) -> Reply:
         ),
     }
     return Reply(texts[problem] + "\n" + examples(t))
+
+
+def kept(t: Translator) -> str:
+    return t._("Kept")
+
+
+def noted(t: Translator) -> str:
+    return t._("All right.")
 
 
 def date_dropped(t: Translator) -> Reply:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,13 +142,17 @@ def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-async def escale(
-    telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+@asynccontextmanager
+async def running_escale(
+    telegram: FakeTelegram,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    clock: FakeClock | None = None,
 ) -> AsyncIterator[Escale]:
+    """Escale started on these settings; once stopped, no error and no token in the logs."""
     logs.quiet_noisy_loggers()
     caplog.set_level(logging.INFO)
-    clock = FakeClock()
+    clock = clock or FakeClock()
     running = Escale(telegram, settings, clock, build_application(settings, clock))
     await start_app(running.app)
     try:
@@ -157,3 +162,11 @@ async def escale(
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
     assert telegram.token not in caplog.text, "the token reached the logs"
+
+
+@pytest.fixture
+async def escale(
+    telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Escale]:
+    async with running_escale(telegram, settings, caplog) as running:
+        yield running

@@ -6,19 +6,17 @@ then checks what the person is asked and what the worker reads.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot import logs
-from bot.app import build_application
 from bot.config import Settings
 from bot.dialogue.model import PREPARATION, load
-from tests.conftest import Escale, FakeClock, start_app, stop_app
+from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.test_preparation import answers_row, briefs, prepared_pair
 
@@ -80,28 +78,15 @@ async def escale_with(
     caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[StartEscale]:
     """Start Escale on a dialogue file with the given text, as conftest's `escale` does."""
-    logs.quiet_noisy_loggers()
-    caplog.set_level(logging.INFO)
-    started: list[Escale] = []
+    async with AsyncExitStack() as stack:
 
-    async def start(text: str) -> Escale:
-        path = tmp_path / "dialogue.toml"
-        path.write_text(text, encoding="utf-8")
-        custom = replace(settings, dialogue_path=path)
-        clock = FakeClock()
-        running = Escale(telegram, custom, clock, build_application(custom, clock))
-        await start_app(running.app)
-        started.append(running)
-        return running
+        async def start(text: str) -> Escale:
+            path = tmp_path / "dialogue.toml"
+            path.write_text(text, encoding="utf-8")
+            custom = replace(settings, dialogue_path=path)
+            return await stack.enter_async_context(running_escale(telegram, custom, caplog))
 
-    try:
         yield start
-    finally:
-        for running in started:
-            await stop_app(running.app)
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
-    assert telegram.token not in caplog.text, "the token reached the logs"
 
 
 async def answer_from_want_to_review(person: TelegramUser) -> None:

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import logs
 from bot.app import build_application
 from bot.config import Settings
-from tests.conftest import Escale, FakeClock, start_app, stop_app
+from tests.conftest import Escale, running_escale, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, SentMessage, TelegramUser
 from tests.journeys import make_person, make_worker, token_in
 from tests.test_preparation import briefs
@@ -900,20 +898,11 @@ async def anytime(
     telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[Escale]:
     """Escale inviting once, 24 hours before, at any hour of the night."""
-    logs.quiet_noisy_loggers()
-    caplog.set_level(logging.INFO)
     variant = dataclasses.replace(
         settings, quiet_hours=None, reminder_offsets=(timedelta(hours=24),)
     )
-    clock = FakeClock()
-    running = Escale(telegram, variant, clock, build_application(variant, clock))
-    await start_app(running.app)
-    try:
+    async with running_escale(telegram, variant, caplog) as running:
         yield running
-    finally:
-        await stop_app(running.app)
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
 
 
 async def test_without_quiet_hours_an_invitation_may_come_at_night(anytime: Escale) -> None:

@@ -6,7 +6,6 @@ whole burst runs without real sleeping: the test moves the clock one second at a
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -14,11 +13,9 @@ from datetime import timedelta
 import pytest
 
 from benchmarks.seed import WORKER_NAME, Burst, seed_burst
-from bot import logs
-from bot.app import build_application
 from bot.config import Settings
 from bot.outbox import PER_SECOND
-from tests.conftest import ADMIN_ID, START, Escale, FakeClock, start_app, stop_app
+from tests.conftest import ADMIN_ID, START, Escale, FakeClock, running_escale
 from tests.fake_telegram import FakeTelegram
 
 COUNT = 1000
@@ -51,16 +48,8 @@ async def escale(
     caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[Escale]:
     """Like conftest's, on this module's clock (which the fake Telegram reads too)."""
-    logs.quiet_noisy_loggers()
-    caplog.set_level(logging.INFO)
-    running = Escale(telegram, settings, clock, build_application(settings, clock))
-    await start_app(running.app)
-    try:
+    async with running_escale(telegram, settings, caplog, clock) as running:
         yield running
-    finally:
-        await stop_app(running.app)
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
 
 
 async def burst(escale: Escale) -> Burst:

@@ -30,7 +30,7 @@ from bot.handlers.common import (
 )
 from bot.preparation import Flow
 from bot.repository import Answer, Outgoing
-from bot.views import NO_PREVIEW, Reply, esc
+from bot.views import NO_PREVIEW, Reply
 from bot.views import general as general_views
 from bot.views import preparation as views
 from bot.views.general import stale_button
@@ -292,13 +292,13 @@ async def _act(
     svc, step, t = services(context), flow.step, caller.t
     if action == "go":
         await query.answer()
-        await replace_buttons(update, context, t._("Continue"))
+        await replace_buttons(update, context, views.chosen_continue(t))
         await ask(context, caller, flow)
     elif action == "new":
         await query.answer()
         restarted = await preparation.start_over(svc, caller.id, flow.id)
         if restarted is not None:
-            await replace_buttons(update, context, t._("Start over"))
+            await replace_buttons(update, context, views.chosen_start_over(t))
             await _welcome(update, context, caller)
             await ask(context, caller, restarted)
     elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
@@ -398,7 +398,7 @@ async def _review(
         await query.answer()
         if await preparation.keep(svc, flow):
             log.info("preparation kept id=%s", flow.id)
-            await replace_buttons(update, context, t._("Kept for me"))
+            await replace_buttons(update, context, views.chosen_keep(t))
             await answer(update, context, views.kept(t))
 
 
@@ -424,9 +424,7 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
         return
     log.info("preparation sent id=%s parts=%s", flow.id, len(messages))
     svc.deliver()
-    await replace_buttons(
-        update, context, t._("Sent to {worker}").format(worker=esc(worker.display_name))
-    )
+    await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
     await answer(update, context, views.sent(t, worker.display_name))
 
 

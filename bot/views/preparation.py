@@ -254,6 +254,25 @@ def kept(t: Translator) -> Reply:
     )
 
 
+# What a pressed choice leaves under its message, once the buttons are gone.
+
+
+def chosen_continue(t: Translator) -> str:
+    return t._("Continue")
+
+
+def chosen_start_over(t: Translator) -> str:
+    return t._("Start over")
+
+
+def chosen_keep(t: Translator) -> str:
+    return t._("Kept for me")
+
+
+def chosen_send(t: Translator, worker: str) -> str:
+    return t._("Sent to {worker}").format(worker=esc(worker))
+
+
 def worker_paused(t: Translator, worker: str) -> Reply:
     return Reply(
         t._(

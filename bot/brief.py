@@ -8,12 +8,12 @@ brief's reference so a worker can tell the parts (and a possible repeat) apart.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.dialogue.engine import chosen_allies
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
 from bot.i18n import Translator
 from bot.repository.preparations import Ally, Answer
@@ -101,7 +101,7 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     if step.kind is Kind.SCALE:
         return esc(_score(step, text))
     if step.kind is Kind.JOKERS:
-        ids = _ally_ids(text)
+        ids = chosen_allies(answer)
         return "; ".join(_ally(t, step, allies[i]) for i in ids if i in allies) or _not_addressed(t)
     return esc(_shorten(text, SHORT_ANSWER))
 
@@ -168,7 +168,7 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     elif step.kind is Kind.SCALE:
         lines.append(_scale(t, step, text, brief.history.get(step.id, ())))
     elif step.kind is Kind.JOKERS:
-        ids = _ally_ids(text)
+        ids = chosen_allies(answer)
         lines.extend(_ally(t, step, brief.allies[i]) for i in ids if i in brief.allies)
     else:
         lines.append(esc(text))
@@ -206,15 +206,6 @@ def _ally(t: Translator, step: Step, ally: Ally) -> str:
     return t._("{name} — {relation}").format(
         name=esc(ally.name), relation=esc(t._(relation.label) if relation else ally.relation)
     )
-
-
-def _ally_ids(text: str | None) -> list[int]:
-    """The ally ids of a jokers answer (a JSON list); anything else chooses nobody."""
-    try:
-        ids = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -27,11 +27,13 @@ class Pair:
 
 
 async def pair_for(svc: Services, person_id: int) -> Pair | None:
+    """The person and their worker, while that worker is active (a suspended one can do
+    nothing with a meeting date)."""
     person = await svc.repo.account(person_id)
     if person is None or person.worker_id is None:
         return None
     worker = await svc.repo.account(person.worker_id)
-    return None if worker is None else Pair(person, worker)
+    return Pair(person, worker) if worker is not None and worker.is_active_worker else None
 
 
 def _notice(svc: Services, to: Account, text: str) -> Outgoing:

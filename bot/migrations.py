@@ -204,7 +204,10 @@ async def m003_meetings(db: aiosqlite.Connection) -> None:
         ALTER TABLE outbox ADD COLUMN expires_at TEXT;
         ALTER TABLE outbox ADD COLUMN
             meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE;
-        CREATE INDEX outbox_by_meeting ON outbox(meeting_id)
+        CREATE INDEX outbox_by_meeting ON outbox(meeting_id);
+        ALTER TABLE outbox ADD COLUMN
+            about_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
+        CREATE INDEX outbox_about ON outbox(about_id)
         """,
     )
 

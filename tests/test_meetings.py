@@ -1016,3 +1016,52 @@ async def test_later_holds_back_an_invitation_due_sooner(escale: Escale) -> None
     assert len(invitations(person)) == 1, "the 24h invitation gave way to Later"
     await walk_to(escale, first + timedelta(hours=25, minutes=1))  # Friday 16:01
     assert len(invitations(person)) == 2, "one invitation, three hours after Later"
+
+
+async def test_forget_leaves_no_message_about_the_person(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    worker.block()
+    await person.send("/meeting")
+    await person.send("friday 11am")
+    await person.press("✔ Yes")
+    await escale.deliveries()  # the notice to the worker is held: the worker blocked the bot
+    await person.send("/forget")
+    await person.press("Yes, erase everything")
+    await escale.deliveries()
+    rows = await escale.db.fetchall("SELECT body FROM outbox WHERE body LIKE '%Léa%'")
+    assert [row["body"] for row in rows] == [], "nothing naming Léa is kept for later"
+
+
+async def test_no_invitation_while_the_worker_is_suspended(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    admin = escale.admin("en")
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    await walk_to(escale, SATURDAY_3PM - timedelta(minutes=1), step=timedelta(hours=6))
+    assert invitations(person) == []
+    assert {status for _, _, status in await reminders(escale)} == {"dropped"}
+
+
+async def test_later_after_sending_the_preparation_promises_nothing(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    await advance_to(escale, SATURDAY_3PM - timedelta(hours=48))
+    [invitation] = invitations(person)
+    await person.send("/prepare")
+    await skip_through_preparation(person)
+    await person.press("📨 Send to Alice")
+    data = invitation.buttons[1][0].callback_data
+    assert data is not None
+    assert await person.press_data(data, invitation.message_id) == STALE
+
+
+async def test_a_person_cannot_give_a_date_to_a_suspended_worker(escale: Escale) -> None:
+    _, person = await pair(escale)
+    admin = escale.admin("en")
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    await person.send("/meeting")
+    assert person.last.text.startswith("Your worker cannot take meeting dates at the moment.")
+    await person.send("friday 11am")
+    assert await meetings(escale) == []

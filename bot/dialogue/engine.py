@@ -141,11 +141,14 @@ def answer_words(t: Translator, step: Step, answer: Answer, allies: Mapping[int,
 
 
 def chosen_allies(answer: Answer) -> list[int]:
-    """The ally ids stored in a jokers answer."""
+    """The ally ids stored in a jokers answer (a JSON list); anything else chooses nobody."""
     if answer.skipped or not answer.text:
         return []
-    ids = json.loads(answer.text)
-    return [int(i) for i in ids] if isinstance(ids, list) else []
+    try:
+        ids = json.loads(answer.text)
+    except ValueError:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
 
 
 def fill(

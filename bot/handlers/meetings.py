@@ -41,9 +41,12 @@ async def meeting_command(update: Update, context: Context, caller: Caller) -> N
         listed = [(p, await svc.meetings.next_for(p.user_id, now)) for p in people]
         await answer(update, context, views.choose_person(caller.t, listed))
         return
-    pair = await meetings.pair_for(svc, caller.id) if caller.has(Role.PERSON) else None
-    if pair is None:
+    if not caller.has(Role.PERSON):
         await answer(update, context, unknown_command(caller.t))
+        return
+    pair = await meetings.pair_for(svc, caller.id)
+    if pair is None:
+        await answer(update, context, views.no_dates_now(caller.t))
         return
     meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
     if meeting is None:
@@ -257,7 +260,8 @@ async def later_pressed(update: Update, context: Context, caller: Caller) -> Non
     assert query is not None and context.matches
     svc = services(context)
     meeting = await svc.meetings.get(int(context.matches[0][1]), svc.clock.now())
-    if meeting is None or meeting.person_id != caller.id:
+    mine = meeting is not None and meeting.person_id == caller.id
+    if meeting is None or not mine or await svc.meetings.prepared_for(meeting.id):
         await query.answer(stale_button(caller.t))
         return
     await query.answer()

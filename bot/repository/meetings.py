@@ -10,15 +10,13 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import aiosqlite
 
 from bot.db import Database
 from bot.repository.common import from_db_time, maybe_time, one, to_db_time
 from bot.repository.outbox import Outgoing, enqueue
-
-ReminderKind = Literal["invite", "later"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ class DueReminder:
     person_language: str | None
     person_telegram_language: str | None
     unreachable: bool
-    worker_name: str | None  # None once the person is no longer linked to a worker
+    worker_name: str | None  # None unless the person's worker is there and active
     prepared: bool  # a preparation for this meeting was sent
 
 
@@ -104,6 +102,13 @@ class MeetingStore:
         )
         return None if row is None else _meeting(row)
 
+    async def prepared_for(self, meeting_id: int) -> bool:
+        """Whether a preparation for this meeting was sent (its invitations are then done)."""
+        row = await self.db.fetchone(
+            f"SELECT {_PREPARED} AS prepared FROM meetings m WHERE m.id = ?", (meeting_id,)
+        )
+        return row is not None and bool(row["prepared"])
+
     async def set(
         self,
         person_id: int,
@@ -161,7 +166,7 @@ class MeetingStore:
                         to_db_time(schedule.summary_at),
                     ),
                 )
-            await enqueue(tx, notices, purpose="meeting", now=now)
+            await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
             await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (by,))
         return meeting, None if current is None else from_db_time(current["at"])
 
@@ -179,7 +184,7 @@ class MeetingStore:
             if row is None:
                 return False
             await withdraw_reminders(tx, meeting_id)
-            await enqueue(tx, notices, purpose="meeting", now=now)
+            await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
             return True
 
     async def stop_reminders(self, meeting_id: int, person_id: int) -> bool:
@@ -204,9 +209,9 @@ class MeetingStore:
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
-                """UPDATE meetings SET reminders_off = 0
-                   WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?
-                   RETURNING id""",
+                f"""UPDATE meetings AS m SET reminders_off = 0
+                    WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?
+                      AND NOT {_PREPARED} RETURNING id""",
                 (meeting_id, person_id, to_db_time(due_at)),
             )
             if row is None:
@@ -239,13 +244,15 @@ class MeetingStore:
     async def due_reminders(self, now: datetime, limit: int) -> list[DueReminder]:
         rows = await self.db.fetchall(
             f"""SELECT r.id AS reminder_id, m.*, u.language, u.telegram_language,
-                       u.unreachable_since, w.display_name AS worker_name,
+                       u.unreachable_since,
+                       CASE WHEN ws.status = 'active' THEN w.display_name END AS worker_name,
                        {_PREPARED} AS prepared
                 FROM reminders r
                 JOIN meetings m ON m.id = r.meeting_id
                 JOIN users u ON u.id = m.person_id
                 LEFT JOIN people p ON p.user_id = m.person_id
                 LEFT JOIN users w ON w.id = p.worker_id
+                LEFT JOIN workers ws ON ws.user_id = p.worker_id
                 WHERE r.status = 'pending' AND r.due_at <= ?
                 ORDER BY r.due_at, r.id LIMIT ?""",
             (to_db_time(now), limit),
@@ -383,6 +390,9 @@ class MeetingStore:
             )
 
     async def stop_awaiting(self, user_id: int) -> bool:
+        """No date is awaited from the user any more (a read first: most often none was)."""
+        if not await self.db.fetchone("SELECT 1 FROM awaiting_date WHERE user_id = ?", (user_id,)):
+            return False
         async with self.db.transaction() as tx:
             row = await one(
                 tx, "DELETE FROM awaiting_date WHERE user_id = ? RETURNING user_id", (user_id,)

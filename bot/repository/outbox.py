@@ -46,21 +46,24 @@ async def enqueue(
     now: datetime,
     preparation_id: int | None = None,
     meeting_id: int | None = None,
+    about: int | None = None,
     expires_at: datetime | None = None,
 ) -> None:
     """Queue `messages`, in order, inside the caller's transaction. A message still unsent at
-    `expires_at` is dropped (a reminder is pointless once its meeting has begun)."""
+    `expires_at` is dropped (a reminder is pointless once its meeting has begun). A message
+    `about` a user, or tied to a preparation or a meeting, is erased with them."""
     for message in messages:
         await tx.execute(
-            """INSERT INTO outbox (chat_id, purpose, preparation_id, meeting_id, kind, body,
-                                   caption, buttons, protect, repeat_note, status, due_at,
+            """INSERT INTO outbox (chat_id, purpose, preparation_id, meeting_id, about_id, kind,
+                                   body, caption, buttons, protect, repeat_note, status, due_at,
                                    created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
             (
                 message.chat_id,
                 purpose,
                 preparation_id,
                 meeting_id,
+                about,
                 message.kind,
                 message.body,
                 message.caption,
@@ -236,7 +239,13 @@ class OutboxStore:
             )
             newly = user is None or user["unreachable_since"] is None
             if newly:
-                await enqueue(tx, notices, purpose="unreachable", now=now)
+                await enqueue(
+                    tx,
+                    notices,
+                    purpose="unreachable",
+                    now=now,
+                    about=None if user is None else chat_id,
+                )
         return newly
 
     async def release_chat(self, chat_id: int, now: datetime) -> bool:

@@ -184,6 +184,15 @@ def person_meeting(t: Translator, worker: str, meeting: Meeting | None) -> Reply
     )
 
 
+def no_dates_now(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "Your worker cannot take meeting dates at the moment. You can still /prepare "
+            "and keep your preparation for yourself."
+        )
+    )
+
+
 def person_saved(t: Translator, worker: str, at: datetime) -> str:
     return t._(
         "Noted: your meeting is on {when}. {worker} has been told. I will invite you to "

@@ -173,24 +173,22 @@ def _quiet_hours(raw: str) -> QuietHours | None:
     raw = raw.strip()
     if not raw:
         return None
-    found = _QUIET.match(raw)
-    problem = "" if found else "not two times"
-    if found:
-        hours, minutes = (
-            [int(found.group(i)) for i in (1, 3)],
-            [int(found.group(i)) for i in (2, 4)],
-        )
-        if max(hours) > 23 or max(minutes) > 59:
-            problem = "not a time of day"
-        elif (hours[0], minutes[0]) == (hours[1], minutes[1]):
-            problem = "the window starts and ends at the same time"
-    if problem:
-        raise ConfigError(
+
+    def refuse(problem: str) -> ConfigError:
+        return ConfigError(
             f"ESCALE_QUIET_HOURS: {raw!r}: {problem} (expected a window such as 21:00-08:00, "
             "or nothing to allow reminders at any hour)"
         )
-    assert found is not None
-    return QuietHours(time(hours[0], minutes[0]), time(hours[1], minutes[1]))
+
+    found = _QUIET.match(raw)
+    if not found:
+        raise refuse("not two times")
+    start_hour, start_minute, end_hour, end_minute = map(int, found.groups())
+    if max(start_hour, end_hour) > 23 or max(start_minute, end_minute) > 59:
+        raise refuse("not a time of day")
+    if (start_hour, start_minute) == (end_hour, end_minute):
+        raise refuse("the window starts and ends at the same time")
+    return QuietHours(time(start_hour, start_minute), time(end_hour, end_minute))
 
 
 def _timezone(raw: str) -> ZoneInfo:

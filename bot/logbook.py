@@ -38,12 +38,21 @@ def followed_by(dialogue: Dialogue) -> dict[str, Step]:
     return found
 
 
+def sent_to(preparation: Preparation | None, worker_id: int | None) -> bool:
+    """Whether this worker received the preparation: only then may they read any of it."""
+    return (
+        preparation is not None
+        and preparation.status == "sent"
+        and worker_id is not None
+        and preparation.worker_id == worker_id
+    )
+
+
 def shared_with(worker_id: int | None) -> Visible:
     """What a worker may see: what was sent to them, answered and not hidden."""
 
     def visible(preparation: Preparation, answer: Answer) -> bool:
-        sent_here = preparation.status == "sent" and preparation.worker_id == worker_id
-        return sent_here and answer.given and not answer.hidden
+        return sent_to(preparation, worker_id) and answer.given and not answer.hidden
 
     return visible
 

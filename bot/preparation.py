@@ -242,7 +242,7 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
         steps=flow.asked,
         answers=flow.answers,
         # Last time is quoted only if this worker read it: a kept preparation stays private.
-        previous_answers=flow.previous if _shared_with(flow.last_time, person) else {},
+        previous_answers=flow.previous if logbook.sent_to(flow.last_time, person.worker_id) else {},
         allies=flow.allies,
         history={
             step.id: values[-HISTORY_DEPTH:]
@@ -252,15 +252,6 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
         },
         meeting_at=meeting.at if meeting else None,
         meeting_id=meeting.id if meeting else None,
-    )
-
-
-def _shared_with(last_time: Preparation | None, person: Account) -> bool:
-    return (
-        last_time is not None
-        and last_time.status == "sent"
-        and last_time.worker_id is not None
-        and last_time.worker_id == person.worker_id
     )
 
 

@@ -40,7 +40,7 @@ async def person_history(update: Update, context: Context, caller: Caller) -> No
         caller.t,
         svc.dialogue,
         person.label or person.display_name,
-        [p for p in finished if p.status == "sent" and p.worker_id == caller.id],
+        [p for p in finished if logbook.sent_to(p, caller.id)],
         logbook.entries(svc.dialogue, finished, visible),
         logbook.scores(svc.dialogue, finished, visible),
         allies,

@@ -63,10 +63,10 @@ async def _welcome(update: Update, context: Context, caller: Caller) -> None:
 async def ask(context: Context, caller: Caller, flow: Flow) -> None:
     """Send the current step; remember its message so that older buttons go stale."""
     svc = services(context)
-    worker = await worker_name(context, caller)
-    preview = None
-    if flow.step.kind is Kind.REVIEW:
+    worker, preview = None, None
+    if flow.step.kind is Kind.REVIEW:  # only the review names the worker and shows the brief
         assert caller.account is not None
+        worker = await worker_name(context, caller)
         preview = await preparation.brief_input(svc, flow, caller.account)
     message: Message | None = None
     for reply in views.screen(caller.t, flow, worker, preview):

@@ -62,7 +62,7 @@ async def set_date(
     """Store the date (the worker moves a meeting ahead; a person only gives one when none is
     set: else None), plan its reminders, tell the other side."""
     current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
-    person_name = pair.person.label or pair.person.display_name
+    person_name = pair.person.known_as
     if by_person:
         t = svc.translator_for(pair.worker)
         notices = [_notice(svc, pair.worker, views.told_by_person(t, person_name, at))]

@@ -237,7 +237,7 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
     meeting = await svc.meetings.next_for(person.user_id, svc.clock.now())
     return brief.BriefInput(
         reference=flow.reference(),
-        person_name=person.label or person.display_name,
+        person_name=person.known_as,
         prepared_at=svc.clock.now(),
         steps=flow.asked,
         answers=flow.answers,

@@ -27,7 +27,7 @@ async def notices(svc: Services, chat_id: int) -> list[Outgoing]:
         build = staff.person_unreachable
     else:
         return []
-    name = account.label or account.display_name
+    name = account.known_as
     messages = []
     for recipient in recipients:
         t = svc.translator_for(await svc.repo.account(recipient))

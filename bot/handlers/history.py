@@ -39,7 +39,7 @@ async def person_history(update: Update, context: Context, caller: Caller) -> No
     replies = history.worker_history(
         caller.t,
         svc.dialogue,
-        person.label or person.display_name,
+        person.known_as,
         [p for p in finished if logbook.sent_to(p, caller.id)],
         logbook.entries(svc.dialogue, finished, visible),
         logbook.scores(svc.dialogue, finished, visible),

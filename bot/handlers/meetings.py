@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 DATE_WAIT = timedelta(hours=1)
 
 
-def _name(pair: Pair) -> str:
-    return pair.person.label or pair.person.display_name
-
-
 @anyone
 async def meeting_command(update: Update, context: Context, caller: Caller) -> None:
     """/meeting: a worker picks a person; a person sees their next meeting or gives its date."""
@@ -81,10 +77,10 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
     await query.answer()
     meeting = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
     if meeting is not None:
-        await show_in_place(update, views.meeting_menu(caller.t, _name(pair), meeting))
+        await show_in_place(update, views.meeting_menu(caller.t, pair.person.known_as, meeting))
         return
     await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
-    await show_in_place(update, views.ask_date(caller.t, _name(pair)))
+    await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
 
 
 @requires(Role.WORKER)
@@ -99,7 +95,7 @@ async def change_pressed(update: Update, context: Context, caller: Caller) -> No
     await query.answer()
     svc = services(context)
     await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
-    await show_in_place(update, views.ask_date(caller.t, _name(pair)))
+    await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
 
 
 @requires(Role.WORKER)
@@ -112,7 +108,7 @@ async def cancel_pressed(update: Update, context: Context, caller: Caller) -> No
         return
     await query.answer()
     pair, meeting = found
-    await show_in_place(update, views.confirm_cancel(caller.t, _name(pair), meeting))
+    await show_in_place(update, views.confirm_cancel(caller.t, pair.person.known_as, meeting))
 
 
 @requires(Role.WORKER)
@@ -126,7 +122,7 @@ async def cancel_confirmed(update: Update, context: Context, caller: Caller) -> 
     pair, meeting = found
     log.info("meeting cancelled id=%s by=%s", meeting.id, caller.id)
     await query.answer()
-    await show_in_place(update, Reply(views.cancelled(caller.t, _name(pair), meeting.at)))
+    await show_in_place(update, Reply(views.cancelled(caller.t, pair.person.known_as, meeting.at)))
 
 
 @requires(Role.WORKER)
@@ -165,7 +161,7 @@ async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
         return True
     await svc.meetings.propose(caller.id, parsed.moment)
     person_id = pair.person.user_id
-    name = None if person_id == caller.id else _name(pair)
+    name = None if person_id == caller.id else pair.person.known_as
     await answer(update, context, views.confirm_date(caller.t, parsed.moment, person_id, name))
     return True
 
@@ -219,7 +215,7 @@ async def date_confirmed(update: Update, context: Context, caller: Caller) -> No
     text = (
         views.person_saved(caller.t, pair.worker.display_name, at)
         if by_person
-        else views.saved(caller.t, _name(pair), at, moved_from)
+        else views.saved(caller.t, pair.person.known_as, at, moved_from)
     )
     await show_in_place(update, Reply(text))
 
@@ -239,7 +235,7 @@ async def date_refused(update: Update, context: Context, caller: Caller) -> None
     if pair.person.user_id == caller.id:
         await show_in_place(update, views.person_meeting(caller.t, pair.worker.display_name, None))
     else:
-        await show_in_place(update, views.ask_date(caller.t, _name(pair)))
+        await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
 
 
 @anyone

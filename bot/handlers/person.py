@@ -44,7 +44,7 @@ async def forget_confirmed(update: Update, context: Context, caller: Caller) -> 
     assert query is not None and caller.account is not None
     svc = services(context)
     worker = await svc.repo.account(caller.account.worker_id or 0)
-    name = caller.account.label or caller.account.display_name
+    name = caller.account.known_as
     if await svc.repo.forget_person(caller.id) is None:
         await query.answer()
         return

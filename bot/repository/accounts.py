@@ -31,6 +31,11 @@ class Account:
     unreachable: bool = False  # Telegram refused a message to them (they blocked the bot)
 
     @property
+    def known_as(self) -> str:
+        """The name the worker gave when inviting, else the Telegram name."""
+        return self.label or self.display_name
+
+    @property
     def is_active_worker(self) -> bool:
         return self.worker_status == "active"
 
@@ -63,6 +68,11 @@ class PersonSummary:
     display_name: str
     label: str | None
     joined_at: datetime
+
+    @property
+    def known_as(self) -> str:
+        """The name the worker gave when inviting, else the Telegram name."""
+        return self.label or self.display_name
 
 
 @dataclass(frozen=True)

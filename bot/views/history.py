@@ -24,7 +24,7 @@ def choose_person(t: Translator, people: Sequence[PersonSummary]) -> Reply:
         [
             [
                 (
-                    person.label or person.display_name,
+                    person.known_as,
                     callbacks.build(callbacks.HISTORY, person.user_id),
                 )
             ]

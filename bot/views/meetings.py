@@ -31,7 +31,7 @@ def choose_person(t: Translator, people: Sequence[tuple[PersonSummary, Meeting |
         return Reply(t._("You do not follow anyone yet. /invite creates a link for a person."))
     rows: Buttons = []
     for person, meeting in people:
-        name = person.label or person.display_name
+        name = person.known_as
         label = f"{name} · {t.date_time(meeting.at)}" if meeting else name
         rows.append([(label, callbacks.build(callbacks.MEETING, person.user_id))])
     return Reply(t._("Which person is the meeting with?"), rows)

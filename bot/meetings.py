@@ -14,6 +14,7 @@ from bot.context import Services
 from bot.repository import Account
 from bot.repository.meetings import Meeting, Schedule
 from bot.repository.outbox import Outgoing
+from bot.views import Reply
 from bot.views import meetings as views
 from bot.views import preparation as preparation_views
 
@@ -37,8 +38,7 @@ async def pair_for(svc: Services, person_id: int) -> Pair | None:
 
 
 def _notice(svc: Services, to: Account, text: str) -> Outgoing:
-    t = svc.translator_for(to)
-    return Outgoing(to.user_id, "text", text, preparation_views.repeat_note(t))
+    return preparation_views.notice(svc.translator_for(to), to.user_id, Reply(text))
 
 
 def plan(svc: Services, pair: Pair, at: datetime) -> Schedule:

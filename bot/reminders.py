@@ -14,6 +14,7 @@ from bot.context import Services
 from bot.repository.meetings import DaySummary, DueReminder
 from bot.repository.outbox import Outgoing
 from bot.schedule import wall_clock
+from bot.views import Reply
 from bot.views import meetings as views
 from bot.views import preparation as preparation_views
 
@@ -74,13 +75,8 @@ class Reminders:
         t = catalogs.get(
             catalogs.resolve(reminder.person_language, reminder.person_telegram_language)
         )
-        reply = views.invitation(t, reminder.worker_name, meeting)
-        return Outgoing(
-            meeting.person_id,
-            "text",
-            reply.text,
-            preparation_views.repeat_note(t),
-            buttons=reply.buttons,
+        return preparation_views.notice(
+            t, meeting.person_id, views.invitation(t, reminder.worker_name, meeting)
         )
 
     async def _day_list(self, summary: DaySummary, now: datetime) -> Outgoing | None:
@@ -97,9 +93,4 @@ class Reminders:
         if not meetings:
             return None
         t = svc.translator_for(worker)
-        return Outgoing(
-            worker.user_id,
-            "text",
-            views.day_list(t, meetings),
-            preparation_views.repeat_note(t),
-        )
+        return preparation_views.notice(t, worker.user_id, Reply(views.day_list(t, meetings)))

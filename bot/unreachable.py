@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.context import Services
 from bot.repository.outbox import Outgoing
+from bot.views import Reply, staff
 from bot.views import preparation as preparation_views
-from bot.views import staff
 
 
 async def notices(svc: Services, chat_id: int) -> list[Outgoing]:
@@ -31,7 +31,5 @@ async def notices(svc: Services, chat_id: int) -> list[Outgoing]:
     messages = []
     for recipient in recipients:
         t = svc.translator_for(await svc.repo.account(recipient))
-        messages.append(
-            Outgoing(recipient, "text", build(t, name), preparation_views.repeat_note(t))
-        )
+        messages.append(preparation_views.notice(t, recipient, Reply(build(t, name))))
     return messages

@@ -296,7 +296,12 @@ def read_notice(t: Translator, person_id: int, worker_name: str, reference: str)
     text = t._("{worker} has read your preparation ({reference}).").format(
         worker=esc(worker_name), reference=reference
     )
-    return Outgoing(person_id, "text", text, repeat_note(t))
+    return notice(t, person_id, Reply(text))
+
+
+def notice(t: Translator, chat_id: int, reply: Reply) -> Outgoing:
+    """A message for the outbox, written in `t`'s language, which is its recipient's."""
+    return Outgoing(chat_id, "text", reply.text, repeat_note(t), buttons=reply.buttons)
 
 
 def repeat_note(t: Translator) -> str:

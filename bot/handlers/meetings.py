@@ -79,6 +79,12 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
     if meeting is not None:
         await show_in_place(update, views.meeting_menu(caller.t, pair.person.known_as, meeting))
         return
+    await _ask_date(update, context, caller, pair)
+
+
+async def _ask_date(update: Update, context: Context, caller: Caller, pair: Pair) -> None:
+    """The worker's next message is read as this person's meeting date."""
+    svc = services(context)
     await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
     await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
 
@@ -91,11 +97,8 @@ async def change_pressed(update: Update, context: Context, caller: Caller) -> No
     if found is None:
         await query.answer(stale_button(caller.t))
         return
-    pair, _ = found
     await query.answer()
-    svc = services(context)
-    await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
-    await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
+    await _ask_date(update, context, caller, found[0])
 
 
 @requires(Role.WORKER)

@@ -61,12 +61,12 @@ async def set_date(
 ) -> tuple[Meeting, datetime | None] | None:
     """Store the date (the worker moves a meeting ahead; a person only gives one when none is
     set: else None), plan its reminders, tell the other side."""
-    current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
-    person_name = pair.person.known_as
     if by_person:
         t = svc.translator_for(pair.worker)
-        notices = [_notice(svc, pair.worker, views.told_by_person(t, person_name, at))]
+        told = views.told_by_person(t, pair.person.known_as, at)
+        notices = [_notice(svc, pair.worker, told)]
     else:
+        current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
         t = svc.translator_for(pair.person)
         text = (
             views.moved_for_person(t, pair.worker.display_name, current.at, at)

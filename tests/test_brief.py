@@ -19,9 +19,9 @@ from bot.brief import (
     sparkline,
 )
 from bot.dialogue.model import Dialogue, Kind, Step, load
+from bot.emulator.html_check import parse_telegram_html
 from bot.i18n import Catalogs, Translator
 from bot.repository.preparations import Ally, Answer
-from tests.fake_telegram.html_check import parse_telegram_html
 
 PARIS = ZoneInfo("Europe/Paris")
 PREPARED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday, 10:00 in Paris

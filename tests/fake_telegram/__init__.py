@@ -1,8 +1,21 @@
-"""A fake Telegram Bot API and user-like clients, so tests drive the real PTB stack offline."""
+"""User-like clients of the Bot API emulator (`bot.emulator`): tests drive the real PTB stack."""
+
+from bot.emulator.html_check import (
+    HtmlError,
+    ParsedHtml,
+    analyse_telegram_html,
+    parse_telegram_html,
+)
+from bot.emulator.server import (
+    ApiCall,
+    Button,
+    FakeTelegram,
+    MessageKind,
+    SentMessage,
+    UploadedFile,
+)
 
 from .client import Settle, TelegramChannel, TelegramGroup, TelegramUser, command_entities
-from .html_check import HtmlError, ParsedHtml, analyse_telegram_html, parse_telegram_html
-from .server import ApiCall, Button, FakeTelegram, MessageKind, SentMessage, UploadedFile
 
 __all__ = [
     "ApiCall",

@@ -11,7 +11,7 @@ import mimetypes
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .server import Button, FakeTelegram, JsonDict, SentMessage, utf16_length
+from bot.emulator.server import Button, FakeTelegram, JsonDict, SentMessage, utf16_length
 
 __all__ = ["Settle", "TelegramChannel", "TelegramGroup", "TelegramUser"]
 

@@ -76,7 +76,7 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
             caption = t._("{label} — {name}").format(label=esc(t._(step.label)), name=esc(name))
             voices.append(VoicePart(answer.voice_file_id, caption + "\n" + _ref(t, brief)))
     if not sections:
-        sections.append("<i>" + t._("Nothing was shared in this preparation.") + "</i>")
+        sections.append("<i>" + t._("Nothing is shared in this preparation.") + "</i>")
     # Room for the longer of the two headers (the first part's is the full one).
     reserve = max(utf16_length(_top(t, brief, name, index, 99)) for index in (1, 2)) + 2
     chunks = _pack(sections, MESSAGE_BUDGET - reserve)
@@ -153,11 +153,11 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
         lines.append(
             "🎤 "
             + (
-                t._("Voice message ({duration}) — it follows below").format(
+                t._("Voice message ({duration}), just below").format(
                     duration=f"{duration // 60}:{duration % 60:02d}"
                 )
                 if duration
-                else t._("Voice message — it follows below")
+                else t._("Voice message, just below")
             )
         )
     text = (answer.text or "").strip()
@@ -176,7 +176,7 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
 
 
 def _not_addressed(t: Translator) -> str:
-    return "<i>" + t._("not addressed") + "</i>"
+    return "<i>" + t._("not answered") + "</i>"
 
 
 def _choice(t: Translator, step: Step, option_id: str) -> str:

@@ -21,20 +21,20 @@ log = logging.getLogger(__name__)
 
 DESCRIPTIONS = {
     "start": N_("What Escale is"),
-    "help": N_("What I can do for you"),
+    "help": N_("What you can do here"),
     "language": N_("Choose your language"),
     "privacy": N_("What Escale keeps and who sees it"),
-    "cancel": N_("Stop what is in progress"),
+    "cancel": N_("Pause or stop what you are doing"),
     "prepare": N_("Prepare my next meeting"),
     "meeting": N_("The date of the next meeting"),
     "logbook": N_("My small steps and how they went"),
-    "history": N_("What a person has shared over time"),
+    "history": N_("What a person sent you over time"),
     "mydata": N_("Get a copy of your data"),
     "forget": N_("Erase your data and leave Escale"),
     "invite": N_("Create a link for a person you follow"),
     "people": N_("The people you follow"),
-    "newworker": N_("Create a link for a new worker"),
-    "workers": N_("The workers: suspend or reactivate"),
+    "newworker": N_("Create a link for a new social worker"),
+    "workers": N_("The social workers: pause or restore access"),
 }
 
 VISITOR_MENU = ("start", "help", "language", "privacy")

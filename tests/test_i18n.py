@@ -56,7 +56,7 @@ def test_every_text_of_the_dialogue_is_extracted_with_comments_for_translators()
         'Dialogue step "jokers" (jokers): question',
         "A joker is an ally: a person or an organisation that could help.",
     ]
-    relation = next(c for (m, _), c in found.items() if m == "My worker")
+    relation = next(c for (m, _), c in found.items() if m == "My social worker")
     assert relation[0] == 'Dialogue step "jokers" (jokers): relation "worker"'
     lines = PREPARATION.read_text(encoding="utf-8").splitlines()
     for (message, line), _comments in found.items():

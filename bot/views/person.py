@@ -8,15 +8,15 @@ from bot.views import Reply, esc
 
 
 def mydata_caption(t: Translator) -> str:
-    return t._("Here is everything Escale keeps about you, in a file you can keep.")
+    return t._("Here is everything Escale keeps about you, in a file.")
 
 
 def forget_confirm(t: Translator, worker_name: str) -> Reply:
     return Reply(
         t._(
-            "Do you want to erase everything Escale keeps about you and leave Escale?\n\n"
-            "This cannot be undone. {worker} will only be told that you left. Messages "
-            "already sent to {worker} stay in their Telegram."
+            "Do you want to erase everything and leave Escale?\n\nYou cannot undo it. "
+            "{worker} will only know that you left. Messages already sent to "
+            "{worker} stay in their Telegram."
         ).format(worker=esc(worker_name)),
         [
             [
@@ -43,17 +43,17 @@ def _no(t: Translator) -> str:
 def forgotten(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Done: everything Escale kept about you is erased. Take care! If one day you want "
-            "to come back, ask your worker for a new link."
+            "Done. Everything is erased. Take care! To come back one day, ask your "
+            "social worker for a new link."
         )
     )
 
 
 def kept(t: Translator) -> Reply:
-    return Reply(t._("All right, nothing has been erased."))
+    return Reply(t._("All right. Nothing is erased."))
 
 
 def person_left_notice(t: Translator, name: str) -> Reply:
     return Reply(
-        t._("{name} has left Escale. What they had kept there is erased.").format(name=esc(name))
+        t._("{name} left Escale. Everything they kept there is erased.").format(name=esc(name))
     )

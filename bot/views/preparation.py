@@ -67,7 +67,7 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
     if step.kind is Kind.OWN_QUESTION:
         return [
             [(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))],
-            [(t._("✏️ I'll write it my way"), callbacks.step(pid, step.id, "w"))],
+            [(t._("✏️ I write it my way"), callbacks.step(pid, step.id, "w"))],
         ]
     if step.kind is Kind.JOKERS:
         chosen = set(flow.chosen_allies)
@@ -138,35 +138,33 @@ def review(
     send_label = (
         t._("📨 Send to {worker}").format(worker=worker_name)
         if worker_name
-        else t._("📨 Send to my worker")
+        else t._("📨 Send to my social worker")
     )
     rows.append([(send_label, callbacks.step(pid, review_id, "send"))])
     rows.append([(t._("🔒 Keep it for me"), callbacks.step(pid, review_id, "keep"))])
     hidden_names = [t._(s.label) for s in flow.asked if (a := flow.answers.get(s.id)) and a.hidden]
     closing = intro
     if hidden_names:
-        closing += "\n\n" + t._("Hidden from your worker: {sections}").format(
-            sections=esc(", ".join(hidden_names))
-        )
+        closing += "\n\n" + t._("Hidden: {sections}").format(sections=esc(", ".join(hidden_names)))
     return [Reply(part) for part in parts] + [Reply(closing, rows)]
 
 
 def resume_offer(t: Translator, flow: Flow) -> Reply:
     pid, step_id = flow.id, flow.step.id
     if flow.step.kind is Kind.REVIEW:
-        text = t._("You have a preparation in progress: we stopped at the review.")
+        text = t._("You started a preparation. We stopped at the last check.")
     else:
         position, total = flow.progress
-        text = t._(
-            "You have a preparation in progress: we stopped at question {number} of {total}."
-        ).format(number=position, total=total)
+        text = t._("You started a preparation. We stopped at question {number} of {total}.").format(
+            number=position, total=total
+        )
     return Reply(
-        text + "\n\n" + t._("Would you like to continue, or start over?"),
+        text + "\n\n" + t._("Do you want to go on, or start again?"),
         [
             [(t._("Continue"), callbacks.step(pid, step_id, "go"))],
             [
                 (
-                    t._("Start over (erases these answers)"),
+                    t._("Start again (erases these answers)"),
                     callbacks.step(pid, step_id, "new"),
                 )
             ],
@@ -176,9 +174,9 @@ def resume_offer(t: Translator, flow: Flow) -> Reply:
 
 def welcome(t: Translator, meeting_at: datetime | None) -> Reply:
     text = t._(
-        "Let's prepare your meeting. It takes about five minutes, one question at a time.\n\n"
-        "You can skip any question, go back, and change your answers at the end. "
-        "Nothing is sent to your worker unless you choose to."
+        "Let's prepare your meeting. One question at a time.\n\nYou can skip a "
+        "question. You can change your answers at the end. Nothing is sent "
+        "unless you say yes."
     )
     if meeting_at is not None:
         text = meeting_views.next_meeting_line(t, meeting_at) + "\n\n" + text
@@ -186,61 +184,58 @@ def welcome(t: Translator, meeting_at: datetime | None) -> Reply:
 
 
 def write_your_own(t: Translator) -> Reply:
-    return Reply(t._("Write your question in your own words, or send a voice message."))
+    return Reply(t._("Write your question in your own words. Or send a voice message."))
 
 
 def ally_name_prompt(t: Translator) -> Reply:
     return Reply(
-        t._(
-            "Write the name of the person or the organisation, for example: Marie, or "
-            "the food bank."
-        )
+        t._("Write the name of the person or the group. For example: Marie, or the food bank.")
     )
 
 
 def too_long(t: Translator, length: int, limit: int) -> Reply:
     return Reply(
         t._(
-            "That is a bit long for me: {length} characters, and this question takes up to "
-            "{limit}. Could you say it in fewer words? You can also send a voice message."
+            "This is too long for me: {length} characters. The limit is {limit}. Can "
+            "you say it with fewer words? You can also send a voice message."
         ).format(length=length, limit=limit)
     )
 
 
 def ally_name_too_long(t: Translator, limit: int) -> Reply:
-    return Reply(t._("Please write a shorter name (up to {limit} characters).").format(limit=limit))
+    return Reply(
+        t._("Please write a shorter name: {limit} characters at most.").format(limit=limit)
+    )
 
 
 def use_buttons(t: Translator) -> Reply:
-    return Reply(t._("For this question, please choose with the buttons below it."))
+    return Reply(t._("For this question, please press a button below it."))
 
 
 def text_or_voice_only(t: Translator) -> Reply:
-    return Reply(
-        t._("I can only take a written answer or a voice message here. Here is the question again.")
-    )
+    return Reply(t._("Here I can only take words or a voice message. Here is the question again."))
 
 
 def edit_ignored(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Editing a message does not change your answer. To change an answer, use « Back "
-            "or the review at the end. Here is where we are."
+            "Changing a message does not change your answer. Use « Back, or change "
+            "it at the end. Here is where we are."
         )
     )
 
 
 def not_a_step_button(t: Translator) -> str:
     """Shown as a short notice on an older question's button (kept under 200 characters)."""
-    return t._("This button belongs to an earlier question. Here is where we are.")
+    return t._("This button is from an earlier question. Here is where we are.")
 
 
 def sent(t: Translator, worker_name: str | None) -> Reply:
-    worker = esc(worker_name) if worker_name else t._("your worker")
+    worker = esc(worker_name) if worker_name else t._("your social worker")
     return Reply(
         t._(
-            "Sent. {worker} will receive your preparation. I will tell you when they have read "
-            "it.\n\n/logbook shows your small steps."
+            "Sent. {worker} will get your preparation. I will tell you when {worker} "
+            "has read it.\n\n/logbook shows your small steps."
         ).format(worker=worker)
     )
 
@@ -248,8 +243,8 @@ def sent(t: Translator, worker_name: str | None) -> Reply:
 def kept(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Kept for you: nothing was sent to your worker. It will help you next time. "
-            "/logbook shows your small steps."
+            "Kept for you. Nothing was sent. It will help you next time. /logbook "
+            "shows your small steps."
         )
     )
 
@@ -262,7 +257,7 @@ def chosen_continue(t: Translator) -> str:
 
 
 def chosen_start_over(t: Translator) -> str:
-    return t._("Start over")
+    return t._("Start again")
 
 
 def chosen_keep(t: Translator) -> str:
@@ -276,8 +271,9 @@ def chosen_send(t: Translator, worker: str) -> str:
 def worker_paused(t: Translator, worker: str) -> Reply:
     return Reply(
         t._(
-            "{worker} cannot receive preparations at the moment, so I cannot send it. You can "
-            "keep it for yourself; your service can link you to another worker."
+            "{worker} cannot get preparations at the moment. So I cannot send it. "
+            "You can keep it for yourself. Your service can find you another social "
+            "worker."
         ).format(worker=esc(worker))
     )
 
@@ -285,15 +281,15 @@ def worker_paused(t: Translator, worker: str) -> Reply:
 def no_worker(t: Translator) -> Reply:
     return Reply(
         t._(
-            "You are not linked to a worker right now, so I cannot send it. You can keep it "
-            "for yourself."
+            "No social worker is with you right now. So I cannot send it. You can "
+            "keep it for yourself."
         )
     )
 
 
 def read_notice(t: Translator, person_id: int, worker_name: str, reference: str) -> Outgoing:
     """For the outbox: the person learns that their worker has read their preparation."""
-    text = t._("{worker} has read your preparation ({reference}).").format(
+    text = t._("{worker} read your preparation ({reference}).").format(
         worker=esc(worker_name), reference=reference
     )
     return notice(t, person_id, Reply(text))
@@ -306,7 +302,7 @@ def notice(t: Translator, chat_id: int, reply: Reply) -> Outgoing:
 
 def repeat_note(t: Translator) -> str:
     """Heads a message sent again because an earlier attempt may have arrived."""
-    return t._("⚠️ Possible repeat: this message may already have reached you.")
+    return t._("⚠️ Maybe sent twice. You may already have this message.")
 
 
 def read_button(t: Translator, preparation_id: int, *, done: bool) -> Buttons:

@@ -64,7 +64,7 @@ BriefPart = TextPart | VoicePart
 
 def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[BriefPart]:
     """The brief as messages to send in order: its text parts, then the voice answers."""
-    name = _shorten(brief.person_name, NAME_MAX)
+    name = shorten(brief.person_name, NAME_MAX)
     sections: list[str] = []
     voices: list[VoicePart] = []
     for step in brief.steps:
@@ -103,7 +103,7 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     if step.kind is Kind.JOKERS:
         ids = chosen_allies(answer)
         return "; ".join(_ally(t, step, allies[i]) for i in ids if i in allies) or _not_addressed(t)
-    return esc(_shorten(text, SHORT_ANSWER))
+    return esc(shorten(text, SHORT_ANSWER))
 
 
 def sparkline(values: Sequence[int], minimum: int, maximum: int) -> str:
@@ -208,7 +208,8 @@ def _ally(t: Translator, step: Step, ally: Ally) -> str:
     )
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -7,7 +7,9 @@ doubled or late press changes nothing. Nothing reaches the worker before the per
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot import brief, logbook
@@ -19,6 +21,28 @@ from bot.repository import Account, Ally, Answer, Outgoing, Preparation
 
 ALLY_NAME_MAX_LENGTH = 60
 HISTORY_DEPTH = 7  # earlier scores drawn in a sparkline
+STOP_MESSAGE_WORDS = 6  # a longer message is an answer, even if it says "stop" somewhere
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words without accents or punctuation: `Arrête !` and `arrete` read alike."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return re.findall(r"\w+", plain)
+
+
+def means_stopping(text: str, stop_words: Iterable[str]) -> bool:
+    """Whether a short typed message contains one of the words or phrases that mean stopping."""
+    words = _words(text)
+    if not words or len(words) > STOP_MESSAGE_WORDS:
+        return False
+    for phrase in stop_words:
+        wanted = _words(phrase)
+        n = len(wanted)
+        if n and any(words[i : i + n] == wanted for i in range(len(words) - n + 1)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -195,6 +219,23 @@ async def _scratch(svc: Services, flow: Flow, **values: object) -> Flow | None:
     if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
         return None
     return await current(svc, flow.preparation.person_id)
+
+
+async def hold_typed(svc: Services, flow: Flow, text: str) -> Flow | None:
+    """Keep typed text aside while the person says whether it was an answer."""
+    scratch = {**flow.preparation.scratch, "typed": text}
+    if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+        return None
+    return await current(svc, flow.preparation.person_id)
+
+
+def typed(flow: Flow) -> str | None:
+    text = flow.preparation.scratch.get("typed")
+    return text if isinstance(text, str) else None
+
+
+async def pause(svc: Services, flow: Flow) -> bool:
+    return await svc.preparations.set_paused(flow.preparation.person_id, True)
 
 
 async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:

@@ -168,6 +168,7 @@ async def test_an_added_step_is_asked_answered_and_in_the_brief(escale_with: Sta
         "No fixed address",
         "« Back",
         "I'd rather not",
+        "⏸ Later",
     ]
     await person.press("With family or friends")
     assert "✔ With family or friends" in housing.text and housing.buttons == []

@@ -122,7 +122,7 @@ async def test_the_answered_question_shows_the_answer_and_loses_its_buttons(
     _, person = await prepared_pair(escale)
     await person.send("/prepare")
     question = person.last
-    assert person.buttons(question) == ["I'd rather not"]
+    assert person.buttons(question) == ["I'd rather not", "⏸ Later"]
     await person.send("Too much paperwork")
     assert question.buttons == []
     assert "✔ Too much paperwork" in question.text

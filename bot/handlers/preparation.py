@@ -145,7 +145,27 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
     if flow is None or message is None or message.text is None:
         await general.help_command(update, context)
         return
-    text, step, t = message.text.strip(), flow.step, caller.t
+    text = message.text.strip()
+    if preparation.means_stopping(text, _stop_words(context)):
+        held = await preparation.hold_typed(services(context), flow, text)
+        if held is not None:
+            offer = await answer(update, context, views.pause_offer(caller.t, held))
+            await _current_message(context, caller, held, offer)
+            return
+    await _take_text(update, context, caller, flow, text)
+
+
+def _stop_words(context: Context) -> list[str]:
+    """Every language's words for stopping: people do not always type in their chosen language."""
+    catalogs = services(context).catalogs
+    return [w for lang in catalogs.languages for w in views.stop_words(catalogs.get(lang))]
+
+
+async def _take_text(
+    update: Update, context: Context, caller: Caller, flow: Flow, text: str
+) -> None:
+    """Typed text as the answer to the current step, or a kind word on why it is not one."""
+    step, t = flow.step, caller.t
     if step.accepts_text:
         if len(text) > step.max_length:
             await answer(update, context, views.too_long(t, len(text), step.max_length))
@@ -294,6 +314,15 @@ async def _act(
         await query.answer()
         await replace_buttons(update, context, views.chosen_continue(t))
         await ask(context, caller, flow)
+    elif action == "p":
+        await query.answer()
+        if await preparation.pause(svc, flow):
+            await replace_buttons(update, context, views.chosen_later(t))
+            await answer(update, context, general_views.preparation_paused(t))
+    elif action == "a" and (typed := preparation.typed(flow)) is not None:
+        await query.answer()
+        await replace_buttons(update, context, views.chosen_my_answer(t))
+        await _take_text(update, context, caller, flow, typed)
     elif action == "new":
         await query.answer()
         restarted = await preparation.start_over(svc, caller.id, flow.id)

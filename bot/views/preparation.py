@@ -93,7 +93,63 @@ def _moves(t: Translator, flow: Flow) -> Buttons:
         row.append((t._("« Back"), callbacks.step(pid, step.id, "b")))
     if step.skippable:
         row.append((t._("I'd rather not"), callbacks.step(pid, step.id, "s")))
-    return [row] if row else []
+    rows = [row] if row else []
+    rows.append([later_button(t, flow)])
+    return rows
+
+
+def later_button(t: Translator, flow: Flow) -> tuple[str, str]:
+    """On every question: stop for now, without having to know /cancel."""
+    return (t._("⏸ Later"), callbacks.step(flow.id, flow.step.id, "p"))
+
+
+def pause_offer(t: Translator, flow: Flow) -> Reply:
+    """Typed words that may mean stopping: ask before taking them as an answer."""
+    rows: Buttons = [[(t._("⏸ Yes, stop for now"), callbacks.step(flow.id, flow.step.id, "p"))]]
+    if flow.step.accepts_text or flow.step.kind is Kind.JOKERS:
+        rows.append([(t._("✏️ No, it is my answer"), callbacks.step(flow.id, flow.step.id, "a"))])
+    else:
+        rows.append([(t._("No, go on"), callbacks.step(flow.id, flow.step.id, "go"))])
+    return Reply(t._("Do you want to stop for now? Your answers are kept."), rows)
+
+
+def stop_words(t: Translator) -> list[str]:
+    """Typed words and phrases that may mean the person wants to stop, in their language."""
+    # Translators: words or short phrases a person may type to stop a preparation, separated by
+    # "|". They are not shown: Escale asks whether the person wants to pause when a short message
+    # contains one. Add the common ways to say it in your language; keep "stop" if people use it.
+    words = t._("stop|later|pause|I have to go|I must go|not now|enough|bye|quit|cancel")
+    return [w.strip() for w in words.split("|") if w.strip()]
+
+
+def chosen_later(t: Translator) -> str:
+    return t._("⏸ Later")
+
+
+def chosen_my_answer(t: Translator) -> str:
+    return t._("It is my answer")
+
+
+RECAP_LENGTH = 60  # characters of each typed answer shown in the recap
+
+
+def recap(t: Translator, flow: Flow) -> str:
+    """What was already answered, one short line each, to pick the thread up again."""
+    lines = []
+    for step in flow.asked:
+        if step.id == flow.step.id:
+            break
+        given = flow.answers.get(step.id)
+        if given is None or given.skipped or step.kind is Kind.REVIEW:
+            continue
+        if given.text and step.accepts_text:  # typed words: only their beginning
+            shown = esc(brief.shorten(" ".join(given.text.split()), RECAP_LENGTH))
+        else:
+            shown = brief.describe_answer(t, step, given, flow.allies)
+        lines.append(f"• {esc(t._(step.label))}: {shown}")
+    if not lines:
+        return ""
+    return t._("Your answers so far:") + "\n" + "\n".join(lines)
 
 
 def new_ally_relation(t: Translator, flow: Flow) -> Reply:
@@ -158,6 +214,9 @@ def resume_offer(t: Translator, flow: Flow) -> Reply:
         text = t._("You started a preparation. We stopped at question {number} of {total}.").format(
             number=position, total=total
         )
+    so_far = recap(t, flow)
+    if so_far:
+        text += "\n\n" + so_far
     return Reply(
         text + "\n\n" + t._("Do you want to go on, or start again?"),
         [

@@ -234,6 +234,18 @@ def typed(flow: Flow) -> str | None:
     return text if isinstance(text, str) else None
 
 
+def review_messages(flow: Flow) -> list[int]:
+    """The messages that show the review now, oldest first (empty before it is shown)."""
+    ids = flow.preparation.scratch.get("review")
+    return [int(i) for i in ids] if isinstance(ids, list) else []
+
+
+async def remember_review(svc: Services, flow: Flow, message_ids: Sequence[int]) -> None:
+    """Which messages show the review, so that a change edits them instead of adding a copy."""
+    scratch = {**flow.preparation.scratch, "review": list(message_ids)}
+    await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now())
+
+
 async def pause(svc: Services, flow: Flow) -> bool:
     return await svc.preparations.set_paused(flow.preparation.person_id, True)
 

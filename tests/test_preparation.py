@@ -196,7 +196,7 @@ async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
     assert "Here is what your social worker will read" in person.last.text
     assert "Debts, letters and the bank" in "\n".join(person.texts()[-3:])
 
-    await person.press("🙈 Hide")
+    await person.press("🙈 Hide: My problem today")
     assert "Hidden: My problem today" in person.last.text
     stored = await answers_row(escale, person)
     assert stored["problem"] == (0, "Debts, letters and the bank", None, 1)
@@ -215,7 +215,7 @@ async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
 async def test_a_hidden_section_never_reaches_the_worker(escale: Escale) -> None:
     worker, person = await prepared_pair(escale)
     await first_preparation(escale, person, problem="Something private")
-    await person.press("🙈 Hide")
+    await person.press("🙈 Hide: My problem today")
     await person.press("📨 Send to Alice")
     await escale.deliveries()
     [brief] = briefs(worker)

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from telegram import Message, Update, Voice
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import brief, callbacks, preparation
@@ -62,17 +62,61 @@ async def _welcome(update: Update, context: Context, caller: Caller) -> None:
 
 async def ask(context: Context, caller: Caller, flow: Flow) -> None:
     """Send the current step; remember its message so that older buttons go stale."""
+    replies = await _screen(context, caller, flow)
+    if flow.step.kind is Kind.REVIEW:  # one copy of the review in the chat, never more
+        await _delete_review(context, caller, flow)
+    sent = [await send(context, caller.id, reply) for reply in replies]
+    if flow.step.kind is Kind.REVIEW:
+        await preparation.remember_review(services(context), flow, [m.message_id for m in sent])
+    await _current_message(context, caller, flow, sent[-1])
+
+
+async def _screen(context: Context, caller: Caller, flow: Flow) -> list[Reply]:
     svc = services(context)
     worker, preview = None, None
     if flow.step.kind is Kind.REVIEW:  # only the review names the worker and shows the brief
         assert caller.account is not None
         worker = await worker_name(context, caller)
         preview = await preparation.brief_input(svc, flow, caller.account)
-    message: Message | None = None
-    for reply in views.screen(caller.t, flow, worker, preview):
-        message = await send(context, caller.id, reply)
-    assert message is not None
-    await _current_message(context, caller, flow, message)
+    return views.screen(caller.t, flow, worker, preview)
+
+
+async def _redraw_review(context: Context, caller: Caller, flow: Flow) -> None:
+    """The review after a change: its messages edited in place; sent anew only if it no longer
+    fits in as many messages, or if Telegram refuses the edit."""
+    replies = await _screen(context, caller, flow)
+    shown = preparation.review_messages(flow)
+    if len(shown) != len(replies) or flow.preparation.message_id != shown[-1]:
+        await ask(context, caller, flow)
+        return
+    for message_id, reply in zip(shown, replies, strict=True):
+        try:
+            await context.bot.edit_message_text(
+                reply.text,
+                chat_id=caller.id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply.markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                log.info("review not edited message=%s error=BadRequest", message_id)
+                await ask(context, caller, flow)
+                return
+        except TelegramError as error:
+            log.info("review not edited message=%s error=%s", message_id, type(error).__name__)
+            await ask(context, caller, flow)
+            return
+
+
+async def _delete_review(context: Context, caller: Caller, flow: Flow) -> None:
+    """Remove the review's messages from the chat (a newer copy replaces them)."""
+    for message_id in preparation.review_messages(flow):
+        try:
+            await context.bot.delete_message(caller.id, message_id)
+        except TelegramError as error:
+            log.info("review not deleted message=%s error=%s", message_id, type(error).__name__)
 
 
 async def _current_message(context: Context, caller: Caller, flow: Flow, message: Message) -> None:
@@ -417,10 +461,13 @@ async def _review(
     if action == "h" and argument:
         await query.answer()
         after = await preparation.toggle_hidden(svc, flow, argument)
-        await ask(context, caller, after or flow)
+        await _redraw_review(context, caller, after or flow)
     elif action == "e" and argument:
         await query.answer()
-        await _moved(context, caller, flow, await preparation.edit(svc, flow, argument), None)
+        after = await preparation.edit(svc, flow, argument)
+        if after is not None:  # the review comes back, once, when the answer is changed
+            await _delete_review(context, caller, flow)
+        await _moved(context, caller, flow, after, None)
     elif action == "send":
         await _send(update, context, caller, flow)
     elif action == "keep":

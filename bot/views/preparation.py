@@ -187,8 +187,12 @@ def review(
         row = [
             (t._("✏️ {section}").format(section=label), callbacks.step(pid, review_id, "e", step.id))
         ]
-        if answer is not None:
-            toggle = t._("👁 Show") if hidden else t._("🙈 Hide")
+        if answer is not None:  # a screen reader reads only the label: it names the section
+            toggle = (
+                t._("👁 Show: {section}").format(section=label)
+                if hidden
+                else t._("🙈 Hide: {section}").format(section=label)
+            )
             row.append((toggle, callbacks.step(pid, review_id, "h", step.id)))
         rows.append(row)
     send_label = (

@@ -203,6 +203,8 @@ def _scale(t: Translator, step: Step, text: str, history: Sequence[int]) -> str:
 
 def _ally(t: Translator, step: Step, ally: Ally) -> str:
     relation = step.option(ally.relation)
+    if relation is None and not ally.relation:  # the person gave no relation
+        return esc(ally.name)
     return t._("{name} — {relation}").format(
         name=esc(ally.name), relation=esc(t._(relation.label) if relation else ally.relation)
     )

@@ -60,6 +60,8 @@ async def first_preparation(
     )
     await person.press("✔ Yes, that's my question")
     await person.send("Marie")
+    assert person.last.text == "Add Marie as someone who could help?"
+    await person.press("✔ Yes, add this name")
     assert "Who is Marie to you?" in person.last.text
     await person.press("Friend")
     assert "✅ Marie" in person.buttons()
@@ -339,6 +341,7 @@ async def test_tag_like_text_is_escaped_everywhere(escale: Escale) -> None:
     assert TRICKY.removesuffix(";") in person.last.text  # quoted in the proposed question
     await person.send(TRICKY)  # my own words instead
     await person.send(TRICKY)  # a joker's name
+    await person.press("✔ Yes, add this name")
     await person.press("Association")
     await person.press("✔ Done")
     await person.send(TRICKY)

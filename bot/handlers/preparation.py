@@ -216,14 +216,26 @@ async def _take_text(
             await ask(context, caller, flow)
             return
         await _give(context, caller, flow, Answer(step.id, text=text))
-    elif step.kind is Kind.JOKERS and flow.new_ally_name is None:
+    elif step.kind is Kind.JOKERS and flow.new_ally_name is not None:  # a typed relation
+        words = views.relation_words(t)
+        added = await preparation.add_typed_relation(services(context), flow, text, words)
+        await ask(context, caller, added or flow)
+    elif step.kind is Kind.JOKERS:
         if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
             limit = preparation.ALLY_NAME_MAX_LENGTH
             await answer(update, context, views.ally_name_too_long(t, limit))
             await ask(context, caller, flow)
             return
-        named = await preparation.name_new_ally(services(context), flow, text)
-        await ask(context, caller, named or flow)
+        if preparation.expects_ally_name(flow):
+            named = await preparation.name_new_ally(services(context), flow, text)
+            await ask(context, caller, named or flow)
+            return
+        held = await preparation.hold_ally(services(context), flow, text)
+        if held is None:
+            await ask(context, caller, flow)
+            return
+        offer = await answer(update, context, views.ally_confirm(t, held))
+        await _current_message(context, caller, held, offer)
     elif step.kind is Kind.SCALE and _whole(text) and step.minimum <= int(text) <= step.maximum:
         await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
     else:
@@ -396,7 +408,7 @@ async def _act(
     elif action == "w" and step.kind is Kind.OWN_QUESTION:
         await query.answer()
         await answer(update, context, views.write_your_own(t))
-    elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d"):
+    elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d", "y"):
         await _jokers(update, context, caller, flow, action, argument)
     elif step.kind is Kind.REVIEW and action in ("h", "e", "send", "keep"):
         await _review(update, context, caller, flow, action, argument)
@@ -423,7 +435,15 @@ async def _jokers(
         await _moved(context, caller, flow, after, given)
         return
     if action == "n":
+        await preparation.expect_ally_name(svc, flow)
         await answer(update, context, views.ally_name_prompt(caller.t))
+        return
+    if action == "y":
+        confirmed = await preparation.confirm_ally(svc, flow)
+        if confirmed is None:
+            await _ask_again(context, caller)
+            return
+        await ask(context, caller, confirmed)  # who is this person to you?
         return
     if action == "j" and argument and argument.isdigit():
         after = await preparation.toggle_ally(svc, flow, int(argument))

@@ -283,6 +283,19 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
     if flow is None:
         await general.not_text(update, context)
         return
+    message = update.message
+    if flow.step.attachments and message and (message.photo or message.document):
+        given = _attachment(flow.step.id, message)
+        if len(given.text or "") > flow.step.max_length:
+            await answer(
+                update,
+                context,
+                views.too_long(caller.t, len(given.text or ""), flow.step.max_length),
+            )
+            await ask(context, caller, flow)
+            return
+        await _give(context, caller, flow, given)
+        return
     reply = (
         views.text_or_voice_only(caller.t)
         if flow.step.accepts_text
@@ -290,6 +303,22 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
     )
     await answer(update, context, reply)
     await ask(context, caller, flow)
+
+
+def _attachment(step_id: str, message: Message) -> Answer:
+    """A photo (its largest size) or a document, with its caption as the typed part."""
+    text = (message.caption or "").strip() or None
+    if message.photo:
+        return Answer(step_id, text=text, file_id=message.photo[-1].file_id, file_kind="photo")
+    assert message.document is not None
+    document = message.document
+    return Answer(
+        step_id,
+        text=text,
+        file_id=document.file_id,
+        file_kind="document",
+        file_name=document.file_name,
+    )
 
 
 @anyone

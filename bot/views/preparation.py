@@ -45,6 +45,10 @@ def question_text(t: Translator, flow: Flow) -> str:
         lines.extend(t._(label) for label in (step.low_label, step.high_label) if label)
     if step.hint:
         lines.append("<i>" + t._(step.hint) + "</i>")
+    if step.attachments:
+        lines.append(
+            "<i>" + t._("You can also send a photo or a document, like a letter.") + "</i>"
+        )
     return "\n\n".join(lines)
 
 
@@ -430,7 +434,14 @@ def brief_messages(
     messages = [
         Outgoing(worker_id, "text", part.html, repeat, protect=True)
         if isinstance(part, brief.TextPart)
-        else Outgoing(worker_id, "voice", part.file_id, repeat, caption=part.caption, protect=True)
+        else Outgoing(
+            worker_id,
+            "voice" if isinstance(part, brief.VoicePart) else part.kind,
+            part.file_id,
+            repeat,
+            caption=part.caption,
+            protect=True,
+        )
         for part in parts
     ]
     last_text = max(i for i, m in enumerate(messages) if m.kind == "text")

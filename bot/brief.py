@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.dialogue.engine import chosen_allies
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
@@ -59,22 +60,35 @@ class VoicePart:
     caption: str
 
 
-BriefPart = TextPart | VoicePart
+@dataclass(frozen=True)
+class FilePart:
+    """A photo or a document the person gave as part of an answer, sent as itself."""
+
+    kind: Literal["photo", "document"]
+    file_id: str
+    caption: str
+
+
+BriefPart = TextPart | VoicePart | FilePart
 
 
 def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[BriefPart]:
     """The brief as messages to send in order: its text parts, then the voice answers."""
     name = shorten(brief.person_name, NAME_MAX)
     sections: list[str] = []
-    voices: list[VoicePart] = []
+    voices: list[VoicePart | FilePart] = []
     for step in brief.steps:
         answer = brief.answers.get(step.id)
         if answer is not None and answer.hidden:
             continue
         sections.append(_section(t, dialogue, brief, step, answer))
+        caption = t._("{label} — {name}").format(label=esc(t._(step.label)), name=esc(name))
         if answer is not None and answer.given and answer.voice_file_id:
-            caption = t._("{label} — {name}").format(label=esc(t._(step.label)), name=esc(name))
             voices.append(VoicePart(answer.voice_file_id, caption + "\n" + _ref(t, brief)))
+        if answer is not None and answer.given and answer.file_id and answer.file_kind:
+            voices.append(
+                FilePart(answer.file_kind, answer.file_id, caption + "\n" + _ref(t, brief))
+            )
     if not sections:
         sections.append("<i>" + t._("Nothing is shared in this preparation.") + "</i>")
     # Room for the longer of the two headers (the first part's is the full one).
@@ -93,6 +107,8 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
         return "<i>" + t._("I'd rather not") + "</i>"
     if answer.voice_file_id:
         return "🎤 " + t._("voice message")
+    if answer.file_id and not (answer.text or "").strip():
+        return _attachment(t, answer)
     text = " ".join((answer.text or "").split())
     if not text:
         return _not_addressed(t)
@@ -148,6 +164,8 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     if answer is None or not answer.given:
         return [_not_addressed(t)]
     lines: list[str] = []
+    if answer.file_id:
+        lines.append(_attachment(t, answer, below=True))
     if answer.voice_file_id:
         duration = answer.voice_duration
         lines.append(
@@ -173,6 +191,19 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     else:
         lines.append(esc(text))
     return lines or [_not_addressed(t)]
+
+
+def _attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:
+    """`📎 Photo` or `📎 Document: bail.pdf`, said to follow the brief when it does."""
+    if answer.file_kind == "photo":
+        said = t._("Photo, just below") if below else t._("Photo")
+    elif answer.file_name:
+        said = (t._("Document {name}, just below") if below else t._("Document {name}")).format(
+            name=esc(shorten(answer.file_name, 60))
+        )
+    else:
+        said = t._("Document, just below") if below else t._("Document")
+    return "📎 " + said
 
 
 def _not_addressed(t: Translator) -> str:
@@ -203,6 +234,8 @@ def _scale(t: Translator, step: Step, text: str, history: Sequence[int]) -> str:
 
 def _ally(t: Translator, step: Step, ally: Ally) -> str:
     relation = step.option(ally.relation)
+    if relation is None and not ally.relation:  # the person gave no relation
+        return esc(ally.name)
     return t._("{name} — {relation}").format(
         name=esc(ally.name), relation=esc(t._(relation.label) if relation else ally.relation)
     )

@@ -34,7 +34,7 @@ def _french() -> list[tuple[str, str]]:
         catalog = read_po(po)
     found: list[tuple[str, str]] = []
     for message in catalog:
-        if not message.id:
+        if not message.id or "|" in str(message.id):  # words Escale reads, never shows
             continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         msgid = message.id if isinstance(message.id, str) else message.id[0]

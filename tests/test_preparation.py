@@ -60,6 +60,8 @@ async def first_preparation(
     )
     await person.press("✔ Yes, that's my question")
     await person.send("Marie")
+    assert person.last.text == "Add Marie as someone who could help?"
+    await person.press("✔ Yes, add this name")
     assert "Who is Marie to you?" in person.last.text
     await person.press("Friend")
     assert "✅ Marie" in person.buttons()
@@ -196,7 +198,7 @@ async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
     assert "Here is what your social worker will read" in person.last.text
     assert "Debts, letters and the bank" in "\n".join(person.texts()[-3:])
 
-    await person.press("🙈 Hide")
+    await person.press("🙈 Hide: My problem today")
     assert "Hidden: My problem today" in person.last.text
     stored = await answers_row(escale, person)
     assert stored["problem"] == (0, "Debts, letters and the bank", None, 1)
@@ -215,7 +217,7 @@ async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
 async def test_a_hidden_section_never_reaches_the_worker(escale: Escale) -> None:
     worker, person = await prepared_pair(escale)
     await first_preparation(escale, person, problem="Something private")
-    await person.press("🙈 Hide")
+    await person.press("🙈 Hide: My problem today")
     await person.press("📨 Send to Alice")
     await escale.deliveries()
     [brief] = briefs(worker)
@@ -339,6 +341,7 @@ async def test_tag_like_text_is_escaped_everywhere(escale: Escale) -> None:
     assert TRICKY.removesuffix(";") in person.last.text  # quoted in the proposed question
     await person.send(TRICKY)  # my own words instead
     await person.send(TRICKY)  # a joker's name
+    await person.press("✔ Yes, add this name")
     await person.press("Association")
     await person.press("✔ Done")
     await person.send(TRICKY)

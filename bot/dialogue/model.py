@@ -75,6 +75,7 @@ class Step:
     max_length: int = DEFAULT_MAX_LENGTH
     proposal: str | None = None
     translator_note: str | None = None
+    attachments: bool = False  # a text step that also takes a photo or a document
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -101,7 +102,7 @@ class Dialogue:
 
 
 _FIELDS: dict[Kind, frozenset[str]] = {
-    Kind.TEXT: frozenset({"max_length"}),
+    Kind.TEXT: frozenset({"max_length", "attachments"}),
     Kind.CHOICE: frozenset({"options"}),
     Kind.SCALE: frozenset({"min", "max", "low_label", "high_label"}),
     Kind.JOKERS: frozenset({"relations"}),
@@ -213,6 +214,11 @@ def _step(raw: object, where: _Where, earlier: list[Step]) -> Step:
                 "max_length", f"must be a whole number from 1 to {LONGEST_MAX_LENGTH}"
             )
         step = replace(step, max_length=max_length)
+    if kind is Kind.TEXT:
+        attachments = raw.get("attachments", False)
+        if not isinstance(attachments, bool):
+            raise where.error("attachments", "must be true or false")
+        return replace(step, attachments=attachments)
     if kind is Kind.OWN_QUESTION:
         proposal = _text(raw, "proposal", where, required=True)
         _check_placeholders(proposal, "proposal", where, known_ids)

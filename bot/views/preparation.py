@@ -10,7 +10,7 @@ from bot import brief, callbacks
 from bot.dialogue import engine
 from bot.dialogue.model import Kind
 from bot.i18n import Translator
-from bot.preparation import Flow
+from bot.preparation import Flow, maybe_ally
 from bot.repository import Outgoing
 from bot.views import Reply, esc
 from bot.views import meetings as meeting_views
@@ -45,6 +45,10 @@ def question_text(t: Translator, flow: Flow) -> str:
         lines.extend(t._(label) for label in (step.low_label, step.high_label) if label)
     if step.hint:
         lines.append("<i>" + t._(step.hint) + "</i>")
+    if step.attachments:
+        lines.append(
+            "<i>" + t._("You can also send a photo or a document, like a letter.") + "</i>"
+        )
     return "\n\n".join(lines)
 
 
@@ -163,6 +167,51 @@ def new_ally_relation(t: Translator, flow: Flow) -> Reply:
     )
 
 
+def ally_confirm(t: Translator, flow: Flow) -> Reply:
+    """Typed text on the jokers question: confirmed before it becomes a joker."""
+    name = f"<b>{esc(maybe_ally(flow) or '')}</b>"
+    step, pid = flow.step, flow.id
+    return Reply(
+        t._("Add {name} as someone who could help?").format(name=name),
+        [
+            [(t._("✔ Yes, add this name"), callbacks.step(pid, step.id, "y"))],
+            [(t._("✖ No"), callbacks.step(pid, step.id, "x"))],
+        ],
+    )
+
+
+def relation_words(t: Translator) -> dict[str, list[str]]:
+    """What people type for each relation of the default dialogue, in their language."""
+    # Translators: each list is what a person may type to say who a joker is to them, separated
+    # by "|". They are not shown; the longest one found in the typed text wins. Add the common
+    # words of your language (with "my"/"the" forms people really type).
+    lists = {
+        "family": t._(
+            "family|my daughter|my son|my child|my children|my mother|my mum|my mom|my father|"
+            "my dad|my parents|my sister|my brother|my wife|my husband|my partner|my aunt|"
+            "my uncle|my cousin|my grandmother|my grandfather|my granny"
+        ),
+        "friend": t._("friend|my friend|a friend|my neighbour|my neighbor|neighbour|neighbor"),
+        "pro": t._(
+            "professional|doctor|my doctor|nurse|lawyer|my lawyer|teacher|psychologist|"
+            "therapist|pharmacist|midwife|educator"
+        ),
+        "association": t._(
+            "association|charity|food bank|volunteer|volunteers|club|church|mosque|union"
+        ),
+        "institution": t._(
+            "institution|public service|town hall|city hall|job centre|job center|school|"
+            "hospital|bank|court|police|housing office|tax office"
+        ),
+        "elected": t._("elected|mayor|the mayor|councillor|councilor|MP|member of parliament"),
+        "worker": t._(
+            "my social worker|social worker|the social worker|caseworker|my caseworker|"
+            "my worker|support worker"
+        ),
+    }
+    return {key: [w.strip() for w in words.split("|") if w.strip()] for key, words in lists.items()}
+
+
 def answered(t: Translator, flow: Flow, shown: str) -> str:
     """The question once answered: its text, then what the person gave, without buttons."""
     return f"{question_text(t, flow)}\n\n✔ <i>{shown}</i>"
@@ -187,8 +236,12 @@ def review(
         row = [
             (t._("✏️ {section}").format(section=label), callbacks.step(pid, review_id, "e", step.id))
         ]
-        if answer is not None:
-            toggle = t._("👁 Show") if hidden else t._("🙈 Hide")
+        if answer is not None:  # a screen reader reads only the label: it names the section
+            toggle = (
+                t._("👁 Show: {section}").format(section=label)
+                if hidden
+                else t._("🙈 Hide: {section}").format(section=label)
+            )
             row.append((toggle, callbacks.step(pid, review_id, "h", step.id)))
         rows.append(row)
     send_label = (
@@ -381,7 +434,14 @@ def brief_messages(
     messages = [
         Outgoing(worker_id, "text", part.html, repeat, protect=True)
         if isinstance(part, brief.TextPart)
-        else Outgoing(worker_id, "voice", part.file_id, repeat, caption=part.caption, protect=True)
+        else Outgoing(
+            worker_id,
+            "voice" if isinstance(part, brief.VoicePart) else part.kind,
+            part.file_id,
+            repeat,
+            caption=part.caption,
+            protect=True,
+        )
         for part in parts
     ]
     last_text = max(i for i, m in enumerate(messages) if m.kind == "text")

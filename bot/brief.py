@@ -108,7 +108,7 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     if answer.voice_file_id:
         return "🎤 " + t._("voice message")
     if answer.file_id and not (answer.text or "").strip():
-        return _attachment(t, answer)
+        return attachment(t, answer)
     text = " ".join((answer.text or "").split())
     if not text:
         return _not_addressed(t)
@@ -165,7 +165,7 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
         return [_not_addressed(t)]
     lines: list[str] = []
     if answer.file_id:
-        lines.append(_attachment(t, answer, below=True))
+        lines.append(attachment(t, answer, below=True))
     if answer.voice_file_id:
         duration = answer.voice_duration
         lines.append(
@@ -193,7 +193,7 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     return lines or [_not_addressed(t)]
 
 
-def _attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:
+def attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:
     """`📎 Photo` or `📎 Document: bail.pdf`, said to follow the brief when it does."""
     if answer.file_kind == "photo":
         said = t._("Photo, just below") if below else t._("Photo")

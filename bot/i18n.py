@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -43,6 +44,27 @@ class Isolating(str):
         )
 
 
+class IsolatingRtlValues(str):
+    """A left-to-right message: only values written right to left (an Arabic name in a French
+    sentence) are isolated; every other value is inserted as it is."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return str.format(
+            self,
+            *(_isolate_rtl(a) for a in args),
+            **{key: _isolate_rtl(value) for key, value in kwargs.items()},
+        )
+
+
+def _isolate_rtl(value: object) -> object:
+    text = str(value) if isinstance(value, str) else None
+    if text and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return isolate(text)
+    return value
+
+
 def isolate(value: object) -> str:
     """`value` between FSI and PDI; empty stays empty."""
     text = str(value)
@@ -68,11 +90,11 @@ class Translator:
 
     def _(self, message: str) -> str:
         text = self.translations.gettext(message)
-        return Isolating(text) if self.rtl else text
+        return Isolating(text) if self.rtl else IsolatingRtlValues(text)
 
     def n_(self, singular: str, plural: str, count: int) -> str:
         text = self.translations.ngettext(singular, plural, count)
-        return Isolating(text) if self.rtl else text
+        return Isolating(text) if self.rtl else IsolatingRtlValues(text)
 
     def date(self, moment: datetime) -> str:
         """`mardi 3 décembre` / `Tuesday 3 December`, in the service's time zone."""

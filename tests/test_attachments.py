@@ -47,6 +47,11 @@ async def test_a_photo_with_its_caption_is_the_answer_and_reaches_the_worker_wit
     assert "My problem today — Léa" in photo.text and "ESC-00001" in photo.text
     assert photo.protect_content
 
+    await person.send("/mydata")
+    readable = person.messages[-2]
+    assert readable.file is not None and not isinstance(readable.file, str)
+    assert "📎 Photo<br>The letter from my landlord" in readable.file.data.decode()
+
     await person.send("/forget")
     await person.press("Yes, erase everything")
     row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM answers WHERE file_id IS NOT NULL")

@@ -178,7 +178,10 @@ def test_a_right_to_left_message_isolates_each_inserted_value(tmp_path: Path) ->
     text = arabic._(message).format(name="Séverine Durin", reference="ESC-00042")
     assert text == "قرأ \u2068Séverine Durin\u2069 تحضيرك (\u2068ESC-00042\u2069)."
     assert arabic.n_("{count} day", "{count} days", 3).format(count=3) == "\u20683\u2069 days"
-    # left-to-right messages are left exactly as they were
+    # left-to-right messages isolate only what is written right to left
+    french = catalogs.get("fr")._("Voice message, just below {name} {n}")
+    assert french.format(name="Léa", n=3) == "Voice message, just below Léa 3"
+    assert french.format(name="محمد", n=3) == "Voice message, just below \u2068محمد\u2069 3"
     assert "\u2068" not in Catalogs("fr", PARIS).get("en")._("{date} at {time}").format(
         date="Tuesday", time="10:00"
     )

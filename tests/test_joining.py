@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 from tests.conftest import ADMIN_ID, Escale
@@ -52,7 +53,7 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     consent = person.last
     assert consent.text.startswith("Bonjour ! Alice Martin vous invite à utiliser Escale.")
     assert "/privacy vous dit tout" in consent.text
-    assert person.buttons() == ["Je suis d'accord", "Pas maintenant"]
+    assert person.buttons() == ["Je suis d'accord", "Pas maintenant", "ℹ️ Ce que garde Escale"]
     assert await escale.repo.account(person.user_id) is None, "nothing kept before consent"
 
     await person.press("Je suis d'accord")
@@ -212,3 +213,25 @@ async def test_the_admin_who_made_the_link_is_told(escale: Escale) -> None:
     await make_worker(escale, "Alice")
     assert len(admin.messages) == before + 2  # the link, then who joined
     assert ADMIN_ID in escale.settings.admin_ids
+
+
+async def test_the_consent_is_short_and_its_details_are_one_tap_away(escale: Escale) -> None:
+    worker = await make_worker(escale, "Séverine Durin", "fr")
+    token = await person_token(worker, "Léa")
+    for language in ("fr", "en"):
+        person = escale.user("Léa", language)
+        await person.send(f"/start {token}")
+        consent = person.last
+        assert len(re.findall(r"\w+", consent.text)) <= 90, consent.text
+        assert "/privacy" in consent.text
+        more = "ℹ️ Ce que garde Escale" if language == "fr" else "ℹ️ What Escale keeps"
+        await person.press(more)
+        assert consent.edits == 1 and person.last.message_id == consent.message_id  # in place
+        assert ("Combien de temps" if language == "fr" else "For how long") in consent.text
+        assert more not in person.buttons(consent)
+        await person.press("Pas maintenant" if language == "fr" else "Not now")
+    stranger = escale.user("Mallory", "en")
+    await stranger.send("/start")
+    assert await stranger.press_data("join:info:2") == (
+        "This button does not work any more. /help shows what you can do."
+    )

@@ -6,7 +6,7 @@ from bot import callbacks
 from bot.i18n import Translator
 from bot.repository import Account, Invitation
 from bot.views import Reply, esc
-from bot.views.general import prepare_button
+from bot.views.general import person_privacy, prepare_button
 
 
 def worker_link(t: Translator, url: str, invitation: Invitation) -> Reply:
@@ -96,29 +96,42 @@ def already_linked(t: Translator, worker_name: str | None) -> Reply:
     )
 
 
-def consent_request(t: Translator, worker: Account, invitation: Invitation) -> Reply:
+def consent_request(
+    t: Translator, worker: Account, invitation: Invitation, *, details: bool = False
+) -> Reply:
+    """Under 90 words; the full text of what Escale keeps is one tap away (or shown, `details`)."""
     worker_name = esc(worker.display_name)
+    kept = (
+        person_privacy(t, worker.display_name)
+        if details
+        else t._(
+            "Escale keeps your name, your answers and your meeting dates. The coordination of "
+            "the service sees only numbers. /privacy tells you everything."
+        )
+    )
+    rows = [
+        [
+            (t._("I agree"), callbacks.build(callbacks.JOIN_YES, invitation.id)),
+            (t._("Not now"), callbacks.build(callbacks.JOIN_NO, invitation.id)),
+        ]
+    ]
+    if not details:
+        rows.append(
+            [(t._("ℹ️ What Escale keeps"), callbacks.build(callbacks.JOIN_INFO, invitation.id))]
+        )
     return Reply(
         t._("Hello! {worker} invites you to use <b>Escale</b>.").format(worker=worker_name)
         + "\n\n"
         + t._(
-            "Escale helps you prepare your meetings with {worker}. Before a meeting, "
-            "I ask you a few short questions. You choose what {worker} reads. "
-            "Nothing is sent unless you say yes."
+            "Escale helps you prepare your meetings with {worker}. Before a meeting, I ask you a "
+            "few short questions. You choose what {worker} reads. Nothing is sent unless you say "
+            "yes."
         ).format(worker=worker_name)
         + "\n\n"
-        + t._(
-            "Escale keeps your name, your answers and your meeting dates. The coordination of "
-            "the service sees only numbers. /privacy tells you everything."
-        )
+        + kept
         + "\n\n"
         + t._("Do you agree? You can stop at any time with /forget."),
-        [
-            [
-                (t._("I agree"), callbacks.build(callbacks.JOIN_YES, invitation.id)),
-                (t._("Not now"), callbacks.build(callbacks.JOIN_NO, invitation.id)),
-            ]
-        ],
+        rows,
     )
 
 

@@ -115,6 +115,8 @@ def readable_copy(
             shown = brief.describe_answer(t, step, given, allies)
             if given.given and given.text and step.accepts_text:  # the whole text, not a summary
                 shown = esc(given.text).replace("\n", "<br>")
+                if given.file_id:
+                    shown = brief.attachment(t, given) + "<br>" + shown
             hidden = prepared.answers[step.id].hidden
             hidden_note = t._("hidden from your social worker")
             note = f" <i>({esc(hidden_note)})</i>" if hidden else ""

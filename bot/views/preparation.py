@@ -251,6 +251,7 @@ def review(
     )
     rows.append([(send_label, callbacks.step(pid, review_id, "send"))])
     rows.append([(t._("🔒 Keep it for me"), callbacks.step(pid, review_id, "keep"))])
+    rows.append([later_button(t, flow)])
     hidden_names = [t._(s.label) for s in flow.asked if (a := flow.answers.get(s.id)) and a.hidden]
     closing = intro
     if hidden_names:

@@ -90,6 +90,7 @@ class Sender:
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._recover_first = False
+        self._delivered = 0  # rows sent in this pass, whose words are then scrubbed
 
     async def start(self) -> None:
         """Recover attempts a crash interrupted, then run the loop as a task."""
@@ -177,16 +178,24 @@ class Sender:
                 waiter.cancel()
 
     async def _send_due(self) -> datetime | None:
-        """Send what is due, as fast as the pace allows; when paced, the time to go on."""
-        while rows := await self._store.due(self._clock.now(), BATCH):
-            for row in rows:
-                now = self._clock.now()
-                slot = self._pace.next_slot(now)
-                if slot > now:
-                    return slot
-                if await self._attempt(row):
-                    self._pace.sent(now)
-        return None
+        """Send what is due, as fast as the pace allows; when paced, the time to go on.
+
+        A sent row's words are blanked; before the sender rests, the database is scrubbed
+        so that they are gone from its log file too."""
+        self._delivered = 0
+        try:
+            while rows := await self._store.due(self._clock.now(), BATCH):
+                for row in rows:
+                    now = self._clock.now()
+                    slot = self._pace.next_slot(now)
+                    if slot > now:
+                        return slot
+                    if await self._attempt(row):
+                        self._pace.sent(now)
+            return None
+        finally:
+            if self._delivered:
+                await self._store.db.scrub()
 
     async def _attempt(self, due: OutboxRow) -> bool:
         """One attempt at one row; whether it called Telegram (and so counts for the pace)."""
@@ -239,6 +248,7 @@ class Sender:
             await self._unknown_outcome(row, _error_name(error))
         else:
             await self._store.delivered(row.id, message_id, self._clock.now())
+            self._delivered += 1
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
         return True
 

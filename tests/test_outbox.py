@@ -399,3 +399,15 @@ async def test_a_failing_producer_holds_nothing_back(
     await outbox.settle()
     assert lea.texts() == ["The brief"]
     assert "outbox producer failed error=ValueError" in caplog.text
+
+
+async def test_a_sent_body_is_gone_from_the_database_and_its_wal(
+    outbox: Outbox, lea: TelegramUser
+) -> None:
+    await outbox.queue(text(f"{SECRET} Canarybriefbody"))
+    await outbox.settle()
+    assert lea.last.text == f"{SECRET} Canarybriefbody"
+    path = outbox.db.path
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        assert not part.exists() or b"Canarybriefbody" not in part.read_bytes(), suffix

@@ -374,4 +374,6 @@ class Repository:
             )
             await forget_in(tx, user_id)
             await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
-            return int(row["worker_id"])
+            worker_id = int(row["worker_id"])
+        await self.db.scrub()
+        return worker_id

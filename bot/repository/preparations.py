@@ -148,7 +148,9 @@ class PreparationStore:
                    RETURNING id""",
                 (preparation_id, person_id),
             )
-            return row is not None
+        if row is not None:
+            await self.db.scrub()
+        return row is not None
 
     async def move(
         self,

@@ -1,0 +1,179 @@
+"""Hardening: what must be gone from disk, one instance per database, reads that see writes."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database, DatabaseError, DatabaseInUseError
+from tests.conftest import Escale
+from tests.journeys import make_person, make_worker
+from tests.test_preparation import first_preparation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def disk_bytes(path: Path) -> bytes:
+    """Everything SQLite keeps for the database at `path`: main file, -wal and -shm."""
+    found = b""
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            found += part.read_bytes()
+    return found
+
+
+async def test_forget_leaves_no_word_in_the_database_its_wal_or_its_shm(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Zorglubname", "Quixlabel", "en")
+    await first_preparation(escale, person, problem="Canarysentproblem")
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    await person.send("/prepare")
+    await person.press("I'd rather not")  # since last time
+    await person.send("Canaryopenproblem")
+    path = escale.settings.database_path
+    everything = disk_bytes(path)
+    for canary in (b"Zorglubname", b"Quixlabel", b"Canarysentproblem", b"Canaryopenproblem"):
+        assert canary in everything, "the test's canaries are on disk before the erasure"
+
+    await person.send("/forget")
+    await person.press("Yes, erase everything")
+    assert person.last.text.startswith("Done: everything Escale kept about you is erased.")
+    everything = disk_bytes(path)  # while Escale still runs
+    for canary in (
+        b"Zorglubname",
+        b"Quixlabel",
+        b"Canarysentproblem",
+        b"Canaryopenproblem",
+        b"Call the CAF on Monday",
+    ):
+        assert canary not in everything, canary
+
+
+async def test_starting_over_erases_the_open_answers_from_disk(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    await person.send("/prepare")
+    await person.send("Canarydiscarded")
+    await person.send("/prepare")
+    await person.press("Start over (erases these answers)")
+    assert b"Canarydiscarded" not in disk_bytes(escale.settings.database_path)
+
+
+async def _read_after_write(db: Database, key: int, stop: asyncio.Event) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (?, 'x')", (key,))
+    row = await db.fetchone("SELECT chat_id FROM chat_menus WHERE chat_id = ?", (key,))
+    assert row is not None, f"the write of {key} was not seen by the read right after it"
+
+
+async def test_a_read_always_sees_the_writes_committed_before_it(tmp_path: Path) -> None:
+    """Long reads on the shared reader (the sender's, say) while many write then read back."""
+    db = await Database.open(tmp_path / "ryw.sqlite3")
+    try:
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO chat_menus (chat_id, signature) VALUES (?, 'seed')",
+                [(-i,) for i in range(1, 400)],
+            )
+        stop = asyncio.Event()
+
+        async def long_reads() -> None:
+            while not stop.is_set():
+                await db.fetchall("SELECT * FROM chat_menus ORDER BY chat_id")
+                await db.fetchone("SELECT * FROM chat_menus WHERE signature = 'seed'")
+
+        readers = [asyncio.create_task(long_reads()) for _ in range(3)]
+        try:
+            for batch in range(10):
+                await asyncio.gather(
+                    *(_read_after_write(db, batch * 100 + i + 1, stop) for i in range(50))
+                )
+        finally:
+            stop.set()
+            await asyncio.gather(*readers)
+    finally:
+        await db.close()
+
+
+async def test_a_second_open_of_the_same_database_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    first = await Database.open(path)
+    try:
+        with pytest.raises(DatabaseInUseError) as refused:
+            await Database.open(path)
+        assert str(refused.value) == (
+            f"{path} is in use by process {__import__('os').getpid()}; "
+            "stop it before starting another Escale"
+        )
+    finally:
+        await first.close()
+    again = await Database.open(path)  # closed: free again
+    await again.close()
+
+
+async def test_the_lock_does_not_outlive_a_killed_process(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import asyncio, sys, time\n"
+        "from pathlib import Path\n"
+        "from bot.db import Database\n"
+        f"db = asyncio.run(Database.open(Path({str(path)!r})))\n"
+        "print('open', flush=True)\n"
+        "time.sleep(60)\n",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        assert holder.stdout is not None
+        assert await asyncio.wait_for(holder.stdout.readline(), 30) == b"open\n"
+        with pytest.raises(DatabaseInUseError, match=f"in use by process {holder.pid};"):
+            await Database.open(path)
+    finally:
+        holder.kill()  # SIGKILL: nothing released on the way out but by the kernel
+        await holder.wait()
+    db = await Database.open(path)
+    await db.close()
+
+
+def _immutable(path: Path, on: bool) -> bool:
+    result = subprocess.run(["chattr", "+i" if on else "-i", str(path)], capture_output=True)
+    return result.returncode == 0
+
+
+async def test_a_database_that_cannot_be_written_is_named_with_its_cause(tmp_path: Path) -> None:
+    folder = tmp_path / "frozen"
+    folder.mkdir()
+    if not _immutable(folder, True):
+        pytest.skip("chattr is not available here")
+    try:
+        with pytest.raises(DatabaseError) as refused:
+            await Database.open(folder / "escale.sqlite3")
+    finally:
+        _immutable(folder, False)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"{folder / 'escale.sqlite3.lock'} cannot be written (")
+
+
+async def test_a_read_only_database_file_is_named_with_its_cause(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    db = await Database.open(path)
+    await db.close()
+    (tmp_path / "escale.sqlite3.lock").unlink()
+    if not _immutable(path, True):
+        pytest.skip("chattr is not available here")
+    try:
+        with pytest.raises(DatabaseError) as refused:
+            await Database.open(path)
+    finally:
+        _immutable(path, False)
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith(f"{path} cannot be written (")

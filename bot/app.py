@@ -8,7 +8,7 @@ import traceback
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -168,9 +168,24 @@ async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> No
         await db.close()
 
 
+CONFLICT_STOP = "conflict_stop"  # bot_data key: polling stopped because another client polls
+
+
 async def _on_error(update: object, context: Context) -> None:
-    """Log the failure without its message (it may quote what someone wrote) and say sorry."""
+    """Log the failure without its message (it may quote what someone wrote) and say sorry.
+
+    A 409 from getUpdates means another program polls this token (a copy on another machine):
+    retrying would fight it forever, so Escale says so once and stops cleanly."""
     error = context.error
+    if isinstance(error, Conflict) and update is None:
+        if not context.application.bot_data.get(CONFLICT_STOP):
+            context.application.bot_data[CONFLICT_STOP] = True
+            log.error(
+                "stopping: another program is polling this bot's token (409 Conflict); "
+                "only one Escale may run per bot"
+            )
+            context.application.stop_running()
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, stack)

@@ -234,6 +234,8 @@ async def _check_usable(connection: aiosqlite.Connection, path: Path) -> None:
     try:
         async with connection.execute("PRAGMA quick_check") as cursor:
             row = await cursor.fetchone()
+    except sqlite3.OperationalError as error:
+        raise DatabaseError(_cannot_write(path, error)) from None
     except sqlite3.DatabaseError as error:
         raise DatabaseError(f"{path} cannot be used as an Escale database: {error}") from None
     if row is None or row[0] != "ok":

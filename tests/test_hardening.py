@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import os
+import resource
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.db import Database, DatabaseError, DatabaseInUseError
-from tests.conftest import Escale
+from tests.conftest import Escale, running_escale
+from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_person, make_worker
 from tests.test_preparation import first_preparation
 
 ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
 
 
 def disk_bytes(path: Path) -> bytes:
@@ -177,3 +186,149 @@ async def test_a_read_only_database_file_is_named_with_its_cause(tmp_path: Path)
         _immutable(path, False)
     message = str(refused.value)
     assert "\n" not in message and message.startswith(f"{path} cannot be written (")
+
+
+async def _run_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=cwd,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_a_second_escale_on_the_same_database_refuses_in_one_line(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "ESCALE_DATABASE": "escale.sqlite3",
+        }
+        first = await _run_bot(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+            second = await _run_bot(env, tmp_path)
+            _, err = await asyncio.wait_for(second.communicate(), 30)
+            assert second.returncode == 2
+            assert err.decode().strip().splitlines()[-1] == (
+                f"escale: escale.sqlite3 is in use by process {first.pid}; "
+                "stop it before starting another Escale"
+            )
+            assert "Traceback" not in err.decode()
+            assert first.returncode is None, "the first one runs on"
+        finally:
+            first.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(first.communicate(), 30)
+        assert first.returncode == 0
+
+
+async def test_another_client_polling_the_token_stops_escale_cleanly(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "ESCALE_DATABASE": "escale.sqlite3",
+        }
+        process = await _run_bot(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+            telegram.fail_next(
+                "getUpdates",
+                status=409,
+                description="Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+                times=3,
+            )
+            _, err = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    logs = err.decode()
+    assert process.returncode == 1
+    assert logs.count("another program is polling this bot's token (409 Conflict)") == 1
+    assert "Traceback" not in logs
+    assert "database closed" in logs
+
+
+async def test_a_full_disk_at_start_stops_start_up_in_one_line(tmp_path: Path) -> None:
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    async with FakeTelegram(token=TOKEN) as telegram:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "PYTHONPATH": str(ROOT),
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": telegram.base_url,
+                "ESCALE_DATABASE": "escale.sqlite3",
+                "PYTHONDONTWRITEBYTECODE": "1",  # no half-written .pyc under the small limit
+            },
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=small_files,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    logs = err.decode()
+    assert process.returncode == 2
+    assert "Traceback" not in logs
+    assert logs.strip().splitlines()[-1].startswith("escale: escale.sqlite3 cannot be written (")
+
+
+SORRY = (
+    "Sorry, something went wrong on my side. What you sent before is safe; "
+    "please try again in a moment."
+)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a file until the disk has no room left."""
+    filler = disk / "filler"
+    block = b"\0" * 4096
+    with filler.open("wb", buffering=0) as out, contextlib.suppress(OSError):
+        while out.write(block) == len(block):
+            pass
+    assert shutil.disk_usage(disk).free < len(block)
+    return filler
+
+
+async def test_a_disk_full_mid_run_apologises_keeps_everything_and_recovers(
+    telegram: FakeTelegram, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = await asyncio.create_subprocess_exec(
+        "mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk), stderr=asyncio.subprocess.PIPE
+    )
+    await mount.communicate()
+    if mount.returncode != 0:
+        pytest.skip("cannot mount a small disk here")
+    try:
+        small = dataclasses.replace(settings, database_path=disk / "escale.sqlite3")
+        async with running_escale(telegram, small, caplog) as escale:
+            worker = await make_worker(escale, "Alice", "en")
+            person = await make_person(escale, worker, "Léa", "Léa", "en")
+            await person.send("/prepare")
+            await person.send("My rent")
+            filler = _fill(disk)
+            await person.press("For me")
+            assert person.last.text == SORRY
+            stored = await escale.db.fetchall("SELECT step, text FROM answers")
+            assert [tuple(r) for r in stored] == [("problem", "My rent")]
+
+            filler.unlink()  # space again
+            await person.press("For me")
+            assert "what would be different?" in person.last.text
+            caplog.clear()  # the failure was logged, as it should be
+    finally:
+        umount = await asyncio.create_subprocess_exec("umount", str(disk))
+        assert await umount.wait() == 0

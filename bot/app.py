@@ -118,6 +118,7 @@ def build_application(
 
 
 def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():

@@ -17,6 +17,7 @@ import pytest
 
 from bot.config import Settings
 from bot.db import Database, DatabaseError, DatabaseInUseError
+from bot.emulator.server import Button, JsonDict
 from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_person, make_worker
@@ -332,3 +333,33 @@ async def test_a_disk_full_mid_run_apologises_keeps_everything_and_recovers(
     finally:
         umount = await asyncio.create_subprocess_exec("umount", str(disk))
         assert await umount.wait() == 0
+
+
+async def test_a_button_pressed_in_a_group_posts_nothing_there(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    group = escale.group(chat_id=-100777, kind="group")
+    in_group: JsonDict = {"message_id": 1, "date": 0, "chat": group.chat_dict}
+    before = len(escale.telegram.calls_to("sendMessage"))
+    for presser, data in (
+        (worker, f"history:{person.user_id}"),
+        (person, "prepare"),
+        (person, "lang:en"),
+    ):
+        notice = await presser._press(in_group, Button(text="", callback_data=data))
+        assert notice == "Escale's buttons work only in your private chat with me."
+    assert escale.telegram.messages(group.chat_id) == []
+    assert len(escale.telegram.calls_to("sendMessage")) == before, "nothing posted anywhere"
+    row = await escale.db.fetchone("SELECT COUNT(*) FROM preparations")
+    assert row is not None and row[0] == 0
+
+
+async def test_a_button_on_someone_elses_private_message_does_nothing(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    elsewhere: JsonDict = {"message_id": 1, "date": 0, "chat": person.chat_dict}
+    notice = await worker._press(
+        elsewhere, Button(text="", callback_data=f"history:{person.user_id}")
+    )
+    assert notice == "Escale's buttons work only in your private chat with me."
+    assert "preparations sent to you" not in "\n".join(person.texts() + worker.texts())

@@ -146,6 +146,11 @@ def stale_button(t: Translator) -> str:
     return t._("This button no longer works. /help shows what you can do.")
 
 
+def button_private_only(t: Translator) -> str:
+    """A button pressed outside its presser's private chat (kept under 200 characters)."""
+    return t._("Escale's buttons work only in your private chat with me.")
+
+
 def privacy(caller: Caller, worker_name: str | None) -> Reply:
     t = caller.t
     if caller.has(Role.PERSON) or not (caller.has(Role.WORKER) or caller.has(Role.ADMIN)):

@@ -349,7 +349,13 @@ class Repository:
     async def export_person(self, user_id: int) -> dict[str, Any]:
         """Everything held about one person, as plain data for /mydata."""
         user = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-        person = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
+        # The worker by the name the person sees, never by their Telegram id: the export is
+        # the person's own data, and holds no other person's identifiers.
+        person = await self.db.fetchone(
+            """SELECT w.display_name AS worker, p.label, p.joined_at
+               FROM people p JOIN users w ON w.id = p.worker_id WHERE p.user_id = ?""",
+            (user_id,),
+        )
         consents = await self.db.fetchall(
             "SELECT text_version, language, given_at FROM consents WHERE user_id = ? ORDER BY id",
             (user_id,),

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.db import Database, DatabaseError, DatabaseInUseError
 from bot.emulator.server import Button, JsonDict
 from tests.conftest import Escale, running_escale
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker
 from tests.test_preparation import first_preparation
 
@@ -363,3 +363,63 @@ async def test_a_button_on_someone_elses_private_message_does_nothing(escale: Es
     )
     assert notice == "Escale's buttons work only in your private chat with me."
     assert "preparations sent to you" not in "\n".join(person.texts() + worker.texts())
+
+
+async def test_jokers_are_capped_so_the_question_fits_telegrams_buttons(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    await person.send("/prepare")
+    await person.send("My rent")
+    await person.press("For me")
+    await person.press("I'd rather not")  # want: no own question
+    await person.send("Fear")
+    for number in range(1, 22):
+        if "➕ Someone new" not in person.buttons():
+            break
+        await person.press("➕ Someone new")
+        await person.send(f"Ally {number}")
+        await person.press("Friend")
+    assert number == 21, "the 21st could not be added"
+    assert "You have 20 jokers: that is as many as I can keep." in person.last.text
+    await person.press_data(f"p:{await _open_id(escale, person)}:jokers:n")
+    await person.send("Ally 21")
+    row = await escale.db.fetchone("SELECT COUNT(*) FROM allies")
+    assert row is not None and row[0] == 20
+    assert len(person.buttons()) <= 100
+
+
+async def _open_id(escale: Escale, person: TelegramUser) -> int:
+    row = await escale.db.fetchone(
+        "SELECT id FROM preparations WHERE person_id = ? AND status = 'open'", (person.user_id,)
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def test_an_own_question_too_long_to_keep_is_not_offered(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    await person.send("/prepare")
+    await person.send("My rent")
+    await person.press("For me")
+    await person.send("w" * 1000)
+    await person.send("o" * 1000)
+    assert "This question is too long for me to keep as it is." in person.last.text
+    assert "✔ Yes, that's my question" not in person.buttons()
+    await person.press_data(f"p:{await _open_id(escale, person)}:own_question:ok")
+    rows = await escale.db.fetchall("SELECT step, length(text) FROM answers")
+    assert all(length <= 1000 for _, length in rows)
+    assert "own_question" not in {step for step, _ in rows}
+    await person.press("✏️ I'll write it my way")
+    await person.send("How can I pay, even though it is a lot?")
+    assert "Who could help you with this?" in person.last.text
+
+
+async def test_a_visitor_choosing_a_language_leaves_no_row(escale: Escale) -> None:
+    visitor = escale.user("Nosy Visitor", "fr")
+    await visitor.send("/language")
+    await visitor.press("English")
+    assert visitor.last.text.startswith("I keep nothing about people who have not joined")
+    row = await escale.db.fetchone("SELECT COUNT(*) FROM users")
+    assert row is not None and row[0] == 0
+    assert b"Nosy Visitor" not in disk_bytes(escale.settings.database_path)

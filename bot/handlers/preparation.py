@@ -317,7 +317,7 @@ async def _act(
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION:
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION and flow.proposal_fits(t):
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
     elif action == "w" and step.kind is Kind.OWN_QUESTION:
@@ -349,7 +349,7 @@ async def _jokers(
         given = after.answers.get(flow.step.id) if after else None
         await _moved(context, caller, flow, after, given)
         return
-    if action == "n":
+    if action == "n" and flow.can_add_ally:
         await answer(update, context, views.ally_name_prompt(caller.t))
         return
     if action == "j" and argument and argument.isdigit():

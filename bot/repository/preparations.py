@@ -264,8 +264,11 @@ class PreparationStore:
         relation: str,
         scratch: Mapping[str, Any],
         now: datetime,
+        *,
+        limit: int,
     ) -> Ally | None:
-        """Add an ally to the person's list and select it in the open jokers step."""
+        """Add an ally to the person's list and select it in the open jokers step; None if
+        the step moved on, or the person already has `limit` allies."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
@@ -274,6 +277,11 @@ class PreparationStore:
                 (preparation_id, expected_step),
             )
             if row is None:
+                return None
+            count = await one(
+                tx, "SELECT COUNT(*) FROM allies WHERE person_id = ?", (row["person_id"],)
+            )
+            if count is not None and count[0] >= limit:
                 return None
             added = await one(
                 tx,

@@ -141,6 +141,15 @@ def language_set(t: Translator, name: str) -> Reply:
     return Reply(t._("Done: I will speak {language} with you.").format(language=name))
 
 
+def language_not_kept(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "I keep nothing about people who have not joined Escale, so I cannot remember "
+            "this choice yet. Until you join, I follow the language of your Telegram."
+        )
+    )
+
+
 def stale_button(t: Translator) -> str:
     """Shown as a short notice when a button no longer applies (kept under 200 characters)."""
     return t._("This button no longer works. /help shows what you can do.")

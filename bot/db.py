@@ -77,6 +77,8 @@ class Database:
             except migrations.SchemaTooNewError as error:
                 raise DatabaseError(str(error)) from None
             except sqlite3.OperationalError as error:
+                if not _is_write_failure(error):
+                    raise
                 raise DatabaseError(_cannot_write(path, error)) from None
             await _check_writable(writer, path)
             reader = await _connect(path)
@@ -172,6 +174,12 @@ def _lock(path: Path) -> IO[str]:
         lock.close()
         raise DatabaseError(_cannot_write(lock_path, error)) from None
     return lock
+
+
+def _is_write_failure(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite failed to write the disk (rather than a statement being wrong)."""
+    text = str(error).lower()
+    return any(cause in text for cause in ("readonly", "disk", "full", "unable to open"))
 
 
 def _cannot_write(path: Path, error: BaseException) -> str:

@@ -15,6 +15,7 @@ from bot.context import Services
 from bot.dialogue import engine
 from bot.dialogue.model import Dialogue, Kind, Step
 from bot.i18n import Translator
+from bot.invisible import visible_name
 from bot.repository import Account, Ally, Answer, Outgoing, Preparation
 
 ALLY_NAME_MAX_LENGTH = 60
@@ -215,9 +216,10 @@ async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:
 
 
 async def name_new_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
-    if not flow.can_add_ally:
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
         return None
-    return await _scratch(svc, flow, new_ally=" ".join(name.split()))
+    return await _scratch(svc, flow, new_ally=name)
 
 
 async def cancel_new_ally(svc: Services, flow: Flow) -> Flow | None:

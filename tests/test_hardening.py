@@ -20,7 +20,7 @@ from bot.db import Database, DatabaseError, DatabaseInUseError
 from bot.emulator.server import Button, JsonDict
 from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser
-from tests.journeys import make_person, make_worker
+from tests.journeys import make_person, make_worker, new_worker_token, person_token
 from tests.test_preparation import first_preparation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -423,3 +423,89 @@ async def test_a_visitor_choosing_a_language_leaves_no_row(escale: Escale) -> No
     row = await escale.db.fetchone("SELECT COUNT(*) FROM users")
     assert row is not None and row[0] == 0
     assert b"Nosy Visitor" not in disk_bytes(escale.settings.database_path)
+
+
+async def _worker_who_pressed_an_old_i_agree(escale: Escale) -> tuple[TelegramUser, TelegramUser]:
+    """Someone opens a person link, then a worker link, then presses the old *I agree*."""
+    alice = await make_worker(escale, "Alice", "en")
+    token = await person_token(alice, "Sam")
+    sam = escale.user("Sam", "en")
+    await sam.send(f"/start {token}")
+    admin = escale.admin()
+    await sam.send(f"/start {await new_worker_token(escale, admin)}")
+    account = await escale.repo.account(sam.user_id)
+    assert account is not None and account.worker_status == "active"
+    await sam.press("I agree")
+    return alice, sam
+
+
+async def test_a_worker_cannot_also_become_a_person(escale: Escale) -> None:
+    alice, sam = await _worker_who_pressed_an_old_i_agree(escale)
+    account = await escale.repo.account(sam.user_id)
+    assert account is not None and not account.is_person
+    assert sam.last.text.startswith("This link is for a person followed by a worker.")
+    await alice.send("/people")
+    assert "Sam" not in alice.last.text
+
+
+async def test_forget_succeeds_for_an_account_that_already_holds_both_roles(
+    escale: Escale,
+) -> None:
+    alice = await make_worker(escale, "Alice", "en")
+    sam = await make_worker(escale, "Sam", "en")
+    lea = await make_person(escale, sam, "Léa", "Léa", "en")  # Sam follows Léa
+    async with escale.db.transaction() as tx:  # as an older Escale let it happen
+        await tx.execute("DROP TRIGGER people_are_not_workers")
+        await tx.execute(
+            "INSERT INTO people (user_id, worker_id, label, joined_at) VALUES (?, ?, 'Sam', '')",
+            (sam.user_id, alice.user_id),
+        )
+    await sam.send("/prepare")
+    await sam.send("Canarydualrole")
+    await sam.send("/forget")
+    await sam.press("Yes, erase everything")
+    assert sam.last.text.startswith("Done: everything Escale kept about you is erased.")
+    assert b"Canarydualrole" not in disk_bytes(escale.settings.database_path)
+    account = await escale.repo.account(sam.user_id)
+    assert account is not None and not account.is_person and account.is_active_worker
+    people = await escale.repo.people_of(sam.user_id)
+    assert [p.user_id for p in people] == [lea.user_id], "the people Sam follows keep their link"
+
+
+SPOOF = "\u202e\u200bLéa\u200d\u2066"  # an override, a zero-width space and joiner, an isolate
+
+
+async def test_invisible_characters_never_reach_another_users_screen(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    await worker.send(f"/invite {SPOOF} Martin")
+    person = await make_person(escale, worker, f"Sam{SPOOF}", None, "en")
+    row = await escale.db.fetchone(
+        "SELECT u.display_name, p.label FROM users u JOIN people p ON p.user_id = u.id "
+        "WHERE u.id = ?",
+        (person.user_id,),
+    )
+    assert row is not None and tuple(row) == ("SamLéa", None)
+    invitation = await escale.db.fetchone(
+        "SELECT label FROM invitations WHERE kind = 'person' ORDER BY id LIMIT 1"
+    )
+    assert invitation is not None and invitation["label"] == "Léa Martin"
+    await person.send("/prepare")
+    await person.send(f"Rent {SPOOF} late")
+    await person.press("For me")
+    await person.press("I'd rather not")
+    await person.send("Fear")
+    await person.press("➕ Someone new")
+    await person.send(f"Ma{SPOOF}rie")
+    await person.press("Friend")
+    ally = await escale.db.fetchone("SELECT name FROM allies")
+    assert ally is not None and ally["name"] == "MaLéarie"
+    await person.press("✔ Done")
+    while "📨 Send to Alice" not in person.buttons():
+        await person.press("I'd rather not")
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    seen = "\n".join(worker.texts())
+    for invisible in "\u202e\u200b\u2066":
+        assert invisible not in seen.replace("\u2068", "").replace("\u2069", ""), repr(invisible)
+    assert "\u2068SamLéa\u2069's preparation" in seen
+    assert "Rent Léa\u200d late" in seen, "a joiner inside text stays (emoji need it)"

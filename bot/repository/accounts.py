@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.db import Database
 from bot.repository.common import from_db_time, one, to_db_time
-from bot.repository.preparations import forget_in
+from bot.repository.preparations import forget_in, forget_person_side
 
 InvitationKind = Literal["worker", "person"]
 WorkerStatus = Literal["active", "suspended"]
@@ -199,12 +199,18 @@ class Repository:
                 """UPDATE invitations SET used_by = ?, used_at = ?
                    WHERE token_hash = ? AND kind = 'worker' AND used_at IS NULL
                      AND expires_at > ?
+                     AND NOT EXISTS (SELECT 1 FROM people WHERE user_id = ?)
                    RETURNING *""",
-                (who.user_id, to_db_time(now), token_hash, to_db_time(now)),
+                (who.user_id, to_db_time(now), token_hash, to_db_time(now), who.user_id),
             )
             if row is None:
                 return None
             invitation = _invitation(row)
+            # One account, one role: a person link this user had opened is theirs no more.
+            await tx.execute(
+                "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ? AND used_at IS NULL",
+                (who.user_id,),
+            )
             await _upsert_user(tx, who, now)
             await tx.execute(
                 """INSERT INTO workers (user_id, status, invited_by, joined_at)
@@ -269,8 +275,16 @@ class Repository:
                      AND expires_at > ?
                      AND EXISTS (SELECT 1 FROM workers
                                  WHERE user_id = created_by AND status = 'active')
+                     AND NOT EXISTS (SELECT 1 FROM workers WHERE user_id = ?)
                    RETURNING created_by, label""",
-                (who.user_id, to_db_time(now), invitation_id, who.user_id, to_db_time(now)),
+                (
+                    who.user_id,
+                    to_db_time(now),
+                    invitation_id,
+                    who.user_id,
+                    to_db_time(now),
+                    who.user_id,
+                ),
             )
             if row is None:
                 return None
@@ -367,19 +381,28 @@ class Repository:
         }
 
     async def forget_person(self, user_id: int) -> int | None:
-        """Erase a person and every trace of their id; returns the worker they were linked to."""
+        """Erase a person and every trace of their id; returns the worker they were linked to.
+
+        An account that an older Escale let be a worker too keeps its worker side (the people
+        it follows stay linked to it): everything it held as a person is erased."""
         async with self.db.transaction() as tx:
             row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
             if row is None:
                 return None
             await tx.execute(
-                "UPDATE invitations SET used_by = NULL, label = NULL WHERE used_by = ?", (user_id,)
+                "UPDATE invitations SET used_by = NULL, label = NULL "
+                "WHERE used_by = ? AND kind = 'person'",
+                (user_id,),
             )
             await tx.execute(
                 "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
             )
-            await forget_in(tx, user_id)
-            await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            also_worker = await one(tx, "SELECT 1 FROM workers WHERE user_id = ?", (user_id,))
+            if also_worker:
+                await forget_person_side(tx, user_id)
+            else:
+                await forget_in(tx, user_id)
+                await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
             worker_id = int(row["worker_id"])
         await self.db.scrub()
         return worker_id

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, menus, unreachable
+from bot import callbacks, menus, undelivered, unreachable
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context, Services, services
@@ -146,6 +146,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.clock,
         functools.partial(unreachable.notices, svc),
         producers=[Reminders(svc).queue_due],
+        on_undelivered=functools.partial(undelivered.notices, svc),
     )
     await svc.sender.start()
     await menus.set_default_menus(app.bot, svc.catalogs)

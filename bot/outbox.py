@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup
@@ -44,6 +44,9 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Who to tell, and what, when a chat refuses the bot (read-only: the sender queues them).
 OnUnreachable = Callable[[int], Awaitable[Sequence[Outgoing]]]
+# Who to tell, and what, when a message ends undelivered (refused twice, or its outcome
+# unknown twice): read-only, the sender queues them with the row's end.
+OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Outgoing]]]
 # Called before each pass with the time: queues whatever has come due (reminders, say) and
 # returns when it next has something due, so one loop serves every timed message.
 Producer = Callable[[datetime], Awaitable[datetime | None]]
@@ -79,18 +82,20 @@ class Sender:
         on_unreachable: OnUnreachable,
         producers: Sequence[Producer] = (),
         per_second: int = PER_SECOND,
+        on_undelivered: OnUndelivered | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
         self._clock = clock
         self._on_unreachable = on_unreachable
+        self._on_undelivered = on_undelivered
         self._producers = producers
         self._pace = Pace(per_second)
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._recover_first = False
-        self._delivered = 0  # rows sent in this pass, whose words are then scrubbed
+        self._scrub = False  # rows ended in this pass, whose words are then scrubbed
 
     async def start(self) -> None:
         """Recover attempts a crash interrupted, then run the loop as a task."""
@@ -182,7 +187,7 @@ class Sender:
 
         A sent row's words are blanked; before the sender rests, the database is scrubbed
         so that they are gone from its log file too."""
-        self._delivered = 0
+        self._scrub = False
         try:
             while rows := await self._store.due(self._clock.now(), BATCH):
                 for row in rows:
@@ -194,7 +199,7 @@ class Sender:
                         self._pace.sent(now)
             return None
         finally:
-            if self._delivered:
+            if self._scrub:
                 await self._store.db.scrub()
 
     async def _attempt(self, due: OutboxRow) -> bool:
@@ -204,6 +209,7 @@ class Sender:
             return False
         if row.expired(self._clock.now()):
             await self._store.give_up(row.id, "failed", "expired")
+            self._scrub = True
             log.info("outbox expired id=%s purpose=%s", row.id, row.purpose)
             return False
         try:
@@ -217,7 +223,7 @@ class Sender:
                 )
                 message_id = await self._send(row, plain=True)
         except BadRequest as error:
-            await self._store.give_up(row.id, "failed", _error_name(error))
+            await self._end_undelivered(row, "failed", _error_name(error))
             log.error(
                 "outbox failed id=%s chat=%s purpose=%s error=%s",
                 row.id,
@@ -248,14 +254,14 @@ class Sender:
             await self._unknown_outcome(row, _error_name(error))
         else:
             await self._store.delivered(row.id, message_id, self._clock.now())
-            self._delivered += 1
+            self._scrub = True
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
         return True
 
     async def _unknown_outcome(self, row: OutboxRow, name: str) -> None:
         """The message may have arrived: send it once more, marked; after that, give up."""
         if row.maybe_delivered:
-            await self._store.give_up(row.id, "uncertain", name)
+            await self._end_undelivered(row, "uncertain", name)
             log.warning(
                 "outbox uncertain id=%s chat=%s error=%s: the resend's outcome is unknown too",
                 row.id,
@@ -264,6 +270,21 @@ class Sender:
             )
         else:
             await self._retry_later(row, name, maybe_delivered=True)
+
+    async def _end_undelivered(
+        self, row: OutboxRow, status: Literal["failed", "uncertain"], name: str
+    ) -> None:
+        """No more attempts: the words go, and whoever should know is told (once)."""
+        notices: Sequence[Outgoing] = ()
+        if self._on_undelivered is not None:
+            try:
+                notices = await self._on_undelivered(row, status == "uncertain")
+            except Exception as error:
+                _log_unexpected(f"outbox on_undelivered failed id={row.id}", error)
+        told = await self._store.give_up(row.id, status, name, notices, now=self._clock.now())
+        if told:
+            log.warning("outbox undelivered id=%s told=%s", row.id, len(notices))
+        self._scrub = True
 
     async def _retry_later(
         self, row: OutboxRow, error: str, *, maybe_delivered: bool = False

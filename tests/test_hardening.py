@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -509,3 +510,85 @@ async def test_invisible_characters_never_reach_another_users_screen(escale: Esc
         assert invisible not in seen.replace("\u2068", "").replace("\u2069", ""), repr(invisible)
     assert "\u2068SamLéa\u2069's preparation" in seen
     assert "Rent Léa\u200d late" in seen, "a joiner inside text stays (emoji need it)"
+
+
+async def test_a_brief_being_retried_is_held_while_its_worker_is_suspended(
+    escale: Escale, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    admin = escale.admin("en")
+    await first_preparation(escale, person)
+    escale.telegram.fail_next(
+        "sendMessage", status=500, description="Internal Server Error", chat_id=worker.user_id
+    )
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()  # the first attempt failed; a retry is planned
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    escale.clock.advance(timedelta(minutes=10))
+    await escale.deliveries()
+    assert not [m for m in worker.messages if "ESC-" in m.text], "nothing while suspended"
+    row = await escale.db.fetchone("SELECT status, error FROM outbox WHERE purpose = 'brief'")
+    assert row is not None and tuple(row) == ("held", "suspended")
+
+    await admin.send("/workers")
+    await admin.press("Reactivate Alice")
+    await escale.deliveries()
+    [brief] = [m for m in worker.messages if "ESC-" in m.text]
+    assert "My rent is late again" in brief.text and "Possible repeat" not in brief.text
+
+
+async def test_a_brief_refused_twice_is_told_to_the_person_and_coordinators(
+    escale: Escale, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    admin = escale.admin("en")
+    await first_preparation(escale, person, problem="Canaryundelivered")
+    escale.telegram.fail_next(
+        "sendMessage",
+        status=400,
+        description="Bad Request: something refused",
+        times=2,
+        chat_id=worker.user_id,
+    )
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    await escale.deliveries()
+    assert person.last.text.startswith(
+        "Your preparation ESC-00001 could not reach Alice. I will not try again."
+    )
+    assert admin.last.text.startswith(
+        "Escale could not deliver the preparation ESC-00001 to the worker Alice"
+    )
+    assert "Canaryundelivered" not in admin.last.text
+    row = await escale.db.fetchone("SELECT status, body FROM outbox WHERE purpose = 'brief'")
+    assert row is not None and tuple(row) == ("failed", "")
+    outbox = await escale.db.fetchall("SELECT body FROM outbox")
+    assert not any("Canaryundelivered" in r["body"] for r in outbox)
+    caplog.clear()  # the refusal is logged as an error, as it should be
+
+
+async def test_a_brief_whose_arrival_stays_unknown_is_told_once(
+    escale: Escale, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    await first_preparation(escale, person)
+    escale.telegram.fail_next(
+        "sendMessage", status=502, description="Bad Gateway", chat_id=worker.user_id
+    )
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()  # failed, not sent: a retry is planned
+    escale.telegram.drop_next("sendMessage", times=2)  # then sent twice, no answer either time
+    for _ in range(3):
+        await escale.deliveries()
+        escale.clock.advance(timedelta(minutes=5))
+    await escale.deliveries()
+    told = [text for text in person.texts() if "I am not sure that your preparation" in text]
+    assert told == [
+        "I am not sure that your preparation ESC-00001 reached Alice. I will not send it "
+        "again, to avoid repeats. You can ask Alice at your meeting. You can also prepare "
+        "again with /prepare."
+    ]

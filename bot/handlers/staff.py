@@ -44,8 +44,9 @@ async def _set_status(
         return
     changed = worker.worker_status != status
     if changed:
-        worker = await svc.repo.set_worker_status(worker.user_id, status) or worker
+        worker = await svc.repo.set_worker_status(worker.user_id, status, svc.clock.now()) or worker
         log.info("worker status user=%s status=%s by=%s", worker.user_id, status, caller.id)
+        svc.deliver()  # what was held for them while suspended goes now
     await query.answer(staff.status_changed(caller.t, worker))
     await show_in_place(update, staff.workers(caller.t, await svc.repo.workers()))
     if changed:

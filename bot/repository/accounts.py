@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.db import Database
 from bot.repository.common import from_db_time, one, to_db_time
+from bot.repository.outbox import release_suspended
 from bot.repository.preparations import forget_in, forget_person_side
 
 InvitationKind = Literal["worker", "person"]
@@ -316,14 +317,20 @@ class Repository:
             WorkerSummary(r["user_id"], r["display_name"], r["status"], r["people"]) for r in rows
         ]
 
-    async def set_worker_status(self, worker_id: int, status: WorkerStatus) -> Account | None:
-        """Change a worker's status; returns the worker, or None if there is no such worker."""
+    async def set_worker_status(
+        self, worker_id: int, status: WorkerStatus, now: datetime
+    ) -> Account | None:
+        """Change a worker's status; returns the worker, or None if there is no such worker.
+
+        Reactivated, they get at once what the outbox held while they were suspended."""
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE workers SET status = ? WHERE user_id = ?", (status, worker_id)
             )
             if cursor.rowcount != 1:
                 return None
+            if status == "active":
+                await release_suspended(tx, worker_id, now)
             return await _account_in(tx, worker_id)
 
     async def people_of(self, worker_id: int) -> list[PersonSummary]:

@@ -310,6 +310,23 @@ def read_notice(t: Translator, person_id: int, worker_name: str, reference: str)
     return notice(t, person_id, Reply(text))
 
 
+def brief_undelivered(t: Translator, worker_name: str, reference: str, uncertain: bool) -> str:
+    """For the person: their brief will not be sent again, and what they can do."""
+    if uncertain:
+        text = t._(
+            "I am not sure that your preparation {reference} reached {worker}. I will not "
+            "send it again, to avoid repeats. You can ask {worker} at your meeting. You can "
+            "also prepare again with /prepare."
+        )
+    else:
+        text = t._(
+            "Your preparation {reference} could not reach {worker}. I will not try again. "
+            "You can tell {worker} about it at your meeting. You can also prepare again "
+            "with /prepare."
+        )
+    return text.format(reference=reference, worker=esc(worker_name))
+
+
 def notice(t: Translator, chat_id: int, reply: Reply) -> Outgoing:
     """A message for the outbox, written in `t`'s language, which is its recipient's."""
     return Outgoing(chat_id, "text", reply.text, repeat_note(t), buttons=reply.buttons)

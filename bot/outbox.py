@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-import warnings
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -22,10 +20,10 @@ import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.repository.outbox import OutboxRow, OutboxStore, Outgoing
+from bot.request import PER_SECOND, Pace, outbox_call, retry_after
 from bot.views import NO_PREVIEW, Reply, utf16_length
 
 log = logging.getLogger(__name__)
@@ -36,8 +34,6 @@ BATCH = 50
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
-PER_SECOND = 25  # messages a second at most, under Telegram's ~30 for a bot overall
-SECOND = timedelta(seconds=1)
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -52,25 +48,6 @@ OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Outgoing]]]
 Producer = Callable[[datetime], Awaitable[datetime | None]]
 
 
-class Pace:
-    """At most `per_second` sends in any second of the injected clock: no 429 in a burst."""
-
-    def __init__(self, per_second: int) -> None:
-        self._per_second = per_second
-        self._recent: deque[datetime] = deque()
-
-    def next_slot(self, now: datetime) -> datetime:
-        """When the next send may go: `now`, or when the oldest send in the window ages out."""
-        while self._recent and self._recent[0] + SECOND <= now:
-            self._recent.popleft()
-        if len(self._recent) < self._per_second:
-            return now
-        return self._recent[0] + SECOND
-
-    def sent(self, now: datetime) -> None:
-        self._recent.append(now)
-
-
 class Sender:
     """One task that sends whatever is due, then sleeps until the next row is due or `wake()`."""
 
@@ -83,6 +60,7 @@ class Sender:
         producers: Sequence[Producer] = (),
         per_second: int = PER_SECOND,
         on_undelivered: OnUndelivered | None = None,
+        pace: Pace | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
@@ -90,7 +68,8 @@ class Sender:
         self._on_unreachable = on_unreachable
         self._on_undelivered = on_undelivered
         self._producers = producers
-        self._pace = Pace(per_second)
+        # The application's one pace, shared with replies; a sender of its own has its own.
+        self._pace = pace or Pace(per_second)
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
@@ -192,7 +171,7 @@ class Sender:
             while rows := await self._store.due(self._clock.now(), BATCH):
                 for row in rows:
                     now = self._clock.now()
-                    slot = self._pace.next_slot(now)
+                    slot = self._pace.next_slot(now, outbox=True)
                     if slot > now:
                         return slot
                     if await self._attempt(row):
@@ -214,14 +193,16 @@ class Sender:
             return False
         try:
             try:
-                message_id = await self._send(row, plain=False)
+                with outbox_call():
+                    message_id = await self._send(row, plain=False)
             except BadRequest as error:
                 log.warning(
                     "outbox refused id=%s error=%s; sending it as plain text",
                     row.id,
                     _error_name(error),
                 )
-                message_id = await self._send(row, plain=True)
+                with outbox_call():
+                    message_id = await self._send(row, plain=True)
         except BadRequest as error:
             await self._end_undelivered(row, "failed", _error_name(error))
             log.error(
@@ -232,7 +213,7 @@ class Sender:
                 _error_name(error),
             )
         except RetryAfter as error:
-            delay = _retry_after(error)
+            delay = retry_after(error)
             await self._store.retry(row.id, self._clock.now() + delay, "RetryAfter")
             log.info("outbox flood control id=%s retry_in=%ss", row.id, delay.total_seconds())
         except Forbidden:
@@ -383,14 +364,6 @@ def _may_have_arrived(error: NetworkError) -> bool:
     if cause is None or isinstance(cause, TelegramError):
         return False
     return not isinstance(cause, _NOT_SENT)
-
-
-def _retry_after(error: RetryAfter) -> timedelta:
-    """PTB 22 gives an int (deprecated, with a warning) or, opted in, a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        delay = error.retry_after
-    return delay if isinstance(delay, timedelta) else timedelta(seconds=delay)
 
 
 def _error_name(error: BaseException) -> str:

@@ -139,6 +139,10 @@ def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
         api_base_url=telegram.base_url,
         admin_ids=frozenset({ADMIN_ID}),
         database_path=tmp_path / "escale.sqlite3",
+        # The test clock stands still unless a test moves it, and tests talk far faster than
+        # people: the pace and the flood limit are raised, except where a test is about them.
+        sends_per_second=1000,
+        updates_per_minute=10000,
     )
 
 

@@ -141,6 +141,15 @@ def language_set(t: Translator, name: str) -> Reply:
     return Reply(t._("Done: I will speak {language} with you.").format(language=name))
 
 
+def slow_down(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "That is a lot of messages at once. I will read your messages again in a minute. "
+            "Nothing you sent before is lost."
+        )
+    )
+
+
 def language_not_kept(t: Translator) -> Reply:
     return Reply(
         t._(

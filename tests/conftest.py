@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,13 +33,24 @@ class FakeClock:
     def __init__(self, start: datetime = START):
         self.moment = start
         self._moved = asyncio.Condition()
+        self._sleeping: Counter[datetime] = Counter()
 
     def now(self) -> datetime:
         return self.moment
 
     async def sleep_until(self, moment: datetime) -> None:
         async with self._moved:
-            await self._moved.wait_for(lambda: self.moment >= moment)
+            self._sleeping[moment] += 1
+            self._moved.notify_all()
+            try:
+                await self._moved.wait_for(lambda: self.moment >= moment)
+            finally:
+                self._sleeping[moment] -= 1
+
+    async def someone_sleeps_until(self, moment: datetime) -> None:
+        """Return once something (the bot waiting out a 429, say) sleeps until `moment`."""
+        async with asyncio.timeout(10), self._moved:
+            await self._moved.wait_for(lambda: self._sleeping[moment] > 0)
 
     def advance(self, delta: timedelta) -> None:
         self.moment += delta

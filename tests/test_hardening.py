@@ -592,3 +592,103 @@ async def test_a_brief_whose_arrival_stays_unknown_is_told_once(
         "again, to avoid repeats. You can ask Alice at your meeting. You can also prepare "
         "again with /prepare."
     ]
+
+
+async def _answer_while_telegram_hiccups(
+    escale: Escale, person: TelegramUser, text: str, waits: list[timedelta]
+) -> None:
+    """`person` sends `text`; each time the bot waits (a 429, a backoff), the clock moves on."""
+    task = asyncio.create_task(person.send(text))
+    for wait in waits:
+        moment = escale.clock.now() + wait
+        await escale.clock.someone_sleeps_until(moment)
+        escale.clock.advance(wait)
+    await asyncio.wait_for(task, 10)
+
+
+async def _preparing(escale: Escale) -> TelegramUser:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
+    await person.send("/prepare")
+    return person
+
+
+async def test_a_reply_waits_out_a_429_and_arrives(
+    escale: Escale, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = await _preparing(escale)
+    escale.telegram.fail_next(
+        "sendMessage",
+        status=429,
+        description="Too Many Requests: retry after 3",
+        retry_after=3,
+        chat_id=person.user_id,
+    )
+    await _answer_while_telegram_hiccups(escale, person, "My rent", [timedelta(seconds=3)])
+    assert "Who is it a problem for?" in person.last.text
+    assert SORRY not in person.texts()
+
+
+async def test_a_reply_is_retried_after_server_errors(
+    escale: Escale, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = await _preparing(escale)
+    escale.telegram.fail_next(
+        "sendMessage", status=502, description="Bad Gateway", times=2, chat_id=person.user_id
+    )
+    backoff = [timedelta(seconds=1), timedelta(seconds=2)]
+    await _answer_while_telegram_hiccups(escale, person, "My rent", backoff)
+    assert "Who is it a problem for?" in person.last.text
+    assert SORRY not in person.texts()
+
+
+async def test_a_reply_whose_outcome_is_unknown_is_sent_again_not_apologised_for(
+    escale: Escale, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = await _preparing(escale)
+    escale.telegram.drop_next("sendMessage")  # it arrives, but the bot never hears so
+    await _answer_while_telegram_hiccups(escale, person, "My rent", [timedelta(seconds=1)])
+    asked = [text for text in person.texts() if "Who is it a problem for?" in text]
+    assert len(asked) == 2, "the question again rather than silence"
+    assert SORRY not in person.texts()
+
+
+async def test_the_apology_goes_only_when_the_reply_truly_failed(
+    escale: Escale, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = await _preparing(escale)
+    escale.telegram.fail_next(
+        "sendMessage", status=500, description="Internal", times=4, chat_id=person.user_id
+    )
+    backoff = [timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4)]
+    await _answer_while_telegram_hiccups(escale, person, "My rent", backoff)
+    assert person.last.text == SORRY
+    stored = await escale.db.fetchall("SELECT step, text FROM answers")
+    assert [tuple(r) for r in stored] == [("problem", "My rent")], "committed before replying"
+    caplog.clear()  # the failure is logged, as it should be
+
+
+async def test_one_user_flooding_gets_one_notice_then_silence(
+    telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    limited = dataclasses.replace(settings, updates_per_minute=30)
+    async with running_escale(telegram, limited, caplog) as escale:
+        stranger = escale.user("Flood", "en")
+        for number in range(60):
+            await stranger.send(f"spam {number}")
+        texts = stranger.texts()
+        assert len(texts) == 31
+        assert texts[-1] == (
+            "That is a lot of messages at once. I will read your messages again in a minute. "
+            "Nothing you sent before is lost."
+        )
+        row = await escale.db.fetchone("SELECT COUNT(*) FROM users")
+        assert row is not None and row[0] == 0, "nothing stored about the flood"
+
+        other = escale.user("Jo", "en")
+        await other.send("/help")
+        assert other.last.text.startswith("Hello! I am Escale.")
+
+        escale.clock.advance(timedelta(minutes=1))
+        await stranger.send("/help")
+        assert len(stranger.texts()) == 32, "heard again once the minute has passed"

@@ -146,3 +146,27 @@ async def test_when_telegram_allows_fewer_the_429s_are_retried_and_none_is_lost(
         "SELECT COUNT(*) FROM outbox WHERE purpose = 'reminder' AND attempts > 1"
     )
     assert retried is not None and retried[0] > 0
+
+
+async def test_replies_and_the_outbox_share_one_pace(
+    escale: Escale, telegram: FakeTelegram
+) -> None:
+    telegram.rate_limit(TELEGRAM_LIMIT)
+    seeded = await burst(escale)
+    await escale.deliveries()  # this second's share of the burst is out
+    visitor = escale.user("Jo", "en")
+    for _ in range(KEPT_FOR_REPLIES):  # answered at once, in the same second as the burst
+        await visitor.send("/help")
+    assert len(telegram.messages(visitor.user_id)) == KEPT_FOR_REPLIES
+
+    await deliver_all(escale, seeded)
+
+    await assert_each_invited_once(escale, seeded)
+    assert telegram.throttled == 0
+    everything = Counter(
+        message.date
+        for chat in [*seeded.person_ids, visitor.user_id]
+        for message in telegram.messages(chat)
+    )
+    assert max(everything.values()) <= PER_SECOND, "replies and outbox together, under the pace"
+    assert everything[int(seeded.due_at.timestamp())] == PER_SECOND

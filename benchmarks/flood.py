@@ -4,9 +4,9 @@ The real Application (on the real clock) polls a fake Telegram on 127.0.0.1 that
 Telegram, answers 429 beyond 30 sends in any second. A person sends /help and the script
 measures how long their answer takes: alone, then right behind a stranger's flood of
 `--flood` messages sent at once, with Escale's per-user limit, and (for comparison, as
-Escale was before it) with that limit lifted (the shared pace stays on). Prints the figures side by side, as ratios to
-the quiet run. Nothing is asserted; it touches no network beyond 127.0.0.1, writes only to a
-temporary directory, and stops by itself.
+Escale was before it) with that limit lifted (the shared pace stays on). Prints the figures
+side by side, as ratios to the quiet run. Nothing is asserted; it touches no network beyond
+127.0.0.1, writes only to a temporary directory, and stops by itself.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import pytest
 from bot.config import Settings
 from bot.db import Database, DatabaseError, DatabaseInUseError
 from bot.emulator.server import Button, JsonDict
+from bot.repository.outbox import Outgoing, enqueue
 from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker, new_worker_token, person_token
@@ -692,3 +693,29 @@ async def test_one_user_flooding_gets_one_notice_then_silence(
         escale.clock.advance(timedelta(minutes=1))
         await stranger.send("/help")
         assert len(stranger.texts()) == 32, "heard again once the minute has passed"
+
+
+async def test_many_people_preparing_while_the_sender_works_all_see_their_writes(
+    escale: Escale,
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    people = [await make_person(escale, worker, f"P{n}", f"P{n}", "en") for n in range(12)]
+    async with escale.db.transaction() as tx:  # keep the sender reading and writing meanwhile
+        await enqueue(
+            tx,
+            [Outgoing(worker.user_id, "text", f"notice {n}", "repeat") for n in range(300)],
+            purpose="meeting",
+            now=escale.clock.now(),
+        )
+    escale.app.bot_data["services"].deliver()
+    await asyncio.gather(*(p.send("/prepare") for p in people))
+    for person in people:
+        assert "Question 1 of" in person.last.text, person
+    for round_ in range(4):
+        await asyncio.gather(*(p.send(f"Problem {round_}") for p in people))
+        for person in people:
+            assert "Question 2 of" in person.last.text, person
+        await asyncio.gather(*(p.press("« Back") for p in people))
+        for person in people:
+            assert "Question 1 of" in person.last.text, person
+    await escale.deliveries()

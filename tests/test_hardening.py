@@ -560,8 +560,9 @@ async def test_a_brief_refused_twice_is_told_to_the_person_and_coordinators(
     assert person.last.text.startswith(
         "Your preparation ESC-00001 could not reach Alice. I will not try again."
     )
-    assert admin.last.text.startswith(
-        "Escale could not deliver the preparation ESC-00001 to the worker Alice"
+    assert admin.last.text == (  # an admin with no language kept reads the default, French
+        "Escale n'a pas pu remettre la préparation ESC-00001 à Alice : Telegram l'a refusée. "
+        "Son contenu n'est pas gardé. La personne le sait."
     )
     assert "Canaryundelivered" not in admin.last.text
     row = await escale.db.fetchone("SELECT status, body FROM outbox WHERE purpose = 'brief'")

@@ -396,15 +396,16 @@ class Repository:
             row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
             if row is None:
                 return None
+            also_worker = await one(tx, "SELECT 1 FROM workers WHERE user_id = ?", (user_id,))
+            # The link that made them a worker stays theirs if they stay a worker.
             await tx.execute(
                 "UPDATE invitations SET used_by = NULL, label = NULL "
-                "WHERE used_by = ? AND kind = 'person'",
-                (user_id,),
+                "WHERE used_by = ? AND (kind = 'person' OR ?)",
+                (user_id, also_worker is None),
             )
             await tx.execute(
                 "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
             )
-            also_worker = await one(tx, "SELECT 1 FROM workers WHERE user_id = ?", (user_id,))
             if also_worker:
                 await forget_person_side(tx, user_id)
             else:

@@ -160,11 +160,15 @@ class EscaleRequest(HTTPXRequest):
         await self._wait(delay)
 
     async def _turn(self) -> None:
-        now = self._clock.now()
-        slot = self._pace.next_slot(now)
-        if slot > now:
+        """Wait for a free place in the pace and take it (checked again after each wait, as
+        other senders may have taken the place meanwhile)."""
+        while True:
+            now = self._clock.now()
+            slot = self._pace.next_slot(now)
+            if slot <= now:
+                self._pace.sent(now)
+                return
             await self._clock.sleep_until(slot)
-        self._pace.sent(self._clock.now())
 
     async def _wait(self, delay: timedelta) -> None:
         await self._clock.sleep_until(self._clock.now() + delay)

@@ -68,7 +68,9 @@ def _isolate_rtl(value: object) -> object:
 def isolate(value: object) -> str:
     """`value` between FSI and PDI; empty stays empty."""
     text = str(value)
-    return f"{FSI}{text}{PDI}" if text else text
+    if not text or (text.startswith(FSI) and text.endswith(PDI)):  # empty, or set apart already
+        return text
+    return f"{FSI}{text}{PDI}"
 
 
 @cache

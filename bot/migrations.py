@@ -7,6 +7,7 @@ shipped. Each runs in its own BEGIN IMMEDIATE transaction together with its reco
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,42 +213,6 @@ async def m003_meetings(db: aiosqlite.Connection) -> None:
     )
 
 
-@migration
-async def m006_attachments(db: aiosqlite.Connection) -> None:
-    """A photo or a document can be part of an answer (a letter, a bill), and be sent to the
-    worker with the brief: the outbox learns two more kinds of message."""
-    await _script(
-        db,
-        """
-        ALTER TABLE answers ADD COLUMN file_id TEXT;
-        ALTER TABLE answers ADD COLUMN file_kind TEXT CHECK (file_kind IN ('photo', 'document'));
-        ALTER TABLE answers ADD COLUMN file_name TEXT;
-        """,
-    )
-    # SQLite cannot change a CHECK: rebuild the outbox from its own definition, whatever columns
-    # later migrations gave it, with the same rows and indexes.
-    async with db.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
-    ) as c:
-        found = await c.fetchone()
-    table = str(found[0]) if found else ""
-    async with db.execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = 'outbox' AND type IN ('index', 'trigger')"
-        " AND sql IS NOT NULL"
-    ) as c:
-        extras = [row[0] for row in await c.fetchall()]
-    old_check = "CHECK (kind IN ('text', 'voice'))"
-    assert old_check in table, "the outbox kinds are the ones m002 wrote"
-    rebuilt = table.replace(old_check, "CHECK (kind IN ('text', 'voice', 'photo', 'document'))")
-    rebuilt = rebuilt.replace("CREATE TABLE outbox", "CREATE TABLE outbox_m006", 1)
-    await db.execute(rebuilt)
-    await db.execute("INSERT INTO outbox_m006 SELECT * FROM outbox")
-    await db.execute("DROP TABLE outbox")
-    await db.execute("ALTER TABLE outbox_m006 RENAME TO outbox")
-    for sql in extras:
-        await db.execute(sql)
-
-
 async def applied(db: aiosqlite.Connection) -> list[str]:
     """Names of the migrations recorded in `db`, in the order they ran."""
     await db.execute(
@@ -286,3 +251,78 @@ async def upgrade(db: aiosqlite.Connection, path: Path, upto: str | None = None)
         if name == upto:
             break
     return ran
+
+
+# The invisible characters removed from names at input since m004 (bot/invisible.py), copied
+# here so that this migration keeps doing what it did when it shipped.
+_M004_INVISIBLE = re.compile(
+    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"
+)
+
+
+@migration
+async def m004_hardening(db: aiosqlite.Connection) -> None:
+    """One account, one role: a worker is never followed as a person (nor the reverse), held
+    by triggers; names, labels and jokers stored before lose their invisible characters."""
+    await db.execute(
+        """CREATE TRIGGER people_are_not_workers BEFORE INSERT ON people
+           WHEN EXISTS (SELECT 1 FROM workers WHERE user_id = NEW.user_id)
+           BEGIN SELECT RAISE(ABORT, 'a worker cannot be followed as a person'); END"""
+    )
+    await db.execute(
+        """CREATE TRIGGER workers_are_not_people BEFORE INSERT ON workers
+           WHEN EXISTS (SELECT 1 FROM people WHERE user_id = NEW.user_id)
+           BEGIN SELECT RAISE(ABORT, 'a person followed in Escale cannot be a worker'); END"""
+    )
+    for table, key, column in (
+        ("users", "id", "display_name"),
+        ("people", "user_id", "label"),
+        ("invitations", "id", "label"),
+        ("allies", "id", "name"),
+    ):
+        async with db.execute(f"SELECT {key}, {column} FROM {table}") as cursor:
+            rows = list(await cursor.fetchall())
+        for row_key, value in rows:
+            if value is None:
+                continue
+            cleaned = " ".join(_M004_INVISIBLE.sub("", value).split()) or value
+            if cleaned != value:
+                await db.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (cleaned, row_key)
+                )
+
+
+@migration
+async def m006_attachments(db: aiosqlite.Connection) -> None:
+    """A photo or a document can be part of an answer (a letter, a bill), and be sent to the
+    worker with the brief: the outbox learns two more kinds of message."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN file_id TEXT;
+        ALTER TABLE answers ADD COLUMN file_kind TEXT CHECK (file_kind IN ('photo', 'document'));
+        ALTER TABLE answers ADD COLUMN file_name TEXT;
+        """,
+    )
+    # SQLite cannot change a CHECK: rebuild the outbox from its own definition, whatever columns
+    # later migrations gave it, with the same rows and indexes.
+    async with db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+    ) as c:
+        found = await c.fetchone()
+    table = str(found[0]) if found else ""
+    async with db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'outbox' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL"
+    ) as c:
+        extras = [row[0] for row in await c.fetchall()]
+    old_check = "CHECK (kind IN ('text', 'voice'))"
+    assert old_check in table, "the outbox kinds are the ones m002 wrote"
+    rebuilt = table.replace(old_check, "CHECK (kind IN ('text', 'voice', 'photo', 'document'))")
+    rebuilt = rebuilt.replace("CREATE TABLE outbox", "CREATE TABLE outbox_m006", 1)
+    await db.execute(rebuilt)
+    await db.execute("INSERT INTO outbox_m006 SELECT * FROM outbox")
+    await db.execute("DROP TABLE outbox")
+    await db.execute("ALTER TABLE outbox_m006 RENAME TO outbox")
+    for sql in extras:
+        await db.execute(sql)

@@ -17,9 +17,11 @@ from bot.context import Services
 from bot.dialogue import engine
 from bot.dialogue.model import Dialogue, Kind, Step
 from bot.i18n import Translator
+from bot.invisible import visible_name
 from bot.repository import Account, Ally, Answer, Outgoing, Preparation
 
 ALLY_NAME_MAX_LENGTH = 60
+MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons
 HISTORY_DEPTH = 7  # earlier scores drawn in a sparkline
 STOP_MESSAGE_WORDS = 6  # a longer message is an answer, even if it says "stop" somewhere
 
@@ -98,8 +100,16 @@ class Flow:
     def asked(self) -> list[Step]:
         return engine.asked_steps(self.dialogue, self.answers, self.previous)
 
+    @property
+    def can_add_ally(self) -> bool:
+        return len(self.allies) < MAX_ALLIES
+
     def proposal(self, t: Translator) -> str:
         return engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
+
+    def proposal_fits(self, t: Translator) -> bool:
+        """Whether the question built from the answers can be kept as the person's answer."""
+        return len(self.proposal(t)) <= self.step.max_length
 
     def reference(self) -> str:
         return reference(self.preparation.id)
@@ -135,7 +145,7 @@ async def _flow(svc: Services, preparation: Preparation) -> Flow:
         svc.dialogue,
         preparation,
         earlier[0] if earlier else None,
-        {ally.id: ally for ally in allies},
+        {ally.id: ally for ally in allies[-MAX_ALLIES:]},  # a list kept before the cap
     )
 
 
@@ -259,7 +269,10 @@ async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:
 
 
 async def name_new_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
-    return await _scratch(svc, flow, new_ally=" ".join(name.split()), maybe_ally=None)
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, new_ally=name, maybe_ally=None)
 
 
 async def expect_ally_name(svc: Services, flow: Flow) -> Flow | None:
@@ -273,7 +286,10 @@ def expects_ally_name(flow: Flow) -> bool:
 
 async def hold_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
     """Text typed on the jokers question without *Someone new*: kept aside until confirmed."""
-    return await _scratch(svc, flow, maybe_ally=" ".join(name.split()))
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, maybe_ally=name)
 
 
 def maybe_ally(flow: Flow) -> str | None:
@@ -314,7 +330,7 @@ async def add_typed_relation(
     relation = relation_for(text, flow.step, words)
     if relation is not None:
         return await add_ally(svc, flow, relation)
-    own = " ".join(text.split())
+    own = visible_name(text)
     return await add_ally(svc, flow, own if len(own) <= RELATION_MAX_LENGTH else "", free=True)
 
 
@@ -324,7 +340,7 @@ async def add_ally(svc: Services, flow: Flow, relation: str, *, free: bool = Fal
         return None
     scratch = {"chosen": flow.chosen_allies}
     added = await svc.preparations.add_ally(
-        flow.id, flow.step.id, name, relation, scratch, svc.clock.now()
+        flow.id, flow.step.id, name, relation, scratch, svc.clock.now(), limit=MAX_ALLIES
     )
     return await current(svc, flow.preparation.person_id) if added else None
 

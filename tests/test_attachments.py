@@ -44,7 +44,8 @@ async def test_a_photo_with_its_caption_is_the_answer_and_reaches_the_worker_wit
     assert "📎 Photo, just below" in brief.text
     [photo] = files(worker, "photo")
     assert photo.file == stored["file_id"]  # the person's own photo, by its Telegram id
-    assert "My problem today — Léa" in photo.text and "ESC-00001" in photo.text
+    caption = photo.text.replace("\u2068", "").replace("\u2069", "")  # the name is isolated
+    assert "My problem today — Léa" in caption and "ESC-00001" in caption
     assert photo.protect_content
 
     await person.send("/mydata")

@@ -30,7 +30,8 @@ def _page(document: SentMessage) -> tuple[str, list[str]]:
     assert document.file is not None and not isinstance(document.file, str)
     parser = _Text()
     parser.feed(document.file.data.decode())
-    return "".join(parser.parts), parser.tags
+    text = "".join(parser.parts).replace("\u2068", "").replace("\u2069", "")  # isolated names
+    return text, parser.tags
 
 
 async def test_mydata_gives_a_readable_page_beside_the_json(escale: Escale) -> None:

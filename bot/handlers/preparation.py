@@ -28,6 +28,7 @@ from bot.handlers.common import (
     show_in_place,
     worker_name,
 )
+from bot.invisible import visible_text
 from bot.preparation import Flow
 from bot.repository import Answer, Outgoing
 from bot.views import NO_PREVIEW, Reply
@@ -189,7 +190,10 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
     if flow is None or message is None or message.text is None:
         await general.help_command(update, context)
         return
-    text = message.text.strip()
+    text = visible_text(message.text).strip()
+    if not text:  # nothing but invisible characters
+        await ask(context, caller, flow)
+        return
     if preparation.means_stopping(text, _stop_words(context)):
         held = await preparation.hold_typed(services(context), flow, text)
         if held is not None:
@@ -307,7 +311,7 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
 
 def _attachment(step_id: str, message: Message) -> Answer:
     """A photo (its largest size) or a document, with its caption as the typed part."""
-    text = (message.caption or "").strip() or None
+    text = visible_text(message.caption or "").strip() or None
     if message.photo:
         return Answer(step_id, text=text, file_id=message.photo[-1].file_id, file_kind="photo")
     assert message.document is not None
@@ -431,7 +435,7 @@ async def _act(
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION:
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION and flow.proposal_fits(t):
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
     elif action == "w" and step.kind is Kind.OWN_QUESTION:
@@ -463,7 +467,7 @@ async def _jokers(
         given = after.answers.get(flow.step.id) if after else None
         await _moved(context, caller, flow, after, given)
         return
-    if action == "n":
+    if action == "n" and flow.can_add_ally:
         await preparation.expect_ally_name(svc, flow)
         await answer(update, context, views.ally_name_prompt(caller.t))
         return

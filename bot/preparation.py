@@ -40,9 +40,10 @@ class Flow:
 
     @property
     def step(self) -> Step:
+        """The current step as asked (a variant chosen by earlier answers applies)."""
         step = self.dialogue.step(self.preparation.step or "")
         assert step is not None, "current() moves a preparation off a step the file dropped"
-        return step
+        return engine.effective(step, self.answers)
 
     @property
     def answers(self) -> Mapping[str, Answer]:
@@ -74,7 +75,8 @@ class Flow:
     def asked(self) -> list[Step]:
         return engine.asked_steps(self.dialogue, self.answers, self.previous)
 
-    def proposal(self, t: Translator) -> str:
+    def proposal(self, t: Translator) -> str | None:
+        """A wording of the person's question made from their words, where it reads well."""
         return engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
 
     def reference(self) -> str:
@@ -178,7 +180,7 @@ async def back(svc: Services, flow: Flow) -> Flow | None:
 async def edit(svc: Services, flow: Flow, step_id: str) -> Flow | None:
     """From the review, change one answer, then come back to the review."""
     step = flow.dialogue.step(step_id)
-    if step is None or step not in flow.asked:
+    if step is None or step_id not in {s.id for s in flow.asked}:
         return None
     return await _go(svc, flow, step, back_to_review=True)
 

@@ -38,8 +38,8 @@ def _error(tmp_path: Path, text: str) -> str:
 
 def test_the_shipped_preparation_loads() -> None:
     dialogue = load(PREPARATION)
-    assert len(dialogue.steps) == 13
-    assert dialogue.steps[0].id == "since_last_time"
+    assert len(dialogue.steps) == 17
+    assert [s.id for s in dialogue.steps[:2]] == ["agreed_steps", "since_last_time"]
     assert dialogue.review.kind is Kind.REVIEW
     jokers = dialogue.step("jokers")
     assert jokers is not None and jokers.option("worker") is not None

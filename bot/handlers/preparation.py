@@ -317,12 +317,12 @@ async def _act(
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION:
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION and (proposal := flow.proposal(t)):
         await query.answer()
-        await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
-    elif action == "w" and step.kind is Kind.OWN_QUESTION:
+        await _give(context, caller, flow, Answer(step.id, text=proposal))
+    elif action == "t" and step.kind is Kind.OWN_QUESTION:
         await query.answer()
-        await answer(update, context, views.write_your_own(t))
+        await _give(context, caller, flow, Answer(step.id, together=True))
     elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d"):
         await _jokers(update, context, caller, flow, action, argument)
     elif step.kind is Kind.REVIEW and action in ("h", "e", "send", "keep"):

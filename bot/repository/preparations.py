@@ -32,6 +32,7 @@ class Answer:
     voice_file_id: str | None = None
     voice_duration: int | None = None
     hidden: bool = False
+    together: bool = False  # "keep it for the meeting": to put into words with the worker
 
     @property
     def given(self) -> bool:
@@ -70,6 +71,7 @@ def _answer(row: sqlite3.Row) -> Answer:
         voice_file_id=row["voice_file_id"],
         voice_duration=row["voice_duration"],
         hidden=bool(row["hidden"]),
+        together=bool(row["together"]),
     )
 
 
@@ -184,12 +186,13 @@ class PreparationStore:
             if answer is not None:
                 await tx.execute(
                     """INSERT INTO answers (preparation_id, step, skipped, text, voice_file_id,
-                                            voice_duration, answered_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                                            voice_duration, together, answered_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (preparation_id, step) DO UPDATE SET
                            skipped = excluded.skipped, text = excluded.text,
                            voice_file_id = excluded.voice_file_id,
                            voice_duration = excluded.voice_duration,
+                           together = excluded.together,
                            answered_at = excluded.answered_at""",
                     (
                         preparation_id,
@@ -198,6 +201,7 @@ class PreparationStore:
                         answer.text,
                         answer.voice_file_id,
                         answer.voice_duration,
+                        int(answer.together),
                         to_db_time(now),
                     ),
                 )
@@ -349,7 +353,7 @@ class PreparationStore:
         )
         answers = await self.db.fetchall(
             """SELECT a.preparation_id, a.step, a.skipped, a.text, a.voice_file_id, a.hidden,
-                      a.answered_at
+                      a.together, a.answered_at
                FROM answers a JOIN preparations p ON p.id = a.preparation_id
                WHERE p.person_id = ? ORDER BY a.preparation_id, a.answered_at""",
             (person_id,),

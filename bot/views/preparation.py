@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot import brief, callbacks
 from bot.dialogue import engine
-from bot.dialogue.model import Kind
+from bot.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
 from bot.i18n import Translator
 from bot.preparation import Flow
 from bot.repository import Outgoing
@@ -33,19 +33,44 @@ def question_text(t: Translator, flow: Flow) -> str:
     """The question as asked, with its progress line and hint; also the base of its edit."""
     step = flow.step
     position, total = flow.progress
-    proposal = esc(flow.proposal(t)) if step.kind is Kind.OWN_QUESTION else None
+    proposal = flow.proposal(t) if step.kind is Kind.OWN_QUESTION else None
     text = engine.fill(
-        t, flow.dialogue, step.question, flow.answers, flow.previous, flow.allies, proposal=proposal
+        t,
+        flow.dialogue,
+        step.question,
+        flow.answers,
+        flow.previous,
+        flow.allies,
+        proposal=esc(proposal) if proposal else None,
     )
     lines = [
-        "<i>" + t._("Question {number} of {total}").format(number=position, total=total) + "</i>",
-        text,
+        "<i>" + t._("Question {number} of {total}").format(number=position, total=total) + "</i>"
     ]
+    if step.kind is Kind.OWN_QUESTION:
+        lines.extend(_side_by_side(t, flow))
+    lines.append(text)
+    if proposal and "{" + PROPOSAL + "}" not in step.question:
+        lines.append(
+            t._("Here is an idea, made from your words:") + "\n<b>" + esc(proposal) + "</b>"
+        )
     if step.kind is Kind.SCALE:
         lines.extend(t._(label) for label in (step.low_label, step.high_label) if label)
     if step.hint:
         lines.append("<i>" + t._(step.hint) + "</i>")
     return "\n\n".join(lines)
+
+
+def _side_by_side(t: Translator, flow: Flow) -> list[str]:
+    """The answers an own question is made of, as the person gave them, one under the other."""
+    lines = []
+    for scope, step_id in placeholders(flow.step.proposal or ""):
+        source = flow.dialogue.step(step_id)
+        answer = (flow.previous if scope == PREVIOUS else flow.answers).get(step_id)
+        if source is None or answer is None or not answer.given:
+            continue
+        words = engine.answer_words(t, source, answer, flow.allies)
+        lines.append(f"<b>{esc(t._(source.label))}</b>\n<i>{esc(words)}</i>")
+    return ["\n\n".join(lines)] if lines else []
 
 
 def question(t: Translator, flow: Flow) -> Reply:
@@ -65,13 +90,14 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
         values = range(step.minimum, step.maximum + 1)
         return [[(str(v), callbacks.step(pid, step.id, "v", v)) for v in values]]
     if step.kind is Kind.OWN_QUESTION:
-        return [
-            [(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))],
-            [(t._("✏️ I'll write it my way"), callbacks.step(pid, step.id, "w"))],
-        ]
+        rows: Buttons = []
+        if flow.proposal(t):
+            rows.append([(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))])
+        rows.append([(t._("🤝 Keep it for the meeting"), callbacks.step(pid, step.id, "t"))])
+        return rows
     if step.kind is Kind.JOKERS:
         chosen = set(flow.chosen_allies)
-        rows: Buttons = [
+        rows = [
             [
                 (
                     ("✅ " if ally.id in chosen else "") + ally.name,
@@ -183,10 +209,6 @@ def welcome(t: Translator, meeting_at: datetime | None) -> Reply:
     if meeting_at is not None:
         text = meeting_views.next_meeting_line(t, meeting_at) + "\n\n" + text
     return Reply(text)
-
-
-def write_your_own(t: Translator) -> Reply:
-    return Reply(t._("Write your question in your own words, or send a voice message."))
 
 
 def ally_name_prompt(t: Translator) -> Reply:

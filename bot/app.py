@@ -20,12 +20,14 @@ from telegram.ext import (
 )
 
 from bot import callbacks, menus, unreachable
+from bot.agreements import Offers
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context, Services, services
 from bot.db import Database
 from bot.dialogue.model import load as load_dialogue
 from bot.handlers import (
+    agreements,
     general,
     groups,
     history,
@@ -65,6 +67,7 @@ COMMANDS = {
     "logbook": history.own_logbook,
     "history": history.choose_person,
     "meeting": meetings.meeting_command,
+    "agreed": agreements.agreed_command,
 }
 
 BUTTONS = [
@@ -89,6 +92,9 @@ BUTTONS = [
     (callbacks.pattern(callbacks.DATE_UNKNOWN), meetings.date_unknown),
     (callbacks.pattern(callbacks.REMIND_LATER, r"\d{1,12}"), meetings.later_pressed),
     (callbacks.pattern(callbacks.REMIND_STOP, r"\d{1,12}"), meetings.stop_pressed),
+    (callbacks.pattern(callbacks.AGREE_MEETING, r"\d{1,12}"), agreements.meeting_chosen),
+    (callbacks.pattern(callbacks.AGREE_PERSON, r"\d{1,18}"), agreements.person_chosen),
+    (callbacks.AGREE_PATTERN, agreements.pressed),
 ]
 
 
@@ -144,7 +150,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due],
+        producers=[Reminders(svc).queue_due, Offers(svc).queue_due],
     )
     await svc.sender.start()
     await menus.set_default_menus(app.bot, svc.catalogs)

@@ -26,6 +26,11 @@ DATE_NO = "date:no"
 DATE_UNKNOWN = "date:unknown"  # a person does not know their meeting's date
 REMIND_LATER = "rml"  # rml:<meeting>
 REMIND_STOP = "rmn"
+AGREE_MEETING = "agm"  # agm:<meeting>: the worker writes down what was agreed at it
+AGREE_PERSON = "agp"  # agp:<person>: from /agreed, without a meeting
+# ag:<agreement>:<action>[:<argument>]: a press on a draft (worker) or a proposal (person).
+AGREE = "ag"
+AGREE_PATTERN = re.compile(r"^ag:(\d{1,12}):([a-z]{1,5})(?::(\d{1,18}))?$")
 
 # A preparation's buttons name the preparation and the step they were shown for, then an action
 # and its argument: p:<preparation>:<step>:<action>[:<argument>] (at most 61 bytes).
@@ -37,6 +42,11 @@ STEP_PATTERN = re.compile(
 
 def step(preparation_id: int, step_id: str, action: str, argument: object | None = None) -> str:
     data = f"{STEP}:{preparation_id}:{step_id}:{action}"
+    return data if argument is None else f"{data}:{argument}"
+
+
+def agree(agreement_id: int, action: str, argument: int | None = None) -> str:
+    data = f"{AGREE}:{agreement_id}:{action}"
     return data if argument is None else f"{data}:{argument}"
 
 

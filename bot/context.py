@@ -16,6 +16,7 @@ from bot.dialogue.model import Dialogue
 from bot.i18n import Catalogs, Translator
 from bot.outbox import Sender
 from bot.repository import Account, PreparationStore, Repository, TelegramProfile
+from bot.repository.agreements import AgreementStore
 from bot.repository.meetings import MeetingStore
 from bot.repository.outbox import OutboxStore
 
@@ -40,6 +41,7 @@ class Services:
         self._preparations: PreparationStore | None = None
         self._outbox: OutboxStore | None = None
         self._meetings: MeetingStore | None = None
+        self._agreements: AgreementStore | None = None
         self.sender: Sender | None = None
 
     def attach(self, db: Database) -> None:
@@ -47,6 +49,7 @@ class Services:
         self._preparations = PreparationStore(db)
         self._outbox = OutboxStore(db)
         self._meetings = MeetingStore(db)
+        self._agreements = AgreementStore(db)
 
     def detach(self) -> Database | None:
         db = self._repo.db if self._repo else None
@@ -54,6 +57,7 @@ class Services:
         self._preparations = None
         self._outbox = None
         self._meetings = None
+        self._agreements = None
         return db
 
     def deliver(self) -> None:
@@ -90,6 +94,12 @@ class Services:
         if self._meetings is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._meetings
+
+    @property
+    def agreements(self) -> AgreementStore:
+        if self._agreements is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._agreements
 
 
 def services(context: Context) -> Services:

@@ -132,7 +132,8 @@ def _possible(step: Step, previous: Answers) -> bool:
 def agreed_steps(previous: Answers) -> list[dict[str, str]]:
     """The steps agreed after the last meeting and accepted by the person, as carried among
     last time's answers: each with what, who (a name) and by_when."""
-    return json_list((a := previous.get(AGREED)) and a.text)
+    answer = previous.get(AGREED)
+    return json_list(answer.text if answer else None)
 
 
 def json_list(text: str | None) -> list[dict[str, str]]:

@@ -98,7 +98,7 @@ async def _show_answered(context: Context, caller: Caller, before: Flow, answer:
     shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
     try:
         await context.bot.edit_message_text(
-            views.answered(caller.t, before, shown),
+            views.answered(caller.t, before, shown, answer),
             chat_id=caller.id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
@@ -276,6 +276,7 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
         await services(context).preparations.set_paused(caller.id, False)
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     await _act(update, context, caller, flow, action, argument)
 
 
@@ -304,6 +305,14 @@ async def _act(
     elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=argument))
+    elif action == "a" and argument and step.option(argument) and step.kind is Kind.AGREED:
+        await query.answer()
+        after = await preparation.tell_outcome(svc, flow, argument)
+        if after is not None and after.step.id == step.id:
+            await _edit_in_place(update, context, views.question(t, after))
+        else:
+            given = after.answers.get(step.id) if after else None
+            await _moved(context, caller, flow, after, given)
     elif action == "v" and argument and argument.isdigit() and step.kind is Kind.SCALE:
         await query.answer()
         value = int(argument)

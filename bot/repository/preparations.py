@@ -376,5 +376,11 @@ class PreparationStore:
 
 async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
     """What erasing a person removes beyond their user row's cascade: messages addressed to them
-    (a brief's rows go with its preparation)."""
+    (a brief's rows go with its preparation), and what a worker was typing about them (a part
+    of what was agreed); their agreements and topics go with their user row."""
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (person_id,))
+    await tx.execute(
+        """DELETE FROM awaiting_text WHERE purpose LIKE 'ag!_%' ESCAPE '!' AND target_id IN
+               (SELECT id FROM agreements WHERE person_id = ?)""",
+        (person_id,),
+    )

@@ -11,7 +11,7 @@ from bot.dialogue import engine
 from bot.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
 from bot.i18n import Translator
 from bot.preparation import Flow
-from bot.repository import Outgoing
+from bot.repository import Answer, Outgoing
 from bot.views import Reply, esc
 from bot.views import meetings as meeting_views
 
@@ -49,6 +49,8 @@ def question_text(t: Translator, flow: Flow) -> str:
     if step.kind is Kind.OWN_QUESTION:
         lines.extend(_side_by_side(t, flow))
     lines.append(text)
+    if step.kind is Kind.AGREED:
+        lines.append(_agreed_so_far(t, flow))
     if proposal and "{" + PROPOSAL + "}" not in step.question:
         lines.append(
             t._("Here is an idea, made from your words:") + "\n<b>" + esc(proposal) + "</b>"
@@ -73,6 +75,26 @@ def _side_by_side(t: Translator, flow: Flow) -> list[str]:
     return ["\n\n".join(lines)] if lines else []
 
 
+def _agreed_so_far(t: Translator, flow: Flow) -> str:
+    """Each agreed step, with how it went once told; the one asked now in bold."""
+    outcomes = flow.outcomes
+    lines = []
+    for index, item in enumerate(flow.agreed_items):
+        line = t._("{who}: {what}").format(
+            who=esc(item.get("who", "")), what=esc(item.get("what", ""))
+        )
+        if item.get("by_when"):
+            line += " — " + t._("by {when}").format(when=esc(item["by_when"]))
+        if index < len(outcomes):
+            option = flow.step.option(outcomes[index])
+            lines.append(f"✔ {line} → <i>{esc(t._(option.label)) if option else ''}</i>")
+        elif index == len(outcomes):
+            lines.append(f"👉 <b>{line}</b>")
+        else:
+            lines.append(f"• {line}")
+    return "\n".join(lines)
+
+
 def question(t: Translator, flow: Flow) -> Reply:
     step = flow.step
     if step.kind is Kind.JOKERS and flow.new_ally_name is not None:
@@ -86,6 +108,8 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
     step, pid = flow.step, flow.id
     if step.kind is Kind.CHOICE:
         return [[(t._(o.label), callbacks.step(pid, step.id, "o", o.id))] for o in step.options]
+    if step.kind is Kind.AGREED:
+        return [[(t._(o.label), callbacks.step(pid, step.id, "a", o.id))] for o in step.options]
     if step.kind is Kind.SCALE:
         values = range(step.minimum, step.maximum + 1)
         return [[(str(v), callbacks.step(pid, step.id, "v", v)) for v in values]]
@@ -133,9 +157,26 @@ def new_ally_relation(t: Translator, flow: Flow) -> Reply:
     )
 
 
-def answered(t: Translator, flow: Flow, shown: str) -> str:
-    """The question once answered: its text, then what the person gave, without buttons."""
-    return f"{question_text(t, flow)}\n\n✔ <i>{shown}</i>"
+def answered(t: Translator, flow: Flow, shown: str, answer: Answer | None = None) -> str:
+    """The question once answered: its text, then what the person gave, without buttons, and
+    a word of recognition for a challenge met."""
+    text = f"{question_text(t, flow)}\n\n✔ <i>{shown}</i>"
+    praise = _praise(flow, answer) if answer is not None else None
+    return text + "\n\n" + t._(praise) if praise else text
+
+
+def _praise(flow: Flow, answer: Answer) -> str | None:
+    step = flow.step
+    if not answer.given or not answer.text:
+        return None
+    chosen = (
+        [answer.text]
+        if step.kind is Kind.CHOICE
+        else [i.get("outcome", "") for i in engine.json_list(answer.text)]
+        if step.kind is Kind.AGREED
+        else []
+    )
+    return next((o.praise for c in chosen if (o := step.option(c)) and o.praise), None)
 
 
 def review(

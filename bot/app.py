@@ -37,6 +37,7 @@ from bot.handlers import (
     preparation,
     staff,
     text,
+    topics,
 )
 from bot.handlers.common import after_private_update, answer
 from bot.i18n import Catalogs
@@ -68,6 +69,7 @@ COMMANDS = {
     "history": history.choose_person,
     "meeting": meetings.meeting_command,
     "agreed": agreements.agreed_command,
+    "topics": topics.topics_command,
 }
 
 BUTTONS = [
@@ -95,6 +97,9 @@ BUTTONS = [
     (callbacks.pattern(callbacks.AGREE_MEETING, r"\d{1,12}"), agreements.meeting_chosen),
     (callbacks.pattern(callbacks.AGREE_PERSON, r"\d{1,18}"), agreements.person_chosen),
     (callbacks.AGREE_PATTERN, agreements.pressed),
+    (callbacks.pattern(callbacks.TOPICS_BRIEF, r"\d{1,12}"), topics.from_brief),
+    (callbacks.pattern(callbacks.TOPICS_PERSON, r"\d{1,18}"), topics.person_chosen),
+    (callbacks.TOPIC_PATTERN, topics.pressed),
 ]
 
 

@@ -19,6 +19,7 @@ from bot.repository import Account, PreparationStore, Repository, TelegramProfil
 from bot.repository.agreements import AgreementStore
 from bot.repository.meetings import MeetingStore
 from bot.repository.outbox import OutboxStore
+from bot.repository.topics import TopicStore
 
 Context = CallbackContext[Any, Any, Any, Any]
 
@@ -42,6 +43,7 @@ class Services:
         self._outbox: OutboxStore | None = None
         self._meetings: MeetingStore | None = None
         self._agreements: AgreementStore | None = None
+        self._topics: TopicStore | None = None
         self.sender: Sender | None = None
 
     def attach(self, db: Database) -> None:
@@ -50,6 +52,7 @@ class Services:
         self._outbox = OutboxStore(db)
         self._meetings = MeetingStore(db)
         self._agreements = AgreementStore(db)
+        self._topics = TopicStore(db)
 
     def detach(self) -> Database | None:
         db = self._repo.db if self._repo else None
@@ -58,6 +61,7 @@ class Services:
         self._outbox = None
         self._meetings = None
         self._agreements = None
+        self._topics = None
         return db
 
     def deliver(self) -> None:
@@ -100,6 +104,12 @@ class Services:
         if self._agreements is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._agreements
+
+    @property
+    def topics(self) -> TopicStore:
+        if self._topics is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._topics
 
 
 def services(context: Context) -> Services:

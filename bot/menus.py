@@ -30,6 +30,7 @@ DESCRIPTIONS = {
     "logbook": N_("My small steps and how they went"),
     "history": N_("What a person has shared over time"),
     "agreed": N_("Write down what you agreed at a meeting"),
+    "topics": N_("Topics you would like to add to a meeting"),
     "mydata": N_("Get a copy of your data"),
     "forget": N_("Erase your data and leave Escale"),
     "invite": N_("Create a link for a person you follow"),
@@ -41,7 +42,7 @@ DESCRIPTIONS = {
 VISITOR_MENU = ("start", "help", "language", "privacy")
 ROLE_MENUS = {
     Role.ADMIN: ("newworker", "workers"),
-    Role.WORKER: ("meeting", "invite", "people", "history", "agreed"),
+    Role.WORKER: ("meeting", "invite", "people", "history", "topics", "agreed"),
     Role.PERSON: ("prepare", "meeting", "logbook", "mydata", "forget", "cancel"),
 }
 COMMON_MENU = ("help", "language", "privacy")

@@ -73,7 +73,13 @@ async def _show(
     if agreement.status != "draft":
         await answer(update, context, views.already_sent(caller.t, agreement.status))
         return
-    await answer(update, context, views.draft(caller.t, agreement, person.known_as, caller.name))
+    lists = await services(context).topics.of_person(person.user_id)
+    latest = next(
+        (x for x in reversed(lists) if x.worker_id == caller.id and x.status == "sent"), None
+    )
+    accepted = [x for x in latest.topics if x.reply in ("ok", "comment")] if latest else []
+    reply = views.draft(caller.t, agreement, person.known_as, caller.name, accepted)
+    await answer(update, context, reply)
 
 
 @anyone
@@ -159,10 +165,9 @@ async def _worker_action(
         await _redraw(update, context, caller, aid, person)
     elif action == "send":
         await _send(update, context, caller, agreement, person)
-    elif action == "drop":
-        if await svc.agreements.drop_draft(aid, caller.id):
-            await svc.agreements.stop_awaiting(caller.id)
-            await replace_buttons(update, context, views.dropped(t))
+    elif action == "drop" and await svc.agreements.drop_draft(aid, caller.id):
+        await svc.agreements.stop_awaiting(caller.id)
+        await replace_buttons(update, context, views.dropped(t))
 
 
 async def _redraw(

@@ -18,7 +18,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import brief, callbacks, preparation
 from bot.context import Caller, Context, Role, services
 from bot.dialogue.model import Kind
-from bot.handlers import general
+from bot.handlers import general, topics
 from bot.handlers.common import (
     answer,
     anyone,
@@ -179,6 +179,8 @@ async def voice_received(update: Update, context: Context, caller: Caller) -> No
     if await _paused(update, context, caller, flow):
         return
     voice = update.message.voice if update.message else None
+    if voice is not None and await topics.typed(update, context, caller, voice=voice.file_id):
+        return
     if flow is None or voice is None:
         await general.not_text(update, context)
         return

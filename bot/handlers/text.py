@@ -6,13 +6,15 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Caller, Context
-from bot.handlers import agreements, meetings, preparation
+from bot.handlers import agreements, meetings, preparation, topics
 from bot.handlers.common import anyone
 
 
 @anyone
 async def text_received(update: Update, context: Context, caller: Caller) -> None:
     if await agreements.text_typed(update, context, caller):
+        return
+    if await topics.typed(update, context, caller, voice=None):
         return
     if await meetings.date_typed(update, context, caller):
         return

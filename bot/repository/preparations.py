@@ -384,3 +384,8 @@ async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
                (SELECT id FROM agreements WHERE person_id = ?)""",
         (person_id,),
     )
+    await tx.execute(
+        """DELETE FROM awaiting_text WHERE purpose IN ('tp_topics', 'tp_word') AND target_id IN
+               (SELECT id FROM topic_lists WHERE person_id = ?)""",
+        (person_id,),
+    )

@@ -9,7 +9,9 @@ from bot import callbacks
 from bot.i18n import Translator
 from bot.repository import Ally, PersonSummary
 from bot.repository.agreements import AgreedStep, Agreement
+from bot.repository.topics import Topic
 from bot.views import Reply, esc
+from bot.views.topics import topic_words
 
 Buttons = list[list[tuple[str, str]]]
 
@@ -65,13 +67,20 @@ def choose_person(t: Translator, people: Sequence[PersonSummary]) -> Reply:
     if not people:
         return Reply(t._("You do not follow anyone yet. /invite creates a link for a person."))
     return Reply(
-        t._("What you agreed with whom?"),
+        t._("With whom would you like to write down what you agreed?"),
         [[(p.known_as, callbacks.build(callbacks.AGREE_PERSON, p.user_id))] for p in people],
     )
 
 
-def draft(t: Translator, agreement: Agreement, person: str, worker: str) -> Reply:
-    """The worker's draft with a button per part, then send or drop."""
+def draft(
+    t: Translator,
+    agreement: Agreement,
+    person: str,
+    worker: str,
+    topics: Sequence[Topic] = (),
+) -> Reply:
+    """The worker's draft with a button per part, then send or drop; the topics the person
+    was ready to talk about are recalled below it."""
     aid = agreement.id
     head = t._("<b>What we agreed</b>, with {name}").format(name=esc(person))
     note = t._(
@@ -92,6 +101,9 @@ def draft(t: Translator, agreement: Agreement, person: str, worker: str) -> Repl
         [(t._("Cancel"), callbacks.agree(aid, "drop"))],
     ]
     body = "\n".join(parts(t, agreement, person, worker, for_person=False))
+    if topics:
+        recalled = t._("Your topics that {name} accepted:").format(name=esc(person))
+        body += "\n\n" + recalled + "\n" + "\n".join("• " + topic_words(t, x) for x in topics)
     return Reply(f"{head}\n\n{body}\n\n<i>{note}</i>", rows)
 
 

@@ -54,6 +54,7 @@ def help_text(
                     t._("/meeting — set, move or cancel the meeting with a person"),
                     t._("/people — the people you follow"),
                     t._("/history — what a person has sent you over time"),
+                    t._("/topics — topics you would like to add to a person's next meeting"),
                     t._("/agreed — write down what you agreed at a meeting"),
                 ]
             )

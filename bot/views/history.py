@@ -12,8 +12,8 @@ from bot.logbook import AgreedEntry, Entry
 from bot.preparation import reference
 from bot.repository import Ally, PersonSummary, Preparation
 from bot.repository.agreements import Agreement
-from bot.views.agreements import step_line
 from bot.views import Reply, esc, in_messages
+from bot.views.agreements import step_line
 
 SHOWN_PREPARATIONS = 10
 

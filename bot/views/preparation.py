@@ -373,8 +373,17 @@ def repeat_note(t: Translator) -> str:
 
 
 def read_button(t: Translator, preparation_id: int, *, done: bool) -> Buttons:
+    """Under a brief: *I've read it*, and topics the worker would like to add."""
     label = t._("✔ Read") if done else t._("✓ I've read it")
-    return [[(label, callbacks.build(callbacks.READ, preparation_id))]]
+    return [
+        [(label, callbacks.build(callbacks.READ, preparation_id))],
+        [
+            (
+                t._("➕ Topics I would like to add"),
+                callbacks.build(callbacks.TOPICS_BRIEF, preparation_id),
+            )
+        ],
+    ]
 
 
 def already_read(t: Translator) -> str:

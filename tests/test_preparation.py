@@ -111,14 +111,14 @@ async def test_a_first_preparation_reaches_the_worker_once_sent(escale: Escale) 
         "ESC-",
     ):
         assert words in brief.text, words
-    assert worker.buttons(brief) == ["✓ I've read it"]
+    assert worker.buttons(brief) == ["✓ I've read it", "➕ Topics I would like to add"]
     row = await escale.db.fetchone(
         "SELECT status, worker_id FROM preparations WHERE person_id = ?", (person.user_id,)
     )
     assert row is not None and tuple(row) == ("sent", worker.user_id)
 
     await worker.press("✓ I've read it")
-    assert worker.buttons(brief) == ["✔ Read"]
+    assert worker.buttons(brief) == ["✔ Read", "➕ Topics I would like to add"]
     await escale.deliveries()
     assert "Alice has read your preparation" in person.last.text
     assert await worker.press("✔ Read") == "Already marked as read."
@@ -398,7 +398,7 @@ async def test_a_long_brief_is_split_below_telegrams_limit(escale: Escale) -> No
     whole = "\n".join(part.text for part in parts)
     for answer in long_answers:
         assert answer in whole
-    assert worker.buttons(parts[-1]) == ["✓ I've read it"]
+    assert worker.buttons(parts[-1]) == ["✓ I've read it", "➕ Topics I would like to add"]
     assert all(worker.buttons(part) == [] for part in parts[:-1])
 
 

@@ -56,6 +56,8 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "invite",
         "people",
         "history",
+        "topics",
+        "agreed",
         "help",
         "language",
         "privacy",

@@ -186,7 +186,12 @@ def person_privacy(t: Translator, worker_name: str | None) -> str:
                 t._("the dates of your meetings, to invite you to prepare them;"),
                 t._(
                     "the answers you give to prepare your meetings, written or spoken, and the "
-                    "people you name as possible help."
+                    "people you name as possible help;"
+                ),
+                t._(
+                    "the topics your worker would like to add, and your answers; what your "
+                    "worker writes down after a meeting, and what you say of it. Only what you "
+                    "accept goes into your logbook."
                 ),
             ]
         )

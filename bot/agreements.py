@@ -22,6 +22,7 @@ from bot.views import preparation as preparation_views
 log = logging.getLogger(__name__)
 
 TEXT_WAIT = timedelta(hours=1)  # a text asked for and not given by then is no longer awaited
+OFFER_WITHIN = timedelta(days=3)  # a meeting passed longer ago (Escale was down) is not offered
 PART_MAX_LENGTH = 500
 BATCH = 200
 
@@ -102,12 +103,13 @@ class Offers:
     async def queue_due(self, now: datetime) -> datetime | None:
         svc = self._svc
         for row in await svc.agreements.passed_meetings(now, BATCH):
-            worker = await svc.repo.account(row["worker_id"])
+            worker = await svc.repo.account(row["worker_id"] or 0)
             person = await svc.repo.account(row["person_id"])
+            at = datetime.fromisoformat(row["at"])
             message = None
-            if worker and person and worker.is_active_worker and not worker.unreachable:
+            recent = now - at <= OFFER_WITHIN
+            if worker and person and worker.is_active_worker and not worker.unreachable and recent:
                 t = svc.translator_for(worker)
-                at = datetime.fromisoformat(row["at"])
                 message = preparation_views.notice(
                     t,
                     worker.user_id,

@@ -313,6 +313,8 @@ async def m005_negotiation(db: aiosqlite.Connection) -> None:
         );
         CREATE INDEX agreed_steps_by_agreement ON agreed_steps(agreement_id, position);
         ALTER TABLE meetings ADD COLUMN agreement_offered_at TEXT;
+        UPDATE meetings SET agreement_offered_at = at
+            WHERE at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now');
         CREATE TABLE awaiting_text (
             user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
             purpose TEXT NOT NULL,

@@ -288,7 +288,7 @@ class AgreementStore:
         """Planned meetings whose time has passed, not yet offered to their worker."""
         return await self.db.fetchall(
             """SELECT m.id, m.person_id, m.at, p.worker_id FROM meetings m
-               JOIN people p ON p.user_id = m.person_id
+               LEFT JOIN people p ON p.user_id = m.person_id
                WHERE m.status = 'planned' AND m.at <= ? AND m.agreement_offered_at IS NULL
                ORDER BY m.at LIMIT ?""",
             (to_db_time(now), limit),

@@ -265,9 +265,9 @@ def test_the_extractor_refuses_a_broken_file_as_the_bot_does(tmp_path: Path) -> 
 
 def test_the_extractor_takes_variants_and_praise_with_where_they_come_from() -> None:
     with PREPARATION.open("rb") as file:
-        found = {
-            message: comments for _, _, message, comments in extract_dialogue(file, [], [], {})
-        }
+        found: dict[str, list[str]] = {}
+        for _, _, message, comments in extract_dialogue(file, [], [], {}):
+            found.setdefault(message, []).extend(comments)
     praise = "Well done! A challenge met calls for others."
     assert 'Dialogue step "agreed_steps" (agreed): option "done" praise' in found[praise]
     at_one = "You chose 1. What would help you move up one point, to 2?"

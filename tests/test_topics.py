@@ -66,6 +66,13 @@ async def test_a_worker_adds_topics_the_person_accepts_one_declines_one_comments
     after = await escale.db.fetchall("SELECT step, text FROM answers ORDER BY step")
     assert [tuple(r) for r in after] == [tuple(r) for r in before], "the preparation is untouched"
 
+    await worker.send("/history")
+    await worker.press("Léa")
+    history = worker.last.text
+    assert "Your topics" in history
+    assert "The school canteen bill → OK to talk about it" in history
+    assert "The CAF letter → Comment: I have not opened it yet" in history
+
     await worker.send("/agreed")
     await worker.press("Léa")
     assert "Your topics that Léa accepted:\n• The school canteen bill\n• The CAF letter" in (

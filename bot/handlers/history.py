@@ -48,6 +48,7 @@ async def person_history(update: Update, context: Context, caller: Caller) -> No
         allies,
         agreed,
         (person.known_as, caller.name),
+        [x for x in await svc.topics.of_person(person_id) if x.worker_id == caller.id],
     )
     for reply in replies:
         await answer(update, context, reply)

@@ -12,8 +12,10 @@ from bot.logbook import AgreedEntry, Entry
 from bot.preparation import reference
 from bot.repository import Ally, PersonSummary, Preparation
 from bot.repository.agreements import Agreement
+from bot.repository.topics import TopicList
 from bot.views import Reply, esc, in_messages
 from bot.views.agreements import step_line
+from bot.views.topics import reply_label, topic_words
 
 SHOWN_PREPARATIONS = 10
 
@@ -45,9 +47,10 @@ def worker_history(
     allies: Mapping[int, Ally],
     agreed: Sequence[AgreedEntry] = (),
     names: tuple[str, str] = ("", ""),
+    topics: Sequence[TopicList] = (),
 ) -> list[Reply]:
     """Only what the person sent, minus what they hid: the same as the briefs the worker got;
-    and what the two of them agreed, as the person accepted it."""
+    what the two of them agreed, as the person accepted it; the worker's topics, answered."""
     title = "<b>" + esc(name) + "</b>"
     if not sent:
         return [Reply(title + "\n\n" + t._("No preparation has been sent to you yet."))]
@@ -58,6 +61,19 @@ def worker_history(
     lines += ["• " + _short_form(t, dialogue, p, allies) for p in sent[:SHOWN_PREPARATIONS]]
     if agreed:
         lines += ["", *_agreed_lines(t, agreed, names, for_person=False)]
+    sent_topics = [x for x in topics if x.status == "sent"][-SHOWN_PREPARATIONS:]
+    if sent_topics:
+        lines += ["", "<b>" + t._("Your topics") + "</b>"]
+        for topic_list in reversed(sent_topics):
+            for topic in topic_list.topics:
+                told = (
+                    reply_label(t, topic.reply, topic.comment)
+                    if topic.reply
+                    else t._("no answer yet")
+                )
+                lines.append(
+                    f"• {t.date(topic_list.created_at)}: {topic_words(t, topic)} → <i>{told}</i>"
+                )
     lines += ["", *_logbook_lines(t, entries, allies)]
     return in_messages(lines)
 

@@ -112,6 +112,7 @@ class AgreedEntry:
     outcomes: tuple[str | None, ...]
     outcome_step: Step | None
     learned: Answer | None
+    prepared: tuple[tuple[Step, Answer], ...] = ()  # the small step prepared before, if shown
 
 
 def agreed_entries(
@@ -127,6 +128,7 @@ def agreed_entries(
         (s for s in dialogue.steps if looking_back and looking_back.id in s.when.answered_any),
         None,
     )
+    follow = followed_by(dialogue)
     found: list[AgreedEntry] = []
     for agreement in agreements:
         if agreement.status != "accepted" or agreement.answered_at is None:
@@ -141,7 +143,16 @@ def agreed_entries(
                 told = [outcomes[i] if i < len(outcomes) else None for i in range(len(told))]
                 said = after[0].answers.get(learned_step.id) if learned_step else None
                 learned = said if said is not None and visible(after[0], said) else None
-        found.append(AgreedEntry(agreement, tuple(told), looking_back, learned))
+        source = next((p for p in ordered if p.id == agreement.preparation_id), None)
+        prepared = tuple(
+            (step, answer)
+            for step_id in follow
+            if source is not None
+            and (step := dialogue.step(step_id)) is not None
+            and (answer := source.answers.get(step_id)) is not None
+            and visible(source, answer)
+        )
+        found.append(AgreedEntry(agreement, tuple(told), looking_back, learned, prepared))
     return found
 
 

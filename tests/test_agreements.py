@@ -127,6 +127,7 @@ async def test_after_the_meeting_the_person_amends_accepts_and_is_asked_about_ea
     assert "Marie: Come with Léa to the CAF → Not yet" in history
     await person.send("/logbook")
     assert "What I learned: The CAF answers in the morning" in person.last.text
+    assert "Prepared: Call the CAF on Monday" in person.last.text
 
 
 async def test_not_what_we_said_leaves_the_logbook_and_the_next_preparation_as_before(

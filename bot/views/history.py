@@ -122,6 +122,11 @@ def _agreed_lines(
         if agreement.question:
             head += " — " + esc(agreement.question)
         lines.append(head)
+        for step_prepared, answer in entry.prepared:
+            prepared = t._("Prepared: {words}").format(
+                words=describe_answer(t, step_prepared, answer, {})
+            )
+            lines.append("   " + prepared)
         for step, outcome in zip(agreement.steps, entry.outcomes, strict=True):
             option = entry.outcome_step.option(outcome) if entry.outcome_step and outcome else None
             told = esc(t._(option.label)) if option else "<i>" + t._("not told yet") + "</i>"

@@ -66,6 +66,10 @@ async def test_after_the_meeting_the_person_amends_accepts_and_is_asked_about_ea
     assert len(offers(worker)) == 1, "offered once"
 
     await propose(escale, worker)
+    await worker.press("📝 What we agreed")  # the offer, pressed again
+    assert "You have already sent it. The person has not answered yet." in worker.last.text
+    row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM agreements")
+    assert row is not None and row["n"] == 1
     proposal = person.last.text
     assert PROPOSAL in proposal and "It is only a proposal" in proposal
     assert "Me: Call the CAF on Monday" in proposal and "Alice: Write to the landlord" in proposal

@@ -15,9 +15,11 @@ from bot.context import Services
 from bot.dialogue import engine
 from bot.dialogue.model import AGREED, Dialogue, Kind, Step
 from bot.i18n import Translator
+from bot.invisible import visible_name
 from bot.repository import Account, Ally, Answer, Outgoing, Preparation
 
 ALLY_NAME_MAX_LENGTH = 60
+MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons
 HISTORY_DEPTH = 7  # earlier scores drawn in a sparkline
 
 
@@ -91,9 +93,15 @@ class Flow:
     def asked(self) -> list[Step]:
         return engine.asked_steps(self.dialogue, self.answers, self.previous)
 
+    @property
+    def can_add_ally(self) -> bool:
+        return len(self.allies) < MAX_ALLIES
+
     def proposal(self, t: Translator) -> str | None:
-        """A wording of the person's question made from their words, where it reads well."""
-        return engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
+        """A wording of the person's question made from their words, where it reads well and
+        fits the step (else None: nothing is offered)."""
+        found = engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
+        return found if found is not None and len(found) <= self.step.max_length else None
 
     def reference(self) -> str:
         return reference(self.preparation.id)
@@ -128,7 +136,13 @@ async def _flow(svc: Services, preparation: Preparation) -> Flow:
     last_time = earlier[0] if earlier else None
     person = await svc.repo.account(preparation.person_id)
     agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
-    return Flow(svc.dialogue, preparation, last_time, {ally.id: ally for ally in allies}, agreed)
+    return Flow(
+        svc.dialogue,
+        preparation,
+        last_time,
+        {ally.id: ally for ally in allies[-MAX_ALLIES:]},  # a list kept before the cap
+        agreed,
+    )
 
 
 async def begin(svc: Services, person_id: int) -> tuple[Flow, bool]:
@@ -228,7 +242,10 @@ async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:
 
 
 async def name_new_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
-    return await _scratch(svc, flow, new_ally=" ".join(name.split()))
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, new_ally=name)
 
 
 async def cancel_new_ally(svc: Services, flow: Flow) -> Flow | None:
@@ -241,7 +258,7 @@ async def add_ally(svc: Services, flow: Flow, relation: str) -> Flow | None:
         return None
     scratch = {"chosen": flow.chosen_allies}
     added = await svc.preparations.add_ally(
-        flow.id, flow.step.id, name, relation, scratch, svc.clock.now()
+        flow.id, flow.step.id, name, relation, scratch, svc.clock.now(), limit=MAX_ALLIES
     )
     return await current(svc, flow.preparation.person_id) if added else None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot import logbook
 from bot.context import Services
@@ -17,14 +17,11 @@ from bot.dialogue.model import Kind
 from bot.repository import Account, Answer, Preparation
 from bot.repository.agreements import AgreedStep, Agreement
 from bot.views import agreements as views
-from bot.views import preparation as preparation_views
 
 log = logging.getLogger(__name__)
 
 TEXT_WAIT = timedelta(hours=1)  # a text asked for and not given by then is no longer awaited
-OFFER_WITHIN = timedelta(days=3)  # a meeting passed longer ago (Escale was down) is not offered
 PART_MAX_LENGTH = 500
-BATCH = 200
 
 
 def _given_text(preparation: Preparation, step_id: str | None) -> str | None:
@@ -92,29 +89,3 @@ async def agreed_for_next_time(
         for step in agreement.steps
     ]
     return Answer("_agreed", text=json.dumps(items, ensure_ascii=False))
-
-
-class Offers:
-    """Meetings whose time has passed become an offer to the worker: *What we agreed*."""
-
-    def __init__(self, svc: Services) -> None:
-        self._svc = svc
-
-    async def queue_due(self, now: datetime) -> datetime | None:
-        svc = self._svc
-        for row in await svc.agreements.passed_meetings(now, BATCH):
-            worker = await svc.repo.account(row["worker_id"] or 0)
-            person = await svc.repo.account(row["person_id"])
-            at = datetime.fromisoformat(row["at"])
-            message = None
-            recent = now - at <= OFFER_WITHIN
-            if worker and person and worker.is_active_worker and not worker.unreachable and recent:
-                t = svc.translator_for(worker)
-                message = preparation_views.notice(
-                    t,
-                    worker.user_id,
-                    views.offer(t, person.known_as, at, row["id"]),
-                )
-            await svc.agreements.offer(row["id"], message, row["person_id"], now)
-            log.info("agreement offered meeting=%s", row["id"])
-        return await svc.agreements.next_passing()

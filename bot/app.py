@@ -20,7 +20,6 @@ from telegram.ext import (
 )
 
 from bot import callbacks, flood, menus, undelivered, unreachable
-from bot.agreements import Offers
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context, Services, services
@@ -42,6 +41,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import after_private_update, answer
 from bot.i18n import Catalogs
+from bot.offers import Offers
 from bot.outbox import Sender
 from bot.reminders import Reminders
 from bot.request import EscaleRequest, Pace

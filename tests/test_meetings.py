@@ -23,7 +23,13 @@ from tests.test_preparation import briefs
 EXAMPLES = "For example: 12/03 14:30, tuesday 2pm, tomorrow 10:00."
 INVITATION = "Your meeting with Alice is on"
 STALE = "This button no longer works. /help shows what you can do."
-INVITATION_BUTTONS = ["📝 Prepare now", "⏰ Later", "Not this time", "✔ I'm coming", "✖ I can't come"]
+INVITATION_BUTTONS = [
+    "📝 Prepare now",
+    "⏰ Later",
+    "Not this time",
+    "✔ I'm coming",
+    "✖ I can't come",
+]
 SATURDAY_3PM = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # "saturday 3pm" in Paris (UTC+1)
 
 

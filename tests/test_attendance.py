@@ -59,6 +59,12 @@ async def test_cannot_come_with_words_and_another_time_that_the_worker_confirms(
     assert person.buttons(invitation)[-2:] == ["✔ I'm coming", "✖ I can't come"]
 
     await person.press("✖ I can't come")
+    assert (
+        await person.press_data(
+            callbacks.build(callbacks.REMIND_LATER, 1), message_id=invitation.message_id
+        )
+        == "You said you cannot come to this meeting, so there are no more reminders for it."
+    )
     assert person.last.text == (
         "All right. Alice knows now that you cannot come on Saturday 28 November at 15:00. "
         "There will be no more reminders for this meeting.\n\n"

@@ -299,6 +299,9 @@ async def later_pressed(update: Update, context: Context, caller: Caller) -> Non
     if meeting is None or not mine or await svc.meetings.prepared_for(meeting.id):
         await query.answer(stale_button(caller.t))
         return
+    if meeting.cannot_come:  # an older invitation: no reminder for a meeting they cannot come to
+        await query.answer(views.said_cannot(caller.t))
+        return
     await query.answer()
     due = await meetings.later(svc, meeting)
     text = views.later_set(caller.t, due) if due else views.later_impossible(caller.t)

@@ -502,3 +502,9 @@ def note_too_long(t: Translator, length: int, limit: int) -> Reply:
             "Could you say it in fewer words? You can also send a voice message."
         ).format(length=length, limit=limit)
     )
+
+
+def said_cannot(t: Translator) -> str:
+    """*Later* on an older invitation, once the person said they cannot come (under 200
+    characters: a button's notice)."""
+    return t._("You said you cannot come to this meeting, so there are no more reminders for it.")

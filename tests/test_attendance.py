@@ -145,6 +145,9 @@ async def test_a_voice_message_instead_of_words(escale: Escale) -> None:
     await person.send("/meeting")
     await person.press("✖ I can't come")
     await person.press("💬 Add a few words")
+    await person.send("x" * 2001)
+    assert person.last.text.startswith("That is a bit long: 2001 characters")
+    assert (await attendance(escale))[0][3] is None, "nothing passed on, still awaited"
     await person.send_voice(duration=7)
     assert person.last.text == "Thank you, Alice has your message."
     await escale.deliveries()
@@ -175,7 +178,8 @@ async def test_i_can_come_after_all_plans_the_invitations_again(escale: Escale) 
     assert "Vous avez dit à Alice que vous ne pouvez pas venir." in person.last.text
 
     await person.press("↩ Finalement, je peux venir")
-    assert person.last.text.endswith(
+    assert person.buttons() == ["📝 Préparer maintenant"]
+    assert person.last.text == (
         "Très bien. Alice le sait maintenant : vous pouvez venir le samedi 28 novembre à 15:00. "
         "Je vous proposerai de préparer ce rendez-vous, comme avant."
     )
@@ -205,7 +209,9 @@ async def test_confirming_one_is_coming_shows_in_the_day_list_only(escale: Escal
 
     await lea.send("/meeting")
     await lea.press("✔ I'm coming")
-    assert lea.last.text.endswith("Thank you. Alice will see that you are coming.")
+    assert lea.texts()[-2].endswith("✔ I'm coming")
+    assert lea.last.text == "Thank you. Alice will see that you are coming."
+    assert lea.buttons() == ["📝 Prepare now"]
     await lea.send("/meeting")
     assert lea.last.text.endswith("You told Alice that you are coming.")
     assert lea.buttons() == ["✖ I can't come"]
@@ -214,6 +220,7 @@ async def test_confirming_one_is_coming_shows_in_the_day_list_only(escale: Escal
     await sam.press("📅 Propose another time")
     await sam.send("dans 5 jours à 10h")
     await sam.press("✔ Yes")
+    await escale.deliveries()
     await choose(worker, "Jo")
     await worker.press("✖ Cancel the meeting")
     await worker.press("Yes, cancel it")

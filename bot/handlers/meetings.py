@@ -351,13 +351,15 @@ async def coming_pressed(update: Update, context: Context, caller: Caller) -> No
         return
     await query.answer()
     log.info("meeting attendance id=%s coming", meeting.id)
-    worker = pair.worker.display_name
+    svc, worker = services(context), pair.worker.display_name
     text = (
         views.coming_after_all_noted(caller.t, worker, meeting.at)
         if meeting.cannot_come
         else views.coming_noted(caller.t, worker)
     )
-    await replace_buttons(update, context, text)
+    await replace_buttons(update, context, views.chosen_coming(caller.t))
+    offer = not await svc.meetings.prepared_for(meeting.id)  # the invitation's buttons are gone
+    await answer(update, context, views.coming_reply(caller.t, text, offer_to_prepare=offer))
 
 
 @requires(Role.PERSON)

@@ -508,3 +508,14 @@ def said_cannot(t: Translator) -> str:
     """*Later* on an older invitation, once the person said they cannot come (under 200
     characters: a button's notice)."""
     return t._("You said you cannot come to this meeting, so there are no more reminders for it.")
+
+
+def chosen_coming(t: Translator) -> str:
+    """The footer of the message whose *I'm coming* was pressed."""
+    return t._("✔ I'm coming")
+
+
+def coming_reply(t: Translator, text: str, *, offer_to_prepare: bool) -> Reply:
+    """That they are coming is noted; the way to prepare stays at hand."""
+    rows: Buttons = [[(t._("📝 Prepare now"), callbacks.PREPARE)]] if offer_to_prepare else []
+    return Reply(text, rows)

@@ -84,6 +84,8 @@ BUTTONS = [
     (callbacks.pattern(callbacks.MEETING_CANCEL, r"\d{1,12}"), meetings.cancel_pressed),
     (callbacks.pattern(callbacks.MEETING_CANCEL_YES, r"\d{1,12}"), meetings.cancel_confirmed),
     (callbacks.pattern(callbacks.MEETING_KEEP, r"\d{1,12}"), meetings.cancel_dropped),
+    (callbacks.pattern(callbacks.MEETING_CHANGE_NOTICE, r"\d{1,12}"), meetings.change_from_notice),
+    (callbacks.pattern(callbacks.MEETING_CANCEL_NOTICE, r"\d{1,12}"), meetings.cancel_from_notice),
     (callbacks.DATE_YES_PATTERN, meetings.date_confirmed),
     (callbacks.pattern(callbacks.DATE_NO), meetings.date_refused),
     (callbacks.pattern(callbacks.DATE_UNKNOWN), meetings.date_unknown),

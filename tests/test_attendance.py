@@ -16,6 +16,7 @@ from tests.fake_telegram import TelegramUser
 from tests.journeys import make_person, make_worker
 from tests.test_meetings import (
     EXAMPLES,
+    STALE,
     advance_to,
     choose,
     db_time,
@@ -315,13 +316,14 @@ async def test_only_the_person_may_say_they_cannot_come(escale: Escale) -> None:
 
 async def test_a_date_that_reads_both_ways_is_asked_about(escale: Escale) -> None:
     worker = await make_worker(escale, "Alice", "en")
-    await make_person(escale, worker, "Léa", "Léa", "en")
+    person = await make_person(escale, worker, "Léa", "Léa", "en")
     await choose(worker)
     await worker.send("7/12 9am")
     assert worker.last.text == "Which one do you mean?"
     assert worker.buttons() == ["Monday 7 December at 09:00", "Monday 12 July at 09:00"]
-    far = int((escale.clock.now() + timedelta(days=400)).timestamp())
-    assert await worker.press_data(f"date:pick:{worker.user_id}:{far}") is not None
+    far = escale.clock.now() + timedelta(days=400)
+    assert await worker.press_data(callbacks.date_pick(person.user_id, far)) == STALE
+    assert worker.last.text == "Which one do you mean?", "a forged time is not read back"
     await worker.press("Monday 12 July at 09:00")
     assert worker.last.text == "Monday 12 July at 09:00, with Léa: is that right?"
     await worker.press("✔ Yes")
@@ -358,3 +360,43 @@ async def test_a_past_date_is_said_to_be_past(escale: Escale) -> None:
     assert worker.last.text == "Le samedi 28 novembre à 11:00, avec Léa : est-ce bien cela ?"
     rows = await escale.db.fetchall("SELECT * FROM meetings")
     assert rows == []
+
+
+async def test_the_worker_sets_another_date_from_the_notice(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    await person.send("/meeting")
+    await person.press("✖ I can't come")
+    await escale.deliveries()
+    notice = worker.last
+    await worker.press("📅 Set another date")
+    [notice] = [m for m in worker.messages if m.message_id == notice.message_id]
+    assert notice.text.startswith("Léa cannot come to the meeting of Saturday 28 November")
+    assert notice.text.endswith("📅 Set another date") and worker.buttons(notice) == []
+    assert worker.last.text.startswith("When is the meeting with Léa?")
+    await worker.send("monday 10am")
+    await worker.press("✔ Yes")
+    await escale.deliveries()
+    assert person.last.text == (
+        "Alice has moved your meeting: it was on Saturday 28 November at 15:00, it is now on "
+        "Monday 30 November at 10:00."
+    )
+    assert (await attendance(escale))[0][1:3] == ("planned", None)
+    await person.send("/meeting")
+    assert person.buttons() == ["✔ I'm coming", "✖ I can't come"]
+
+
+async def test_the_worker_cancels_from_the_notice(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    await person.send("/meeting")
+    await person.press("✖ I can't come")
+    await escale.deliveries()
+    await worker.press("✖ Cancel the meeting")
+    assert worker.last.text == (
+        "Cancel the meeting of Saturday 28 November at 15:00 with Léa? Léa will be told."
+    )
+    await worker.press("Yes, cancel it")
+    await escale.deliveries()
+    assert person.last.text == "Alice has cancelled your meeting of Saturday 28 November at 15:00."
+    assert (await attendance(escale))[0][1] == "cancelled"

@@ -117,6 +117,37 @@ async def cancel_pressed(update: Update, context: Context, caller: Caller) -> No
 
 
 @requires(Role.WORKER)
+async def change_from_notice(update: Update, context: Context, caller: Caller) -> None:
+    """*Set another date* under "cannot come" or a proposed time: the notice stays readable,
+    the question comes as a new message."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    found = await _own_meeting(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    pair = found[0]
+    await replace_buttons(update, context, views.chosen_set_another(caller.t))
+    await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
+    await answer(update, context, views.ask_date(caller.t, pair.person.known_as))
+
+
+@requires(Role.WORKER)
+async def cancel_from_notice(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = await _own_meeting(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    pair, meeting = found
+    await answer(update, context, views.confirm_cancel(caller.t, pair.person.known_as, meeting))
+
+
+@requires(Role.WORKER)
 async def cancel_confirmed(update: Update, context: Context, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None

@@ -139,8 +139,18 @@ def cannot_come_for_worker(t: Translator, name: str, meeting: Meeting) -> Reply:
     return Reply(
         text,
         [
-            [(t._("📅 Set another date"), callbacks.build(callbacks.MEETING_CHANGE, meeting.id))],
-            [(t._("✖ Cancel the meeting"), callbacks.build(callbacks.MEETING_CANCEL, meeting.id))],
+            [
+                (
+                    t._("📅 Set another date"),
+                    callbacks.build(callbacks.MEETING_CHANGE_NOTICE, meeting.id),
+                )
+            ],
+            [
+                (
+                    t._("✖ Cancel the meeting"),
+                    callbacks.build(callbacks.MEETING_CANCEL_NOTICE, meeting.id),
+                )
+            ],
         ],
     )
 
@@ -179,7 +189,12 @@ def proposal_for_worker(t: Translator, name: str, meeting: Meeting, at: datetime
                     callbacks.meeting_accept(meeting.id, at),
                 )
             ],
-            [(t._("📅 Set another date"), callbacks.build(callbacks.MEETING_CHANGE, meeting.id))],
+            [
+                (
+                    t._("📅 Set another date"),
+                    callbacks.build(callbacks.MEETING_CHANGE_NOTICE, meeting.id),
+                )
+            ],
         ],
     )
 
@@ -519,3 +534,8 @@ def coming_reply(t: Translator, text: str, *, offer_to_prepare: bool) -> Reply:
     """That they are coming is noted; the way to prepare stays at hand."""
     rows: Buttons = [[(t._("📝 Prepare now"), callbacks.PREPARE)]] if offer_to_prepare else []
     return Reply(text, rows)
+
+
+def chosen_set_another(t: Translator) -> str:
+    """The footer of a notice whose *Set another date* was pressed."""
+    return t._("📅 Set another date")

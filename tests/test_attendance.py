@@ -8,6 +8,7 @@ The clock starts on Wednesday 25 November 2026 at 10:00 in Paris (09:00 UTC).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot import callbacks
@@ -400,3 +401,29 @@ async def test_the_worker_cancels_from_the_notice(escale: Escale) -> None:
     await escale.deliveries()
     assert person.last.text == "Alice has cancelled your meeting of Saturday 28 November at 15:00."
     assert (await attendance(escale))[0][1] == "cancelled"
+
+
+async def test_what_the_person_added_is_in_mydata_and_erased_by_forget(escale: Escale) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    await person.send("/meeting")
+    await person.press("✖ I can't come")
+    await person.press("💬 Add a few words")
+    await person.send("Hospital appointment")
+    await person.press("📅 Propose another time")
+    await person.send("monday 7/12 at 9")
+    await person.press("✔ Yes")
+    await escale.deliveries()
+    await person.send("/mydata")
+    document = person.last
+    assert document.file is not None and not isinstance(document.file, str)
+    [meeting] = json.loads(document.file.data)["meetings"]
+    assert meeting["attendance"] == "cannot"
+    assert meeting["absence_note"] == "Hospital appointment"
+    assert meeting["proposed_at"] == db_time(utc(2026, 12, 7, 8, 0))
+
+    await person.send("/forget")
+    await person.press("Yes, erase everything")
+    assert await attendance(escale) == []
+    rows = await escale.db.fetchall("SELECT body FROM outbox")
+    assert not any("Hospital appointment" in row[0] for row in rows)

@@ -1,6 +1,7 @@
-"""Read the date and time a worker types for a person's next meeting, or say why we cannot.
+"""Read the date and time typed for a meeting (a worker setting it, a person giving it or
+proposing another), or say why we cannot.
 
-Workers type what they would write on a sticky note ("mardi 14h", "12/03 à 14h30", "March 12
+People type what they would write on a sticky note ("mardi 14h", "12/03 à 14h30", "March 12
 at 2pm"), and they mix languages, so French and English are both accepted whatever the user's
 language. The choices, each made so that a typo is refused rather than silently rescheduled:
 
@@ -11,8 +12,7 @@ language. The choices, each made so that a typo is refused rather than silently 
   alone it is a date.
 - A date without a year is its next occurrence from today, unless it fell in the last 30 days:
   the 24th of November typed on the 25th was yesterday (said to be past), not next year; a
-  two-digit year is 20YY. "le 3" / "the 3rd" is
-  the next 3rd of a month. A weekday is the next such day, today included while the time is
+  two-digit year is 20YY. "le 3" / "the 3rd" is the next 3rd of a month. A weekday is the next such day, today included while the time is
   still ahead; "next"/"prochain" changes nothing, as people disagree on what it means.
 - Relative days: "demain", "après-demain", "dans 3 jours", "in 2 weeks"; and, to say they are
   past rather than unreadable, "hier", "yesterday", "2 days ago", "lundi dernier".

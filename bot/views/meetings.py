@@ -480,7 +480,7 @@ def ask_proposal(t: Translator, worker: str) -> Reply:
     return Reply(
         t._("Which day and time would suit you? Write it as you would say it.")
         + "\n"
-        + t._("For example: <i>jeudi prochain 9h30</i>, <i>in 3 days at 11am</i>.")
+        + t._("For example: <i>next thursday 9.30am</i>, <i>in 3 days at 11am</i>.")
         + "\n"
         + t._("{worker} will then confirm it, or propose another one.").format(worker=esc(worker)),
         [[(t._("Never mind"), callbacks.DATE_UNKNOWN)]],

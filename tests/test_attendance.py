@@ -116,6 +116,12 @@ async def test_cannot_come_with_words_and_another_time_that_the_worker_confirms(
     assert worker.buttons() == ["✔ Confirm Thursday 3 December at 09:30", "📅 Set another date"]
     proposed = utc(2026, 12, 3, 8, 30)
     assert (await attendance(escale))[0][5] == db_time(proposed)
+    await person.send("/meeting")
+    assert person.last.text == (
+        "Your next meeting with Alice is on Saturday 28 November at 15:00.\n"
+        "You told Alice that you cannot come. You proposed Thursday 3 December at 09:30."
+    )
+    assert person.buttons()[1] == "📅 Propose a different time"
 
     await worker.press("✔ Confirm Thursday 3 December at 09:30")
     assert worker.last.text == (

@@ -295,23 +295,18 @@ def attendance_buttons(t: Translator, meeting: Meeting) -> Buttons:
 
 
 def absence_buttons(t: Translator, meeting: Meeting) -> Buttons:
-    """After *I can't come*: add a few words, propose another time, or come after all."""
-    rows: Buttons = [
-        [(t._("💬 Add a few words"), callbacks.build(callbacks.ABSENT_NOTE, meeting.id))]
-    ]
-    if meeting.proposed_at is None:
-        rows.append(
-            [
-                (
-                    t._("📅 Propose another time"),
-                    callbacks.build(callbacks.ABSENT_PROPOSE, meeting.id),
-                )
-            ]
-        )
-    rows.append(
-        [(t._("↩ I can come after all"), callbacks.build(callbacks.ABSENT_UNDO, meeting.id))]
+    """After *I can't come*: add a few words, propose another time (or a different one), or
+    come after all."""
+    propose = (
+        t._("📅 Propose a different time")
+        if meeting.proposed_at
+        else t._("📅 Propose another time")
     )
-    return rows
+    return [
+        [(t._("💬 Add a few words"), callbacks.build(callbacks.ABSENT_NOTE, meeting.id))],
+        [(propose, callbacks.build(callbacks.ABSENT_PROPOSE, meeting.id))],
+        [(t._("↩ I can come after all"), callbacks.build(callbacks.ABSENT_UNDO, meeting.id))],
+    ]
 
 
 def person_meeting(t: Translator, worker: str, meeting: Meeting | None) -> Reply:

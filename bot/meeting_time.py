@@ -12,8 +12,9 @@ language. The choices, each made so that a typo is refused rather than silently 
   alone it is a date.
 - A date without a year is its next occurrence from today, unless it fell in the last 30 days:
   the 24th of November typed on the 25th was yesterday (said to be past), not next year; a
-  two-digit year is 20YY. "le 3" / "the 3rd" is the next 3rd of a month. A weekday is the next such day, today included while the time is
-  still ahead; "next"/"prochain" changes nothing, as people disagree on what it means.
+  two-digit year is 20YY. "le 3" / "the 3rd" is the next 3rd of a month. A weekday is the
+  next such day, today included while the time is still ahead; "next"/"prochain" changes
+  nothing, as people disagree on what it means.
 - Relative days: "demain", "après-demain", "dans 3 jours", "in 2 weeks"; and, to say they are
   past rather than unreadable, "hier", "yesterday", "2 days ago", "lundi dernier".
 - "à 9" / "at 9": a bare hour after "à"/"at" is that hour on the dot.

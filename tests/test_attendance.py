@@ -86,7 +86,11 @@ async def test_cannot_come_with_words_and_another_time_that_the_worker_confirms(
 
     await person.press("💬 Add a few words")
     assert person.last.text.startswith("Write a few words for Alice, or send a voice message.")
-    await person.send("My son is ill <b>again</b>")
+    await person.send("\u200b\u202e")
+    assert person.last.text.startswith("Write a few words for Alice"), (
+        "nothing visible: asked again"
+    )
+    await person.send("My son is ill <b>again</b>\u202e")
     assert person.last.text == "Thank you, Alice has your message."
     assert person.buttons() == ["📅 Propose another time", "↩ I can come after all"]
     await escale.deliveries()

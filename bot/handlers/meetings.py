@@ -14,6 +14,7 @@ from telegram import Update
 from bot import meetings
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, anyone, replace_buttons, requires, show_in_place
+from bot.invisible import visible_text
 from bot.meeting_time import MAX_AHEAD, Parsed, date_order, parse_meeting_time
 from bot.meetings import Pair
 from bot.repository.meetings import CANNOT, COMING, Awaited, Meeting
@@ -190,7 +191,11 @@ async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
         await svc.meetings.stop_awaiting(caller.id)
         return False
     if awaited.purpose == "note":
-        await _note_given(update, context, caller, pair, awaited, text=message.text.strip())
+        note = visible_text(message.text).strip()
+        if not note:  # nothing but invisible characters: the question again
+            await answer(update, context, views.ask_note(caller.t, pair.worker.display_name))
+        else:
+            await _note_given(update, context, caller, pair, awaited, text=note)
         return True
     order = date_order(caller.t.language, caller.user.language_code)
     parsed = parse_meeting_time(message.text, svc.clock.now(), svc.settings.timezone, order)

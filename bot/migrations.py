@@ -293,6 +293,28 @@ async def m004_hardening(db: aiosqlite.Connection) -> None:
 
 
 @migration
+async def m008_attendance(db: aiosqlite.Connection) -> None:
+    """Whether the person said they are coming or cannot come, what they chose to add, the time
+    they proposed instead; what a date being typed is for (a meeting date, a proposed time, a
+    few words to the worker)."""
+    await _script(
+        db,
+        """
+        ALTER TABLE meetings ADD COLUMN
+            attendance TEXT CHECK (attendance IN ('coming', 'cannot'));
+        ALTER TABLE meetings ADD COLUMN attendance_at TEXT;
+        ALTER TABLE meetings ADD COLUMN absence_note TEXT;
+        ALTER TABLE meetings ADD COLUMN absence_voice TEXT;
+        ALTER TABLE meetings ADD COLUMN proposed_at TEXT;
+        ALTER TABLE awaiting_date ADD COLUMN
+            purpose TEXT NOT NULL DEFAULT 'date' CHECK (purpose IN ('date', 'propose', 'note'));
+        ALTER TABLE awaiting_date ADD COLUMN
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE
+        """,
+    )
+
+
+@migration
 async def m005_negotiation(db: aiosqlite.Connection) -> None:
     """The negotiation: a question kept to put into words together, the worker's topics and the
     person's answers, what was agreed after a meeting, and what a typed text is awaited for."""

@@ -32,7 +32,7 @@ class Offers:
             person = await svc.repo.account(row["person_id"])
             at = datetime.fromisoformat(row["at"])
             message = None
-            recent = now - at <= OFFER_WITHIN
+            recent = now - at <= OFFER_WITHIN and row["attendance"] != "cannot"
             if worker and person and worker.is_active_worker and not worker.unreachable and recent:
                 t = svc.translator_for(worker)
                 message = preparation_views.notice(

@@ -45,6 +45,7 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     flow, already_open = await preparation.begin(services(context), caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
@@ -441,6 +442,25 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
     svc.deliver()
     await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
     await answer(update, context, views.sent(t, worker.display_name))
+
+
+@requires(Role.PERSON)
+async def resume_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*Continue where I stopped* on an invitation: the current question again, as it was."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    flow = await _open_flow(context, caller)
+    if flow is None or flow.id != int(context.matches[0][1]):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    if flow.preparation.paused:
+        await svc.preparations.set_paused(caller.id, False)
+    await svc.meetings.stop_awaiting(caller.id)  # text now answers questions
+    log.info("preparation resumed from an invitation id=%s", flow.id)
+    await replace_buttons(update, context, views.chosen_continue(caller.t))
+    await ask(context, caller, flow)
 
 
 @anyone

@@ -287,7 +287,7 @@ class AgreementStore:
     async def passed_meetings(self, now: datetime, limit: int) -> list[sqlite3.Row]:
         """Planned meetings whose time has passed, not yet offered to their worker."""
         return await self.db.fetchall(
-            """SELECT m.id, m.person_id, m.at, p.worker_id FROM meetings m
+            """SELECT m.id, m.person_id, m.at, m.attendance, p.worker_id FROM meetings m
                LEFT JOIN people p ON p.user_id = m.person_id
                WHERE m.status = 'planned' AND m.at <= ? AND m.agreement_offered_at IS NULL
                ORDER BY m.at LIMIT ?""",
@@ -339,10 +339,14 @@ class AgreementStore:
                        created_at = excluded.created_at""",
                 (user_id, purpose, target_id, part, to_db_time(now)),
             )
+            # The newest question wins: a meeting date asked for before is no longer awaited.
+            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (user_id,))
 
     async def awaited(self, user_id: int, since: datetime) -> Awaited | None:
         row = await self.db.fetchone(
-            "SELECT * FROM awaiting_text WHERE user_id = ? AND created_at >= ?",
+            """SELECT * FROM awaiting_text a WHERE a.user_id = ? AND a.created_at >= ?
+                 AND NOT EXISTS (SELECT 1 FROM awaiting_date d
+                                 WHERE d.user_id = a.user_id AND d.created_at > a.created_at)""",
             (user_id, to_db_time(since)),
         )
         return None if row is None else Awaited(row["purpose"], row["target_id"], row["part"])

@@ -37,6 +37,7 @@ from bot.handlers import (
     text,
 )
 from bot.handlers.common import after_private_update, answer
+from bot.health import Heartbeat, PollingRequest
 from bot.i18n import Catalogs
 from bot.outbox import Sender
 from bot.reminders import Reminders
@@ -101,18 +102,22 @@ def build_application(
     stops start-up before any network call.
     """
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
+    clock = clock or SystemClock()
+    heartbeat = Heartbeat(settings.database_path, clock)
     app = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
+        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1))
         .post_init(_open_resources)
         .post_stop(_stop_sender)
         .post_shutdown(_close_resources)
         .build()
     )
     dialogue = load_dialogue(settings.dialogue_path)
-    app.bot_data["services"] = Services(settings, clock or SystemClock(), catalogs, dialogue)
+    app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
+    app.bot_data["heartbeat"] = heartbeat
     _register(app)
     return app
 
@@ -163,6 +168,7 @@ async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await _stop_sender(app)
+    app.bot_data["heartbeat"].clear()
     db = app.bot_data["services"].detach()
     if db is not None:
         await db.close()

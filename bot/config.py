@@ -17,6 +17,7 @@ from bot.schedule import QuietHours
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_QUIET_HOURS = QuietHours(time(21), time(8))
+DEFAULT_DATABASE = Path("data/escale.sqlite3")
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
@@ -32,7 +33,7 @@ class Settings:
     token: str
     api_base_url: str = DEFAULT_API_BASE_URL
     admin_ids: frozenset[int] = frozenset()
-    database_path: Path = Path("data/escale.sqlite3")
+    database_path: Path = DEFAULT_DATABASE
     default_locale: str = "fr"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
     invitation_lifetime: timedelta = timedelta(days=7)
@@ -61,7 +62,7 @@ def load_settings(
         token=_token(get("TELEGRAM_BOT_TOKEN")),
         api_base_url=_base_url(get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
         admin_ids=_admin_ids(get("ESCALE_ADMIN_IDS")),
-        database_path=Path(get("ESCALE_DATABASE") or "data/escale.sqlite3"),
+        database_path=Path(get("ESCALE_DATABASE") or DEFAULT_DATABASE),
         default_locale=_locale(get("ESCALE_DEFAULT_LOCALE") or "fr"),
         timezone=_timezone(get("ESCALE_TIMEZONE") or "Europe/Paris"),
         invitation_lifetime=_duration(
@@ -78,6 +79,13 @@ def load_dialogue_path(
 ) -> Path:
     """Only the dialogue file's setting: checking dialogues needs no token."""
     return _dialogue_path(_values(environ, env_file).get("ESCALE_DIALOGUE", "").strip())
+
+
+def load_database_path(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Path:
+    """Only the database's setting: backups, restores and status need no token."""
+    return Path(_values(environ, env_file).get("ESCALE_DATABASE", "").strip() or DEFAULT_DATABASE)
 
 
 def _values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:

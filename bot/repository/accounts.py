@@ -230,6 +230,35 @@ class Repository:
             )
         return _invitation(row) if row else None
 
+    async def pending_invitations(
+        self, now: datetime, kind: InvitationKind | None = None, created_by: int | None = None
+    ) -> list[Invitation]:
+        """Links not used yet and still working, soonest to expire first."""
+        rows = await self.db.fetchall(
+            """SELECT * FROM invitations
+               WHERE used_at IS NULL AND expires_at > ?
+                 AND (? IS NULL OR kind = ?) AND (? IS NULL OR created_by = ?)
+               ORDER BY expires_at, id""",
+            (to_db_time(now), kind, kind, created_by, created_by),
+        )
+        return [_invitation(row) for row in rows]
+
+    async def revoke_invitation(
+        self, invitation_id: int, created_by: int | None, now: datetime
+    ) -> Invitation | None:
+        """Erase an unused link (made by `created_by`, unless None): it stops working at once,
+        and whoever had opened it without answering is forgotten with it."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """DELETE FROM invitations
+                   WHERE id = ? AND used_at IS NULL AND expires_at > ?
+                     AND (? IS NULL OR created_by = ?)
+                   RETURNING *""",
+                (invitation_id, to_db_time(now), created_by, created_by),
+            )
+        return _invitation(row) if row else None
+
     async def pending_invitation(self, user_id: int, now: datetime) -> Invitation | None:
         """A person link this user opened and has not yet answered."""
         row = await self.db.fetchone(

@@ -41,6 +41,7 @@ from bot.health import Heartbeat, PollingRequest
 from bot.i18n import Catalogs
 from bot.outbox import Sender
 from bot.reminders import Reminders
+from bot.retention import Retention
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due],
+        producers=[Reminders(svc).queue_due, Retention(svc).run],
     )
     await svc.sender.start()
     await menus.set_default_menus(app.bot, svc.catalogs)

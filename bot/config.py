@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from bot.dialogue.model import PREPARATION
+from bot.period import Period
 from bot.schedule import QuietHours
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_QUIET_HOURS = QuietHours(time(21), time(8))
 DEFAULT_DATABASE = Path("data/escale.sqlite3")
+DEFAULT_RETENTION = Period(months=24)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
@@ -40,6 +42,7 @@ class Settings:
     dialogue_path: Path = PREPARATION
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=48), timedelta(hours=24))
     quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
+    retention: Period = DEFAULT_RETENTION
 
     @property
     def api_file_base_url(self) -> str:
@@ -71,6 +74,7 @@ def load_settings(
         dialogue_path=_dialogue_path(get("ESCALE_DIALOGUE")),
         reminder_offsets=_offsets(values.get("ESCALE_REMINDER_OFFSETS", "48h,24h")),
         quiet_hours=_quiet_hours(values.get("ESCALE_QUIET_HOURS", "21:00-08:00")),
+        retention=_retention(get("ESCALE_RETENTION") or "24 months"),
     )
 
 
@@ -155,6 +159,21 @@ def _duration(variable: str, raw: str) -> timedelta:
             f"{variable}: {raw!r} is not a duration (a number and a unit: s, m, h or d, e.g. 7d)"
         )
     return duration
+
+
+def _retention(raw: str) -> Period:
+    period = Period.parse(raw)
+    if period is None:
+        raise ConfigError(
+            f"ESCALE_RETENTION: {raw!r} is not a period (a number and days, weeks, months or "
+            "years, e.g. 24 months)"
+        )
+    if period.approximate < timedelta(days=30):
+        raise ConfigError(
+            f"ESCALE_RETENTION: {raw!r} is too short: people are told before their data is "
+            "erased, so it must be at least 30 days"
+        )
+    return period
 
 
 def _offsets(raw: str) -> tuple[timedelta, ...]:

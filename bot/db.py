@@ -74,6 +74,17 @@ class Database:
                 raise
             await self._writer.commit()
 
+    async def scrub(self) -> None:
+        """After an erasure: copy the WAL into the main file and empty it, so erased rows leave
+        the disk (secure_delete zeroes the freed pages of the main file)."""
+        async with (
+            self._write_lock,
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor,
+        ):
+            row = await cursor.fetchone()
+        if row is not None and row[0]:
+            log.warning("checkpoint incomplete busy=%s", row[0])
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         async with self._reader.execute(sql, tuple(params)) as cursor:
             row: sqlite3.Row | None = await cursor.fetchone()

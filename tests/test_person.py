@@ -57,7 +57,7 @@ async def test_mydata_gives_everything_kept_and_nothing_else(escale: Escale) -> 
     assert data["user"]["id"] == person.user_id
     assert data["user"]["display_name"] == "Lea"
     assert data["link"]["label"] == "Léa"
-    assert data["consents"][0]["text_version"] == 3
+    assert data["consents"][0]["text_version"] == 4
     assert str(other.user_id) not in document.file.data.decode()
     assert "Someone else" not in document.file.data.decode()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import Message, Update
@@ -21,6 +22,8 @@ from bot.views.staff import suspended_notice
 
 log = logging.getLogger(__name__)
 
+
+ACTIVITY_GRAIN = timedelta(hours=1)  # a person's activity is written at most this often
 
 CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -143,6 +146,13 @@ async def after_private_update(update: Update, context: Context) -> None:
     if chat and user and chat.type == chat.PRIVATE:
         svc = services(context)
         account = await svc.repo.account(user.id)
+        now = svc.clock.now()
+        if (
+            account
+            and account.is_person
+            and (account.last_active is None or account.last_active <= now - ACTIVITY_GRAIN)
+        ):
+            await svc.repo.touch(user.id, now)
         if (
             account
             and account.unreachable

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from bot.db import Database
-from bot.repository.common import from_db_time, one, to_db_time
+from bot.repository.common import from_db_time, maybe_time, month_of, one, to_db_time
 from bot.repository.preparations import forget_in
 
 InvitationKind = Literal["worker", "person"]
@@ -29,6 +29,7 @@ class Account:
     worker_id: int | None
     label: str | None
     unreachable: bool = False  # Telegram refused a message to them (they blocked the bot)
+    last_active: datetime | None = None  # a person's last message or button press
 
     @property
     def known_as(self) -> str:
@@ -96,6 +97,7 @@ def _invitation(row: sqlite3.Row) -> Invitation:
 
 _ACCOUNT_SELECT = """
     SELECT u.id, u.display_name, u.language, u.telegram_language, u.unreachable_since,
+           u.last_active_at,
            w.status AS worker_status, p.worker_id, p.label
     FROM users u
     LEFT JOIN workers w ON w.user_id = u.id
@@ -113,6 +115,7 @@ def _account(row: sqlite3.Row) -> Account:
         worker_id=row["worker_id"],
         label=row["label"],
         unreachable=row["unreachable_since"] is not None,
+        last_active=maybe_time(row["last_active_at"]),
     )
 
 
@@ -139,6 +142,33 @@ async def _account_in(tx: aiosqlite.Connection, user_id: int) -> Account:
     row = await one(tx, _ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
     assert row is not None, "account read back inside its own transaction"
     return _account(row)
+
+
+async def forget_person_in(
+    tx: aiosqlite.Connection, user_id: int, now: datetime, reason: str
+) -> int | None:
+    """Erase a person inside `tx`; the departure is counted for the worker, without the id."""
+    row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
+    if row is None:
+        return None
+    await tx.execute(
+        "UPDATE invitations SET used_by = NULL, label = NULL WHERE used_by = ?", (user_id,)
+    )
+    await tx.execute("UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,))
+    await forget_in(tx, user_id)
+    await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+    await count_departure(tx, int(row["worker_id"]), reason, now)
+    return int(row["worker_id"])
+
+
+async def count_departure(
+    tx: aiosqlite.Connection, worker_id: int, reason: str, now: datetime
+) -> None:
+    await tx.execute(
+        """INSERT INTO departures (month, worker_id, reason, count) VALUES (?, ?, ?, 1)
+           ON CONFLICT (month, worker_id, reason) DO UPDATE SET count = count + 1""",
+        (month_of(now), worker_id, reason),
+    )
 
 
 class Repository:
@@ -389,18 +419,17 @@ class Repository:
             "consents": [dict(c) for c in consents],
         }
 
-    async def forget_person(self, user_id: int) -> int | None:
+    async def forget_person(self, user_id: int, now: datetime) -> int | None:
         """Erase a person and every trace of their id; returns the worker they were linked to."""
         async with self.db.transaction() as tx:
-            row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
-            if row is None:
-                return None
+            worker_id = await forget_person_in(tx, user_id, now, "left")
+        if worker_id is not None:
+            await self.db.scrub()
+        return worker_id
+
+    async def touch(self, user_id: int, now: datetime) -> None:
+        """A person did something: their data's retention counts from now."""
+        async with self.db.transaction() as tx:
             await tx.execute(
-                "UPDATE invitations SET used_by = NULL, label = NULL WHERE used_by = ?", (user_id,)
+                "UPDATE users SET last_active_at = ? WHERE id = ?", (to_db_time(now), user_id)
             )
-            await tx.execute(
-                "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
-            )
-            await forget_in(tx, user_id)
-            await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
-            return int(row["worker_id"])

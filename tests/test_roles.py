@@ -56,6 +56,7 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "invite",
         "people",
         "history",
+        "invitations",
         "help",
         "language",
         "privacy",
@@ -71,7 +72,15 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "language",
         "privacy",
     ]
-    assert escale.admin().menu() == ["newworker", "workers", "help", "language", "privacy"]
+    assert escale.admin().menu() == [
+        "newworker",
+        "workers",
+        "invitations",
+        "stats",
+        "help",
+        "language",
+        "privacy",
+    ]
     english = dict(escale.telegram.commands_for(worker.user_id, "en"))
     assert english["invite"] == "Create a link for a person you follow"
     french = dict(escale.telegram.commands_for(stranger.user_id, "fr"))

@@ -39,7 +39,12 @@ def help_text(
             + bullets(
                 [
                     t._("/newworker — create a one-time link for a new worker"),
-                    t._("/workers — see the workers, suspend or reactivate one"),
+                    t._(
+                        "/workers — see the workers, suspend or reactivate one, move a "
+                        "person to another worker, let a worker leave"
+                    ),
+                    t._("/invitations — the links for workers not used yet, to revoke one"),
+                    t._("/stats — the service in numbers, never what anyone wrote"),
                 ]
             )
         )
@@ -55,6 +60,7 @@ def help_text(
                     ),
                     t._("/meeting — set, move or cancel the meeting with a person"),
                     t._("/people — the people you follow"),
+                    t._("/invitations — your links not used yet, to revoke one"),
                     t._("/history — what a person has sent you over time"),
                 ]
             )

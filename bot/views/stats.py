@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from statistics import median
 
+from babel.numbers import format_percent
+
 from bot.i18n import Translator
 from bot.repository import WorkerSummary
 from bot.repository.stats import Counts
@@ -21,7 +23,8 @@ def count(t: Translator, value: int) -> str:
 def _share(t: Translator, part: int, whole: int) -> str:
     if whole < SMALLEST_SHOWN:
         return t._("too few to show")
-    return t._("{percent}% of {count}").format(percent=round(100 * part / whole), count=whole)
+    percent = format_percent(part / whole, locale=t.language)
+    return t._("{percent} of {count}").format(percent=percent, count=whole)
 
 
 def _delay(t: Translator, hours: list[float]) -> str:

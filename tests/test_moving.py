@@ -182,3 +182,51 @@ async def test_a_suspended_workers_person_is_told_and_the_coordinators_learn_who
         "Léa voulait envoyer une préparation à Alice, dont l'accès est en pause. Léa attend. "
         "/workers pour confier Léa à quelqu'un d'autre, ou pour réactiver Alice."
     )
+
+
+async def test_a_review_shown_before_the_move_cannot_send_to_the_old_worker(
+    escale: Escale,
+) -> None:
+    alice = await make_worker(escale, "Alice", "en")
+    bob = await make_worker(escale, "Bob", "en")
+    lea = await make_person(escale, alice, "Léa", "Léa", "en")
+    await first_preparation(escale, lea, problem=PROBLEM)
+    assert "📨 Send to Alice" in lea.buttons()
+    await move(escale, "Léa", "Alice", "Bob")
+    await escale.deliveries()
+    await lea.press("📨 Send to Alice")  # the old review: asked again, nothing sent
+    await escale.deliveries()
+    assert briefs(alice) == [] and briefs(bob) == []
+    assert "📨 Send to Bob" in lea.buttons()
+    await lea.press("📨 Send to Bob")
+    await escale.deliveries()
+    assert len(briefs(bob)) == 1 and briefs(alice) == []
+
+
+async def test_a_brief_the_old_worker_never_received_is_withdrawn_not_redirected(
+    escale: Escale,
+) -> None:
+    alice = await make_worker(escale, "Alice", "en")
+    bob = await make_worker(escale, "Bob", "en")
+    lea = await make_person(escale, alice, "Léa", "Léa", "en")
+    escale.telegram.block(alice.user_id)
+    await first_preparation(escale, lea, problem=PROBLEM)
+    await lea.press("📨 Send to Alice")
+    await escale.deliveries()
+    held = await escale.db.fetchone("SELECT COUNT(*) AS n FROM outbox WHERE status = 'held'")
+    assert held is not None and held["n"] >= 1
+    await move(escale, "Léa", "Alice", "Bob")
+    await escale.deliveries()
+    assert "Your last preparation had not reached Alice. It stays with you only." in (lea.last.text)
+    assert lea.last.buttons == [], "nothing Alice received, so nothing to share"
+    row = await escale.db.fetchone("SELECT status, worker_id FROM preparations")
+    assert row is not None and tuple(row) == ("kept", None)
+    left = await escale.db.fetchone(
+        "SELECT COUNT(*) AS n FROM outbox WHERE chat_id = ? AND purpose = 'brief'",
+        (alice.user_id,),
+    )
+    assert left is not None and left["n"] == 0
+    escale.telegram.unblock(alice.user_id)
+    await alice.send("/help")  # back: what was held for Alice is released, the brief is not
+    await escale.deliveries()
+    assert briefs(alice) == [] and briefs(bob) == []

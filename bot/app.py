@@ -84,7 +84,7 @@ BUTTONS = [
     (callbacks.pattern(callbacks.LEAVE, r"\d{1,18}"), moving.leave_pressed),
     (callbacks.LEAVE_TO_PATTERN, moving.leave_to),
     (callbacks.pattern(callbacks.LEAVE_SHARE, r"\d{1,18}"), moving.leave_share),
-    (callbacks.pattern(callbacks.SHARE_YES, r"\d{1,18}"), moving.share_yes),
+    (callbacks.SHARE_YES_PATTERN, moving.share_yes),
     (callbacks.pattern(callbacks.SHARE_NO, r"\d{1,18}"), moving.share_no),
     (callbacks.pattern(callbacks.INVITATION_REVOKE, r"\d{1,12}"), staff.revoke_invitation),
     (callbacks.pattern(callbacks.FORGET_YES), person.forget_confirmed),

@@ -32,14 +32,17 @@ class Retention:
         store = RetentionStore(svc.repo.db)
         period = svc.settings.retention
         ahead = period.warning_ahead()
-        for person in await store.to_warn(period.before(now + ahead)):
-            t = svc.catalogs.get(svc.catalogs.resolve(person.language, person.telegram_language))
-            erase_on = max(period.after(person.last_active), now + ahead)
-            message = preparation_views.notice(
-                t, person.user_id, views.warning(t, erase_on, period)
-            )
-            await store.warn(person, message, now)
-            log.info("retention warned user=%s", person.user_id)
+        while due := await store.to_warn(period.before(now + ahead)):  # in batches
+            for person in due:
+                t = svc.catalogs.get(
+                    svc.catalogs.resolve(person.language, person.telegram_language)
+                )
+                erase_on = max(period.after(person.last_active), now + ahead)
+                message = preparation_views.notice(
+                    t, person.user_id, views.warning(t, erase_on, period)
+                )
+                await store.warn(person, message, now)
+                log.info("retention warned user=%s", person.user_id)
         active_before = period.before(now)
         erased = 0
         for person in await store.to_erase(active_before, now - ahead):

@@ -230,3 +230,19 @@ async def test_a_brief_the_old_worker_never_received_is_withdrawn_not_redirected
     await alice.send("/help")  # back: what was held for Alice is released, the brief is not
     await escale.deliveries()
     assert briefs(alice) == [] and briefs(bob) == []
+
+
+async def test_an_old_share_question_after_a_second_move_shares_nothing(escale: Escale) -> None:
+    alice = await make_worker(escale, "Alice", "en")
+    await make_worker(escale, "Bob", "en")
+    chloe = await make_worker(escale, "Chloé", "en")
+    lea = await make_person(escale, alice, "Léa", "Léa", "en")
+    await first_preparation(escale, lea, problem=PROBLEM)
+    await lea.press("📨 Send to Alice")
+    await escale.deliveries()
+    await move(escale, "Léa", "Alice", "Bob")
+    await move(escale, "Léa", "Bob", "Chloé")
+    await escale.deliveries()
+    await lea.press("Yes, show it to Bob")  # the question named Bob; Chloé follows Léa now
+    assert any("what you sent before stays private" in text for text in lea.texts())
+    assert "ESC-00001" not in await history_of(chloe, "Léa")

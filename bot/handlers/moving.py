@@ -158,9 +158,14 @@ async def share_yes(update: Update, context: Context, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
     svc = services(context)
-    [old_id] = _ids(context)
+    old_id, new_id = _ids(context)
     worker = await svc.repo.account(caller.account.worker_id or 0)
-    count = await svc.moving.share_history(caller.id, old_id)
+    # Shared only with the worker the question named: moved again since, it is stale.
+    count = (
+        await svc.moving.share_history(caller.id, old_id)
+        if caller.account.worker_id == new_id
+        else 0
+    )
     await query.answer()
     if worker is None or not count:
         await replace_buttons(update, context, views.not_shared(caller.t))

@@ -178,7 +178,10 @@ def person_notice(t: Translator, moved: Moved) -> Reply:
             [
                 (
                     t._("Yes, show it to {new}").format(new=moved.new_worker.display_name),
-                    callbacks.build(callbacks.SHARE_YES, moved.old_worker.user_id),
+                    callbacks.build(
+                        callbacks.SHARE_YES,
+                        f"{moved.old_worker.user_id}:{moved.new_worker.user_id}",
+                    ),
                 )
             ],
             [(t._("No, thank you"), callbacks.build(callbacks.SHARE_NO, moved.old_worker.user_id))],

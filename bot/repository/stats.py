@@ -39,10 +39,13 @@ _COUNTS = {
 }
 
 # A sent preparation and the first invitation to prepare its meeting, for the delay between.
-_DELAYS = """SELECT p.finished_at, p.worker_id,
-                    (SELECT MIN(r.due_at) FROM reminders r
-                     WHERE r.meeting_id = p.meeting_id AND r.status = 'queued') AS invited
-             FROM preparations p WHERE p.status = 'sent' AND p.meeting_id IS NOT NULL"""
+_DELAYS = """SELECT p.finished_at, p.worker_id, MIN(r.due_at) AS invited
+             FROM preparations p
+             JOIN reminders r ON r.meeting_id = p.meeting_id AND r.status = 'queued'
+             WHERE p.status = 'sent'
+             GROUP BY p.id"""
+# (A correlated MIN() here let SQLite walk the reminders_due index for every preparation:
+# a minute for 20,000 of them. The join and GROUP BY use reminders_by_meeting.)
 
 
 @dataclass(frozen=True)

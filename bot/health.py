@@ -51,6 +51,7 @@ class Heartbeat:
         self._path = heartbeat_path(database)
         self._clock = clock
         self._last: datetime | None = None
+        self._failing = False
 
     def beat(self) -> None:
         now = self._clock.now()
@@ -63,8 +64,12 @@ class Heartbeat:
             )
             os.replace(temporary, self._path)
         except OSError as error:
-            log.warning("heartbeat not written error=%s", type(error).__name__)
+            if not self._failing:  # once, not at every poll
+                log.warning("heartbeat not written error=%s", type(error).__name__)
+            self._failing = True
+            self._last = now
             return
+        self._failing = False
         self._last = now
 
     def clear(self) -> None:

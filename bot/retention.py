@@ -69,7 +69,7 @@ class Retention:
                 swept.preparations,
                 swept.meetings,
             )
-        svc.deliver()
+        # (What was queued goes out in this same pass of the sender, right after its producers.)
         # A notice naming someone erased is itself erased soon after it is delivered.
         soon = await store.notices_in_flight()
         self._next = now + (AFTER_NOTICE if soon else CHECK_EVERY)

@@ -287,6 +287,8 @@ class Repository:
                    RETURNING *""",
                 (invitation_id, to_db_time(now), created_by, created_by),
             )
+        if row is not None and row["claimed_by"] is not None:
+            await self.db.scrub()  # the id of whoever opened it leaves the disk too
         return _invitation(row) if row else None
 
     async def pending_invitation(self, user_id: int, now: datetime) -> Invitation | None:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.health import heartbeat_path
+from bot.migrations import MIGRATIONS
 from bot.operations.backup import OperationError, backup, check_file, restore
 from bot.operations.status import health
 from bot.repository.common import to_db_time
@@ -193,3 +194,30 @@ async def test_admin_commands_list_workers_and_make_and_revoke_links(
     await bob.send(f"/start {token_in(out)}")
     assert (await escale.repo.account(bob.user_id)).is_active_worker  # type: ignore[union-attr]
     assert "Bob" in escale.admin().last.text
+
+
+async def test_backup_and_restore_as_commands(
+    escale: Escale,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await make_worker(escale)
+    copy = tmp_path / "nightly" / "escale-Mon.sqlite3"
+    monkeypatch.setenv("ESCALE_DATABASE", str(escale.settings.database_path))
+    assert await asyncio.to_thread(main, ["backup", str(copy)]) == 0
+    migrations = len(MIGRATIONS)
+    assert capsys.readouterr().out.endswith(f"({migrations} migrations, 1 workers, 0 people)\n")
+    assert await asyncio.to_thread(main, ["backup"]) == 2
+    assert "usage: python -m bot backup PATH" in capsys.readouterr().err
+
+    target = tmp_path / "elsewhere" / "escale.sqlite3"
+    monkeypatch.setenv("ESCALE_DATABASE", str(target))
+    assert await asyncio.to_thread(main, ["restore", str(copy)]) == 0
+    assert capsys.readouterr().out == f"{target}: restored from {copy}\n"
+    assert await asyncio.to_thread(main, ["restore", str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert "the database it replaced is kept as" in out and "delete it once" in out
+    assert await asyncio.to_thread(main, ["restore", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert check_file(target).workers == 1

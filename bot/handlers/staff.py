@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from bot import joining, menus, qr, statistics
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, requires, show_in_place, tell
+from bot.repository import Invitation
 from bot.views import joining as joining_texts
 from bot.views import staff
 from bot.views import stats as stats_views
@@ -92,9 +93,11 @@ async def people(update: Update, context: Context, caller: Caller) -> None:
     )
 
 
-def _invitation_scope(caller: Caller) -> tuple[bool, int | None]:
-    """An admin sees every worker link; a worker sees the person links they made."""
-    return (True, None) if caller.has(Role.ADMIN) else (False, caller.id)
+def _may_revoke(caller: Caller, invitation: Invitation) -> bool:
+    """Coordinators revoke links for workers; a worker, the links they made for people."""
+    if invitation.kind == "worker":
+        return caller.has(Role.ADMIN)
+    return caller.has(Role.WORKER) and invitation.created_by == caller.id
 
 
 @requires(Role.WORKER, Role.ADMIN)
@@ -124,11 +127,7 @@ async def revoke_invitation(update: Update, context: Context, caller: Caller) ->
     found = [
         i
         for i in await svc.repo.pending_invitations(now)
-        if i.id == invitation_id
-        and (
-            (i.kind == "worker" and caller.has(Role.ADMIN))
-            or (i.kind == "person" and caller.has(Role.WORKER) and i.created_by == caller.id)
-        )
+        if i.id == invitation_id and _may_revoke(caller, i)
     ]
     if (
         not found

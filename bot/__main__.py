@@ -17,7 +17,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
-from bot.app import build_application
+from bot.app import CONFLICT_STOP, build_application
 from bot.config import (
     ConfigError,
     Settings,
@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({type(error).__name__}); check TELEGRAM_API_BASE_URL and the network",
             file=sys.stderr,
         )
+        return 1
+    if app.bot_data.get(CONFLICT_STOP):
         return 1
     log.info("stopped")
     return 0

@@ -92,16 +92,3 @@ class PollingRequest(HTTPXRequest):
         if code == 200:
             self._heartbeat.beat()
         return code, payload
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (in this container)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -6,8 +6,9 @@
     admin revoke ID               make an unused link stop working
 
 Writes are single short transactions, safe beside a running Escale (SQLite in WAL mode, busy
-timeout). What is never safe is changing the schema under it: with an instance running, the
-database must already be at this version's schema, or the command refuses.
+timeout): with an instance running (it holds the database's lock), the command opens the
+database without the lock and without migrating it, and refuses if its schema is not this
+version's, since changing the schema under a running bot is never safe.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from pathlib import Path
 from telegram import Bot
 
 from bot.config import ConfigError, Settings, load_database_path, load_settings
-from bot.db import Database
-from bot.operations.backup import OperationError, check_file
-from bot.operations.instance import running_instance
+from bot.db import Database, DatabaseError
+from bot.operations.backup import OperationError
+from bot.operations.instance import running
 from bot.repository import Repository
 from bot.tokens import deep_link, new_token, token_hash
 
@@ -44,15 +45,17 @@ def run(args: list[str]) -> int:
         # Only a new link needs the token (to ask Telegram the bot's name for the link).
         settings = load_settings() if options.action == "worker-link" else None
         database = load_database_path()
-        _check_safe(database)
+        if not database.is_file():
+            raise OperationError(f"{database} does not exist yet: start Escale once first")
         return asyncio.run(_run(settings, database, options))
-    except (ConfigError, OperationError) as error:
+    except (ConfigError, OperationError, DatabaseError) as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
 
 
 async def _run(settings: Settings | None, database: Path, options: argparse.Namespace) -> int:
-    db = await Database.open(database)
+    # Beside a running Escale: no lock, no migration (the schema must be this version's).
+    db = await (Database.open_beside(database) if running(database) else Database.open(database))
     try:
         repo = Repository(db)
         now = datetime.now(UTC)
@@ -65,17 +68,6 @@ async def _run(settings: Settings | None, database: Path, options: argparse.Name
         return await _revoke(repo, options.id, now)
     finally:
         await db.close()
-
-
-def _check_safe(database: Path) -> None:
-    """Opening migrates the database: refuse to do that under a running instance."""
-    if not database.is_file():
-        raise OperationError(f"{database} does not exist yet: start Escale once first")
-    if running_instance(database) is not None and not check_file(database).current:
-        raise OperationError(
-            f"{database} is in use by a running Escale of another version; "
-            "stop it or use the same version"
-        )
 
 
 async def _workers(repo: Repository) -> int:

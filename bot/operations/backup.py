@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot import migrations
 from bot.db import BUSY_TIMEOUT_SECONDS
-from bot.operations.instance import in_use_message, running_instance
+from bot.operations.instance import InstanceRunning, exclusive
 
 
 class OperationError(Exception):
@@ -108,14 +108,19 @@ def backup(database: Path, target: Path) -> Checked:
 
 def restore(backup_file: Path, database: Path, now: datetime | None = None) -> Path | None:
     """Put `backup_file` in place of `database`. Returns where the replaced database was kept
-    (None if there was none). Refuses while an instance uses `database`."""
+    (None if there was none). Refuses while an instance uses `database`, and holds its lock
+    meanwhile so that none starts."""
     checked = check_file(backup_file)
-    beat = running_instance(database, now)
-    if beat is not None:
-        raise OperationError(in_use_message(database, beat))
     if database.exists() and database.resolve() == backup_file.resolve():
         raise OperationError(f"{backup_file} is the database itself")
-    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with exclusive(database, "restoring"):
+            return _restore(backup_file, database, checked, now or datetime.now(UTC))
+    except InstanceRunning as error:
+        raise OperationError(str(error)) from None
+
+
+def _restore(backup_file: Path, database: Path, checked: Checked, now: datetime) -> Path | None:
     incoming = database.with_name(database.name + ".restoring")
     incoming.unlink(missing_ok=True)
     source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
@@ -131,7 +136,7 @@ def restore(backup_file: Path, database: Path, now: datetime | None = None) -> P
     if check_file(incoming).migrations != checked.migrations:
         incoming.unlink(missing_ok=True)
         raise OperationError("the restored copy differs from the backup; nothing was changed")
-    kept = _set_aside(database, now or datetime.now(UTC))
+    kept = _set_aside(database, now)
     os.chmod(incoming, 0o600)
     os.replace(incoming, database)
     return kept

@@ -1,32 +1,60 @@
-"""Is an instance of Escale using this database right now? Asked before anything unsafe."""
+"""Is an instance of Escale using this database right now? Asked before anything unsafe.
+
+The answer is the database's lock (`<name>.lock`, an flock held by a running Escale, see
+`bot/db.py`): the kernel drops it when that process ends, `kill -9` included.
+"""
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from bot.health import Beat, pid_alive, read_beat
-
-RECENT = timedelta(minutes=2)  # a live instance beats at least every long-poll timeout
+from bot.db import DatabaseError, DatabaseInUseError, hold
 
 
-def running_instance(database: Path, now: datetime | None = None) -> Beat | None:
-    """The heartbeat of an instance that looks alive: its process runs here, or it beat lately
-    (another container on the same volume). A clean stop removes the heartbeat."""
-    beat = read_beat(database)
-    if beat is None:
-        return None
-    now = now or datetime.now(UTC)
-    if beat.pid != os.getpid() and pid_alive(beat.pid):
-        return beat
-    if now - RECENT <= beat.polled_at <= now + RECENT:
-        return beat
-    return None
+class InstanceRunning(Exception):
+    """A running Escale holds the database; the message names the holder."""
 
 
-def in_use_message(database: Path, beat: Beat) -> str:
-    return (
-        f"escale: {database} is in use by a running Escale (process {beat.pid}, last poll "
-        f"{beat.polled_at.isoformat(timespec='seconds')}); stop it first"
-    )
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
+def _holder(database: Path) -> str:
+    try:
+        return lock_path(database).read_text(encoding="ascii").strip() or "unknown"
+    except (OSError, UnicodeDecodeError):
+        return "unknown"
+
+
+def running(database: Path) -> bool:
+    """Whether a process holds the database's lock now (it is released again at once)."""
+    if not lock_path(database).exists():
+        return False
+    try:
+        hold(database).close()
+    except DatabaseInUseError:
+        return True
+    except DatabaseError:
+        return False  # a lock file we cannot open is no sign of a running instance
+    return False
+
+
+@contextmanager
+def exclusive(database: Path, doing: str) -> Iterator[None]:
+    """Hold the database for the whole block, so no Escale starts on it meanwhile."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = hold(database)
+    except DatabaseInUseError:
+        raise InstanceRunning(
+            f"{database} is in use by a running Escale (process {_holder(database)}); "
+            f"stop it before {doing}"
+        ) from None
+    except DatabaseError as error:
+        raise InstanceRunning(str(error)) from None
+    try:
+        yield
+    finally:
+        lock.close()

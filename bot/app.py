@@ -100,11 +100,21 @@ BUTTONS = [
     (callbacks.pattern(callbacks.MEETING_CANCEL, r"\d{1,12}"), meetings.cancel_pressed),
     (callbacks.pattern(callbacks.MEETING_CANCEL_YES, r"\d{1,12}"), meetings.cancel_confirmed),
     (callbacks.pattern(callbacks.MEETING_KEEP, r"\d{1,12}"), meetings.cancel_dropped),
+    (callbacks.pattern(callbacks.MEETING_CHANGE_NOTICE, r"\d{1,12}"), meetings.change_from_notice),
+    (callbacks.pattern(callbacks.MEETING_CANCEL_NOTICE, r"\d{1,12}"), meetings.cancel_from_notice),
     (callbacks.DATE_YES_PATTERN, meetings.date_confirmed),
     (callbacks.pattern(callbacks.DATE_NO), meetings.date_refused),
     (callbacks.pattern(callbacks.DATE_UNKNOWN), meetings.date_unknown),
     (callbacks.pattern(callbacks.REMIND_LATER, r"\d{1,12}"), meetings.later_pressed),
     (callbacks.pattern(callbacks.REMIND_STOP, r"\d{1,12}"), meetings.stop_pressed),
+    (callbacks.pattern(callbacks.RESUME, r"\d{1,12}"), preparation.resume_pressed),
+    (callbacks.pattern(callbacks.MEETING_COMING, r"\d{1,12}"), meetings.coming_pressed),
+    (callbacks.pattern(callbacks.ABSENT_UNDO, r"\d{1,12}"), meetings.coming_pressed),
+    (callbacks.pattern(callbacks.MEETING_ABSENT, r"\d{1,12}"), meetings.absent_pressed),
+    (callbacks.pattern(callbacks.ABSENT_NOTE, r"\d{1,12}"), meetings.note_pressed),
+    (callbacks.pattern(callbacks.ABSENT_PROPOSE, r"\d{1,12}"), meetings.propose_pressed),
+    (callbacks.MEETING_ACCEPT_PATTERN, meetings.accept_pressed),
+    (callbacks.DATE_PICK_PATTERN, meetings.date_picked),
 ]
 
 
@@ -154,7 +164,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(general.stale_callback))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, text.text_received))
-    app.add_handler(MessageHandler(PRIVATE & filters.VOICE, preparation.voice_received))
+    app.add_handler(MessageHandler(PRIVATE & filters.VOICE, text.voice_received))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, preparation.edited)
     )

@@ -32,12 +32,24 @@ MEETING_CHANGE = "mtc"  # mtc:<meeting>
 MEETING_CANCEL = "mtx"
 MEETING_CANCEL_YES = "mtxy"
 MEETING_KEEP = "mtk"
+MEETING_CHANGE_NOTICE = "mtcn"  # mtcn:<meeting>: from a notice, which stays as it is
+MEETING_CANCEL_NOTICE = "mtxn"
 DATE_YES = "date:yes"  # date:yes:<person>:<unix time>: the date read back is right
 DATE_YES_PATTERN = re.compile(r"^date:yes:(\d{1,18}):(\d{1,12})$")
 DATE_NO = "date:no"
 DATE_UNKNOWN = "date:unknown"  # a person does not know their meeting's date
 REMIND_LATER = "rml"  # rml:<meeting>
 REMIND_STOP = "rmn"
+RESUME = "rsm"  # rsm:<preparation>: an invitation's *Continue where I stopped*
+MEETING_COMING = "mty"  # mty:<meeting>: the person is coming
+MEETING_ABSENT = "mta"  # mta:<meeting>: the person cannot come
+ABSENT_NOTE = "mtan"  # mtan:<meeting>: add a few words for the worker
+ABSENT_PROPOSE = "mtap"  # mtap:<meeting>: propose another time
+ABSENT_UNDO = "mtau"  # mtau:<meeting>: can come after all
+MEETING_ACCEPT = "mtok"  # mtok:<meeting>:<unix time>: the worker accepts the proposed time
+MEETING_ACCEPT_PATTERN = re.compile(r"^mtok:(\d{1,12}):(\d{1,12})$")
+DATE_PICK = "date:pick"  # date:pick:<person>:<unix time>: one reading of an ambiguous date
+DATE_PICK_PATTERN = re.compile(r"^date:pick:(\d{1,18}):(\d{1,12})$")
 
 # A preparation's buttons name the preparation and the step they were shown for, then an action
 # and its argument: p:<preparation>:<step>:<action>[:<argument>] (at most 61 bytes).
@@ -55,6 +67,14 @@ def step(preparation_id: int, step_id: str, action: str, argument: object | None
 def date_yes(person_id: int, at: datetime) -> str:
     """Names the person and the time read back, so an older read-back cannot confirm a newer one."""
     return f"{DATE_YES}:{person_id}:{int(at.timestamp())}"
+
+
+def date_pick(person_id: int, at: datetime) -> str:
+    return f"{DATE_PICK}:{person_id}:{int(at.timestamp())}"
+
+
+def meeting_accept(meeting_id: int, at: datetime) -> str:
+    return f"{MEETING_ACCEPT}:{meeting_id}:{int(at.timestamp())}"
 
 
 def build(prefix: str, value: object | None = None) -> str:

@@ -293,6 +293,28 @@ async def m004_hardening(db: aiosqlite.Connection) -> None:
 
 
 @migration
+async def m008_attendance(db: aiosqlite.Connection) -> None:
+    """Whether the person said they are coming or cannot come, what they chose to add, the time
+    they proposed instead; what a date being typed is for (a meeting date, a proposed time, a
+    few words to the worker)."""
+    await _script(
+        db,
+        """
+        ALTER TABLE meetings ADD COLUMN
+            attendance TEXT CHECK (attendance IN ('coming', 'cannot'));
+        ALTER TABLE meetings ADD COLUMN attendance_at TEXT;
+        ALTER TABLE meetings ADD COLUMN absence_note TEXT;
+        ALTER TABLE meetings ADD COLUMN absence_voice TEXT;
+        ALTER TABLE meetings ADD COLUMN proposed_at TEXT;
+        ALTER TABLE awaiting_date ADD COLUMN
+            purpose TEXT NOT NULL DEFAULT 'date' CHECK (purpose IN ('date', 'propose', 'note'));
+        ALTER TABLE awaiting_date ADD COLUMN
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE
+        """,
+    )
+
+
+@migration
 async def m007_running_a_service(db: aiosqlite.Connection) -> None:
     """A person's last activity (retention counts from it) and when they were told their data
     nears its end; departures counted without anyone's id, for the coordinators' numbers."""

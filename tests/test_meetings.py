@@ -23,7 +23,13 @@ from tests.test_preparation import briefs
 EXAMPLES = "For example: 12/03 14:30, tuesday 2pm, tomorrow 10:00."
 INVITATION = "Your meeting with Alice is on"
 STALE = "This button no longer works. /help shows what you can do."
-INVITATION_BUTTONS = ["📝 Prepare now", "⏰ Later", "Not this time"]
+INVITATION_BUTTONS = [
+    "📝 Prepare now",
+    "⏰ Later",
+    "Not this time",
+    "✔ I'm coming",
+    "✖ I can't come",
+]
 SATURDAY_3PM = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # "saturday 3pm" in Paris (UTC+1)
 
 
@@ -38,7 +44,7 @@ def db_time(moment: datetime) -> str:
 # -- steps -----------------------------------------------------------------------------------
 
 
-async def pair(escale: Escale, language: str = "en") -> tuple[TelegramUser, TelegramUser]:
+async def pair(escale: Escale, language: str = "en-GB") -> tuple[TelegramUser, TelegramUser]:
     worker = await make_worker(escale, "Alice", language)
     person = await make_person(escale, worker, "Léa", "Léa", language)
     return worker, person
@@ -197,7 +203,7 @@ async def test_dates_as_workers_write_them(
 @pytest.mark.parametrize(
     ("typed", "explanation"),
     [
-        ("25/11 9:00", "That moment has already passed."),  # an hour ago
+        ("25/11 9:00", "That time has already passed today."),  # an hour ago
         ("31/02 10h", "That date or time does not exist."),
         ("14h", "Which day? Please write the day with the time."),
         ("see you soon", "I could not read a date and a time in that."),
@@ -401,7 +407,7 @@ async def test_a_person_gives_the_date_and_the_worker_is_told(escale: Escale) ->
     )
     await person.send("/meeting")
     assert person.last.text == "Your next meeting with Alice is on Friday 27 November at 11:00."
-    assert person.buttons() == []
+    assert person.buttons() == ["✔ I'm coming", "✖ I can't come"]
 
 
 async def test_a_person_who_does_not_know_yet(escale: Escale) -> None:
@@ -421,7 +427,7 @@ async def test_a_person_sees_the_date_their_worker_set_and_cannot_set_another(
     await set_meeting(escale, worker, "tuesday 2pm")
     await person.send("/meeting")
     assert person.last.text == "Your next meeting with Alice is on Tuesday 1 December at 14:00."
-    assert person.buttons() == []
+    assert person.buttons() == ["✔ I'm coming", "✖ I can't come"]
     await person.send("friday 11am")
     assert "is that right?" not in person.last.text
     assert person.last.text.startswith("You are followed by Alice in Escale.")
@@ -882,6 +888,8 @@ async def test_a_french_worker_and_person(escale: Escale) -> None:
         "📝 Préparer maintenant",
         "⏰ Plus tard",
         "Pas cette fois",
+        "✔ Je viendrai",
+        "✖ Je ne peux pas venir",
     ]
     await person.press("Pas cette fois")
     await walk_to(escale, utc(2026, 12, 1, 7, 0), step=timedelta(hours=6))

@@ -433,6 +433,25 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
     await answer(update, context, views.sent(t, worker.display_name))
 
 
+@requires(Role.PERSON)
+async def resume_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*Continue where I stopped* on an invitation: the current question again, as it was."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    flow = await _open_flow(context, caller)
+    if flow is None or flow.id != int(context.matches[0][1]):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    if flow.preparation.paused:
+        await svc.preparations.set_paused(caller.id, False)
+    await svc.meetings.stop_awaiting(caller.id)  # text now answers questions
+    log.info("preparation resumed from an invitation id=%s", flow.id)
+    await replace_buttons(update, context, views.chosen_continue(caller.t))
+    await ask(context, caller, flow)
+
+
 @anyone
 async def read_pressed(update: Update, context: Context, caller: Caller) -> None:
     """The worker has read a brief: tell the person once, and show it on the button."""

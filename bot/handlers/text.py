@@ -14,3 +14,10 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
     if await meetings.date_typed(update, context, caller):
         return
     await preparation.text_received(update, context, caller)
+
+
+@anyone
+async def voice_received(update: Update, context: Context, caller: Caller) -> None:
+    if await meetings.voice_typed(update, context, caller):
+        return
+    await preparation.voice_received(update, context)

@@ -18,6 +18,7 @@ from bot.invisible import visible_name
 from bot.outbox import Sender
 from bot.repository import Account, PreparationStore, Repository, TelegramProfile
 from bot.repository.meetings import MeetingStore
+from bot.repository.moving import MovingStore
 from bot.repository.outbox import OutboxStore
 
 Context = CallbackContext[Any, Any, Any, Any]
@@ -41,6 +42,7 @@ class Services:
         self._preparations: PreparationStore | None = None
         self._outbox: OutboxStore | None = None
         self._meetings: MeetingStore | None = None
+        self._moving: MovingStore | None = None
         self.sender: Sender | None = None
 
     def attach(self, db: Database) -> None:
@@ -48,6 +50,7 @@ class Services:
         self._preparations = PreparationStore(db)
         self._outbox = OutboxStore(db)
         self._meetings = MeetingStore(db)
+        self._moving = MovingStore(db)
 
     def detach(self) -> Database | None:
         db = self._repo.db if self._repo else None
@@ -55,6 +58,7 @@ class Services:
         self._preparations = None
         self._outbox = None
         self._meetings = None
+        self._moving = None
         return db
 
     def deliver(self) -> None:
@@ -85,6 +89,12 @@ class Services:
         if self._outbox is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._outbox
+
+    @property
+    def moving(self) -> MovingStore:
+        if self._moving is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._moving
 
     @property
     def meetings(self) -> MeetingStore:

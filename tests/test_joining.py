@@ -85,7 +85,7 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     consent_row = await escale.db.fetchone(
         "SELECT text_version, language FROM consents WHERE user_id = ?", (person.user_id,)
     )
-    assert consent_row is not None and tuple(consent_row) == (3, "fr")
+    assert consent_row is not None and tuple(consent_row) == (4, "fr")
 
     await worker.send("/people")
     assert (

@@ -62,7 +62,7 @@ async def test_mydata_gives_everything_kept_and_nothing_else(escale: Escale) -> 
         "joined_at": data["link"]["joined_at"],
     }
     assert str(worker.user_id) not in document.file.data.decode(), "no third party's id"
-    assert data["consents"][0]["text_version"] == 3
+    assert data["consents"][0]["text_version"] == 4
     assert str(other.user_id) not in document.file.data.decode()
     assert "Someone else" not in document.file.data.decode()
 

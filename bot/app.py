@@ -33,6 +33,7 @@ from bot.handlers import (
     history,
     joining,
     meetings,
+    moving,
     person,
     preparation,
     staff,
@@ -40,11 +41,13 @@ from bot.handlers import (
     topics,
 )
 from bot.handlers.common import after_private_update, answer
+from bot.health import Heartbeat, PollingRequest
 from bot.i18n import Catalogs
 from bot.offers import Offers
 from bot.outbox import Sender
 from bot.reminders import Reminders
 from bot.request import EscaleRequest, Pace
+from bot.retention import Retention
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,8 @@ COMMANDS = {
     "workers": staff.list_workers,
     "invite": staff.invite,
     "people": staff.people,
+    "invitations": staff.invitations,
+    "stats": staff.stats,
     "mydata": person.mydata,
     "forget": person.forget,
     "prepare": preparation.prepare,
@@ -80,6 +85,15 @@ BUTTONS = [
     (callbacks.pattern(callbacks.JOIN_NO, r"\d{1,18}"), joining.consent_no),
     (callbacks.pattern(callbacks.WORKER_SUSPEND, r"\d{1,18}"), staff.suspend_worker),
     (callbacks.pattern(callbacks.WORKER_RESUME, r"\d{1,18}"), staff.resume_worker),
+    (callbacks.pattern(callbacks.WORKER_PEOPLE, r"\d{1,18}"), moving.worker_people),
+    (callbacks.pattern(callbacks.MOVE, r"\d{1,18}"), moving.move_pressed),
+    (callbacks.MOVE_TO_PATTERN, moving.move_to),
+    (callbacks.pattern(callbacks.LEAVE, r"\d{1,18}"), moving.leave_pressed),
+    (callbacks.LEAVE_TO_PATTERN, moving.leave_to),
+    (callbacks.pattern(callbacks.LEAVE_SHARE, r"\d{1,18}"), moving.leave_share),
+    (callbacks.SHARE_YES_PATTERN, moving.share_yes),
+    (callbacks.pattern(callbacks.SHARE_NO, r"\d{1,18}"), moving.share_no),
+    (callbacks.pattern(callbacks.INVITATION_REVOKE, r"\d{1,12}"), staff.revoke_invitation),
     (callbacks.pattern(callbacks.FORGET_YES), person.forget_confirmed),
     (callbacks.pattern(callbacks.FORGET_NO), person.forget_cancelled),
     (callbacks.pattern(callbacks.PREPARE), preparation.prepare),
@@ -125,6 +139,7 @@ def build_application(
     """
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     clock = clock or SystemClock()
+    heartbeat = Heartbeat(settings.database_path, clock)
     # One pace for everything Escale sends, replies and outbox alike (bot/request.py).
     pace = Pace(settings.sends_per_second)
     app = (
@@ -132,6 +147,7 @@ def build_application(
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
+        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1))
         .request(EscaleRequest(pace, clock))
         .post_init(_open_resources)
         .post_stop(_stop_sender)
@@ -140,6 +156,7 @@ def build_application(
     )
     dialogue = load_dialogue(settings.dialogue_path)
     app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
+    app.bot_data["heartbeat"] = heartbeat
     app.bot_data[PACE] = pace
     app.bot_data[FLOOD] = FloodGuard(settings.updates_per_minute, clock)
     _register(app)
@@ -175,7 +192,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due, Offers(svc).queue_due],
+        producers=[Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run],
         on_undelivered=functools.partial(undelivered.notices, svc),
         pace=app.bot_data[PACE],
     )
@@ -196,6 +213,7 @@ async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await _stop_sender(app)
+    app.bot_data["heartbeat"].clear()
     db = app.bot_data["services"].detach()
     if db is not None:
         await db.close()

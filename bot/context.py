@@ -19,6 +19,7 @@ from bot.outbox import Sender
 from bot.repository import Account, PreparationStore, Repository, TelegramProfile
 from bot.repository.agreements import AgreementStore
 from bot.repository.meetings import MeetingStore
+from bot.repository.moving import MovingStore
 from bot.repository.outbox import OutboxStore
 from bot.repository.topics import TopicStore
 
@@ -43,6 +44,7 @@ class Services:
         self._preparations: PreparationStore | None = None
         self._outbox: OutboxStore | None = None
         self._meetings: MeetingStore | None = None
+        self._moving: MovingStore | None = None
         self._agreements: AgreementStore | None = None
         self._topics: TopicStore | None = None
         self.sender: Sender | None = None
@@ -52,6 +54,7 @@ class Services:
         self._preparations = PreparationStore(db)
         self._outbox = OutboxStore(db)
         self._meetings = MeetingStore(db)
+        self._moving = MovingStore(db)
         self._agreements = AgreementStore(db)
         self._topics = TopicStore(db)
 
@@ -61,6 +64,7 @@ class Services:
         self._preparations = None
         self._outbox = None
         self._meetings = None
+        self._moving = None
         self._agreements = None
         self._topics = None
         return db
@@ -93,6 +97,12 @@ class Services:
         if self._outbox is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._outbox
+
+    @property
+    def moving(self) -> MovingStore:
+        if self._moving is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._moving
 
     @property
     def meetings(self) -> MeetingStore:

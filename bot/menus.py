@@ -37,12 +37,14 @@ DESCRIPTIONS = {
     "people": N_("The people you follow"),
     "newworker": N_("Create a link for a new worker"),
     "workers": N_("The workers: suspend or reactivate"),
+    "invitations": N_("Links not used yet: see or revoke"),
+    "stats": N_("The service in numbers"),
 }
 
 VISITOR_MENU = ("start", "help", "language", "privacy")
 ROLE_MENUS = {
-    Role.ADMIN: ("newworker", "workers"),
-    Role.WORKER: ("meeting", "invite", "people", "history", "topics", "agreed"),
+    Role.ADMIN: ("newworker", "workers", "invitations", "stats"),
+    Role.WORKER: ("meeting", "invite", "people", "history", "topics", "agreed", "invitations"),
     Role.PERSON: ("prepare", "meeting", "logbook", "mydata", "forget", "cancel"),
 }
 COMMON_MENU = ("help", "language", "privacy")
@@ -53,7 +55,7 @@ def menu_for(roles: frozenset[Role]) -> list[str]:
     if not roles:
         return list(VISITOR_MENU)
     names = [name for role in Role if role in roles for name in ROLE_MENUS[role]]
-    return names + list(COMMON_MENU)
+    return list(dict.fromkeys(names)) + list(COMMON_MENU)
 
 
 def _commands(t: Translator, names: list[str]) -> list[BotCommand]:

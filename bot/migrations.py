@@ -315,6 +315,31 @@ async def m008_attendance(db: aiosqlite.Connection) -> None:
 
 
 @migration
+async def m007_running_a_service(db: aiosqlite.Connection) -> None:
+    """A person's last activity (retention counts from it) and when they were told their data
+    nears its end; departures counted without anyone's id, for the coordinators' numbers."""
+    await _script(
+        db,
+        """
+        ALTER TABLE users ADD COLUMN last_active_at TEXT;
+        ALTER TABLE users ADD COLUMN retention_warned_at TEXT;
+        UPDATE users SET last_active_at = (
+            SELECT MAX(p.joined_at, COALESCE(
+                (SELECT MAX(updated_at) FROM preparations WHERE person_id = p.user_id), ''))
+            FROM people p WHERE p.user_id = users.id)
+        WHERE id IN (SELECT user_id FROM people);
+        CREATE TABLE departures (
+            month TEXT NOT NULL,
+            worker_id INTEGER NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('left', 'retention', 'moved')),
+            count INTEGER NOT NULL,
+            PRIMARY KEY (month, worker_id, reason)
+        )
+        """,
+    )
+
+
+@migration
 async def m005_negotiation(db: aiosqlite.Connection) -> None:
     """The negotiation: a question kept to put into words together, the worker's topics and the
     person's answers, what was agreed after a meeting, and what a typed text is awaited for."""

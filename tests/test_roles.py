@@ -11,6 +11,10 @@ from tests.fake_telegram import TelegramChannel
 from tests.journeys import make_person, make_worker, person_token
 
 UNKNOWN = "Désolé, je ne connais pas cette commande. /help montre ce que vous pouvez faire."
+HINT = (
+    "\n\n👥 montre les personnes accompagnées, pour en confier une à quelqu'un d'autre ou "
+    "pour enregistrer un départ."
+)
 STALE = "Ce bouton ne marche plus. /help montre ce que vous pouvez faire."
 
 
@@ -58,6 +62,7 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "history",
         "topics",
         "agreed",
+        "invitations",
         "help",
         "language",
         "privacy",
@@ -73,7 +78,15 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "language",
         "privacy",
     ]
-    assert escale.admin().menu() == ["newworker", "workers", "help", "language", "privacy"]
+    assert escale.admin().menu() == [
+        "newworker",
+        "workers",
+        "invitations",
+        "stats",
+        "help",
+        "language",
+        "privacy",
+    ]
     english = dict(escale.telegram.commands_for(worker.user_id, "en"))
     assert english["invite"] == "Create a link for a person you follow"
     french = dict(escale.telegram.commands_for(stranger.user_id, "fr"))
@@ -86,11 +99,11 @@ async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
     admin = escale.admin()
     await admin.send("/workers")
     listing = admin.last
-    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"
-    assert admin.buttons() == ["Suspendre Alice"]
+    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne" + HINT
+    assert admin.buttons() == ["Suspendre Alice", "👥 Alice"]
 
     assert await admin.press("Suspendre Alice") == "Alice est suspendu."
-    assert listing.text == "Travailleurs sociaux\n• Alice — suspendu, accompagne 1 personne"
+    assert listing.text == "Travailleurs sociaux\n• Alice — suspendu, accompagne 1 personne" + HINT
     assert worker.last.text.startswith("Votre coordinateur a suspendu votre accès")
     assert "invite" not in worker.menu()
     for command in ("/invite Bob", "/help", "/start"):
@@ -98,7 +111,7 @@ async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
         assert worker.last.text.startswith("Votre accès de travailleur social est suspendu.")
 
     await admin.press("Réactiver Alice")
-    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"
+    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne" + HINT
     assert worker.last.text.startswith("Votre coordinateur a réactivé votre accès")
     assert worker.menu()[:3] == ["meeting", "invite", "people"]
 
@@ -203,9 +216,9 @@ async def test_pressing_suspend_twice_tells_the_worker_once(escale: Escale) -> N
     assert (
         first.text
         == second.text
-        == ("Travailleurs sociaux\n• Alice — suspendu, accompagne 0 personne")
+        == ("Travailleurs sociaux\n• Alice — suspendu, accompagne 0 personne" + HINT)
     )
     notices = [t for t in worker.texts() if t.startswith("Votre coordinateur a suspendu")]
     assert len(notices) == 1
     await admin.press_data(f"wk:suspend:{worker.user_id}", second.message_id)
-    assert second.text.endswith("suspendu, accompagne 0 personne"), "unchanged, no error"
+    assert second.text.endswith("accompagne 0 personne" + HINT), "unchanged, no error"

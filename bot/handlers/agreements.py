@@ -213,7 +213,8 @@ async def _person_action(
     if action in ("ok", "no"):
         accepted = action == "ok"
         notices = []
-        if worker is not None:
+        # Told only to a worker who still follows the person (not one they were moved from).
+        if worker is not None and caller.account.worker_id == worker.user_id:
             worker_t = svc.translator_for(worker)
             notice = (
                 views.accepted_notice(worker_t, agreement, name, worker_name)

@@ -54,7 +54,9 @@ async def _open_link(update: Update, context: Context, caller: Caller, payload: 
         case Opened.CONSENT_NEEDED:
             assert opened.invitation is not None and opened.worker is not None
             await answer(
-                update, context, texts.consent_request(t, opened.worker, opened.invitation)
+                update,
+                context,
+                texts.consent_request(t, opened.worker, opened.invitation, svc.settings.retention),
             )
 
 

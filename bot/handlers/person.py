@@ -47,7 +47,7 @@ async def forget_confirmed(update: Update, context: Context, caller: Caller) -> 
     svc = services(context)
     worker = await svc.repo.account(caller.account.worker_id or 0)
     name = caller.account.known_as
-    if await svc.repo.forget_person(caller.id) is None:
+    if await svc.repo.forget_person(caller.id, svc.clock.now()) is None:
         await query.answer()
         return
     log.info("person erased user=%s", caller.id)

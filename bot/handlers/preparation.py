@@ -18,7 +18,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import brief, callbacks, preparation
 from bot.context import Caller, Context, Role, services
 from bot.dialogue.model import Kind
-from bot.handlers import general, topics
+from bot.handlers import general, moving, topics
 from bot.handlers.common import (
     answer,
     anyone,
@@ -430,6 +430,7 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
         return
     if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
         await answer(update, context, views.worker_paused(t, worker.display_name))
+        await moving.tell_coordinators_waiting(context, caller.account, worker)
         return
     worker_t = svc.translator_for(worker)
     data = await preparation.brief_input(svc, flow, caller.account)

@@ -167,7 +167,8 @@ async def _reply(
     assert topic_list is not None and caller.account is not None
     worker = await svc.repo.account(topic_list.worker_id or 0)
     notices: list[Outgoing] = []
-    if worker is not None:
+    # Told only to a worker who still follows the person (not one they were moved from).
+    if worker is not None and caller.account.worker_id == worker.user_id:
         worker_t = svc.translator_for(worker)
         notice = views.reply_notice(worker_t, caller.account.known_as, topic, reply, comment)
         notices.append(preparation_views.notice(worker_t, worker.user_id, notice))

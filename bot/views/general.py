@@ -7,7 +7,9 @@ from datetime import datetime
 from bot import callbacks
 from bot.context import Caller, Role
 from bot.i18n import Translator
+from bot.period import Period
 from bot.views import Reply, bullets, esc, meetings
+from bot.views.retention import period_in_words
 from bot.views.staff import suspended_notice
 
 
@@ -37,7 +39,12 @@ def help_text(
             + bullets(
                 [
                     t._("/newworker — create a one-time link for a new worker"),
-                    t._("/workers — see the workers, suspend or reactivate one"),
+                    t._(
+                        "/workers — see the workers, suspend or reactivate one, move a "
+                        "person to another worker, let a worker leave"
+                    ),
+                    t._("/invitations — the links for workers not used yet, to revoke one"),
+                    t._("/stats — the service in numbers, never what anyone wrote"),
                 ]
             )
         )
@@ -53,6 +60,7 @@ def help_text(
                     ),
                     t._("/meeting — set, move or cancel the meeting with a person"),
                     t._("/people — the people you follow"),
+                    t._("/invitations — your links not used yet, to revoke one"),
                     t._("/history — what a person has sent you over time"),
                     t._("/topics — topics you would like to add to a person's next meeting"),
                     t._("/agreed — write down what you agreed at a meeting"),
@@ -171,10 +179,10 @@ def button_private_only(t: Translator) -> str:
     return t._("Escale's buttons work only in your private chat with me.")
 
 
-def privacy(caller: Caller, worker_name: str | None) -> Reply:
+def privacy(caller: Caller, worker_name: str | None, retention: Period) -> Reply:
     t = caller.t
     if caller.has(Role.PERSON) or not (caller.has(Role.WORKER) or caller.has(Role.ADMIN)):
-        return Reply(person_privacy(t, worker_name))
+        return Reply(person_privacy(t, worker_name, retention))
     return Reply(
         t._("<b>What Escale keeps</b>")
         + "\n"
@@ -186,8 +194,8 @@ def privacy(caller: Caller, worker_name: str | None) -> Reply:
                 ),
                 t._("For the people you follow: what they choose to send you, nothing more."),
                 t._(
-                    "Coordinators see the list of workers and how many people each follows, "
-                    "never what a person wrote."
+                    "Coordinators see the workers, the people each one follows (to move them "
+                    "if needed) and numbers, never what a person wrote."
                 ),
             ]
         )
@@ -196,7 +204,7 @@ def privacy(caller: Caller, worker_name: str | None) -> Reply:
     )
 
 
-def person_privacy(t: Translator, worker_name: str | None) -> str:
+def person_privacy(t: Translator, worker_name: str | None, retention: Period) -> str:
     """The privacy text a person reads before agreeing, and again with /privacy."""
     worker = esc(worker_name) if worker_name else t._("your worker")
     return (
@@ -221,18 +229,41 @@ def person_privacy(t: Translator, worker_name: str | None) -> str:
         + "\n\n"
         + t._("<b>Who sees it</b>")
         + "\n"
-        + t._(
-            "You. {worker} reads only what you decide to send. The coordinators of the "
-            "service see numbers, never what you wrote."
-        ).format(worker=worker)
+        + t._("You. {worker} reads only what you decide to send.").format(worker=worker)
+        + " "
+        + coordinators_see(t)
         + "\n\n"
         + t._("<b>For how long</b>")
         + "\n"
-        + t._(
-            "As long as you use Escale. /mydata gives you a copy of everything at any time. "
-            "/forget erases everything and only tells your worker that you left. Messages "
-            "already sent to your worker stay in their Telegram."
+        + bullets(
+            [
+                t._(
+                    "{period} after your last visit. A month before, I tell you: you can "
+                    "keep a copy with /mydata. Then everything is erased."
+                ).format(period=period_in_words(t, retention)),
+                t._("Each preparation is erased {period} after you finish it.").format(
+                    period=period_in_words(t, retention)
+                ),
+                t._("A link not used is erased when it stops working."),
+                t._("The copy of a message I sent is erased 30 days later."),
+            ]
         )
+        + "\n\n"
+        + t._(
+            "/mydata gives you a copy of everything at any time. /forget erases everything "
+            "now and only tells your worker that you left. Messages already sent to your "
+            "worker stay in their Telegram."
+        )
+    )
+
+
+def coordinators_see(t: Translator) -> str:
+    """Exactly what coordinators see, said the same way in the consent and in /privacy."""
+    return t._(
+        "The coordinators of the service see who follows you, so they can give you another "
+        "worker if needed. Otherwise they see only numbers: how many people, preparations "
+        "and reminders, per worker and for the service. A number below 5 shows as "
+        '"fewer than 5". They never see what you wrote.'
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.period import Period
 from bot.repository import Account, Invitation
 from bot.views import Reply, esc
 from bot.views.general import person_privacy, prepare_button
@@ -95,7 +96,9 @@ def already_linked(t: Translator, worker_name: str | None) -> Reply:
     )
 
 
-def consent_request(t: Translator, worker: Account, invitation: Invitation) -> Reply:
+def consent_request(
+    t: Translator, worker: Account, invitation: Invitation, retention: Period
+) -> Reply:
     worker_name = esc(worker.display_name)
     return Reply(
         t._("Hello! {worker} invites you to use <b>Escale</b>.").format(worker=worker_name)
@@ -106,7 +109,7 @@ def consent_request(t: Translator, worker: Account, invitation: Invitation) -> R
             "could help. You choose what {worker} reads. Nothing is sent without your say-so."
         ).format(worker=worker_name)
         + "\n\n"
-        + person_privacy(t, worker.display_name)
+        + person_privacy(t, worker.display_name, retention)
         + "\n\n"
         + t._("Do you agree to use Escale this way? You can stop at any time with /forget."),
         [

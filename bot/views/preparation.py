@@ -348,8 +348,9 @@ def chosen_send(t: Translator, worker: str) -> str:
 def worker_paused(t: Translator, worker: str) -> Reply:
     return Reply(
         t._(
-            "{worker} cannot receive preparations at the moment, so I cannot send it. You can "
-            "keep it for yourself; your service can link you to another worker."
+            "{worker} cannot receive preparations at the moment, so I cannot send it. Your "
+            "preparation stays here, and you can keep it for yourself. Your service can give "
+            "you another worker: I have told the coordinators that you are waiting."
         ).format(worker=esc(worker))
     )
 

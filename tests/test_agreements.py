@@ -224,3 +224,17 @@ async def test_mydata_holds_the_agreement_and_forget_erases_it(escale: Escale) -
         assert row is not None and row["n"] == 0, table
     rows = await escale.db.fetchall("SELECT body FROM outbox WHERE purpose = 'agreement'")
     assert not any("Phone the bank" in r["body"] for r in rows)
+
+
+async def test_no_offer_for_a_meeting_the_person_said_they_cannot_come_to(
+    escale: Escale,
+) -> None:
+    worker, person = await prepared_pair(escale)
+    await set_meeting(escale, worker, "friday 10am")
+    await person.send("/meeting")
+    await person.press("✖ I can't come")
+    await escale.deliveries()
+    await advance_to(escale, utc(2026, 11, 27, 12))
+    assert offers(worker) == []
+    row = await escale.db.fetchone("SELECT agreement_offered_at FROM meetings")
+    assert row is not None and row[0] is not None, "settled, so never looked at again"

@@ -27,6 +27,7 @@ from bot.db import Database
 from bot.dialogue.model import load as load_dialogue
 from bot.flood import FLOOD, FloodGuard
 from bot.handlers import (
+    agreements,
     general,
     groups,
     history,
@@ -37,10 +38,12 @@ from bot.handlers import (
     preparation,
     staff,
     text,
+    topics,
 )
 from bot.handlers.common import after_private_update, answer
 from bot.health import Heartbeat, PollingRequest
 from bot.i18n import Catalogs
+from bot.offers import Offers
 from bot.outbox import Sender
 from bot.reminders import Reminders
 from bot.request import EscaleRequest, Pace
@@ -72,6 +75,8 @@ COMMANDS = {
     "logbook": history.own_logbook,
     "history": history.choose_person,
     "meeting": meetings.meeting_command,
+    "agreed": agreements.agreed_command,
+    "topics": topics.topics_command,
 }
 
 BUTTONS = [
@@ -115,6 +120,12 @@ BUTTONS = [
     (callbacks.pattern(callbacks.ABSENT_PROPOSE, r"\d{1,12}"), meetings.propose_pressed),
     (callbacks.MEETING_ACCEPT_PATTERN, meetings.accept_pressed),
     (callbacks.DATE_PICK_PATTERN, meetings.date_picked),
+    (callbacks.pattern(callbacks.AGREE_MEETING, r"\d{1,12}"), agreements.meeting_chosen),
+    (callbacks.pattern(callbacks.AGREE_PERSON, r"\d{1,18}"), agreements.person_chosen),
+    (callbacks.AGREE_PATTERN, agreements.pressed),
+    (callbacks.pattern(callbacks.TOPICS_BRIEF, r"\d{1,12}"), topics.from_brief),
+    (callbacks.pattern(callbacks.TOPICS_PERSON, r"\d{1,18}"), topics.person_chosen),
+    (callbacks.TOPIC_PATTERN, topics.pressed),
 ]
 
 
@@ -181,7 +192,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due, Retention(svc).run],
+        producers=[Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run],
         on_undelivered=functools.partial(undelivered.notices, svc),
         pace=app.bot_data[PACE],
     )

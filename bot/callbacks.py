@@ -50,6 +50,16 @@ MEETING_ACCEPT = "mtok"  # mtok:<meeting>:<unix time>: the worker accepts the pr
 MEETING_ACCEPT_PATTERN = re.compile(r"^mtok:(\d{1,12}):(\d{1,12})$")
 DATE_PICK = "date:pick"  # date:pick:<person>:<unix time>: one reading of an ambiguous date
 DATE_PICK_PATTERN = re.compile(r"^date:pick:(\d{1,18}):(\d{1,12})$")
+AGREE_MEETING = "agm"  # agm:<meeting>: the worker writes down what was agreed at it
+AGREE_PERSON = "agp"  # agp:<person>: from /agreed, without a meeting
+# ag:<agreement>:<action>[:<argument>]: a press on a draft (worker) or a proposal (person).
+AGREE = "ag"
+TOPICS_BRIEF = "tpb"  # tpb:<preparation>: the worker answers a brief with topics
+TOPICS_PERSON = "tpp"  # tpp:<person>: from /topics, without a brief
+# tp:<list>:<action>[:<topic>]: a press on a draft list (worker) or on a topic (person).
+TOPIC = "tp"
+TOPIC_PATTERN = re.compile(r"^tp:(\d{1,12}):([a-z]{1,5})(?::(\d{1,12}))?$")
+AGREE_PATTERN = re.compile(r"^ag:(\d{1,12}):([a-z]{1,5})(?::(\d{1,18}))?$")
 
 # A preparation's buttons name the preparation and the step they were shown for, then an action
 # and its argument: p:<preparation>:<step>:<action>[:<argument>] (at most 61 bytes).
@@ -62,6 +72,16 @@ STEP_PATTERN = re.compile(
 def step(preparation_id: int, step_id: str, action: str, argument: object | None = None) -> str:
     data = f"{STEP}:{preparation_id}:{step_id}:{action}"
     return data if argument is None else f"{data}:{argument}"
+
+
+def agree(agreement_id: int, action: str, argument: int | None = None) -> str:
+    data = f"{AGREE}:{agreement_id}:{action}"
+    return data if argument is None else f"{data}:{argument}"
+
+
+def topic(list_id: int, action: str, topic_id: int | None = None) -> str:
+    data = f"{TOPIC}:{list_id}:{action}"
+    return data if topic_id is None else f"{data}:{topic_id}"
 
 
 def date_yes(person_id: int, at: datetime) -> str:

@@ -29,6 +29,8 @@ DESCRIPTIONS = {
     "meeting": N_("The date of the next meeting"),
     "logbook": N_("My small steps and how they went"),
     "history": N_("What a person has shared over time"),
+    "agreed": N_("Write down what you agreed at a meeting"),
+    "topics": N_("Topics you would like to add to a meeting"),
     "mydata": N_("Get a copy of your data"),
     "forget": N_("Erase your data and leave Escale"),
     "invite": N_("Create a link for a person you follow"),
@@ -42,7 +44,7 @@ DESCRIPTIONS = {
 VISITOR_MENU = ("start", "help", "language", "privacy")
 ROLE_MENUS = {
     Role.ADMIN: ("newworker", "workers", "invitations", "stats"),
-    Role.WORKER: ("meeting", "invite", "people", "history", "invitations"),
+    Role.WORKER: ("meeting", "invite", "people", "history", "topics", "agreed", "invitations"),
     Role.PERSON: ("prepare", "meeting", "logbook", "mydata", "forget", "cancel"),
 }
 COMMON_MENU = ("help", "language", "privacy")

@@ -337,3 +337,81 @@ async def m007_running_a_service(db: aiosqlite.Connection) -> None:
         )
         """,
     )
+
+
+@migration
+async def m005_negotiation(db: aiosqlite.Connection) -> None:
+    """The negotiation: a question kept to put into words together, the worker's topics and the
+    person's answers, what was agreed after a meeting, and what a typed text is awaited for."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN together INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE topic_lists (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            worker_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            preparation_id INTEGER REFERENCES preparations(id) ON DELETE SET NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'sent')),
+            word TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX topic_lists_by_person ON topic_lists(person_id, id);
+        CREATE INDEX topic_lists_by_worker ON topic_lists(worker_id, status);
+        CREATE TABLE topics (
+            id INTEGER PRIMARY KEY,
+            list_id INTEGER NOT NULL REFERENCES topic_lists(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT,
+            voice_file_id TEXT,
+            reply TEXT CHECK (reply IN ('ok', 'not_now', 'comment')),
+            comment TEXT,
+            replied_at TEXT
+        );
+        CREATE INDEX topics_by_list ON topics(list_id, position);
+        CREATE TABLE agreements (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            worker_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE SET NULL,
+            preparation_id INTEGER REFERENCES preparations(id) ON DELETE SET NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('draft', 'proposed', 'accepted', 'rejected')),
+            question TEXT,
+            plan_b TEXT,
+            changed_by_person INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            proposed_at TEXT,
+            answered_at TEXT
+        );
+        CREATE INDEX agreements_by_person ON agreements(person_id, status, id);
+        CREATE INDEX agreements_by_worker ON agreements(worker_id, status);
+        CREATE UNIQUE INDEX one_agreement_per_meeting ON agreements(meeting_id)
+            WHERE meeting_id IS NOT NULL;
+        CREATE TABLE agreed_steps (
+            id INTEGER PRIMARY KEY,
+            agreement_id INTEGER NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            what TEXT NOT NULL,
+            who TEXT NOT NULL CHECK (who IN ('person', 'worker', 'ally')),
+            ally_name TEXT,
+            by_when TEXT
+        );
+        CREATE INDEX agreed_steps_by_agreement ON agreed_steps(agreement_id, position);
+        ALTER TABLE meetings ADD COLUMN agreement_offered_at TEXT;
+        UPDATE meetings SET agreement_offered_at = at
+            WHERE at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now');
+        CREATE TABLE awaiting_text (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL,
+            target_id INTEGER NOT NULL,
+            part TEXT,
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE outbox ADD COLUMN agreement_id INTEGER
+            REFERENCES agreements(id) ON DELETE CASCADE;
+        ALTER TABLE outbox ADD COLUMN topic_list_id INTEGER
+            REFERENCES topic_lists(id) ON DELETE CASCADE
+        """,
+    )

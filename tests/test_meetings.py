@@ -117,7 +117,7 @@ async def reminder_outbox(escale: Escale) -> list[tuple[object, ...]]:
 async def skip_through_preparation(person: TelegramUser, problem: str = "The rent") -> None:
     """Answer the first question, skip the rest, up to the review."""
     await person.send(problem)
-    for _ in range(3):  # for whom, want, obstacle
+    for _ in range(5):  # for whom, want, obstacle, own question, who else is involved
         await person.press("I'd rather not")
     await person.press("✔ Done")
     for _ in range(3):  # small step, confidence, expectation
@@ -307,7 +307,8 @@ async def test_moving_the_meeting_tells_the_person_the_old_and_new_dates(escale:
     days = await escale.db.fetchall("SELECT day, status FROM day_summaries ORDER BY day")
     assert [tuple(row) for row in days] == [("2026-12-01", "dropped"), ("2026-12-03", "queued")]
     assert sum("Your meetings today" in text for text in worker.texts()) == 1
-    assert worker.last.text.startswith("Your meetings today, Thursday 3 December:")
+    day_list = [t for t in worker.texts() if t.startswith("Your meetings today")]
+    assert day_list[0].startswith("Your meetings today, Thursday 3 December:")
 
 
 async def test_cancelling_the_meeting_tells_the_person_and_drops_the_reminders(

@@ -60,6 +60,8 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "invite",
         "people",
         "history",
+        "topics",
+        "agreed",
         "invitations",
         "help",
         "language",

@@ -20,6 +20,8 @@ async def mydata(update: Update, context: Context, caller: Caller) -> None:
     data = await svc.repo.export_person(caller.id)
     data.update(await svc.preparations.export(caller.id))
     data.update(await svc.meetings.export(caller.id))
+    data.update(await svc.agreements.export(caller.id))
+    data.update(await svc.topics.export(caller.id))
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await context.bot.send_document(
         caller.id,

@@ -18,7 +18,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import brief, callbacks, preparation
 from bot.context import Caller, Context, Role, services
 from bot.dialogue.model import Kind
-from bot.handlers import general, moving
+from bot.handlers import general, moving, topics
 from bot.handlers.common import (
     answer,
     anyone,
@@ -45,6 +45,7 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     flow, already_open = await preparation.begin(services(context), caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
@@ -99,7 +100,7 @@ async def _show_answered(context: Context, caller: Caller, before: Flow, answer:
     shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
     try:
         await context.bot.edit_message_text(
-            views.answered(caller.t, before, shown),
+            views.answered(caller.t, before, shown, answer),
             chat_id=caller.id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
@@ -183,6 +184,8 @@ async def voice_received(update: Update, context: Context, caller: Caller) -> No
     if await _paused(update, context, caller, flow):
         return
     voice = update.message.voice if update.message else None
+    if voice is not None and await topics.typed(update, context, caller, voice=voice.file_id):
+        return
     if flow is None or voice is None:
         await general.not_text(update, context)
         return
@@ -280,6 +283,7 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
         await services(context).preparations.set_paused(caller.id, False)
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     await _act(update, context, caller, flow, action, argument)
 
 
@@ -308,6 +312,14 @@ async def _act(
     elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=argument))
+    elif action == "a" and argument and step.option(argument) and step.kind is Kind.AGREED:
+        await query.answer()
+        after = await preparation.tell_outcome(svc, flow, argument)
+        if after is not None and after.step.id == step.id:
+            await _edit_in_place(update, context, views.question(t, after))
+        else:
+            given = after.answers.get(step.id) if after else None
+            await _moved(context, caller, flow, after, given)
     elif action == "v" and argument and argument.isdigit() and step.kind is Kind.SCALE:
         await query.answer()
         value = int(argument)
@@ -321,12 +333,12 @@ async def _act(
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION and flow.proposal_fits(t):
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION and (proposal := flow.proposal(t)):
         await query.answer()
-        await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
-    elif action == "w" and step.kind is Kind.OWN_QUESTION:
+        await _give(context, caller, flow, Answer(step.id, text=proposal))
+    elif action == "t" and step.kind is Kind.OWN_QUESTION:
         await query.answer()
-        await answer(update, context, views.write_your_own(t))
+        await _give(context, caller, flow, Answer(step.id, together=True))
     elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d"):
         await _jokers(update, context, caller, flow, action, argument)
     elif step.kind is Kind.REVIEW and action in ("h", "e", "send", "keep"):

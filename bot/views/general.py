@@ -62,6 +62,8 @@ def help_text(
                     t._("/people — the people you follow"),
                     t._("/invitations — your links not used yet, to revoke one"),
                     t._("/history — what a person has sent you over time"),
+                    t._("/topics — topics you would like to add to a person's next meeting"),
+                    t._("/agreed — write down what you agreed at a meeting"),
                 ]
             )
         )
@@ -215,7 +217,12 @@ def person_privacy(t: Translator, worker_name: str | None, retention: Period) ->
                 t._("the dates of your meetings, to invite you to prepare them;"),
                 t._(
                     "the answers you give to prepare your meetings, written or spoken, and the "
-                    "people you name as possible help."
+                    "people you name as possible help;"
+                ),
+                t._(
+                    "the topics your worker would like to add, and your answers; what your "
+                    "worker writes down after a meeting, and what you say of it. Only what you "
+                    "accept goes into your logbook."
                 ),
             ]
         )

@@ -49,7 +49,8 @@ async def prefill(
 
 async def start(
     svc: Services, worker: Account, person_id: int, meeting_id: int | None
-) -> Agreement:
+) -> Agreement | None:
+    """The worker's draft; None if the meeting's agreement belongs to another worker."""
     preparation_id, question, plan_b, steps = await prefill(svc, person_id, worker.user_id)
     return await svc.agreements.start(
         person_id,

@@ -8,6 +8,7 @@ from tests.conftest import Escale
 from tests.fake_telegram import TelegramUser
 from tests.journeys import make_person, make_worker
 from tests.test_meetings import advance_to, set_meeting, utc
+from tests.test_moving import move
 from tests.test_preparation import briefs, first_preparation, prepared_pair
 
 OFFER = "Would you like to write down what you agreed?"
@@ -238,3 +239,25 @@ async def test_no_offer_for_a_meeting_the_person_said_they_cannot_come_to(
     assert offers(worker) == []
     row = await escale.db.fetchone("SELECT agreement_offered_at FROM meetings")
     assert row is not None and row[0] is not None, "settled, so never looked at again"
+
+
+STALE = "This button no longer works. /help shows what you can do."
+QUESTION = "How can I pay my rent on time, even though I don't understand the letters?"
+
+
+async def test_after_a_move_the_new_worker_cannot_open_the_old_workers_draft(
+    escale: Escale,
+) -> None:
+    worker, _ = await met(escale)
+    await advance_to(escale, utc(2026, 11, 27, 9, 0))
+    await worker.press("📝 What we agreed")
+    assert QUESTION in worker.last.text, "Alice's draft, prefilled from what Léa sent her"
+    bob = await make_worker(escale, "Bob", "en")
+    await move(escale, "Léa", "Alice", "Bob")
+    await escale.deliveries()
+    meeting = await escale.db.fetchone("SELECT id FROM meetings")
+    assert meeting is not None
+    assert await bob.press_data(f"agm:{meeting['id']}") == STALE
+    assert not any(QUESTION in text for text in bob.texts())
+    rows = await escale.db.fetchall("SELECT worker_id FROM agreements")
+    assert [r["worker_id"] for r in rows] == [worker.user_id]

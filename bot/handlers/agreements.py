@@ -48,6 +48,7 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
         return
     await query.answer()
     agreement = await agreements.start(services(context), caller.account, person.user_id, None)
+    assert agreement is not None, "only a meeting's agreement can be another worker's"
     await _show(update, context, caller, agreement, person)
 
 
@@ -62,8 +63,11 @@ async def meeting_chosen(update: Update, context: Context, caller: Caller) -> No
     if person is None:
         await query.answer(stale_button(caller.t))
         return
-    await query.answer()
     agreement = await agreements.start(svc, caller.account, person.user_id, meeting_id)
+    if agreement is None:  # another worker's, from before the person was moved
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
     await _show(update, context, caller, agreement, person)
 
 

@@ -261,3 +261,31 @@ async def test_after_a_move_the_new_worker_cannot_open_the_old_workers_draft(
     assert not any(QUESTION in text for text in bob.texts())
     rows = await escale.db.fetchall("SELECT worker_id FROM agreements")
     assert [r["worker_id"] for r in rows] == [worker.user_id]
+
+
+async def test_a_step_offers_only_the_allies_named_in_what_this_worker_received(
+    escale: Escale,
+) -> None:
+    _, person = await met(escale)  # Léa named Marie in the preparation she sent Alice
+    bob = await make_worker(escale, "Bob", "en")
+    await move(escale, "Léa", "Alice", "Bob")
+    await escale.deliveries()
+    await bob.send("/agreed")
+    await bob.press("Léa")
+    await bob.press("➕ A step")
+    assert bob.buttons() == ["Léa", "Me"], "Marie is in what Léa sent Alice, not Bob"
+    ally = await escale.db.fetchone("SELECT id FROM allies WHERE name = 'Marie'")
+    assert ally is not None
+    draft = await escale.db.fetchone(
+        "SELECT id FROM agreements WHERE worker_id = ?", (bob.user_id,)
+    )
+    assert draft is not None
+    await bob.press_data(f"ag:{draft['id']}:whoa:{ally['id']}")
+    await bob.send("Call Léa's friend")
+    assert not any("Marie" in text for text in bob.texts())
+    steps = await escale.db.fetchall("SELECT ally_name FROM agreed_steps")
+    assert all(s["ally_name"] is None for s in steps)
+    # Once Léa shows Bob what she sent before, Marie is among the allies he may read.
+    await person.press("Yes, show it to Bob")
+    await bob.press("➕ A step")
+    assert bob.buttons() == ["Léa", "Me", "Marie"]

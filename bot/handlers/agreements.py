@@ -150,12 +150,13 @@ async def _worker_action(
         await _await(context, caller, "ag_b", aid, None)
         await answer(update, context, views.plan_b_prompt(t))
     elif action == "add":
-        allies = await svc.preparations.allies(person.user_id)
+        allies = await agreements.allies_shared_with(svc, person.user_id, caller.id)
         await answer(update, context, views.who_prompt(t, aid, person.known_as, allies))
     elif action in ("whop", "whow", "whoa"):
         part = {"whop": "person", "whow": "worker"}.get(action)
         if action == "whoa":
-            known = {a.id for a in await svc.preparations.allies(person.user_id)}
+            shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
+            known = {a.id for a in shared}
             part = f"ally:{argument}" if argument in known else None
         if part is None:
             return
@@ -280,7 +281,8 @@ async def text_typed(update: Update, context: Context, caller: Caller) -> bool:
         who, _, ally = (awaited.part or "").partition(":")
         ally_name = None
         if who == "ally":
-            allies = {a.id: a.name for a in await svc.preparations.allies(person.user_id)}
+            shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
+            allies = {a.id: a.name for a in shared}
             ally_name = allies.get(int(ally)) if ally.isdigit() else None
             if ally_name is None:
                 return True

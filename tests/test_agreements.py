@@ -289,3 +289,34 @@ async def test_a_step_offers_only_the_allies_named_in_what_this_worker_received(
     await person.press("Yes, show it to Bob")
     await bob.press("➕ A step")
     assert bob.buttons() == ["Léa", "Me", "Marie"]
+
+
+NO_MORE = "There are already 5 steps, the most there can be. Remove one to add another."
+
+
+async def test_at_five_steps_no_sixth_is_offered_and_a_late_one_is_answered(
+    escale: Escale,
+) -> None:
+    worker, _ = await met(escale)
+    await worker.send("/agreed")
+    await worker.press("Léa")  # one step, prefilled from Léa's small step
+    for number in range(2, 6):
+        await worker.press("➕ A step")
+        await worker.press("Me")
+        await worker.send(f"Step number {number}")
+        await worker.press("No date")
+    assert "5. Alice: Step number 5" in worker.last.text
+    assert "➕ A step" not in worker.buttons()
+    await worker.press_data("ag:1:add")
+    assert worker.last.text == NO_MORE
+    # A "Who does this step?" shown before the fifth was added, pressed now.
+    await worker.press_data("ag:1:whop")
+    assert worker.last.text == "What is the step? Write it in a few words."
+    await worker.send("A sixth step")
+    assert NO_MORE in worker.texts()[-2]
+    assert "A sixth step" not in worker.last.text and "➕ A step" not in worker.buttons()
+    row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM agreed_steps")
+    assert row is not None and row["n"] == 5
+    # An ally this worker may not see: told, not silently ignored.
+    await worker.press_data("ag:1:whoa:999")
+    assert worker.last.text == "I cannot add this step like this. Please choose again who does it."

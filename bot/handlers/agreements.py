@@ -14,7 +14,7 @@ from bot import agreements, callbacks
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, anyone, replace_buttons, requires
 from bot.repository import Account
-from bot.repository.agreements import AgreedStep, Agreement, Who
+from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement, Who
 from bot.views import agreements as views
 from bot.views import preparation as preparation_views
 from bot.views.general import stale_button
@@ -149,6 +149,8 @@ async def _worker_action(
     elif action == "b":
         await _await(context, caller, "ag_b", aid, None)
         await answer(update, context, views.plan_b_prompt(t))
+    elif action == "add" and len(agreement.steps) >= MAX_STEPS:
+        await answer(update, context, views.no_more_steps(t))
     elif action == "add":
         allies = await agreements.allies_shared_with(svc, person.user_id, caller.id)
         await answer(update, context, views.who_prompt(t, aid, person.known_as, allies))
@@ -159,6 +161,7 @@ async def _worker_action(
             known = {a.id for a in shared}
             part = f"ally:{argument}" if argument in known else None
         if part is None:
+            await answer(update, context, views.ally_not_offered(t))
             return
         await _await(context, caller, "ag_what", aid, part)
         await answer(update, context, views.what_prompt(t))
@@ -284,14 +287,15 @@ async def text_typed(update: Update, context: Context, caller: Caller) -> bool:
             shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
             allies = {a.id: a.name for a in shared}
             ally_name = allies.get(int(ally)) if ally.isdigit() else None
-            if ally_name is None:
-                return True
-        step = AgreedStep(text, _who(who), ally_name)
-        if await svc.agreements.add_step(agreement.id, step):
+        if who == "ally" and ally_name is None:
+            await answer(update, context, views.ally_not_offered(caller.t))
+        elif await svc.agreements.add_step(agreement.id, AgreedStep(text, _who(who), ally_name)):
             number = len(agreement.steps) + 1
             await _await(context, caller, "ag_when", agreement.id, str(number - 1))
             await answer(update, context, views.when_prompt(caller.t, agreement.id, number))
             return True
+        else:
+            await answer(update, context, views.no_more_steps(caller.t))
     elif awaited.purpose == "ag_when" and (awaited.part or "").isdigit():
         await svc.agreements.set_step_when(agreement.id, int(awaited.part or 0), text)
     await _redraw(update, context, caller, agreement.id, person)

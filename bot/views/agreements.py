@@ -8,7 +8,7 @@ from datetime import datetime
 from bot import callbacks
 from bot.i18n import Translator
 from bot.repository import Ally, PersonSummary
-from bot.repository.agreements import AgreedStep, Agreement
+from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement
 from bot.repository.topics import Topic
 from bot.views import Reply, esc
 from bot.views.topics import topic_words
@@ -87,10 +87,9 @@ def draft(
         "Write it as the two of you said it. {name} will read it and say if it is right. "
         "Nothing goes into their logbook before that."
     ).format(name=esc(person))
-    rows: Buttons = [
-        [(t._("✏️ Our question"), callbacks.agree(aid, "q"))],
-        [(t._("➕ A step"), callbacks.agree(aid, "add"))],
-    ]
+    rows: Buttons = [[(t._("✏️ Our question"), callbacks.agree(aid, "q"))]]
+    if len(agreement.steps) < MAX_STEPS:
+        rows.append([(t._("➕ A step"), callbacks.agree(aid, "add"))])
     rows += [
         [(t._("🗑 Remove step {number}").format(number=n), callbacks.agree(aid, "rm", n))]
         for n in range(1, len(agreement.steps) + 1)
@@ -114,6 +113,18 @@ def who_prompt(t: Translator, agreement_id: int, person: str, allies: Sequence[A
     ]
     rows += [[(a.name, callbacks.agree(agreement_id, "whoa", a.id))] for a in allies]
     return Reply(t._("Who does this step?"), rows)
+
+
+def no_more_steps(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "There are already {number} steps, the most there can be. Remove one to add another."
+        ).format(number=MAX_STEPS)
+    )
+
+
+def ally_not_offered(t: Translator) -> Reply:
+    return Reply(t._("I cannot add this step like this. Please choose again who does it."))
 
 
 def what_prompt(t: Translator) -> Reply:

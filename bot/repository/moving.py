@@ -131,7 +131,8 @@ class MovingStore:
             if new is None:
                 raise MovingError("the new worker is not an active worker")
             moved = await _move_in(tx, person_id, await _account_in(tx, old_id), new, now)
-            await enqueue(tx, notices(moved), purpose="moved", now=now)
+            # They name the person: erased with them (/forget, retention), even if held.
+            await enqueue(tx, notices(moved), purpose="moved", now=now, about=person_id)
             return moved
 
     async def leave(
@@ -172,7 +173,7 @@ class MovingStore:
             for index, person_id in enumerate(people):
                 new = accounts[others[index % len(others)]]
                 moved = await _move_in(tx, person_id, old, new, now)
-                await enqueue(tx, notices(moved), purpose="moved", now=now)
+                await enqueue(tx, notices(moved), purpose="moved", now=now, about=person_id)
                 outcomes.append(moved)
             left = await one(tx, "SELECT 1 FROM people WHERE worker_id = ?", (worker_id,))
             assert left is None, "a worker never leaves people without a worker"

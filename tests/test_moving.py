@@ -272,3 +272,31 @@ async def test_a_move_notice_held_for_a_suspended_worker_goes_with_the_person(
     await admin.press("Reactivate Alice")
     await escale.deliveries()
     assert not any("Léa" in text for text in alice.texts()[seen:])
+
+
+async def test_a_suspended_worker_who_leaves_gets_the_farewell_and_no_held_names(
+    escale: Escale,
+) -> None:
+    alice = await make_worker(escale, "Alice", "en")
+    await make_worker(escale, "Bob", "en")
+    await make_person(escale, alice, "Léa", "Léa", "en")
+    await make_person(escale, alice, "Sam", "Sam", "en")
+    admin = escale.admin("en")
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    await move(escale, "Sam", "Alice", "Bob")  # Alice's notice naming Sam is held
+    await escale.deliveries()
+    seen = len(alice.texts())
+    admin = await open_people_of(escale, "Alice")
+    await admin.press("Alice leaves the service")
+    await admin.press("All to Bob")
+    await escale.deliveries()
+    assert admin.last.text.startswith("Done: Alice is no longer a worker in Escale.")
+    told = alice.texts()[seen:]
+    assert told and told[-1].startswith("Your coordinator has ended your access as a worker")
+    assert not any("Sam" in text for text in told), "Sam was no longer hers to hear about"
+    left = await escale.db.fetchall(
+        "SELECT body FROM outbox WHERE chat_id = ? AND status IN ('pending', 'held')",
+        (alice.user_id,),
+    )
+    assert left == []

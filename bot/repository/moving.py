@@ -11,7 +11,7 @@ import aiosqlite
 from bot.db import Database
 from bot.repository.accounts import Account, _account_in, count_departure
 from bot.repository.common import from_db_time, one, to_db_time
-from bot.repository.outbox import Outgoing, enqueue
+from bot.repository.outbox import Outgoing, enqueue, release_suspended
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,21 @@ async def _move_in(
     )
 
 
+async def _settle_queue_of_leaving(tx: aiosqlite.Connection, worker_id: int, now: datetime) -> None:
+    """Before a worker leaves: what is still queued or held for them and names a person (a
+    brief, a meeting, an agreement, a notice about someone) is dropped, as none of those
+    people is theirs any more; the rest held while they were suspended is released. Left held,
+    it would never be released (only a reactivation does that) and, first in their chat, it
+    would hold back every later message, the farewell too, keeping those names for ever."""
+    await tx.execute(
+        """DELETE FROM outbox WHERE chat_id = ? AND status IN ('pending', 'held')
+           AND (about_id IS NOT NULL OR preparation_id IS NOT NULL OR meeting_id IS NOT NULL
+                OR agreement_id IS NOT NULL)""",
+        (worker_id,),
+    )
+    await release_suspended(tx, worker_id, now)
+
+
 class MovingStore:
     def __init__(self, db: Database):
         self.db = db
@@ -168,6 +183,7 @@ class MovingStore:
             if people and not others:
                 raise MovingError("no other active worker to follow these people")
             old = await _account_in(tx, worker_id)
+            await _settle_queue_of_leaving(tx, worker_id, now)
             accounts = {other: await _account_in(tx, other) for other in others}
             outcomes = []
             for index, person_id in enumerate(people):

@@ -320,3 +320,46 @@ async def test_at_five_steps_no_sixth_is_offered_and_a_late_one_is_answered(
     # An ally this worker may not see: told, not silently ignored.
     await worker.press_data("ag:1:whoa:999")
     assert worker.last.text == "I cannot add this step like this. Please choose again who does it."
+
+
+def longest(word: str) -> str:
+    """A part as long as may be typed, with signs that take room once escaped for HTML."""
+    return (f"{word} <&> " * 100)[:500]
+
+
+async def test_the_longest_agreement_arrives_whole_in_a_few_messages(escale: Escale) -> None:
+    worker, person = await met(escale)
+    await worker.send("/agreed")
+    await worker.press("Léa")
+    await worker.press("🗑 Remove step 1")
+    await worker.press("✏️ Our question")
+    await worker.send(longest("Question"))
+    await worker.press("✏️ If it does not work")
+    await worker.send(longest("Otherwise"))
+    for number in range(1, 6):
+        await worker.press("➕ A step")
+        await worker.press("Me")
+        await worker.send(longest(f"Step{number}"))
+        await worker.send(longest(f"When{number}"))
+    start = len(worker.messages)
+    await worker.send("/agreed")
+    await worker.press("Léa")
+    draft = worker.messages[start + 1 :]
+    assert len(draft) >= 2, "more than one message can hold"
+    whole = "\n".join(m.text for m in draft)
+    for word in ("Question", "Otherwise", *(f"Step{n}" for n in range(1, 6))):
+        assert f"{word} <&>" in whole, word
+    assert all(m.buttons == [] for m in draft[:-1]) and "📨 Send to Léa" in worker.buttons()
+    seen = len(person.messages)
+    await worker.press("📨 Send to Léa")
+    await escale.deliveries()
+    proposal = person.messages[seen:]
+    assert len(proposal) >= 2
+    assert all(f"When{n} <&>" in "\n".join(m.text for m in proposal) for n in range(1, 6))
+    assert proposal[0].text.startswith(PROPOSAL), "as written, not as plain text split anyhow"
+    seen = len(worker.messages)
+    await person.press("✔ That's right")
+    await escale.deliveries()
+    told = "\n".join(m.text for m in worker.messages[seen:])
+    assert "Léa agreed. It is now in their logbook." in told
+    assert all(f"Step{n} <&>" in told for n in range(1, 6))

@@ -7,6 +7,7 @@ on their own draft for a person they still follow, a person only on a proposal m
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import Update
 
@@ -15,6 +16,7 @@ from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, anyone, replace_buttons, requires
 from bot.repository import Account
 from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement, Who
+from bot.views import Reply
 from bot.views import agreements as views
 from bot.views import preparation as preparation_views
 from bot.views.general import stale_button
@@ -82,8 +84,15 @@ async def _show(
         (x for x in reversed(lists) if x.worker_id == caller.id and x.status == "sent"), None
     )
     accepted = [x for x in latest.topics if x.reply in ("ok", "comment")] if latest else []
-    reply = views.draft(caller.t, agreement, person.known_as, caller.name, accepted)
-    await answer(update, context, reply)
+    await _answer_all(
+        update, context, views.draft(caller.t, agreement, person.known_as, caller.name, accepted)
+    )
+
+
+async def _answer_all(update: Update, context: Context, replies: Sequence[Reply]) -> None:
+    """A long draft or proposal comes in a few messages, its buttons under the last one."""
+    for reply in replies:
+        await answer(update, context, reply)
 
 
 @anyone
@@ -192,8 +201,8 @@ async def _send(
     svc = services(context)
     person_t = svc.translator_for(person)
     proposal = views.proposal(person_t, agreement, person.known_as, caller.name)
-    message = preparation_views.notice(person_t, person.user_id, proposal)
-    if await svc.agreements.propose(agreement.id, caller.id, message, svc.clock.now()):
+    messages = [preparation_views.notice(person_t, person.user_id, part) for part in proposal]
+    if await svc.agreements.propose(agreement.id, caller.id, messages, svc.clock.now()):
         await svc.agreements.stop_awaiting(caller.id)
         log.info("agreement proposed id=%s", agreement.id)
         svc.deliver()
@@ -224,12 +233,12 @@ async def _person_action(
         # Told only to a worker who still follows the person (not one they were moved from).
         if worker is not None and caller.account.worker_id == worker.user_id:
             worker_t = svc.translator_for(worker)
-            notice = (
+            told = (
                 views.accepted_notice(worker_t, agreement, name, worker_name)
                 if accepted
-                else views.rejected_notice(worker_t, name)
+                else [views.rejected_notice(worker_t, name)]
             )
-            notices.append(preparation_views.notice(worker_t, worker.user_id, notice))
+            notices += [preparation_views.notice(worker_t, worker.user_id, x) for x in told]
         if await svc.agreements.answer(aid, caller.id, accepted, notices, svc.clock.now()):
             await svc.agreements.stop_awaiting(caller.id)
             log.info("agreement answered id=%s accepted=%s", aid, accepted)
@@ -240,7 +249,7 @@ async def _person_action(
     elif action == "ch":
         await answer(update, context, views.change_menu(t, agreement))
     elif action == "back":
-        await answer(update, context, views.proposal(t, agreement, name, worker_name))
+        await _answer_all(update, context, views.proposal(t, agreement, name, worker_name))
     elif action in ("pq", "pb"):
         await _await(context, caller, "ag_amend", aid, "question" if action == "pq" else "plan_b")
         await answer(update, context, views.amend_prompt(t))
@@ -320,6 +329,6 @@ async def _amend(
     after = await svc.agreements.get(agreement.id) if changed else agreement
     assert caller.account is not None and after is not None
     _, worker_name = await _worker_name(context, after)
-    await answer(
+    await _answer_all(
         update, context, views.proposal(caller.t, after, caller.account.known_as, worker_name)
     )

@@ -248,9 +248,9 @@ class AgreementStore:
             return row is not None
 
     async def propose(
-        self, agreement_id: int, worker_id: int, message: Outgoing, now: datetime
+        self, agreement_id: int, worker_id: int, messages: Sequence[Outgoing], now: datetime
     ) -> bool:
-        """The worker sends the draft: the person's message is queued in the same step."""
+        """The worker sends the draft: the person's messages are queued in the same step."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
@@ -260,7 +260,7 @@ class AgreementStore:
             )
             if row is None:
                 return False
-            await _queue(tx, [message], "agreement", now, agreement_id, row["person_id"])
+            await _queue(tx, messages, "agreement", now, agreement_id, row["person_id"])
             return True
 
     async def answer(

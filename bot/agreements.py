@@ -13,8 +13,9 @@ from datetime import timedelta
 
 from bot import logbook
 from bot.context import Services
+from bot.dialogue.engine import chosen_allies
 from bot.dialogue.model import Kind
-from bot.repository import Account, Answer, Preparation
+from bot.repository import Account, Ally, Answer, Preparation
 from bot.repository.agreements import AgreedStep, Agreement
 from bot.views import agreements as views
 
@@ -47,9 +48,25 @@ async def prefill(
     return sent.id, question, plan_b, steps
 
 
+async def allies_shared_with(svc: Services, person_id: int, worker_id: int) -> list[Ally]:
+    """The allies this worker may see: chosen in a jokers answer, not hidden, of a
+    preparation sent to them. Others the person named (kept, hidden, sent to a former
+    worker) are not theirs to read."""
+    jokers = {s.id for s in svc.dialogue.steps if s.kind is Kind.JOKERS}
+    shared: set[int] = set()
+    for preparation in await svc.preparations.finished(person_id):
+        if not logbook.sent_to(preparation, worker_id):
+            continue
+        for step_id, answer in preparation.answers.items():
+            if step_id in jokers and answer.given and not answer.hidden:
+                shared.update(chosen_allies(answer))
+    return [a for a in await svc.preparations.allies(person_id) if a.id in shared]
+
+
 async def start(
     svc: Services, worker: Account, person_id: int, meeting_id: int | None
-) -> Agreement:
+) -> Agreement | None:
+    """The worker's draft; None if the meeting's agreement belongs to another worker."""
     preparation_id, question, plan_b, steps = await prefill(svc, person_id, worker.user_id)
     return await svc.agreements.start(
         person_id,

@@ -47,7 +47,7 @@ class Retention:
         erased = 0
         for person in await store.to_erase(active_before, now - ahead):
             worker = await svc.repo.account(person.worker_id)
-            notices = []
+            notices, nameless = [], []
             if worker is not None:
                 t = svc.translator_for(worker)
                 notices.append(
@@ -55,7 +55,10 @@ class Retention:
                         t, worker.user_id, views.reached_its_end(t, person.known_as)
                     )
                 )
-            if await store.erase(person, notices, active_before, now):
+                nameless.append(
+                    preparation_views.notice(t, worker.user_id, views.erased_while_paused(t))
+                )
+            if await store.erase(person, notices, active_before, now, nameless=nameless):
                 erased += 1
                 log.info("retention erased user=%s", person.user_id)
         swept = await store.sweep(now, period.before(now))

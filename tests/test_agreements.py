@@ -8,6 +8,7 @@ from tests.conftest import Escale
 from tests.fake_telegram import TelegramUser
 from tests.journeys import make_person, make_worker
 from tests.test_meetings import advance_to, set_meeting, utc
+from tests.test_moving import move
 from tests.test_preparation import briefs, first_preparation, prepared_pair
 
 OFFER = "Would you like to write down what you agreed?"
@@ -238,3 +239,127 @@ async def test_no_offer_for_a_meeting_the_person_said_they_cannot_come_to(
     assert offers(worker) == []
     row = await escale.db.fetchone("SELECT agreement_offered_at FROM meetings")
     assert row is not None and row[0] is not None, "settled, so never looked at again"
+
+
+STALE = "This button no longer works. /help shows what you can do."
+QUESTION = "How can I pay my rent on time, even though I don't understand the letters?"
+
+
+async def test_after_a_move_the_new_worker_cannot_open_the_old_workers_draft(
+    escale: Escale,
+) -> None:
+    worker, _ = await met(escale)
+    await advance_to(escale, utc(2026, 11, 27, 9, 0))
+    await worker.press("📝 What we agreed")
+    assert QUESTION in worker.last.text, "Alice's draft, prefilled from what Léa sent her"
+    bob = await make_worker(escale, "Bob", "en")
+    await move(escale, "Léa", "Alice", "Bob")
+    await escale.deliveries()
+    meeting = await escale.db.fetchone("SELECT id FROM meetings")
+    assert meeting is not None
+    assert await bob.press_data(f"agm:{meeting['id']}") == STALE
+    assert not any(QUESTION in text for text in bob.texts())
+    rows = await escale.db.fetchall("SELECT worker_id FROM agreements")
+    assert [r["worker_id"] for r in rows] == [worker.user_id]
+
+
+async def test_a_step_offers_only_the_allies_named_in_what_this_worker_received(
+    escale: Escale,
+) -> None:
+    _, person = await met(escale)  # Léa named Marie in the preparation she sent Alice
+    bob = await make_worker(escale, "Bob", "en")
+    await move(escale, "Léa", "Alice", "Bob")
+    await escale.deliveries()
+    await bob.send("/agreed")
+    await bob.press("Léa")
+    await bob.press("➕ A step")
+    assert bob.buttons() == ["Léa", "Me"], "Marie is in what Léa sent Alice, not Bob"
+    ally = await escale.db.fetchone("SELECT id FROM allies WHERE name = 'Marie'")
+    assert ally is not None
+    draft = await escale.db.fetchone(
+        "SELECT id FROM agreements WHERE worker_id = ?", (bob.user_id,)
+    )
+    assert draft is not None
+    await bob.press_data(f"ag:{draft['id']}:whoa:{ally['id']}")
+    await bob.send("Call Léa's friend")
+    assert not any("Marie" in text for text in bob.texts())
+    steps = await escale.db.fetchall("SELECT ally_name FROM agreed_steps")
+    assert all(s["ally_name"] is None for s in steps)
+    # Once Léa shows Bob what she sent before, Marie is among the allies he may read.
+    await person.press("Yes, show it to Bob")
+    await bob.press("➕ A step")
+    assert bob.buttons() == ["Léa", "Me", "Marie"]
+
+
+NO_MORE = "There are already 5 steps, the most there can be. Remove one to add another."
+
+
+async def test_at_five_steps_no_sixth_is_offered_and_a_late_one_is_answered(
+    escale: Escale,
+) -> None:
+    worker, _ = await met(escale)
+    await worker.send("/agreed")
+    await worker.press("Léa")  # one step, prefilled from Léa's small step
+    for number in range(2, 6):
+        await worker.press("➕ A step")
+        await worker.press("Me")
+        await worker.send(f"Step number {number}")
+        await worker.press("No date")
+    assert "5. Alice: Step number 5" in worker.last.text
+    assert "➕ A step" not in worker.buttons()
+    await worker.press_data("ag:1:add")
+    assert worker.last.text == NO_MORE
+    # A "Who does this step?" shown before the fifth was added, pressed now.
+    await worker.press_data("ag:1:whop")
+    assert worker.last.text == "What is the step? Write it in a few words."
+    await worker.send("A sixth step")
+    assert NO_MORE in worker.texts()[-2]
+    assert "A sixth step" not in worker.last.text and "➕ A step" not in worker.buttons()
+    row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM agreed_steps")
+    assert row is not None and row["n"] == 5
+    # An ally this worker may not see: told, not silently ignored.
+    await worker.press_data("ag:1:whoa:999")
+    assert worker.last.text == "I cannot add this step like this. Please choose again who does it."
+
+
+def longest(word: str) -> str:
+    """A part as long as may be typed, with signs that take room once escaped for HTML."""
+    return (f"{word} <&> " * 100)[:500]
+
+
+async def test_the_longest_agreement_arrives_whole_in_a_few_messages(escale: Escale) -> None:
+    worker, person = await met(escale)
+    await worker.send("/agreed")
+    await worker.press("Léa")
+    await worker.press("🗑 Remove step 1")
+    await worker.press("✏️ Our question")
+    await worker.send(longest("Question"))
+    await worker.press("✏️ If it does not work")
+    await worker.send(longest("Otherwise"))
+    for number in range(1, 6):
+        await worker.press("➕ A step")
+        await worker.press("Me")
+        await worker.send(longest(f"Step{number}"))
+        await worker.send(longest(f"When{number}"))
+    start = len(worker.messages)
+    await worker.send("/agreed")
+    await worker.press("Léa")
+    draft = worker.messages[start + 1 :]
+    assert len(draft) >= 2, "more than one message can hold"
+    whole = "\n".join(m.text for m in draft)
+    for word in ("Question", "Otherwise", *(f"Step{n}" for n in range(1, 6))):
+        assert f"{word} <&>" in whole, word
+    assert all(m.buttons == [] for m in draft[:-1]) and "📨 Send to Léa" in worker.buttons()
+    seen = len(person.messages)
+    await worker.press("📨 Send to Léa")
+    await escale.deliveries()
+    proposal = person.messages[seen:]
+    assert len(proposal) >= 2
+    assert all(f"When{n} <&>" in "\n".join(m.text for m in proposal) for n in range(1, 6))
+    assert proposal[0].text.startswith(PROPOSAL), "as written, not as plain text split anyhow"
+    seen = len(worker.messages)
+    await person.press("✔ That's right")
+    await escale.deliveries()
+    told = "\n".join(m.text for m in worker.messages[seen:])
+    assert "Léa agreed. It is now in their logbook." in told
+    assert all(f"Step{n} <&>" in told for n in range(1, 6))

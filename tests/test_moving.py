@@ -246,3 +246,57 @@ async def test_an_old_share_question_after_a_second_move_shares_nothing(escale: 
     await lea.press("Yes, show it to Bob")  # the question named Bob; Chloé follows Léa now
     assert any("what you sent before stays private" in text for text in lea.texts())
     assert "ESC-00001" not in await history_of(chloe, "Léa")
+
+
+async def test_a_move_notice_held_for_a_suspended_worker_goes_with_the_person(
+    escale: Escale,
+) -> None:
+    alice = await make_worker(escale, "Alice", "en")
+    await make_worker(escale, "Bob", "en")
+    lea = await make_person(escale, alice, "Léa", "Léa", "en")
+    admin = escale.admin("en")
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    await move(escale, "Léa", "Alice", "Bob")
+    await escale.deliveries()
+    held = await escale.db.fetchone(
+        "SELECT COUNT(*) AS n FROM outbox WHERE chat_id = ? AND status = 'held'", (alice.user_id,)
+    )
+    assert held is not None and held["n"] == 1, "Alice's notice waits for her return"
+    await lea.send("/forget")
+    await lea.press("Yes, erase everything")
+    rows = await escale.db.fetchall("SELECT body FROM outbox")
+    assert not any("Léa" in r["body"] for r in rows), "no message names Léa any more"
+    seen = len(alice.texts())
+    await admin.send("/workers")
+    await admin.press("Reactivate Alice")
+    await escale.deliveries()
+    assert not any("Léa" in text for text in alice.texts()[seen:])
+
+
+async def test_a_suspended_worker_who_leaves_gets_the_farewell_and_no_held_names(
+    escale: Escale,
+) -> None:
+    alice = await make_worker(escale, "Alice", "en")
+    await make_worker(escale, "Bob", "en")
+    await make_person(escale, alice, "Léa", "Léa", "en")
+    await make_person(escale, alice, "Sam", "Sam", "en")
+    admin = escale.admin("en")
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    await move(escale, "Sam", "Alice", "Bob")  # Alice's notice naming Sam is held
+    await escale.deliveries()
+    seen = len(alice.texts())
+    admin = await open_people_of(escale, "Alice")
+    await admin.press("Alice leaves the service")
+    await admin.press("All to Bob")
+    await escale.deliveries()
+    assert admin.last.text.startswith("Done: Alice is no longer a worker in Escale.")
+    told = alice.texts()[seen:]
+    assert told and told[-1].startswith("Your coordinator has ended your access as a worker")
+    assert not any("Sam" in text for text in told), "Sam was no longer hers to hear about"
+    left = await escale.db.fetchall(
+        "SELECT body FROM outbox WHERE chat_id = ? AND status IN ('pending', 'held')",
+        (alice.user_id,),
+    )
+    assert left == []

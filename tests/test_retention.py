@@ -102,3 +102,33 @@ async def test_expired_links_and_old_rows_are_swept(escale: Escale) -> None:
     await escale.deliveries()
     sent = await escale.db.fetchone("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sent'")
     assert sent is not None and sent["n"] == 0, "delivered messages' rows go after 30 days"
+
+
+async def test_a_suspended_worker_is_told_without_the_name_and_retention_settles(
+    escale: Escale,
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, CANARY, CANARY, "en")
+    admin = escale.admin("en")
+    await admin.send("/workers")
+    await admin.press("Suspend Alice")
+    escale.clock.advance(timedelta(days=703))
+    await escale.deliveries()
+    escale.clock.advance(timedelta(days=31))
+    await escale.deliveries()
+    assert await escale.repo.account(person.user_id) is None
+    in_flight = await escale.db.fetchone(
+        "SELECT COUNT(*) AS n FROM outbox WHERE purpose = 'erased' AND status != 'sent'"
+    )
+    assert in_flight is not None and in_flight["n"] == 0, "nothing to wait for: no re-run"
+    escale.clock.advance(timedelta(minutes=2))
+    await escale.deliveries()
+    for name, content in _files(escale.settings.database_path).items():
+        assert CANARY.encode() not in content, f"the {name} file still holds the person"
+    seen = len(worker.texts())
+    await admin.send("/workers")
+    await admin.press("Reactivate Alice")
+    await escale.deliveries()
+    told = worker.texts()[seen:]
+    assert any("While your access was paused, the data of a person" in text for text in told)
+    assert not any(CANARY in text for text in told)

@@ -7,6 +7,7 @@ on their own draft for a person they still follow, a person only on a proposal m
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import Update
 
@@ -14,7 +15,8 @@ from bot import agreements, callbacks
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, anyone, replace_buttons, requires
 from bot.repository import Account
-from bot.repository.agreements import AgreedStep, Agreement, Who
+from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement, Who
+from bot.views import Reply
 from bot.views import agreements as views
 from bot.views import preparation as preparation_views
 from bot.views.general import stale_button
@@ -48,6 +50,7 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
         return
     await query.answer()
     agreement = await agreements.start(services(context), caller.account, person.user_id, None)
+    assert agreement is not None, "only a meeting's agreement can be another worker's"
     await _show(update, context, caller, agreement, person)
 
 
@@ -62,8 +65,11 @@ async def meeting_chosen(update: Update, context: Context, caller: Caller) -> No
     if person is None:
         await query.answer(stale_button(caller.t))
         return
-    await query.answer()
     agreement = await agreements.start(svc, caller.account, person.user_id, meeting_id)
+    if agreement is None:  # another worker's, from before the person was moved
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
     await _show(update, context, caller, agreement, person)
 
 
@@ -78,8 +84,15 @@ async def _show(
         (x for x in reversed(lists) if x.worker_id == caller.id and x.status == "sent"), None
     )
     accepted = [x for x in latest.topics if x.reply in ("ok", "comment")] if latest else []
-    reply = views.draft(caller.t, agreement, person.known_as, caller.name, accepted)
-    await answer(update, context, reply)
+    await _answer_all(
+        update, context, views.draft(caller.t, agreement, person.known_as, caller.name, accepted)
+    )
+
+
+async def _answer_all(update: Update, context: Context, replies: Sequence[Reply]) -> None:
+    """A long draft or proposal comes in a few messages, its buttons under the last one."""
+    for reply in replies:
+        await answer(update, context, reply)
 
 
 @anyone
@@ -145,15 +158,19 @@ async def _worker_action(
     elif action == "b":
         await _await(context, caller, "ag_b", aid, None)
         await answer(update, context, views.plan_b_prompt(t))
+    elif action == "add" and len(agreement.steps) >= MAX_STEPS:
+        await answer(update, context, views.no_more_steps(t))
     elif action == "add":
-        allies = await svc.preparations.allies(person.user_id)
+        allies = await agreements.allies_shared_with(svc, person.user_id, caller.id)
         await answer(update, context, views.who_prompt(t, aid, person.known_as, allies))
     elif action in ("whop", "whow", "whoa"):
         part = {"whop": "person", "whow": "worker"}.get(action)
         if action == "whoa":
-            known = {a.id for a in await svc.preparations.allies(person.user_id)}
+            shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
+            known = {a.id for a in shared}
             part = f"ally:{argument}" if argument in known else None
         if part is None:
+            await answer(update, context, views.ally_not_offered(t))
             return
         await _await(context, caller, "ag_what", aid, part)
         await answer(update, context, views.what_prompt(t))
@@ -184,8 +201,8 @@ async def _send(
     svc = services(context)
     person_t = svc.translator_for(person)
     proposal = views.proposal(person_t, agreement, person.known_as, caller.name)
-    message = preparation_views.notice(person_t, person.user_id, proposal)
-    if await svc.agreements.propose(agreement.id, caller.id, message, svc.clock.now()):
+    messages = [preparation_views.notice(person_t, person.user_id, part) for part in proposal]
+    if await svc.agreements.propose(agreement.id, caller.id, messages, svc.clock.now()):
         await svc.agreements.stop_awaiting(caller.id)
         log.info("agreement proposed id=%s", agreement.id)
         svc.deliver()
@@ -216,12 +233,12 @@ async def _person_action(
         # Told only to a worker who still follows the person (not one they were moved from).
         if worker is not None and caller.account.worker_id == worker.user_id:
             worker_t = svc.translator_for(worker)
-            notice = (
+            told = (
                 views.accepted_notice(worker_t, agreement, name, worker_name)
                 if accepted
-                else views.rejected_notice(worker_t, name)
+                else [views.rejected_notice(worker_t, name)]
             )
-            notices.append(preparation_views.notice(worker_t, worker.user_id, notice))
+            notices += [preparation_views.notice(worker_t, worker.user_id, x) for x in told]
         if await svc.agreements.answer(aid, caller.id, accepted, notices, svc.clock.now()):
             await svc.agreements.stop_awaiting(caller.id)
             log.info("agreement answered id=%s accepted=%s", aid, accepted)
@@ -232,7 +249,7 @@ async def _person_action(
     elif action == "ch":
         await answer(update, context, views.change_menu(t, agreement))
     elif action == "back":
-        await answer(update, context, views.proposal(t, agreement, name, worker_name))
+        await _answer_all(update, context, views.proposal(t, agreement, name, worker_name))
     elif action in ("pq", "pb"):
         await _await(context, caller, "ag_amend", aid, "question" if action == "pq" else "plan_b")
         await answer(update, context, views.amend_prompt(t))
@@ -276,16 +293,18 @@ async def text_typed(update: Update, context: Context, caller: Caller) -> bool:
         who, _, ally = (awaited.part or "").partition(":")
         ally_name = None
         if who == "ally":
-            allies = {a.id: a.name for a in await svc.preparations.allies(person.user_id)}
+            shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
+            allies = {a.id: a.name for a in shared}
             ally_name = allies.get(int(ally)) if ally.isdigit() else None
-            if ally_name is None:
-                return True
-        step = AgreedStep(text, _who(who), ally_name)
-        if await svc.agreements.add_step(agreement.id, step):
+        if who == "ally" and ally_name is None:
+            await answer(update, context, views.ally_not_offered(caller.t))
+        elif await svc.agreements.add_step(agreement.id, AgreedStep(text, _who(who), ally_name)):
             number = len(agreement.steps) + 1
             await _await(context, caller, "ag_when", agreement.id, str(number - 1))
             await answer(update, context, views.when_prompt(caller.t, agreement.id, number))
             return True
+        else:
+            await answer(update, context, views.no_more_steps(caller.t))
     elif awaited.purpose == "ag_when" and (awaited.part or "").isdigit():
         await svc.agreements.set_step_when(agreement.id, int(awaited.part or 0), text)
     await _redraw(update, context, caller, agreement.id, person)
@@ -310,6 +329,6 @@ async def _amend(
     after = await svc.agreements.get(agreement.id) if changed else agreement
     assert caller.account is not None and after is not None
     _, worker_name = await _worker_name(context, after)
-    await answer(
+    await _answer_all(
         update, context, views.proposal(caller.t, after, caller.account.known_as, worker_name)
     )

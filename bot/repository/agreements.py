@@ -115,18 +115,25 @@ class AgreementStore:
         question: str | None,
         plan_b: str | None,
         steps: Sequence[AgreedStep],
-    ) -> Agreement:
-        """The worker's draft for this person: the open one if there is one (or the one made
-        for this meeting), else a new one prefilled with what is given."""
+    ) -> Agreement | None:
+        """The worker's draft for this person: their open one if there is one (or the one they
+        made for this meeting), else a new one prefilled with what is given. None when the
+        meeting's agreement is another worker's (the person was moved since): not theirs."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
                 """SELECT id FROM agreements
-                   WHERE person_id = ? AND worker_id = ? AND status = 'draft'
-                      OR (meeting_id IS NOT NULL AND meeting_id = ?)
+                   WHERE person_id = ? AND worker_id = ?
+                     AND (status = 'draft' OR (meeting_id IS NOT NULL AND meeting_id = ?))
                    ORDER BY id DESC LIMIT 1""",
                 (person_id, worker_id, meeting_id),
             )
+            if row is None and meeting_id is not None:
+                taken = await one(
+                    tx, "SELECT 1 FROM agreements WHERE meeting_id = ?", (meeting_id,)
+                )
+                if taken is not None:
+                    return None
             if row is None:
                 row = await one(
                     tx,
@@ -241,9 +248,9 @@ class AgreementStore:
             return row is not None
 
     async def propose(
-        self, agreement_id: int, worker_id: int, message: Outgoing, now: datetime
+        self, agreement_id: int, worker_id: int, messages: Sequence[Outgoing], now: datetime
     ) -> bool:
-        """The worker sends the draft: the person's message is queued in the same step."""
+        """The worker sends the draft: the person's messages are queued in the same step."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
@@ -253,7 +260,7 @@ class AgreementStore:
             )
             if row is None:
                 return False
-            await _queue(tx, [message], "agreement", now, agreement_id, row["person_id"])
+            await _queue(tx, messages, "agreement", now, agreement_id, row["person_id"])
             return True
 
     async def answer(

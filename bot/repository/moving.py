@@ -11,7 +11,7 @@ import aiosqlite
 from bot.db import Database
 from bot.repository.accounts import Account, _account_in, count_departure
 from bot.repository.common import from_db_time, one, to_db_time
-from bot.repository.outbox import Outgoing, enqueue
+from bot.repository.outbox import Outgoing, enqueue, release_suspended
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,21 @@ async def _move_in(
     )
 
 
+async def _settle_queue_of_leaving(tx: aiosqlite.Connection, worker_id: int, now: datetime) -> None:
+    """Before a worker leaves: what is still queued or held for them and names a person (a
+    brief, a meeting, an agreement, a notice about someone) is dropped, as none of those
+    people is theirs any more; the rest held while they were suspended is released. Left held,
+    it would never be released (only a reactivation does that) and, first in their chat, it
+    would hold back every later message, the farewell too, keeping those names for ever."""
+    await tx.execute(
+        """DELETE FROM outbox WHERE chat_id = ? AND status IN ('pending', 'held')
+           AND (about_id IS NOT NULL OR preparation_id IS NOT NULL OR meeting_id IS NOT NULL
+                OR agreement_id IS NOT NULL)""",
+        (worker_id,),
+    )
+    await release_suspended(tx, worker_id, now)
+
+
 class MovingStore:
     def __init__(self, db: Database):
         self.db = db
@@ -131,7 +146,8 @@ class MovingStore:
             if new is None:
                 raise MovingError("the new worker is not an active worker")
             moved = await _move_in(tx, person_id, await _account_in(tx, old_id), new, now)
-            await enqueue(tx, notices(moved), purpose="moved", now=now)
+            # They name the person: erased with them (/forget, retention), even if held.
+            await enqueue(tx, notices(moved), purpose="moved", now=now, about=person_id)
             return moved
 
     async def leave(
@@ -167,12 +183,13 @@ class MovingStore:
             if people and not others:
                 raise MovingError("no other active worker to follow these people")
             old = await _account_in(tx, worker_id)
+            await _settle_queue_of_leaving(tx, worker_id, now)
             accounts = {other: await _account_in(tx, other) for other in others}
             outcomes = []
             for index, person_id in enumerate(people):
                 new = accounts[others[index % len(others)]]
                 moved = await _move_in(tx, person_id, old, new, now)
-                await enqueue(tx, notices(moved), purpose="moved", now=now)
+                await enqueue(tx, notices(moved), purpose="moved", now=now, about=person_id)
                 outcomes.append(moved)
             left = await one(tx, "SELECT 1 FROM people WHERE worker_id = ?", (worker_id,))
             assert left is None, "a worker never leaves people without a worker"

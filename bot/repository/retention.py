@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.db import Database
 from bot.repository.accounts import forget_person_in
-from bot.repository.common import from_db_time, to_db_time
+from bot.repository.common import from_db_time, one, to_db_time
 from bot.repository.outbox import Outgoing, enqueue
 
 OUTBOX_KEPT = timedelta(days=30)  # a delivered message's row: long enough to prove delivery
@@ -99,9 +99,18 @@ class RetentionStore:
             await enqueue(tx, [message], purpose="retention", now=now, about=person.user_id)
 
     async def erase(
-        self, person: Ageing, notices: Sequence[Outgoing], active_before: datetime, now: datetime
+        self,
+        person: Ageing,
+        notices: Sequence[Outgoing],
+        active_before: datetime,
+        now: datetime,
+        *,
+        nameless: Sequence[Outgoing] = (),
     ) -> bool:
-        """Erase the person as /forget does, if they are still inactive; tell the worker."""
+        """Erase the person as /forget does, if they are still inactive; tell the worker.
+
+        A suspended worker's messages are held until they come back: a notice naming the
+        person would keep the name that long, so they are told `nameless` instead."""
         async with self.db.transaction() as tx:
             async with tx.execute(
                 f"""SELECT 1 FROM people p JOIN users u ON u.id = p.user_id
@@ -112,27 +121,39 @@ class RetentionStore:
                     return False  # they came back meanwhile
             if await forget_person_in(tx, person.user_id, now, "retention") is None:
                 return False
-            await enqueue(tx, notices, purpose=ERASED_NOTICE, now=now)
+            suspended = await one(
+                tx,
+                "SELECT 1 FROM workers WHERE user_id = ? AND status = 'suspended'",
+                (person.worker_id,),
+            )
+            if suspended is None:
+                await enqueue(tx, notices, purpose=ERASED_NOTICE, now=now)
+            else:
+                await enqueue(tx, nameless, purpose="retention", now=now)
             return True
 
     async def notices_in_flight(self) -> bool:
-        """Whether a notice naming an erased person is still to be sent."""
+        """Whether a notice naming an erased person is about to be sent (a held one is not:
+        the next sweep drops it)."""
         row = await self.db.fetchone(
-            "SELECT 1 FROM outbox WHERE purpose = ? AND status NOT IN ('sent', 'failed')",
+            "SELECT 1 FROM outbox WHERE purpose = ? AND status IN ('pending', 'sending')",
             (ERASED_NOTICE,),
         )
         return row is not None
 
     async def sweep(self, now: datetime, finished_before: datetime) -> Swept:
         """The other rules: expired links (with whoever opened them) go at once; delivered
-        messages' rows after OUTBOX_KEPT; preparations and past meetings `finished_before`."""
+        messages' rows after OUTBOX_KEPT; preparations and past meetings `finished_before`.
+        A notice naming someone erased goes once it is no longer on its way: delivered, given
+        up, or held (its worker suspended or refusing the bot since), so no name lingers."""
         async with self.db.transaction() as tx:
             invitations = await tx.execute(
                 "DELETE FROM invitations WHERE expires_at <= ?", (to_db_time(now),)
             )
             outbox = await tx.execute(
-                """DELETE FROM outbox WHERE status IN ('sent', 'failed')
-                   AND (COALESCE(sent_at, created_at) <= ? OR purpose = ?)""",
+                """DELETE FROM outbox WHERE (status IN ('sent', 'failed')
+                       AND COALESCE(sent_at, created_at) <= ?)
+                   OR (purpose = ? AND status NOT IN ('pending', 'sending'))""",
                 (to_db_time(now - OUTBOX_KEPT), ERASED_NOTICE),
             )
             preparations = await tx.execute(

@@ -8,12 +8,22 @@ from datetime import datetime
 from bot import callbacks
 from bot.i18n import Translator
 from bot.repository import Ally, PersonSummary
-from bot.repository.agreements import AgreedStep, Agreement
+from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement
 from bot.repository.topics import Topic
-from bot.views import Reply, esc
+from bot.views import Reply, esc, in_messages
 from bot.views.topics import topic_words
 
 Buttons = list[list[tuple[str, str]]]
+
+# Each part is at most PART_MAX_LENGTH characters, but with five steps and the topics recalled a
+# draft can pass Telegram's 4096: it is split by lines, the buttons under the last message.
+# Below 4000 to leave room for the footer a press adds, and for the outbox's repeat note.
+MESSAGE_BUDGET = 3600
+
+
+def _fitted(lines: Sequence[str], rows: Buttons | None = None) -> list[Reply]:
+    replies = in_messages(lines, MESSAGE_BUDGET)
+    return [*replies[:-1], Reply(replies[-1].text, rows or [])]
 
 
 def who(t: Translator, step: AgreedStep, person: str, worker: str, for_person: bool) -> str:
@@ -78,19 +88,18 @@ def draft(
     person: str,
     worker: str,
     topics: Sequence[Topic] = (),
-) -> Reply:
+) -> list[Reply]:
     """The worker's draft with a button per part, then send or drop; the topics the person
-    was ready to talk about are recalled below it."""
+    was ready to talk about are recalled below it. One message, or more if it is long."""
     aid = agreement.id
     head = t._("<b>What we agreed</b>, with {name}").format(name=esc(person))
     note = t._(
         "Write it as the two of you said it. {name} will read it and say if it is right. "
         "Nothing goes into their logbook before that."
     ).format(name=esc(person))
-    rows: Buttons = [
-        [(t._("✏️ Our question"), callbacks.agree(aid, "q"))],
-        [(t._("➕ A step"), callbacks.agree(aid, "add"))],
-    ]
+    rows: Buttons = [[(t._("✏️ Our question"), callbacks.agree(aid, "q"))]]
+    if len(agreement.steps) < MAX_STEPS:
+        rows.append([(t._("➕ A step"), callbacks.agree(aid, "add"))])
     rows += [
         [(t._("🗑 Remove step {number}").format(number=n), callbacks.agree(aid, "rm", n))]
         for n in range(1, len(agreement.steps) + 1)
@@ -100,11 +109,11 @@ def draft(
         [(t._("📨 Send to {name}").format(name=person), callbacks.agree(aid, "send"))],
         [(t._("Cancel"), callbacks.agree(aid, "drop"))],
     ]
-    body = "\n".join(parts(t, agreement, person, worker, for_person=False))
+    lines = [head, "", *parts(t, agreement, person, worker, for_person=False)]
     if topics:
         recalled = t._("Your topics that {name} accepted:").format(name=esc(person))
-        body += "\n\n" + recalled + "\n" + "\n".join("• " + topic_words(t, x) for x in topics)
-    return Reply(f"{head}\n\n{body}\n\n<i>{note}</i>", rows)
+        lines += ["", recalled, *("• " + topic_words(t, x) for x in topics)]
+    return _fitted([*lines, "", f"<i>{note}</i>"], rows)
 
 
 def who_prompt(t: Translator, agreement_id: int, person: str, allies: Sequence[Ally]) -> Reply:
@@ -114,6 +123,18 @@ def who_prompt(t: Translator, agreement_id: int, person: str, allies: Sequence[A
     ]
     rows += [[(a.name, callbacks.agree(agreement_id, "whoa", a.id))] for a in allies]
     return Reply(t._("Who does this step?"), rows)
+
+
+def no_more_steps(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "There are already {number} steps, the most there can be. Remove one to add another."
+        ).format(number=MAX_STEPS)
+    )
+
+
+def ally_not_offered(t: Translator) -> Reply:
+    return Reply(t._("I cannot add this step like this. Please choose again who does it."))
 
 
 def what_prompt(t: Translator) -> Reply:
@@ -158,20 +179,19 @@ def not_a_draft(t: Translator) -> str:
 # -- the person's side --------------------------------------------------------------------------
 
 
-def proposal(t: Translator, agreement: Agreement, person: str, worker: str) -> Reply:
+def proposal(t: Translator, agreement: Agreement, person: str, worker: str) -> list[Reply]:
     """What the worker proposes, shown as a proposal, with the person's three answers."""
     aid = agreement.id
     head = t._(
         "{worker} wrote down what you agreed at the meeting.\n"
         "It is only a proposal. Nothing goes into your logbook until you say it is right."
     ).format(worker=esc(worker))
-    body = "\n".join(parts(t, agreement, person, worker, for_person=True))
     rows: Buttons = [
         [(t._("✔ That's right"), callbacks.agree(aid, "ok"))],
         [(t._("✏️ Change something"), callbacks.agree(aid, "ch"))],
         [(t._("✖ That's not what we said"), callbacks.agree(aid, "no"))],
     ]
-    return Reply(f"{head}\n\n{body}", rows)
+    return _fitted([head, "", *parts(t, agreement, person, worker, for_person=True)], rows)
 
 
 def change_menu(t: Translator, agreement: Agreement) -> Reply:
@@ -207,14 +227,13 @@ def chosen(t: Translator, accepted: bool) -> str:
     return t._("That's right") if accepted else t._("That's not what we said")
 
 
-def accepted_notice(t: Translator, agreement: Agreement, person: str, worker: str) -> Reply:
+def accepted_notice(t: Translator, agreement: Agreement, person: str, worker: str) -> list[Reply]:
     head = (
         t._("{name} agreed, after changing some words. Here is what is now in their logbook:")
         if agreement.changed_by_person
         else t._("{name} agreed. It is now in their logbook.")
     ).format(name=esc(person))
-    body = "\n".join(parts(t, agreement, person, worker, for_person=False))
-    return Reply(f"{head}\n\n{body}")
+    return _fitted([head, "", *parts(t, agreement, person, worker, for_person=False)])
 
 
 def rejected_notice(t: Translator, person: str) -> Reply:

@@ -30,6 +30,15 @@ def reached_its_end(t: Translator, name: str) -> Reply:
     )
 
 
+def erased_while_paused(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "While your access was paused, the data of a person you accompanied reached the "
+            "end of its keeping period. Escale erased it. They are no longer in your list."
+        )
+    )
+
+
 def period_in_words(t: Translator, period: Period) -> str:
     """`24 mois` / `90 days`, in the reader's language."""
     if period.months:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -101,6 +101,11 @@ class Translator:
     def date(self, moment: datetime) -> str:
         """`mardi 3 décembre` / `Tuesday 3 December`, in the service's time zone."""
         return format_date(moment.astimezone(self.timezone), "EEEE d MMMM", locale=self.language)
+
+    def month(self, month: str) -> str:
+        """`2026-11` as `novembre 2026` / `November 2026`."""
+        year, number = (int(part) for part in month.split("-"))
+        return format_date(date(year, number, 1), "LLLL yyyy", locale=self.language)
 
     def time(self, moment: datetime) -> str:
         """`10:00`, in the service's time zone."""

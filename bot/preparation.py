@@ -12,10 +12,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot import brief, logbook
+from bot import agreements, brief, logbook
 from bot.context import Services
 from bot.dialogue import engine
-from bot.dialogue.model import Dialogue, Kind, Step
+from bot.dialogue.model import AGREED, Dialogue, Kind, Step
 from bot.i18n import Translator
 from bot.invisible import visible_name
 from bot.repository import Account, Ally, Answer, Outgoing, Preparation
@@ -55,10 +55,15 @@ class Flow:
     preparation: Preparation
     last_time: Preparation | None  # the person's previous finished preparation, sent or kept
     allies: Mapping[int, Ally]
+    agreed: Answer | None = None  # the steps agreed since last time, accepted by the person
 
     @property
     def previous(self) -> Mapping[str, Answer]:
-        return self.last_time.answers if self.last_time else {}
+        """Last time's answers, and the steps agreed since, under `model.AGREED`."""
+        answers = dict(self.last_time.answers) if self.last_time else {}
+        if self.agreed is not None:
+            answers[AGREED] = self.agreed
+        return answers
 
     @property
     def id(self) -> int:
@@ -66,9 +71,10 @@ class Flow:
 
     @property
     def step(self) -> Step:
+        """The current step as asked (a variant chosen by earlier answers applies)."""
         step = self.dialogue.step(self.preparation.step or "")
         assert step is not None, "current() moves a preparation off a step the file dropped"
-        return step
+        return engine.effective(step, self.answers)
 
     @property
     def answers(self) -> Mapping[str, Answer]:
@@ -92,6 +98,17 @@ class Flow:
         return engine.chosen_allies(saved) if saved else []
 
     @property
+    def agreed_items(self) -> list[dict[str, str]]:
+        """The steps agreed since last time: what, who, by_when."""
+        return engine.agreed_steps(self.previous)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """How each agreed step went, as told so far in this step."""
+        told = self.preparation.scratch.get("outcomes", [])
+        return [o for o in told if isinstance(o, str)] if isinstance(told, list) else []
+
+    @property
     def new_ally_name(self) -> str | None:
         name = self.preparation.scratch.get("new_ally")
         return name if isinstance(name, str) else None
@@ -104,12 +121,11 @@ class Flow:
     def can_add_ally(self) -> bool:
         return len(self.allies) < MAX_ALLIES
 
-    def proposal(self, t: Translator) -> str:
-        return engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
-
-    def proposal_fits(self, t: Translator) -> bool:
-        """Whether the question built from the answers can be kept as the person's answer."""
-        return len(self.proposal(t)) <= self.step.max_length
+    def proposal(self, t: Translator) -> str | None:
+        """A wording of the person's question made from their words, where it reads well and
+        fits the step (else None: nothing is offered)."""
+        found = engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
+        return found if found is not None and len(found) <= self.step.max_length else None
 
     def reference(self) -> str:
         return reference(self.preparation.id)
@@ -141,11 +157,15 @@ async def current(svc: Services, person_id: int) -> Flow | None:
 async def _flow(svc: Services, preparation: Preparation) -> Flow:
     earlier = await svc.preparations.finished(preparation.person_id, limit=1)
     allies = await svc.preparations.allies(preparation.person_id)
+    last_time = earlier[0] if earlier else None
+    person = await svc.repo.account(preparation.person_id)
+    agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
     return Flow(
         svc.dialogue,
         preparation,
-        earlier[0] if earlier else None,
+        last_time,
         {ally.id: ally for ally in allies[-MAX_ALLIES:]},  # a list kept before the cap
+        agreed,
     )
 
 
@@ -155,7 +175,13 @@ async def begin(svc: Services, person_id: int) -> tuple[Flow, bool]:
     if existing:
         return existing, True
     earlier = await svc.preparations.finished(person_id, limit=1)
-    first = engine.first_step(svc.dialogue, earlier[0].answers if earlier else {})
+    last_time = earlier[0] if earlier else None
+    previous = dict(last_time.answers) if last_time else {}
+    person = await svc.repo.account(person_id)
+    agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
+    if agreed is not None:
+        previous[AGREED] = agreed
+    first = engine.first_step(svc.dialogue, previous)
     preparation = await svc.preparations.start(person_id, first.id, svc.clock.now())
     return await _flow(svc, preparation), False
 
@@ -212,7 +238,7 @@ async def back(svc: Services, flow: Flow) -> Flow | None:
 async def edit(svc: Services, flow: Flow, step_id: str) -> Flow | None:
     """From the review, change one answer, then come back to the review."""
     step = flow.dialogue.step(step_id)
-    if step is None or step not in flow.asked:
+    if step is None or step_id not in {s.id for s in flow.asked}:
         return None
     return await _go(svc, flow, step, back_to_review=True)
 
@@ -343,6 +369,19 @@ async def add_ally(svc: Services, flow: Flow, relation: str, *, free: bool = Fal
         flow.id, flow.step.id, name, relation, scratch, svc.clock.now(), limit=MAX_ALLIES
     )
     return await current(svc, flow.preparation.person_id) if added else None
+
+
+async def tell_outcome(svc: Services, flow: Flow, option_id: str) -> Flow | None:
+    """How the next agreed step went; once each is told, that is the step's answer."""
+    items = flow.agreed_items
+    outcomes = [*flow.outcomes, option_id][: len(items)]
+    if len(outcomes) < len(items):
+        scratch = {"outcomes": outcomes}
+        if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+            return None
+        return await current(svc, flow.preparation.person_id)
+    told = [{**item, "outcome": outcome} for item, outcome in zip(items, outcomes, strict=True)]
+    return await give(svc, flow, Answer(flow.step.id, text=json.dumps(told, ensure_ascii=False)))
 
 
 async def jokers_done(svc: Services, flow: Flow) -> Flow | None:

@@ -15,6 +15,7 @@ from bot.brief import (
     VoicePart,
     _split,
     describe_answer,
+    in_brief_order,
     render_brief,
     sparkline,
 )
@@ -114,10 +115,46 @@ def test_text_answers_are_escaped_and_keep_their_lines(t: Translator) -> None:
     assert "What blocks me\n" + NASTY in seen
 
 
-def test_skipped_or_missing_answers_read_not_addressed(t: Translator) -> None:
-    seen = visible(render(t, brief([Answer("problem", skipped=True)])))
-    assert "My problem today\nnot answered" in seen
-    assert "What I expect from my social worker\nnot answered" in seen
+def test_skipped_or_missing_answers_are_folded_into_one_not_addressed_line(
+    t: Translator,
+) -> None:
+    answers = [Answer("problem", skipped=True), Answer("for_whom", text="me")]
+    answers.append(Answer("small_step", text="Call the CAF"))
+    first_time = [s for s in STEPS if not s.question_refers_back]
+    seen = visible(render(t, brief(answers, steps=first_time)))
+    folded = seen.splitlines()[-1]
+    assert folded.startswith("Who it is a problem for: For me · Not addressed: ")
+    assert "My problem today" in folded
+    assert "What I expect from my social worker" in folded
+    assert seen.count("not answered") == 0 and seen.count("Not addressed") == 1
+    assert "My small step\nCall the CAF" in seen
+
+
+def test_the_brief_opens_with_the_question_what_they_expect_and_since_last_time(
+    t: Translator,
+) -> None:
+    answers = [
+        Answer("since_last_time", text="done"),
+        Answer("problem", text="The rent"),
+        Answer("own_question", together=True),
+        Answer("expectations", text="Help with the form"),
+        Answer("plan_b", text="Ask my sister"),
+        Answer("actors", text="The landlord"),
+    ]
+    previous = [Answer("small_step", text="Call the CAF")]
+    seen = visible(render(t, brief(answers, previous=previous)))
+    order = [
+        seen.index(label)
+        for label in (
+            "My question\nto put into words together",
+            "What I expect from my social worker\nHelp with the form",
+            "Since last time\n",
+            "My problem today\nThe rent",
+            "Who else is involved\nThe landlord",
+            "If it does not work\nAsk my sister",
+        )
+    ]
+    assert order == sorted(order)
 
 
 def test_a_hidden_answer_leaves_no_trace(t: Translator) -> None:
@@ -223,9 +260,8 @@ def test_a_long_brief_is_split_between_sections(t: Translator) -> None:
     htmls = _check_parts(parts)
     assert "Léa's preparation (continued)" in shown(htmls[1])
     bodies = _bodies(parts)
-    assert [bodies.index(w) for w in words.values()] == sorted(
-        bodies.index(w) for w in words.values()
-    )
+    ordered = [words[s.id] for s in in_brief_order(STEPS) if s.id in words]
+    assert [bodies.index(w) for w in ordered] == sorted(bodies.index(w) for w in ordered)
 
 
 def test_one_overlong_answer_is_cut_between_words_or_entities(t: Translator) -> None:

@@ -13,9 +13,10 @@ async def to_jokers(person: TelegramUser) -> None:
     await person.send("/prepare")
     await person.send("My rent is late")
     await person.press("For me")
-    await person.send("pay my rent")
-    await person.send("the letters")
+    await person.send("to pay my rent")
+    await person.send("I don't understand the letters")
     await person.press("✔ Yes, that's my question")
+    await person.press("I'd rather not")  # who else is involved
     assert "Who could help you" in person.last.text
 
 
@@ -73,8 +74,9 @@ async def test_a_typed_relation_is_understood_or_kept_in_the_persons_words(
         await person.send("Mon loyer est en retard")
         await person.press("Pour moi")
         await person.send("payer mon loyer")
-        await person.send("les lettres")
+        await person.send("je ne comprends pas les lettres")
         await person.press("✔ Oui, c'est ma question")
+        await person.press("Je préfère ne pas répondre")  # qui d'autre est concerné
         await person.press("➕ Quelqu'un de nouveau")
     else:
         await to_jokers(person)

@@ -167,7 +167,7 @@ question = "Here is what your worker will read."
 
 async def test_check_dialogues_checks_the_shipped_file_without_a_token() -> None:
     returncode, out, err = await _check_dialogues()
-    assert (returncode, out, err) == (0, "dialogues/preparation.toml: 13 steps, valid\n", "")
+    assert (returncode, out, err) == (0, "dialogues/preparation.toml: 17 steps, valid\n", "")
 
 
 async def test_check_dialogues_names_the_step_and_field_of_a_mistake(tmp_path: Path) -> None:
@@ -176,7 +176,7 @@ async def test_check_dialogues_names_the_step_and_field_of_a_mistake(tmp_path: P
         "broken.toml", str(ROOT / "dialogues" / "preparation.toml"), cwd=tmp_path
     )
     assert returncode == 1
-    assert out.endswith("preparation.toml: 13 steps, valid\n")
+    assert out.endswith("preparation.toml: 17 steps, valid\n")
     assert err == (
         "broken.toml: step 'want' (#1), field 'question': "
         "placeholder {ghost} does not name an earlier step\n"

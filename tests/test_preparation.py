@@ -53,12 +53,15 @@ async def first_preparation(
     assert "Question 1 of" in person.last.text
     await person.send(problem)
     await person.press("For me")
-    await person.send("pay my rent on time")
+    await person.send("to pay my rent on time")
     await person.send("I don't understand the letters")
     assert "How can I pay my rent on time, even though I don't understand the letters?" in (
         person.last.text
     )
     await person.press("✔ Yes, that's my question")
+    await person.send("The landlord")
+    assert "You named: The landlord" in person.last.text
+    await person.send("He wants his money, he fears a long wait")
     await person.send("Marie")
     assert person.last.text == "Add Marie as someone who could help?"
     await person.press("✔ Yes, add this name")
@@ -67,8 +70,12 @@ async def first_preparation(
     assert "✅ Marie" in person.buttons()
     await person.press("✔ Done")
     await person.send(small_step)
+    assert "And if it does not work?" in person.last.text
+    await person.send("Ask Marie to call with me")
     await person.press(confidence)
-    assert f"You chose {confidence}. Why this number and not less?" in person.last.text
+    assert f"You chose {confidence}. What makes it {confidence} and not lower?" in (
+        person.last.text
+    )
     await person.send("I already called once")
     await person.press("I'd rather not")  # what I expect from my worker
 
@@ -81,7 +88,7 @@ async def test_a_first_preparation_reaches_the_worker_once_sent(escale: Escale) 
     assert "Here is what your social worker will read" in review.text
     assert "📨 Send to Alice" in person.buttons()
     preview = "\n".join(person.texts()[-3:])
-    assert "My rent is late again" in preview and "not answered" in preview
+    assert "My rent is late again" in preview and "Not addressed" in preview
     await escale.deliveries()
     assert briefs(worker) == [], "nothing reaches the worker before Send"
 
@@ -99,18 +106,21 @@ async def test_a_first_preparation_reaches_the_worker_once_sent(escale: Escale) 
         "Call the CAF on Monday",
         "3/5",
         "I already called once",
-        "not answered",
+        "The landlord",
+        "He wants his money, he fears a long wait",
+        "Ask Marie to call with me",
+        "Not addressed: What I expect from my social worker",
         "ESC-",
     ):
         assert words in brief.text, words
-    assert worker.buttons(brief) == ["✓ I've read it"]
+    assert worker.buttons(brief) == ["✓ I've read it", "➕ Topics I would like to add"]
     row = await escale.db.fetchone(
         "SELECT status, worker_id FROM preparations WHERE person_id = ?", (person.user_id,)
     )
     assert row is not None and tuple(row) == ("sent", worker.user_id)
 
     await worker.press("✓ I've read it")
-    assert worker.buttons(brief) == ["✔ Read"]
+    assert worker.buttons(brief) == ["✔ Read", "➕ Topics I would like to add"]
     await escale.deliveries()
     assert "Alice read your preparation" in person.last.text
     assert await worker.press("✔ Read") == "Already marked as read."
@@ -142,13 +152,17 @@ async def test_a_second_preparation_starts_with_last_times_small_step(escale: Es
     await person.send("They answer in the morning")
     await person.send("Still the rent")
     await person.press("For me")
-    await person.press("I'd rather not")  # want: the own question is then not asked
+    await person.press("I'd rather not")  # want
     await person.send("Time")
+    assert "How can I" not in person.last.text.split("Like this")[0], "nothing to quote"
+    await person.press("I'd rather not")  # own question
+    await person.press("I'd rather not")  # who else is involved
     assert "Who could help you with this?" in person.last.text
     assert "Marie" in person.buttons(), "allies named before come back as buttons"
     await person.press("Marie")
     await person.press("✔ Done")
     await person.send("Go to the CAF office")
+    await person.press("I'd rather not")  # plan B
     await person.press("4")
     await person.send("I know the way")
     await person.send("Help with the form")
@@ -160,7 +174,7 @@ async def test_a_second_preparation_starts_with_last_times_small_step(escale: Es
     assert "They answer in the morning" in second.text
     assert "\u2068Marie\u2069 — Friend" in second.text
     assert "4/5 · over time: ▄▆" in second.text, "3 last time, 4 now, on a 1–5 scale"
-    assert "My question" not in second.text
+    assert "My question\n" not in second.text and "Not addressed: My question" in second.text
 
     await worker.send("/history")
     await worker.press("Léa")
@@ -186,8 +200,11 @@ async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
     await person.press("I'd rather not")
     await person.press("I'd rather not")  # want
     await person.send("Fear")
+    await person.press("I'd rather not")  # own question
+    await person.press("I'd rather not")  # who else is involved
     await person.press("✔ Done")  # no joker chosen: not answered
     await person.send("Open the letters")
+    await person.press("I'd rather not")  # plan B
     await person.press("2")
     await person.send("I opened one")
     await person.send("Listen")
@@ -232,7 +249,7 @@ async def test_a_voice_answer_reaches_the_worker_as_a_voice(escale: Escale) -> N
     await person.send_voice(duration=12)
     voice_id = (await answers_row(escale, person))["problem"][2]
     assert isinstance(voice_id, str)
-    for _ in range(3):  # for whom, want, obstacle: no own question then
+    for _ in range(5):  # for whom, want, obstacle, own question, who else
         await person.press("I'd rather not")
     await person.press("✔ Done")
     for _ in range(3):
@@ -338,13 +355,16 @@ async def test_tag_like_text_is_escaped_everywhere(escale: Escale) -> None:
     await person.press("For me")
     await person.send(TRICKY)
     await person.send(TRICKY)
-    assert TRICKY.removesuffix(";") in person.last.text  # quoted in the proposed question
-    await person.send(TRICKY)  # my own words instead
+    assert TRICKY in person.last.text  # quoted side by side, as typed
+    await person.send(TRICKY)  # my own words
+    await person.send(TRICKY)  # who else is involved
+    await person.send(TRICKY)  # what they want or fear
     await person.send(TRICKY)  # a joker's name
     await person.press("✔ Yes, add this name")
     await person.press("Association")
     await person.press("✔ Done")
     await person.send(TRICKY)
+    await person.send(TRICKY)  # plan B
     await person.press("5")
     await person.send(TRICKY)
     await person.send(TRICKY)
@@ -352,7 +372,7 @@ async def test_tag_like_text_is_escaped_everywhere(escale: Escale) -> None:
     await escale.deliveries()
     [brief] = briefs(worker)
     assert brief.parse_mode == "HTML"
-    assert brief.text.count(TRICKY) == 8
+    assert brief.text.count(TRICKY) == 11
     assert "&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;script&gt;" in (brief.html or "")
 
 
@@ -364,10 +384,12 @@ async def test_a_long_brief_is_split_below_telegrams_limit(escale: Escale) -> No
     await person.press("For me")
     await person.send(long_answers[1])
     await person.send(long_answers[2])
-    await person.send(long_answers[3])
+    await person.send(long_answers[3])  # own question
+    await person.press("I'd rather not")  # who else is involved
     await person.press("✔ Done")
     await person.send(long_answers[4])
-    await person.press("I'd rather not")
+    await person.press("I'd rather not")  # plan B
+    await person.press("I'd rather not")  # confidence
     await person.send(long_answers[5])
     assert sum(len(a) for a in long_answers) == 6000
     await person.press("📨 Send to Alice")
@@ -379,7 +401,7 @@ async def test_a_long_brief_is_split_below_telegrams_limit(escale: Escale) -> No
     whole = "\n".join(part.text for part in parts)
     for answer in long_answers:
         assert answer in whole
-    assert worker.buttons(parts[-1]) == ["✓ I've read it"]
+    assert worker.buttons(parts[-1]) == ["✓ I've read it", "➕ Topics I would like to add"]
     assert all(worker.buttons(part) == [] for part in parts[:-1])
 
 
@@ -581,22 +603,20 @@ async def test_an_edit_from_the_review_asks_the_question_it_opens(escale: Escale
     _, person = await prepared_pair(escale)
     await person.send("/prepare")
     await person.send("Debts")
-    await person.press("For me")
-    await person.press("I'd rather not")  # want: no own question can be made
-    await person.send("Fear")
-    assert "Who could help you with this?" in person.last.text
     while "I'd rather not" in person.buttons():
         await person.press("I'd rather not")
-    assert "✏️ My question" not in person.buttons()
+        if "Who could help you with this?" in person.last.text:
+            await person.press("✔ Done")
+    assert "✏️ What they want or fear" not in person.buttons()
 
-    await person.press("✏️ What I want")
-    await person.send("sleep at night")
-    assert "How can I sleep at night, even though fear?" in person.last.text
-    await person.press("✔ Yes, that's my question")
+    await person.press("✏️ Who else is involved")
+    await person.send("The bank")
+    assert "You named: The bank" in person.last.text
+    await person.send("It wants its money back")
     assert "Here is what your social worker will read" in person.last.text
-    assert "✏️ My question" in person.buttons()
+    assert "✏️ What they want or fear" in person.buttons()
     stored = await answers_row(escale, person)
-    assert stored["own_question"][1] == "How can I sleep at night, even though fear?"
+    assert stored["actors_stakes"][1] == "It wants its money back"
 
 
 async def test_a_step_dropped_from_the_file_meanwhile_leads_to_the_review(
@@ -635,3 +655,91 @@ async def test_only_the_newest_resume_offer_can_start_over(escale: Escale) -> No
     await person.send("/prepare")
     await person.press("Start again (erases these answers)")
     assert await answers_row(escale, person) == {}
+
+
+async def test_the_own_question_with_unusable_answers_shows_them_side_by_side(
+    escale: Escale,
+) -> None:
+    worker, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("The canteen")
+    await person.press("For someone close to me")
+    await person.send("adam eats at the canteen with his friends again and I pay in small parts")
+    await person.send("money")
+    own = person.last.text
+    assert "How can I adam" not in own and "even though money" not in own
+    assert "What I want\nadam eats at the canteen" in own, "their words, case unchanged"
+    assert "What blocks me\nmoney" in own
+    assert "How can I …, even though …?" in own
+    assert "✔ Yes, that's my question" not in person.buttons()
+    await person.press("🤝 Keep it for the meeting")
+    assert await current_step(escale, person) == "actors"
+    stored = await escale.db.fetchone(
+        "SELECT together, text, skipped FROM answers WHERE step = 'own_question'"
+    )
+    assert stored is not None and tuple(stored) == (1, None, 0)
+    while "I'd rather not" in person.buttons():
+        await person.press("I'd rather not")
+        if "Who could help you with this?" in person.last.text:
+            await person.press("✔ Done")
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    [brief] = briefs(worker)
+    assert brief.text.split("Ref. ESC-00001\n\n")[1].startswith(
+        "My question\nto put into words together"
+    ), "the brief opens with the question"
+
+
+async def test_a_voice_answer_keeps_the_own_question_and_the_count(escale: Escale) -> None:
+    _, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Housing")
+    await person.press("For me")
+    assert person.last.text.startswith("Question 3 of 13\n")
+    await person.send_voice(duration=5)
+    assert person.last.text.startswith("Question 4 of 13\n")
+    await person.send("I have no money")
+    assert person.last.text.startswith("Question 5 of 13\n")
+    assert "What I want\n(a voice message)" in person.last.text
+    assert "✔ Yes, that's my question" not in person.buttons()
+    await person.send_voice(duration=7)  # the question itself, said aloud
+    assert await current_step(escale, person) == "actors"
+    assert person.last.text.startswith("Question 6 of 13\n")
+
+
+async def test_a_proposal_in_french_keeps_the_persons_words(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "fr")
+    person = await make_person(escale, worker, "Léa", "Léa", "fr")
+    await person.send("/prepare")
+    await person.send("Le loyer")
+    await person.press("Pour moi")
+    await person.send("payer mon loyer à temps")
+    await person.send("je ne comprends pas les courriers de la CAF.")
+    assert (
+        "Comment faire pour payer mon loyer à temps, même si je ne comprends pas les courriers "
+        "de la CAF ?" in person.last.text
+    )
+    await person.press("✔ Oui, c'est ma question")
+    stored = await answers_row(escale, person)
+    assert stored["own_question"][1] == (
+        "Comment faire pour payer mon loyer à temps, même si je ne comprends pas les courriers "
+        "de la CAF ?"
+    )
+
+
+async def test_confidence_at_one_asks_what_would_help_to_move_up(escale: Escale) -> None:
+    worker, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Debts")
+    while "1" not in person.buttons():
+        await person.press("✔ Done" if "✔ Done" in person.buttons() else "I'd rather not")
+    await person.press("1")
+    assert "What would help you move up one point, to 2?" in person.last.text
+    assert "lower" not in person.last.text
+    await person.send("Someone to go with me")
+    await person.press("I'd rather not")
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    [brief] = briefs(worker)
+    assert "What would help me feel more sure\nSomeone to go with me" in brief.text
+    assert "Why not less" not in brief.text

@@ -11,6 +11,10 @@ from tests.fake_telegram import TelegramChannel
 from tests.journeys import make_person, make_worker, person_token
 
 UNKNOWN = "Je ne connais pas cette commande. /help montre ce que vous pouvez faire."
+HINT = (
+    "\n\n👥 montre les personnes accompagnées. Là, vous pouvez confier une personne à "
+    "quelqu'un d'autre, ou enregistrer un départ."
+)
 STALE = "Ce bouton ne marche plus. /help montre ce que vous pouvez faire."
 
 
@@ -56,6 +60,9 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "invite",
         "people",
         "history",
+        "topics",
+        "agreed",
+        "invitations",
         "help",
         "language",
         "privacy",
@@ -71,7 +78,15 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "language",
         "privacy",
     ]
-    assert escale.admin().menu() == ["newworker", "workers", "help", "language", "privacy"]
+    assert escale.admin().menu() == [
+        "newworker",
+        "workers",
+        "invitations",
+        "stats",
+        "help",
+        "language",
+        "privacy",
+    ]
     english = dict(escale.telegram.commands_for(worker.user_id, "en"))
     assert english["invite"] == "Create a link for a person you follow"
     french = dict(escale.telegram.commands_for(stranger.user_id, "fr"))
@@ -84,11 +99,11 @@ async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
     admin = escale.admin()
     await admin.send("/workers")
     listing = admin.last
-    assert listing.text == "Équipe sociale\n• Alice — accès ouvert, accompagne 1 personne"
-    assert admin.buttons() == ["Suspendre Alice"]
+    assert listing.text == "Équipe sociale\n• Alice — accès ouvert, accompagne 1 personne" + HINT
+    assert admin.buttons() == ["Suspendre Alice", "👥 Alice"]
 
     assert await admin.press("Suspendre Alice") == "Accès suspendu : Alice."
-    assert listing.text == "Équipe sociale\n• Alice — accès suspendu, accompagne 1 personne"
+    assert listing.text == "Équipe sociale\n• Alice — accès suspendu, accompagne 1 personne" + HINT
     assert worker.last.text.startswith("La coordination a suspendu votre accès")
     assert "invite" not in worker.menu()
     for command in ("/invite Bob", "/help", "/start"):
@@ -96,7 +111,7 @@ async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
         assert worker.last.text.startswith("Votre accès est suspendu.")
 
     await admin.press("Rétablir Alice")
-    assert listing.text == "Équipe sociale\n• Alice — accès ouvert, accompagne 1 personne"
+    assert listing.text == "Équipe sociale\n• Alice — accès ouvert, accompagne 1 personne" + HINT
     assert worker.last.text.startswith("La coordination a rétabli votre accès")
     assert worker.menu()[:3] == ["meeting", "invite", "people"]
 
@@ -201,9 +216,9 @@ async def test_pressing_suspend_twice_tells_the_worker_once(escale: Escale) -> N
     assert (
         first.text
         == second.text
-        == ("Équipe sociale\n• Alice — accès suspendu, accompagne 0 personne")
+        == ("Équipe sociale\n• Alice — accès suspendu, accompagne 0 personne" + HINT)
     )
     notices = [t for t in worker.texts() if t.startswith("La coordination a suspendu")]
     assert len(notices) == 1
     await admin.press_data(f"wk:suspend:{worker.user_id}", second.message_id)
-    assert second.text.endswith("suspendu, accompagne 0 personne"), "unchanged, no error"
+    assert second.text.endswith("accompagne 0 personne" + HINT), "unchanged, no error"

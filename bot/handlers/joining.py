@@ -61,7 +61,9 @@ async def _open_link(update: Update, context: Context, caller: Caller, payload: 
         case Opened.CONSENT_NEEDED:
             assert opened.invitation is not None and opened.worker is not None
             await answer(
-                update, context, texts.consent_request(t, opened.worker, opened.invitation)
+                update,
+                context,
+                texts.consent_request(t, opened.worker, opened.invitation, svc.settings.retention),
             )
 
 
@@ -103,7 +105,8 @@ async def consent_info(update: Update, context: Context, caller: Caller) -> None
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    await show_in_place(update, texts.consent_request(caller.t, worker, pending, details=True))
+    reply = texts.consent_request(caller.t, worker, pending, svc.settings.retention, details=True)
+    await show_in_place(update, reply)
 
 
 @anyone

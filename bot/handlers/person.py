@@ -21,6 +21,8 @@ async def mydata(update: Update, context: Context, caller: Caller) -> None:
     data = await svc.repo.export_person(caller.id)
     data.update(await svc.preparations.export(caller.id))
     data.update(await svc.meetings.export(caller.id))
+    data.update(await svc.agreements.export(caller.id))
+    data.update(await svc.topics.export(caller.id))
     readable = await _readable_copy(context, caller)
     await context.bot.send_document(
         caller.id,
@@ -73,7 +75,7 @@ async def forget_confirmed(update: Update, context: Context, caller: Caller) -> 
     svc = services(context)
     worker = await svc.repo.account(caller.account.worker_id or 0)
     name = caller.account.known_as
-    if await svc.repo.forget_person(caller.id) is None:
+    if await svc.repo.forget_person(caller.id, svc.clock.now()) is None:
         await query.answer()
         return
     log.info("person erased user=%s", caller.id)

@@ -18,7 +18,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import brief, callbacks, preparation
 from bot.context import Caller, Context, Role, services
 from bot.dialogue.model import Kind
-from bot.handlers import general
+from bot.handlers import general, moving, topics
 from bot.handlers.common import (
     answer,
     anyone,
@@ -45,6 +45,7 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     flow, already_open = await preparation.begin(services(context), caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
@@ -143,7 +144,7 @@ async def _show_answered(context: Context, caller: Caller, before: Flow, answer:
     shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
     try:
         await context.bot.edit_message_text(
-            views.answered(caller.t, before, shown),
+            views.answered(caller.t, before, shown, answer),
             chat_id=caller.id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
@@ -259,6 +260,8 @@ async def voice_received(update: Update, context: Context, caller: Caller) -> No
     if await _paused(update, context, caller, flow):
         return
     voice = update.message.voice if update.message else None
+    if voice is not None and await topics.typed(update, context, caller, voice=voice.file_id):
+        return
     if flow is None or voice is None:
         await general.not_text(update, context)
         return
@@ -385,6 +388,7 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
         await services(context).preparations.set_paused(caller.id, False)
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     await _act(update, context, caller, flow, action, argument)
 
 
@@ -408,7 +412,7 @@ async def _act(
         if await preparation.pause(svc, flow):
             await replace_buttons(update, context, views.chosen_later(t))
             await answer(update, context, general_views.preparation_paused(t))
-    elif action == "a" and (typed := preparation.typed(flow)) is not None:
+    elif action == "my" and (typed := preparation.typed(flow)) is not None:
         await query.answer()
         await replace_buttons(update, context, views.chosen_my_answer(t))
         await _take_text(update, context, caller, flow, typed)
@@ -422,6 +426,14 @@ async def _act(
     elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=argument))
+    elif action == "a" and argument and step.option(argument) and step.kind is Kind.AGREED:
+        await query.answer()
+        after = await preparation.tell_outcome(svc, flow, argument)
+        if after is not None and after.step.id == step.id:
+            await _edit_in_place(update, context, views.question(t, after))
+        else:
+            given = after.answers.get(step.id) if after else None
+            await _moved(context, caller, flow, after, given)
     elif action == "v" and argument and argument.isdigit() and step.kind is Kind.SCALE:
         await query.answer()
         value = int(argument)
@@ -435,12 +447,12 @@ async def _act(
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION and flow.proposal_fits(t):
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION and (proposal := flow.proposal(t)):
         await query.answer()
-        await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
-    elif action == "w" and step.kind is Kind.OWN_QUESTION:
+        await _give(context, caller, flow, Answer(step.id, text=proposal))
+    elif action == "t" and step.kind is Kind.OWN_QUESTION:
         await query.answer()
-        await answer(update, context, views.write_your_own(t))
+        await _give(context, caller, flow, Answer(step.id, together=True))
     elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d", "y"):
         await _jokers(update, context, caller, flow, action, argument)
     elif step.kind is Kind.REVIEW and action in ("h", "e", "send", "keep"):
@@ -543,6 +555,7 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
         return
     if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
         await answer(update, context, views.worker_paused(t, worker.display_name))
+        await moving.tell_coordinators_waiting(context, caller.account, worker)
         return
     worker_t = svc.translator_for(worker)
     data = await preparation.brief_input(svc, flow, caller.account)
@@ -555,6 +568,25 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
     svc.deliver()
     await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
     await answer(update, context, views.sent(t, worker.display_name))
+
+
+@requires(Role.PERSON)
+async def resume_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*Continue where I stopped* on an invitation: the current question again, as it was."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    flow = await _open_flow(context, caller)
+    if flow is None or flow.id != int(context.matches[0][1]):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    if flow.preparation.paused:
+        await svc.preparations.set_paused(caller.id, False)
+    await svc.meetings.stop_awaiting(caller.id)  # text now answers questions
+    log.info("preparation resumed from an invitation id=%s", flow.id)
+    await replace_buttons(update, context, views.chosen_continue(caller.t))
+    await ask(context, caller, flow)
 
 
 @anyone

@@ -7,7 +7,9 @@ from datetime import datetime
 from bot import callbacks
 from bot.context import Caller, Role
 from bot.i18n import Translator
+from bot.period import Period
 from bot.views import Reply, bullets, esc, meetings
+from bot.views.retention import period_in_words
 from bot.views.staff import suspended_notice
 
 
@@ -35,7 +37,12 @@ def help_text(
             + bullets(
                 [
                     t._("/newworker — a link for a new social worker"),
-                    t._("/workers — the social workers: pause or restore access"),
+                    t._(
+                        "/workers — the social workers: pause or restore access, move a "
+                        "person, let a social worker leave"
+                    ),
+                    t._("/invitations — the links not used yet: see them or cancel one"),
+                    t._("/stats — the service in numbers, never what anyone wrote"),
                 ]
             )
         )
@@ -51,7 +58,10 @@ def help_text(
                     ),
                     t._("/meeting — set, move or cancel a meeting"),
                     t._("/people — the people you follow"),
+                    t._("/invitations — your links not used yet: see them or cancel one"),
                     t._("/history — what a person sent you over time"),
+                    t._("/topics — topics you want to add to a person's next meeting"),
+                    t._("/agreed — write down what you agreed at a meeting"),
                 ]
             )
         )
@@ -164,10 +174,10 @@ def button_private_only(t: Translator) -> str:
     return t._("Escale's buttons work only in your private chat with me.")
 
 
-def privacy(caller: Caller, worker_name: str | None) -> Reply:
+def privacy(caller: Caller, worker_name: str | None, retention: Period) -> Reply:
     t = caller.t
     if caller.has(Role.PERSON) or not (caller.has(Role.WORKER) or caller.has(Role.ADMIN)):
-        return Reply(person_privacy(t, worker_name))
+        return Reply(person_privacy(t, worker_name, retention))
     return Reply(
         t._("<b>What Escale keeps</b>")
         + "\n"
@@ -179,7 +189,8 @@ def privacy(caller: Caller, worker_name: str | None) -> Reply:
                 ),
                 t._("From the people you follow: only what they choose to send you."),
                 t._(
-                    "The coordination sees the list of social workers and numbers. It never "
+                    "The coordination sees the social workers and the people each one "
+                    "follows, to move a person if needed. It also sees numbers. It never "
                     "sees what a person wrote."
                 ),
             ]
@@ -189,7 +200,7 @@ def privacy(caller: Caller, worker_name: str | None) -> Reply:
     )
 
 
-def person_privacy(t: Translator, worker_name: str | None) -> str:
+def person_privacy(t: Translator, worker_name: str | None, retention: Period) -> str:
     """The full privacy text a person reads with /privacy (the consent links to it)."""
     worker = esc(worker_name) if worker_name else t._("Your social worker")
     return (
@@ -200,25 +211,52 @@ def person_privacy(t: Translator, worker_name: str | None) -> str:
                 t._("your Telegram number, your first name and your language;"),
                 t._("the name your social worker gave you, and the day you joined;"),
                 t._("the dates of your meetings, to remind you to prepare them;"),
-                t._("your answers, written or spoken, and the people you name as help."),
+                t._("your answers, written or spoken, and the people you name as help;"),
+                t._(
+                    "the topics your social worker wants to add, and your answers; what your "
+                    "social worker writes after a meeting, and what you say about it. Only "
+                    "what you accept goes into your logbook."
+                ),
             ]
         )
         + "\n\n"
         + t._("<b>Who sees it</b>")
         + "\n"
-        + t._(
-            "You. {worker} reads only what you decide to send. The coordination of "
-            "the service sees numbers. It never sees what you wrote."
-        ).format(worker=worker)
+        + t._("You. {worker} reads only what you decide to send.").format(worker=worker)
+        + " "
+        + coordinators_see(t)
         + "\n\n"
         + t._("<b>For how long</b>")
         + "\n"
-        + t._(
-            "As long as you use Escale. /mydata gives you a copy of everything. "
-            "/forget erases everything. Your social worker is only told that you "
-            "left. Messages already sent to your social worker stay in their "
-            "Telegram."
+        + bullets(
+            [
+                t._(
+                    "{period} after your last visit. A month before, I tell you: you can "
+                    "keep a copy with /mydata. Then everything is erased."
+                ).format(period=period_in_words(t, retention)),
+                t._("Each preparation is erased {period} after you finish it.").format(
+                    period=period_in_words(t, retention)
+                ),
+                t._("A link not used is erased when it stops working."),
+                t._("The copy of a message I sent is erased 30 days later."),
+            ]
         )
+        + "\n\n"
+        + t._(
+            "/mydata gives you a copy of everything. /forget erases everything now. Your "
+            "social worker is only told that you left. Messages already sent to your social "
+            "worker stay in their Telegram."
+        )
+    )
+
+
+def coordinators_see(t: Translator) -> str:
+    """Exactly what coordinators see, said the same way in the consent and in /privacy."""
+    return t._(
+        "The coordination of the service sees who supports you. So it can give you another "
+        "social worker if needed. Otherwise it sees only numbers: how many people, "
+        'preparations and reminders. A number below 5 shows as "fewer than 5". It never sees '
+        "what you write."
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.period import Period
 from bot.repository import Account, Invitation
 from bot.views import Reply, esc
 from bot.views.general import person_privacy, prepare_button
@@ -97,16 +98,22 @@ def already_linked(t: Translator, worker_name: str | None) -> Reply:
 
 
 def consent_request(
-    t: Translator, worker: Account, invitation: Invitation, *, details: bool = False
+    t: Translator,
+    worker: Account,
+    invitation: Invitation,
+    retention: Period,
+    *,
+    details: bool = False,
 ) -> Reply:
     """Under 90 words; the full text of what Escale keeps is one tap away (or shown, `details`)."""
     worker_name = esc(worker.display_name)
     kept = (
-        person_privacy(t, worker.display_name)
+        person_privacy(t, worker.display_name, retention)
         if details
         else t._(
-            "Escale keeps your name, your answers and your meeting dates. The coordination of "
-            "the service sees only numbers. /privacy tells you everything."
+            "Escale keeps your name, your answers and your meeting dates. The coordination "
+            "knows who supports you. It never sees what you write. /privacy tells you "
+            "everything."
         )
     )
     rows = [

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from bot import brief, callbacks
 from bot.dialogue import engine
-from bot.dialogue.model import Kind
+from bot.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
 from bot.i18n import Translator
 from bot.preparation import Flow, maybe_ally
-from bot.repository import Outgoing
+from bot.repository import Answer, Outgoing
 from bot.views import Reply, esc
 from bot.views import meetings as meeting_views
 
@@ -33,14 +33,28 @@ def question_text(t: Translator, flow: Flow) -> str:
     """The question as asked, with its progress line and hint; also the base of its edit."""
     step = flow.step
     position, total = flow.progress
-    proposal = esc(flow.proposal(t)) if step.kind is Kind.OWN_QUESTION else None
+    proposal = flow.proposal(t) if step.kind is Kind.OWN_QUESTION else None
     text = engine.fill(
-        t, flow.dialogue, step.question, flow.answers, flow.previous, flow.allies, proposal=proposal
+        t,
+        flow.dialogue,
+        step.question,
+        flow.answers,
+        flow.previous,
+        flow.allies,
+        proposal=esc(proposal) if proposal else None,
     )
     lines = [
-        "<i>" + t._("Question {number} of {total}").format(number=position, total=total) + "</i>",
-        text,
+        "<i>" + t._("Question {number} of {total}").format(number=position, total=total) + "</i>"
     ]
+    if step.kind is Kind.OWN_QUESTION:
+        lines.extend(_side_by_side(t, flow))
+    lines.append(text)
+    if step.kind is Kind.AGREED:
+        lines.append(_agreed_so_far(t, flow))
+    if proposal and "{" + PROPOSAL + "}" not in step.question:
+        lines.append(
+            t._("Here is an idea, made from your words:") + "\n<b>" + esc(proposal) + "</b>"
+        )
     if step.kind is Kind.SCALE:
         lines.extend(t._(label) for label in (step.low_label, step.high_label) if label)
     if step.hint:
@@ -49,8 +63,6 @@ def question_text(t: Translator, flow: Flow) -> str:
         lines.append(
             "<i>" + t._("You can also send a photo or a document, like a letter.") + "</i>"
         )
-    if step.kind is Kind.OWN_QUESTION and not flow.proposal_fits(t):
-        lines.append("<i>" + t._("This question is too long for me to keep as it is.") + "</i>")
     if step.kind is Kind.JOKERS and not flow.can_add_ally:
         lines.append(
             "<i>"
@@ -60,6 +72,39 @@ def question_text(t: Translator, flow: Flow) -> str:
             + "</i>"
         )
     return "\n\n".join(lines)
+
+
+def _side_by_side(t: Translator, flow: Flow) -> list[str]:
+    """The answers an own question is made of, as the person gave them, one under the other."""
+    lines = []
+    for scope, step_id in placeholders(flow.step.proposal or ""):
+        source = flow.dialogue.step(step_id)
+        answer = (flow.previous if scope == PREVIOUS else flow.answers).get(step_id)
+        if source is None or answer is None or not answer.given:
+            continue
+        words = engine.answer_words(t, source, answer, flow.allies)
+        lines.append(f"<b>{esc(t._(source.label))}</b>\n<i>{esc(words)}</i>")
+    return ["\n\n".join(lines)] if lines else []
+
+
+def _agreed_so_far(t: Translator, flow: Flow) -> str:
+    """Each agreed step, with how it went once told; the one asked now in bold."""
+    outcomes = flow.outcomes
+    lines = []
+    for index, item in enumerate(flow.agreed_items):
+        line = t._("{who}: {what}").format(
+            who=esc(item.get("who", "")), what=esc(item.get("what", ""))
+        )
+        if item.get("by_when"):
+            line += " — " + t._("by {when}").format(when=esc(item["by_when"]))
+        if index < len(outcomes):
+            option = flow.step.option(outcomes[index])
+            lines.append(f"✔ {line} → <i>{esc(t._(option.label)) if option else ''}</i>")
+        elif index == len(outcomes):
+            lines.append(f"👉 <b>{line}</b>")
+        else:
+            lines.append(f"• {line}")
+    return "\n".join(lines)
 
 
 def question(t: Translator, flow: Flow) -> Reply:
@@ -75,17 +120,20 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
     step, pid = flow.step, flow.id
     if step.kind is Kind.CHOICE:
         return [[(t._(o.label), callbacks.step(pid, step.id, "o", o.id))] for o in step.options]
+    if step.kind is Kind.AGREED:
+        return [[(t._(o.label), callbacks.step(pid, step.id, "a", o.id))] for o in step.options]
     if step.kind is Kind.SCALE:
         values = range(step.minimum, step.maximum + 1)
         return [[(str(v), callbacks.step(pid, step.id, "v", v)) for v in values]]
     if step.kind is Kind.OWN_QUESTION:
-        own = [(t._("✏️ I write it my way"), callbacks.step(pid, step.id, "w"))]
-        if not flow.proposal_fits(t):
-            return [own]
-        return [[(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))], own]
+        rows: Buttons = []
+        if flow.proposal(t):
+            rows.append([(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))])
+        rows.append([(t._("🤝 Keep it for the meeting"), callbacks.step(pid, step.id, "t"))])
+        return rows
     if step.kind is Kind.JOKERS:
         chosen = set(flow.chosen_allies)
-        rows: Buttons = [
+        rows = [
             [
                 (
                     ("✅ " if ally.id in chosen else "") + ally.name,
@@ -122,7 +170,7 @@ def pause_offer(t: Translator, flow: Flow) -> Reply:
     """Typed words that may mean stopping: ask before taking them as an answer."""
     rows: Buttons = [[(t._("⏸ Yes, stop for now"), callbacks.step(flow.id, flow.step.id, "p"))]]
     if flow.step.accepts_text or flow.step.kind is Kind.JOKERS:
-        rows.append([(t._("✏️ No, it is my answer"), callbacks.step(flow.id, flow.step.id, "a"))])
+        rows.append([(t._("✏️ No, it is my answer"), callbacks.step(flow.id, flow.step.id, "my"))])
     else:
         rows.append([(t._("No, go on"), callbacks.step(flow.id, flow.step.id, "go"))])
     return Reply(t._("Do you want to stop for now? Your answers are kept."), rows)
@@ -223,9 +271,26 @@ def relation_words(t: Translator) -> dict[str, list[str]]:
     return {key: [w.strip() for w in words.split("|") if w.strip()] for key, words in lists.items()}
 
 
-def answered(t: Translator, flow: Flow, shown: str) -> str:
-    """The question once answered: its text, then what the person gave, without buttons."""
-    return f"{question_text(t, flow)}\n\n✔ <i>{shown}</i>"
+def answered(t: Translator, flow: Flow, shown: str, answer: Answer | None = None) -> str:
+    """The question once answered: its text, then what the person gave, without buttons, and
+    a word of recognition for a challenge met."""
+    text = f"{question_text(t, flow)}\n\n✔ <i>{shown}</i>"
+    praise = _praise(flow, answer) if answer is not None else None
+    return text + "\n\n" + t._(praise) if praise else text
+
+
+def _praise(flow: Flow, answer: Answer) -> str | None:
+    step = flow.step
+    if not answer.given or not answer.text:
+        return None
+    chosen = (
+        [answer.text]
+        if step.kind is Kind.CHOICE
+        else [i.get("outcome", "") for i in engine.json_list(answer.text)]
+        if step.kind is Kind.AGREED
+        else []
+    )
+    return next((o.praise for c in chosen if (o := step.option(c)) and o.praise), None)
 
 
 def review(
@@ -305,10 +370,6 @@ def welcome(t: Translator, meeting_at: datetime | None) -> Reply:
     if meeting_at is not None:
         text = meeting_views.next_meeting_line(t, meeting_at) + "\n\n" + text
     return Reply(text)
-
-
-def write_your_own(t: Translator) -> Reply:
-    return Reply(t._("Write your question in your own words. Or send a voice message."))
 
 
 def ally_name_prompt(t: Translator) -> Reply:
@@ -395,9 +456,9 @@ def chosen_send(t: Translator, worker: str) -> str:
 def worker_paused(t: Translator, worker: str) -> Reply:
     return Reply(
         t._(
-            "{worker} cannot get preparations at the moment. So I cannot send it. "
-            "You can keep it for yourself. Your service can find you another social "
-            "worker."
+            "{worker} cannot get preparations at the moment. So I cannot send it. Your "
+            "preparation stays here. You can keep it for yourself. Your service can give you "
+            "another social worker. I told the coordination that you are waiting."
         ).format(worker=esc(worker))
     )
 
@@ -447,8 +508,17 @@ def repeat_note(t: Translator) -> str:
 
 
 def read_button(t: Translator, preparation_id: int, *, done: bool) -> Buttons:
+    """Under a brief: *I've read it*, and topics the worker would like to add."""
     label = t._("✔ Read") if done else t._("✓ I've read it")
-    return [[(label, callbacks.build(callbacks.READ, preparation_id))]]
+    return [
+        [(label, callbacks.build(callbacks.READ, preparation_id))],
+        [
+            (
+                t._("➕ Topics I would like to add"),
+                callbacks.build(callbacks.TOPICS_BRIEF, preparation_id),
+            )
+        ],
+    ]
 
 
 def already_read(t: Translator) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.i18n import Translator
-from bot.repository import Account, PersonSummary, WorkerSummary
+from bot.repository import Account, Invitation, PersonSummary, WorkerSummary
 from bot.views import Reply, bullets, esc
 
 
@@ -45,8 +45,21 @@ def workers(t: Translator, summaries: list[WorkerSummary]) -> Reply:
         else:
             label = t._("Restore {name}").format(name=worker.display_name)
             data = callbacks.build(callbacks.WORKER_RESUME, worker.user_id)
-        buttons.append([(label, data)])
-    return Reply(t._("<b>Social workers</b>") + "\n" + bullets(lines), buttons)
+        people = t._("👥 {name}").format(name=worker.display_name)
+        buttons.append(
+            [(label, data), (people, callbacks.build(callbacks.WORKER_PEOPLE, worker.user_id))]
+        )
+    return Reply(
+        t._("<b>Social workers</b>")
+        + "\n"
+        + bullets(lines)
+        + "\n\n"
+        + t._(
+            "👥 shows the people a social worker follows. There you can move a person, or let "
+            "the social worker leave."
+        ),
+        buttons,
+    )
 
 
 def worker_suspended(t: Translator) -> Reply:
@@ -111,3 +124,50 @@ def person_unreachable(t: Translator, name: str) -> str:
         "Maybe {name} blocked Escale. Nothing is lost. The messages will arrive "
         "if {name} writes to Escale again."
     ).format(name=esc(name))
+
+
+def invitations(t: Translator, pending: list[Invitation], *, for_admin: bool) -> Reply:
+    """The links not used yet, each with when it stops working and a button to revoke it."""
+    make = (
+        t._("/newworker makes a new link for a worker.")
+        if for_admin
+        else t._("/invite makes a new link.")
+    )
+    if not pending:
+        return Reply(t._("No link is waiting to be used.") + " " + make)
+    lines = []
+    buttons = []
+    for invitation in pending:
+        who = _invitation_name(t, invitation)
+        lines.append(
+            t._("{who}: works until {date}").format(
+                who=esc(who), date=t.date_time(invitation.expires_at)
+            )
+        )
+        buttons.append(
+            [
+                (
+                    t._("Revoke: {who}").format(who=who),
+                    callbacks.build(callbacks.INVITATION_REVOKE, invitation.id),
+                )
+            ]
+        )
+    title = (
+        t._("<b>Links for workers, not used yet</b>")
+        if for_admin
+        else t._("<b>Your links not used yet</b>")
+    )
+    return Reply(title + "\n" + bullets(lines) + "\n\n" + make, buttons)
+
+
+def _invitation_name(t: Translator, invitation: Invitation) -> str:
+    if invitation.kind == "worker":
+        return t._("worker link of {date}").format(date=t.date(invitation.created_at))
+    if invitation.label:
+        return invitation.label
+    return t._("link of {date}").format(date=t.date(invitation.created_at))
+
+
+def revoked(t: Translator) -> str:
+    """A short notice on the pressed button (at most 200 characters)."""
+    return t._("Revoked: this link no longer works.")

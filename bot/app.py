@@ -83,6 +83,7 @@ BUTTONS = [
     (callbacks.pattern(callbacks.LANGUAGE, r"[a-z]{2,3}(?:_[A-Z]{2})?"), general.language_chosen),
     (callbacks.pattern(callbacks.JOIN_YES, r"\d{1,18}"), joining.consent_yes),
     (callbacks.pattern(callbacks.JOIN_NO, r"\d{1,18}"), joining.consent_no),
+    (callbacks.pattern(callbacks.JOIN_INFO, r"\d{1,18}"), joining.consent_info),
     (callbacks.pattern(callbacks.WORKER_SUSPEND, r"\d{1,18}"), staff.suspend_worker),
     (callbacks.pattern(callbacks.WORKER_RESUME, r"\d{1,18}"), staff.resume_worker),
     (callbacks.pattern(callbacks.WORKER_PEOPLE, r"\d{1,18}"), moving.worker_people),

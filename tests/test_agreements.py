@@ -241,7 +241,7 @@ async def test_no_offer_for_a_meeting_the_person_said_they_cannot_come_to(
     assert row is not None and row[0] is not None, "settled, so never looked at again"
 
 
-STALE = "This button no longer works. /help shows what you can do."
+STALE = "This button does not work any more. /help shows what you can do."
 QUESTION = "How can I pay my rent on time, even though I don't understand the letters?"
 
 

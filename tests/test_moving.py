@@ -269,7 +269,7 @@ async def test_a_move_notice_held_for_a_suspended_worker_goes_with_the_person(
     assert not any("Léa" in r["body"] for r in rows), "no message names Léa any more"
     seen = len(alice.texts())
     await admin.send("/workers")
-    await admin.press("Reactivate Alice")
+    await admin.press("Restore Alice")
     await escale.deliveries()
     assert not any("Léa" in text for text in alice.texts()[seen:])
 

@@ -1,5 +1,8 @@
 """`python -m bot`: check the configuration, then run Escale with long polling until stopped.
 
+With no bot token at all, it starts the sandbox instead (Escale on a Bot API emulator, played
+from a page on 127.0.0.1); `python -m bot sandbox` starts it on purpose, even with a token.
+
 `python -m bot check-dialogues [FILE ...]` only checks dialogue files (by default the configured
 one), so a service can test an edited file without a token or a network.
 """
@@ -16,10 +19,11 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import logs
 from bot.app import build_application
-from bot.config import ConfigError, Settings, load_dialogue_path, load_settings
+from bot.config import ConfigError, Settings, has_token, load_dialogue_path, load_settings
 from bot.db import DatabaseError
 from bot.dialogue.model import DialogueError, load
 from bot.i18n import CatalogError
+from bot.sandbox import run as sandbox
 
 log = logging.getLogger("bot")
 
@@ -29,13 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["check-dialogues"]:
         return check_dialogues(args[1:])
+    if args == ["sandbox"]:
+        return sandbox.main()
     if args:
         print(
             f"escale: unknown argument {args[0]!r} "
-            "(usage: python -m bot [check-dialogues [FILE ...]])",
+            "(usage: python -m bot [sandbox | check-dialogues [FILE ...]])",
             file=sys.stderr,
         )
         return 2
+    if not has_token():
+        return sandbox.main(reason="No bot token: ")
     logs.configure()
     try:
         settings = load_settings()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -199,7 +200,7 @@ class Sandbox:
             wall_clock=self.clock.timestamp,
         )
         await telegram.start()
-        telegram.observe(self._observed)
+        telegram.observe(functools.partial(self._observed, telegram))
         self._telegram = telegram
         for participant in self.participants.values():
             telegram.add_private_chat(participant.user_id, participant.first_name)
@@ -352,9 +353,10 @@ class Sandbox:
         for queue in self._subscribers:
             queue.put_nowait(event)
 
-    def _observed(self, call: ApiCall) -> None:
-        """The emulator finished a call: draw what it changed."""
-        telegram = self.telegram
+    def _observed(self, telegram: FakeTelegram, call: ApiCall) -> None:
+        """The emulator finished a call: draw what it changed (unless it is stopping)."""
+        if telegram is not self._telegram:
+            return
         if len(telegram.calls) > MAX_CALLS_KEPT:
             del telegram.calls[: -MAX_CALLS_KEPT // 2]
         if call.method == "getUpdates" or call.status != 200:
@@ -492,7 +494,11 @@ class Sandbox:
             self.participants[user_id] = participant
             self.telegram.add_private_chat(user_id, first_name)
             self._save()
-        self._broadcast({"type": "participant", "participant": asdict(participant)})
+        menu = self.menu(participant.user_id)  # the default menu, before Escale knows them
+        self._menus[participant.user_id] = menu
+        self._broadcast(
+            {"type": "participant", "participant": asdict(participant), "commands": menu}
+        )
         return participant
 
     async def open_link(

@@ -573,7 +573,7 @@ function handle(event) {
     }
     case "participant":
       state.participants.set(event.participant.user_id, event.participant);
-      drawMenu(addPane(event.participant), []);
+      drawMenu(addPane(event.participant), event.commands || []);
       break;
     case "toast": toast(panes.get(event.chat), event.text); break;
     case "clock": setClock(event.now); break;

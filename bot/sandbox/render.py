@@ -22,7 +22,7 @@ ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "a", "code", "pre", "blockquote", 
 _NO_AUTOLINK = frozenset({"a", "code", "pre"})
 # What Telegram turns into links and tappable commands in a plain text run.
 _AUTO = re.compile(
-    r"(?P<url>https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'])|(?P<cmd>(?<![\w/])/[a-z0-9_]{1,32}\b)"
+    r"(?P<url>https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'])|(?P<cmd>(?<!\S)/[a-z0-9_]{1,32}\b)"
 )
 
 

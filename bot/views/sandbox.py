@@ -9,6 +9,8 @@ def page_strings(t: Translator) -> dict[str, str]:
     """Every label the page shows, by key; the page's script fills them in."""
     return {
         "title": t._("Escale sandbox"),
+        # Translators: a short badge in capitals beside the sandbox's banner.
+        "badge": t._("SANDBOX"),
         "banner": t._(
             "This is a sandbox. Nothing leaves this computer. The people here are not real."
         ),

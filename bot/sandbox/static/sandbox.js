@@ -459,7 +459,9 @@ function openLink(url, fromPane) {
     avatar.style.background = colour(participant.user_id);
     choice.append(avatar, el("b", "", participant.first_name), el("small", "", roleLabel(participant)));
     choice.addEventListener("click", async () => {
-      const reply = await post("/api/open", {url, chat: participant.user_id}, panes.get(participant.user_id));
+      const pane = panes.get(participant.user_id);
+      if (pane) pane.waitingSince = performance.now();
+      const reply = await post("/api/open", {url, chat: participant.user_id}, pane);
       if (reply.ok) {
         dialog.close();
         reveal(participant.user_id);
@@ -475,7 +477,6 @@ function openLink(url, fromPane) {
 function reveal(chatId) {
   const pane = panes.get(chatId);
   if (pane) {
-    pane.waitingSince = performance.now();
     pane.root.scrollIntoView({behavior: "smooth", inline: "nearest", block: "nearest"});
   }
 }

@@ -339,3 +339,33 @@ async def test_the_event_stream_starts_with_the_whole_state(page: str) -> None:
     assert first.startswith(b"data: {")
     assert b'"type": "state"' in first
     assert b'"start_again": "Start again"' in first
+
+
+async def test_quiet_hours_later_and_the_day_list_in_seconds(sandbox: Sandbox) -> None:
+    watcher = Watcher(sandbox)
+    zone = sandbox.services.settings.timezone
+    lea = FIRST_PERSON_ID
+    await person_with_worker(sandbox, watcher)
+    await sandbox.send_text(WORKER_ID, "/meeting")
+    await press(sandbox, WORKER_ID, await watcher.bot_says(WORKER_ID, "Avec quelle"), "Léa")
+    await watcher.bot_says(WORKER_ID, "Quand a lieu le rendez-vous")
+    await sandbox.send_text(WORKER_ID, "jeudi 22h")
+    readback = await watcher.bot_says(WORKER_ID, "jeudi 26 novembre à 22:00")
+    await press(sandbox, WORKER_ID, readback, "✔ Oui")
+    await watcher.bot_says(lea, "Séverine a fixé votre prochain rendez-vous")
+
+    # 48 hours before is Tuesday 22:00, in the quiet hours: the invitation waits for 08:00.
+    moment = (await sandbox.travel("next")).astimezone(zone)
+    assert moment.strftime("%a %H:%M") == "Wed 08:00"
+    invitation = await watcher.bot_says(lea, "Voulez-vous le préparer maintenant ?")
+    await press(sandbox, lea, invitation, "⏰ Plus tard")
+    await watcher.bot_says(lea, "")
+    moment = (await sandbox.travel("next")).astimezone(zone)
+    assert moment.strftime("%a %H:%M") == "Wed 11:00", "Later asks again three hours later"
+    await watcher.bot_says(lea, "Voulez-vous le préparer maintenant ?")
+
+    await sandbox.travel("next")  # the 24-hour invitation, Wednesday 22:00 -> Thursday 08:00
+    await sandbox.travel("next")  # the worker's list on the meeting's morning
+    day_list = await watcher.bot_says(WORKER_ID, "Vos rendez-vous aujourd'hui")
+    assert sandbox.clock.now().astimezone(zone).strftime("%a") == "Thu"
+    assert "22:00 Léa — pas encore préparé" in plain(day_list["body"])

@@ -72,11 +72,18 @@ async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
     try:
         async with playwright_api.async_playwright() as playwright:
             chromium = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox"]
+                executable_path=CHROMIUM,
+                # A fake microphone (a beep), allowed without asking, for recorded voice notes.
+                args=[
+                    "--no-sandbox",
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                ],
             )
             context = await chromium.new_context(
                 viewport={"width": 1180, "height": 800}, locale="fr-FR"
             )
+            await context.grant_permissions(["microphone"])
             context.set_default_timeout(WAIT_MS)
             page = await context.new_page()
             page.on("dialog", lambda dialog: _note_dialog(alerts, dialog))
@@ -338,3 +345,26 @@ async def test_the_sample_voice_note_plays_and_documents_download(browser: Brows
 
 def _json_file(path: Path) -> object:
     return json.loads(path.read_text("utf-8"))
+
+
+async def test_a_recorded_voice_answer_reaches_the_worker(browser: Browser) -> None:
+    worker = await bring_a_worker(browser)
+    person = await invite(browser, worker, "Léa")
+    await press(person, "Je suis d'accord")
+    await press(person, "📝 Préparer mon rendez-vous")
+    await expect(bot_messages(person).last).to_contain_text("Question 1 sur 10")
+    record = person.locator(".composer .record")
+    await record.click()
+    await expect(record).to_have_class(re.compile("recording"))
+    await record.click()  # stop: the recording is sent as a voice note
+    await expect(person.locator(".msg.me .voice")).to_have_count(1)
+    await expect(bot_messages(person).last).to_contain_text("C'est un problème pour qui ?")
+    while not await person.locator(".key", has_text="📨 Envoyer à Séverine").count():
+        before = await bot_messages(person).count()
+        await press(person, SKIP)
+        await expect(bot_messages(person)).not_to_have_count(before)
+    await press(person, "📨 Envoyer à Séverine")
+    voice = worker.locator(".msg.bot .voice audio")
+    await expect(voice).to_have_count(1)
+    status = await voice.evaluate("audio => fetch(audio.src).then((reply) => reply.status)")
+    assert status == 200

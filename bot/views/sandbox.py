@@ -57,6 +57,14 @@ def page_strings(t: Translator) -> dict[str, str]:
         "not_a_link": t._("This link does not open Escale."),
         "stale": t._("This button is no longer there."),
         "empty_chat": t._("No messages yet. Press Start or type /start."),
+        "empty_coordinator": t._(
+            "Start here. Press Start. Then choose /newworker in the Menu: it makes a link for "
+            "a worker."
+        ),
+        "empty_worker": t._(
+            "{name} starts by opening the link that the coordinator makes with /newworker."
+        ),
+        "empty_person": t._("{name} starts by opening an invitation link from the worker's chat."),
         "start": t._("Start"),
         "spoiler": t._("Hidden text: click to show it."),
     }

@@ -257,7 +257,24 @@ function drawEmpty(pane) {
   if (hasMessages && empty) empty.remove();
   if (!hasMessages && !empty) {
     const box = el("div", "empty");
-    box.append(el("p", "", s("empty_chat")));
+    const participant = state.participants.get(pane.id);
+    const hint = participant ? s(`empty_${participant.role}`) : s("empty_chat");
+    const words = hint.replace("{name}", participant ? participant.first_name : "");
+    const line = el("p");
+    for (const part of words.split(/(\/[a-z0-9_]{1,32})/)) {
+      if (!part.startsWith("/") || !participant || participant.role !== "coordinator") {
+        line.append(document.createTextNode(part)); // only the coordinator's hint is a command
+        continue;
+      }
+      const command = el("a", "command", part);
+      command.href = "#";
+      command.addEventListener("click", (event) => {
+        event.preventDefault();
+        sendText(pane, part);
+      });
+      line.append(command);
+    }
+    box.append(line);
     const start = el("button", "primary start", s("start"));
     start.type = "button";
     start.addEventListener("click", () => sendText(pane, "/start"));

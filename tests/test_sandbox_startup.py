@@ -136,3 +136,24 @@ async def test_the_port_setting_is_read_from_env_and_file(tmp_path: Path) -> Non
     assert sandbox_port({"ESCALE_SANDBOX_PORT": " 9000 "}, None) == (9000, True)
     (tmp_path / ".env").write_text("ESCALE_SANDBOX_PORT=9100\n")
     assert sandbox_port({}, tmp_path / ".env") == (9100, True)
+
+
+async def test_a_bad_setting_stops_the_sandbox_with_one_line(tmp_path: Path) -> None:
+    async with _bot(
+        tmp_path, "sandbox", ESCALE_SANDBOX_PORT="0", ESCALE_TIMEZONE="Mars/Olympus"
+    ) as process:
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert out == b""
+    assert err.decode().strip().splitlines() == [
+        "escale: ESCALE_TIMEZONE: 'Mars/Olympus' is not a known time zone "
+        "(e.g. Europe/Paris, Europe/Brussels)"
+    ]
+    assert not (tmp_path / "data").exists(), "nothing written before the settings are valid"
+
+
+async def test_an_unknown_argument_names_the_sandbox_in_its_usage(tmp_path: Path) -> None:
+    async with _bot(tmp_path, "sandbx") as process:
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "python -m bot [sandbox | check-dialogues [FILE ...]]" in err.decode()

@@ -29,7 +29,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.context import Services
 from bot.emulator.server import ApiCall, FakeTelegram, SentMessage, UploadedFile, utf16_length
 from bot.sandbox import render
@@ -188,12 +188,32 @@ class Sandbox:
         services: Services = self._app.bot_data["services"]
         return services
 
+    def _settings(self, token: str, base_url: str) -> Settings:
+        """Escale's settings, read as usual, but on the emulator, with the coordinator as admin
+        and the sandbox's own database."""
+        return load_settings(
+            {
+                **self._environ,
+                "TELEGRAM_BOT_TOKEN": token,
+                "TELEGRAM_API_BASE_URL": base_url,
+                "ESCALE_ADMIN_IDS": str(COORDINATOR_ID),
+                "ESCALE_DATABASE": str(self.database),
+            },
+            self._env_file,
+        )
+
     async def start(self) -> None:
-        """Start the emulator and Escale; participants and the clock come back from last time."""
+        """Start the emulator and Escale; participants and the clock come back from last time.
+
+        A bad setting raises ConfigError before anything is written or started.
+        """
+        token = f"{BOT_ID}:{secrets.token_urlsafe(24)}"
+        settings = self._settings(token, "http://127.0.0.1/bot")
+        self.default_language = settings.default_locale
         self.database.parent.mkdir(parents=True, exist_ok=True)
         self._restore()
         telegram = FakeTelegram(
-            token=f"{BOT_ID}:{secrets.token_urlsafe(24)}",
+            token=token,
             bot_id=BOT_ID,
             bot_username=BOT_USERNAME,
             bot_first_name="Escale",
@@ -208,18 +228,7 @@ class Sandbox:
             for _ in range(self._last_ids.get(participant.user_id, 0)):
                 telegram.next_message_id(participant.user_id)
         try:
-            settings = load_settings(
-                {
-                    **self._environ,
-                    "TELEGRAM_BOT_TOKEN": telegram.token,
-                    "TELEGRAM_API_BASE_URL": telegram.base_url,
-                    "ESCALE_ADMIN_IDS": str(COORDINATOR_ID),
-                    "ESCALE_DATABASE": str(self.database),
-                },
-                self._env_file,
-            )
-            self.default_language = settings.default_locale
-            app = build_application(settings, self.clock)
+            app = build_application(self._settings(token, telegram.base_url), self.clock)
             await start_escale(app)
         except BaseException:
             await telegram.stop()

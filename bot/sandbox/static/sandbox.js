@@ -187,6 +187,7 @@ function drawDocument(message) {
 
 function drawMessage(message, pane) {
   const row = el("div", `msg ${message.from === "me" ? "me" : "bot"} kind-${message.kind}`);
+  if (message.protected) row.classList.add("protected"); // Telegram forbids copying it
   row.dataset.id = message.id;
   const bubble = el("div", "bubble");
   if (message.kind === "photo" && message.file) {
@@ -201,6 +202,7 @@ function drawMessage(message, pane) {
   }
   if (message.body && message.body.length) {
     const text = el("div", "text");
+    text.dir = "auto"; // a message in Arabic reads right to left, as in Telegram
     drawNodes(text, message.body, pane);
     bubble.append(text);
   }

@@ -8,7 +8,7 @@ import traceback
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -19,12 +19,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, menus, unreachable
+from bot import callbacks, flood, menus, undelivered, unreachable
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context, Services, services
 from bot.db import Database
 from bot.dialogue.model import load as load_dialogue
+from bot.flood import FLOOD, FloodGuard
 from bot.handlers import (
     general,
     groups,
@@ -40,6 +41,7 @@ from bot.handlers.common import after_private_update, answer
 from bot.i18n import Catalogs
 from bot.outbox import Sender
 from bot.reminders import Reminders
+from bot.request import EscaleRequest, Pace
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
@@ -101,23 +103,31 @@ def build_application(
     stops start-up before any network call.
     """
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
+    clock = clock or SystemClock()
+    # One pace for everything Escale sends, replies and outbox alike (bot/request.py).
+    pace = Pace(settings.sends_per_second)
     app = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
+        .request(EscaleRequest(pace, clock))
         .post_init(_open_resources)
         .post_stop(_stop_sender)
         .post_shutdown(_close_resources)
         .build()
     )
     dialogue = load_dialogue(settings.dialogue_path)
-    app.bot_data["services"] = Services(settings, clock or SystemClock(), catalogs, dialogue)
+    app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
+    app.bot_data[PACE] = pace
+    app.bot_data[FLOOD] = FloodGuard(settings.updates_per_minute, clock)
     _register(app)
     return app
 
 
 def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(TypeHandler(Update, flood.guard), group=-2)
+    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
@@ -145,6 +155,8 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.clock,
         functools.partial(unreachable.notices, svc),
         producers=[Reminders(svc).queue_due],
+        on_undelivered=functools.partial(undelivered.notices, svc),
+        pace=app.bot_data[PACE],
     )
     await svc.sender.start()
     await menus.set_default_menus(app.bot, svc.catalogs)
@@ -168,9 +180,25 @@ async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> No
         await db.close()
 
 
+PACE = "pace"  # bot_data key: the one pace, shared by replies and the outbox
+CONFLICT_STOP = "conflict_stop"  # bot_data key: polling stopped because another client polls
+
+
 async def _on_error(update: object, context: Context) -> None:
-    """Log the failure without its message (it may quote what someone wrote) and say sorry."""
+    """Log the failure without its message (it may quote what someone wrote) and say sorry.
+
+    A 409 from getUpdates means another program polls this token (a copy on another machine):
+    retrying would fight it forever, so Escale says so once and stops cleanly."""
     error = context.error
+    if isinstance(error, Conflict) and update is None:
+        if not context.application.bot_data.get(CONFLICT_STOP):
+            context.application.bot_data[CONFLICT_STOP] = True
+            log.error(
+                "stopping: another program is polling this bot's token (409 Conflict); "
+                "only one Escale may run per bot"
+            )
+            context.application.stop_running()
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, stack)

@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.dialogue.engine import chosen_allies
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
 from bot.i18n import Translator
+from bot.invisible import isolated
 from bot.repository.preparations import Ally, Answer
 from bot.views import esc, utf16_length
 
@@ -73,7 +74,9 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
             continue
         sections.append(_section(t, dialogue, brief, step, answer))
         if answer is not None and answer.given and answer.voice_file_id:
-            caption = t._("{label} — {name}").format(label=esc(t._(step.label)), name=esc(name))
+            caption = t._("{label} — {name}").format(
+                label=esc(t._(step.label)), name=isolated(esc(name))
+            )
             voices.append(VoicePart(answer.voice_file_id, caption + "\n" + _ref(t, brief)))
     if not sections:
         sections.append("<i>" + t._("Nothing was shared in this preparation.") + "</i>")
@@ -204,7 +207,8 @@ def _scale(t: Translator, step: Step, text: str, history: Sequence[int]) -> str:
 def _ally(t: Translator, step: Step, ally: Ally) -> str:
     relation = step.option(ally.relation)
     return t._("{name} — {relation}").format(
-        name=esc(ally.name), relation=esc(t._(relation.label) if relation else ally.relation)
+        name=isolated(esc(ally.name)),
+        relation=esc(t._(relation.label) if relation else ally.relation),
     )
 
 
@@ -227,10 +231,14 @@ def _top(t: Translator, brief: BriefInput, name: str, index: int, total: int) ->
         else _ref(t, brief)
     )
     if index > 1:
-        return t._("<b>{name}'s preparation</b> (continued)").format(name=esc(name)) + "\n" + ref
+        return (
+            t._("<b>{name}'s preparation</b> (continued)").format(name=isolated(esc(name)))
+            + "\n"
+            + ref
+        )
     lines = [
         # Translators: the title of the brief a worker receives; {name} is the person's name.
-        t._("<b>{name}'s preparation</b>, in their own words").format(name=esc(name)),
+        t._("<b>{name}'s preparation</b>, in their own words").format(name=isolated(esc(name))),
         t._("Prepared on {date}").format(date=t.date_time(brief.prepared_at)),
     ]
     if brief.meeting_at is not None:

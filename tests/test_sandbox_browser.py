@@ -1,8 +1,9 @@
 """The sandbox page in a real browser: headless Chromium (Debian's), driven by Playwright.
 
 Everything is done by clicking and typing in the page, as a newcomer would. The sandbox runs
-in-process on a temporary database, on port 0, with a wall clock frozen at a known Monday so
-dates are the same on every run; time moves only through the page's own buttons.
+in-process on a temporary database, on port 0, on a clock that starts at a known Monday and
+runs like a real one (Escale paces its sends by it), so dates are the same on every run; days
+pass only through the page's own buttons.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 from bot.sandbox import web as page_server
 from bot.sandbox.world import COORDINATOR_ID, FIRST_PERSON_ID, WORKER_ID, Sandbox
+from tests.test_sandbox import flowing_from
 
 CHROMIUM = shutil.which("chromium")
 NO_CHROMIUM = (
@@ -63,7 +65,7 @@ async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
         tmp_path / "sandbox.sqlite3",
         environ={"ESCALE_DEFAULT_LOCALE": "fr"},
         env_file=None,
-        wall=lambda: MONDAY,
+        wall=flowing_from(MONDAY),
     )
     await sandbox.start()
     runner, port = await page_server.serve(sandbox, 0)
@@ -201,7 +203,7 @@ async def test_the_whole_story_by_clicking(browser: Browser) -> None:
     await press(lea, "🙈 Cacher")  # the first answer: the problem, hidden at the review
     await expect(bot_messages(lea).last).to_contain_text("Caché à votre travailleur social")
     await press(lea, "📨 Envoyer à Séverine")
-    brief = worker.locator(".msg.bot", has_text="Préparation de Léa")
+    brief = worker.locator(".msg.bot", has_text=re.compile("Préparation de \u2068?Léa"))
     await expect(brief).to_have_count(1)
     await expect(brief.locator("b").first).to_be_visible()  # the brief's HTML formatting
     assert "Le loyer a augmenté" not in await brief.inner_text(), "a hidden answer stays hidden"

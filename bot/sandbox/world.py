@@ -141,7 +141,8 @@ async def stop_escale(app: AnyApplication) -> None:
 
 def _erase(database: Path, state: Path) -> None:
     """The sandbox's database (with its WAL and journal) and its state file, off the disk."""
-    for path in (database, *(Path(f"{database}{s}") for s in ("-wal", "-shm", "-journal")), state):
+    others = (Path(f"{database}{suffix}") for suffix in ("-wal", "-shm", "-journal", ".lock"))
+    for path in (database, *others, state):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 

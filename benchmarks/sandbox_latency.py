@@ -149,7 +149,7 @@ async def main(rounds: int, timeout: float) -> int:  # noqa: ASYNC109
         sandbox = Sandbox(
             Path(folder) / "sandbox.sqlite3",
             # Faster than any person: Escale's per-user flood limit would rightly silence it.
-            environ={"ESCALE_DEFAULT_LOCALE": "fr", "ESCALE_UPDATES_PER_MINUTE": "100000"},
+            environ={"ESCALE_DEFAULT_LOCALE": "fr", "ESCALE_UPDATES_PER_MINUTE": "10000"},
             env_file=None,
         )
         await sandbox.start()

@@ -96,7 +96,7 @@ async def test_m004_cleans_stored_names_and_holds_one_role_per_account(tmp_path:
             ("INSERT INTO allies VALUES (1, 2, ?, 'friend', '')", ("Ma\u200drie",)),
         ):
             await raw.execute(statement, params)
-        assert await migrations.upgrade(raw, path) == ["m004_hardening"]
+        assert await migrations.upgrade(raw, path, upto="m004_hardening") == ["m004_hardening"]
         async with raw.execute(
             "SELECT u.display_name, p.label, a.name FROM users u JOIN people p "
             "ON p.user_id = u.id JOIN allies a ON a.person_id = u.id"

@@ -114,7 +114,7 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
 async def person_with_worker(sandbox: Sandbox, watcher: Watcher) -> Event:
     """The coordinator brings Séverine, who invites Léa, who agrees: Léa's last message."""
     await sandbox.send_text(COORDINATOR_ID, "/newworker")
-    link = links(await watcher.bot_says(COORDINATOR_ID, "nouveau travailleur social"))[0]
+    link = links(await watcher.bot_says(COORDINATOR_ID, "nouveau membre de l'équipe sociale"))[0]
     await sandbox.open_link(link, WORKER_ID)
     await watcher.bot_says(WORKER_ID, "Bienvenue dans Escale")
     await sandbox.send_text(WORKER_ID, "/invite Léa")
@@ -188,8 +188,13 @@ async def test_time_travel_reaches_the_invitation_to_prepare(sandbox: Sandbox) -
     lea = FIRST_PERSON_ID
     await person_with_worker(sandbox, watcher)
     await sandbox.send_text(WORKER_ID, "/meeting")
-    await press(sandbox, WORKER_ID, await watcher.bot_says(WORKER_ID, "Avec quelle"), "Léa")
-    await watcher.bot_says(WORKER_ID, "Quand a lieu le rendez-vous")
+    await press(
+        sandbox,
+        WORKER_ID,
+        await watcher.bot_says(WORKER_ID, "Le rendez-vous est avec qui ?"),
+        "Léa",
+    )
+    await watcher.bot_says(WORKER_ID, "Quand est le rendez-vous")
     await sandbox.send_text(WORKER_ID, "jeudi 14h")
     readback = await watcher.bot_says(WORKER_ID, "jeudi 26 novembre à 14:00")
     await press(sandbox, WORKER_ID, readback, "✔ Oui")
@@ -201,7 +206,7 @@ async def test_time_travel_reaches_the_invitation_to_prepare(sandbox: Sandbox) -
     ), "48 hours before Thursday 14:00"
     clock = await watcher.wait_for(lambda event: event["type"] == "clock")
     assert datetime.fromisoformat(clock["now"]) == moment
-    invitation = await watcher.bot_says(lea, "Voulez-vous le préparer maintenant ?")
+    invitation = await watcher.bot_says(lea, "Vous voulez le préparer maintenant ?")
     assert invitation["buttons"], "with Prepare now, Later and Not this time"
 
 
@@ -358,8 +363,13 @@ async def test_quiet_hours_later_and_the_day_list_in_seconds(sandbox: Sandbox) -
     lea = FIRST_PERSON_ID
     await person_with_worker(sandbox, watcher)
     await sandbox.send_text(WORKER_ID, "/meeting")
-    await press(sandbox, WORKER_ID, await watcher.bot_says(WORKER_ID, "Avec quelle"), "Léa")
-    await watcher.bot_says(WORKER_ID, "Quand a lieu le rendez-vous")
+    await press(
+        sandbox,
+        WORKER_ID,
+        await watcher.bot_says(WORKER_ID, "Le rendez-vous est avec qui ?"),
+        "Léa",
+    )
+    await watcher.bot_says(WORKER_ID, "Quand est le rendez-vous")
     await sandbox.send_text(WORKER_ID, "jeudi 22h")
     readback = await watcher.bot_says(WORKER_ID, "jeudi 26 novembre à 22:00")
     await press(sandbox, WORKER_ID, readback, "✔ Oui")
@@ -368,12 +378,12 @@ async def test_quiet_hours_later_and_the_day_list_in_seconds(sandbox: Sandbox) -
     # 48 hours before is Tuesday 22:00, in the quiet hours: the invitation waits for 08:00.
     moment = (await sandbox.travel("next")).astimezone(zone)
     assert moment.strftime("%a %H:%M") == "Wed 08:00"
-    invitation = await watcher.bot_says(lea, "Voulez-vous le préparer maintenant ?")
+    invitation = await watcher.bot_says(lea, "Vous voulez le préparer maintenant ?")
     await press(sandbox, lea, invitation, "⏰ Plus tard")
     await watcher.bot_says(lea, "")
     moment = (await sandbox.travel("next")).astimezone(zone)
     assert moment.strftime("%a %H:%M") == "Wed 11:00", "Later asks again three hours later"
-    await watcher.bot_says(lea, "Voulez-vous le préparer maintenant ?")
+    await watcher.bot_says(lea, "Vous voulez le préparer maintenant ?")
 
     await sandbox.travel("next")  # the 24-hour invitation, Wednesday 22:00 -> Thursday 08:00
     await sandbox.travel("next")  # the worker's list on the meeting's morning

@@ -156,4 +156,4 @@ async def test_an_unknown_argument_names_the_sandbox_in_its_usage(tmp_path: Path
     async with _bot(tmp_path, "sandbx") as process:
         _, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2
-    assert "python -m bot [sandbox | check-dialogues [FILE ...]]" in err.decode()
+    assert "sandbox" in err.decode().split("usage:", 1)[1]

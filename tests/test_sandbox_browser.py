@@ -134,6 +134,7 @@ async def press(pane: Locator, label: str) -> None:
 async def skip_to_the_review(person: Locator) -> None:
     """I'd rather not on every question (the first choice where it cannot be skipped)."""
     while True:
+        await expect(bot_messages(person).last.locator(".key").first).to_be_visible()
         labels = await bot_messages(person).last.locator(".key").all_inner_texts()
         if "📨 Envoyer à Séverine" in labels:
             return

@@ -15,8 +15,9 @@ from bot import logbook
 from bot.context import Services
 from bot.dialogue.engine import chosen_allies
 from bot.dialogue.model import Kind
-from bot.repository import Account, Ally, Answer, Preparation
+from bot.repository.accounts import Account
 from bot.repository.agreements import AgreedStep, Agreement
+from bot.repository.preparations import Ally, Answer, Preparation
 from bot.views import agreements as views
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, flood, menus, undelivered, unreachable
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot import flood, menus, undelivered, unreachable
 from bot.context import Context, Services, services
-from bot.db import Database
+from bot.core import callbacks
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.i18n import Catalogs
+from bot.core.request import EscaleRequest, Pace
 from bot.dialogue.model import load as load_dialogue
 from bot.flood import FLOOD, FloodGuard
 from bot.handlers import (
@@ -42,11 +45,9 @@ from bot.handlers import (
 )
 from bot.handlers.common import after_private_update, answer
 from bot.health import Heartbeat, PollingRequest
-from bot.i18n import Catalogs
 from bot.offers import Offers
 from bot.outbox import Sender
 from bot.reminders import Reminders
-from bot.request import EscaleRequest, Pace
 from bot.retention import Retention
 from bot.views.general import something_went_wrong
 

@@ -9,18 +9,19 @@ from typing import Any, cast
 from telegram import Update, User
 from telegram.ext import CallbackContext
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.db import Database
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.i18n import Catalogs, Translator
+from bot.core.invisible import visible_name
 from bot.dialogue.model import Dialogue
-from bot.i18n import Catalogs, Translator
-from bot.invisible import visible_name
 from bot.outbox import Sender
-from bot.repository import Account, PreparationStore, Repository, TelegramProfile
+from bot.repository.accounts import Account, Repository, TelegramProfile
 from bot.repository.agreements import AgreementStore
 from bot.repository.meetings import MeetingStore
 from bot.repository.moving import MovingStore
 from bot.repository.outbox import OutboxStore
+from bot.repository.preparations import PreparationStore
 from bot.repository.topics import TopicStore
 
 Context = CallbackContext[Any, Any, Any, Any]

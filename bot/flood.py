@@ -16,8 +16,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.clock import Clock
 from bot.context import Context, services
+from bot.core.clock import Clock
 from bot.handlers.common import send
 from bot.views.general import slow_down
 

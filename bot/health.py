@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram.request import HTTPXRequest
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 
 log = logging.getLogger(__name__)
 

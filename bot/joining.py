@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.context import Caller, Role, Services
-from bot.repository import Account, Invitation, InvitationKind, PersonJoined
+from bot.repository.accounts import Account, Invitation, InvitationKind, PersonJoined
 from bot.tokens import deep_link, looks_like_token, new_token, token_hash
 
 log = logging.getLogger(__name__)

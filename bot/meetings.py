@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import schedule
 from bot.context import Services
-from bot.repository import Account
+from bot.core import schedule
+from bot.core.text import Reply
+from bot.repository.accounts import Account
 from bot.repository.meetings import CANNOT, DayMeeting, Meeting, Schedule
 from bot.repository.outbox import Outgoing
-from bot.views import Reply
 from bot.views import meetings as views
 from bot.views import preparation as preparation_views
 

@@ -14,8 +14,8 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from bot.context import Role, Services, roles_of
-from bot.i18n import N_, Catalogs, Translator
-from bot.repository import Repository
+from bot.core.i18n import N_, Catalogs, Translator
+from bot.repository.accounts import Repository
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.request import PER_SECOND, Pace, outbox_call, retry_after
+from bot.core.text import NO_PREVIEW, Reply, utf16_length
 from bot.repository.outbox import OutboxRow, OutboxStore, Outgoing
-from bot.request import PER_SECOND, Pace, outbox_call, retry_after
-from bot.views import NO_PREVIEW, Reply, utf16_length
 
 log = logging.getLogger(__name__)
 

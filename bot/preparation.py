@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from bot import agreements, brief, logbook
 from bot.context import Services
+from bot.core.i18n import Translator
+from bot.core.invisible import visible_name
 from bot.dialogue import engine
 from bot.dialogue.model import AGREED, Dialogue, Kind, Step
-from bot.i18n import Translator
-from bot.invisible import visible_name
-from bot.repository import Account, Ally, Answer, Outgoing, Preparation
+from bot.repository.accounts import Account
+from bot.repository.outbox import Outgoing
+from bot.repository.preparations import Ally, Answer, Preparation
 
 ALLY_NAME_MAX_LENGTH = 60
 MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons

@@ -12,11 +12,11 @@ from datetime import datetime, time, timedelta
 
 from bot import preparation
 from bot.context import Services
+from bot.core.schedule import wall_clock
+from bot.core.text import Reply
 from bot.dialogue.model import Kind
 from bot.repository.meetings import DaySummary, DueReminder
 from bot.repository.outbox import Outgoing
-from bot.schedule import wall_clock
-from bot.views import Reply
 from bot.views import meetings as views
 from bot.views import preparation as preparation_views
 

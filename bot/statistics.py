@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot import chart
 from bot.context import Services
-from bot.repository import WorkerSummary
+from bot.repository.accounts import WorkerSummary
 from bot.repository.stats import Counts, StatsStore
 
 MONTHS_SHOWN = 3

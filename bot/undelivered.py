@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from bot import preparation
 from bot.context import Services
+from bot.core.text import Reply
 from bot.repository.outbox import OutboxRow, Outgoing
-from bot.views import Reply, staff
 from bot.views import preparation as preparation_views
+from bot.views import staff
 
 
 async def notices(svc: Services, row: OutboxRow, uncertain: bool) -> list[Outgoing]:

@@ -19,9 +19,9 @@ from bot.brief import (
     render_brief,
     sparkline,
 )
+from bot.core.i18n import Catalogs, Translator
 from bot.dialogue.model import Dialogue, Kind, Step, load
 from bot.emulator.html_check import parse_telegram_html
-from bot.i18n import Catalogs, Translator
 from bot.repository.preparations import Ally, Answer
 
 PARIS = ZoneInfo("Europe/Paris")

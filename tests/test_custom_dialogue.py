@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.dialogue.model import PREPARATION, load
 from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser

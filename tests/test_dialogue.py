@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.core.config import ConfigError, load_settings
 from bot.dialogue.extract import extract_dialogue
 from bot.dialogue.model import PREPARATION, DialogueError, Kind, load
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.db import Database, DatabaseError, DatabaseInUseError
+from bot.core.config import Settings
+from bot.core.db import Database, DatabaseError, DatabaseInUseError
 from bot.emulator.server import Button, JsonDict
 from bot.repository.outbox import Outgoing, enqueue
 from tests.conftest import Escale, running_escale

@@ -12,11 +12,11 @@ import string
 from collections.abc import Mapping
 from dataclasses import replace
 
+from bot.core.i18n import Translator
+from bot.core.text import esc
 from bot.dialogue import wording
 from bot.dialogue.model import AGREED, PREVIOUS, PROPOSAL, Dialogue, Kind, Step
-from bot.i18n import Translator
-from bot.repository import Ally, Answer
-from bot.views import esc
+from bot.repository.preparations import Ally, Answer
 
 Answers = Mapping[str, Answer]
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-DIALOGUES_DIR = Path(__file__).resolve().parent.parent.parent / "dialogues"
-PREPARATION = DIALOGUES_DIR / "preparation.toml"
+from bot.core.config import PREPARATION as PREPARATION  # the default `load` reads
 
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 OPTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,11}$")

@@ -14,9 +14,9 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import menus
 from bot.context import Caller, Context, Role, identify, services
-from bot.i18n import Translator
-from bot.repository import Account
-from bot.views import NO_PREVIEW, Reply
+from bot.core.i18n import Translator
+from bot.core.text import NO_PREVIEW, Reply
+from bot.repository.accounts import Account
 from bot.views.general import stale_button, unknown_command
 from bot.views.staff import suspended_notice
 

@@ -13,12 +13,12 @@ from telegram import Update
 
 from bot import meetings
 from bot.context import Caller, Context, Role, services
+from bot.core.invisible import visible_text
+from bot.core.text import Reply
 from bot.handlers.common import answer, anyone, replace_buttons, requires, show_in_place
-from bot.invisible import visible_text
 from bot.meeting_time import MAX_AHEAD, Parsed, date_order, parse_meeting_time
 from bot.meetings import Pair
 from bot.repository.meetings import CANNOT, COMING, Awaited, Meeting
-from bot.views import Reply
 from bot.views import meetings as views
 from bot.views.general import stale_button, unknown_command
 

@@ -10,8 +10,9 @@ from telegram import Update
 from bot import menus
 from bot.context import Caller, Context, Role, Services, services
 from bot.handlers.common import answer, replace_buttons, requires, show_in_place, tell
-from bot.repository import Account, Outgoing, WorkerSummary
+from bot.repository.accounts import Account, WorkerSummary
 from bot.repository.moving import Moved, MovingError
+from bot.repository.outbox import Outgoing
 from bot.views import moving as views
 from bot.views.general import stale_button
 from bot.views.preparation import notice

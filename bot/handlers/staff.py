@@ -10,9 +10,9 @@ from telegram.constants import ParseMode
 
 from bot import joining, menus, qr, statistics
 from bot.context import Caller, Context, Role, services
+from bot.core.invisible import visible_name
 from bot.handlers.common import answer, requires, show_in_place, tell
-from bot.invisible import visible_name
-from bot.repository import Invitation
+from bot.repository.accounts import Invitation
 from bot.views import joining as joining_texts
 from bot.views import staff
 from bot.views import stats as stats_views

@@ -11,10 +11,11 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot import callbacks
 from bot.context import Caller, Context, Role, services
+from bot.core import callbacks
 from bot.handlers.common import answer, anyone, replace_buttons, requires
-from bot.repository import Account, Outgoing
+from bot.repository.accounts import Account
+from bot.repository.outbox import Outgoing
 from bot.repository.topics import MAX_TOPICS, Reply, Topic, TopicList
 from bot.views import preparation as preparation_views
 from bot.views import topics as views

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import migrations
-from bot.db import BUSY_TIMEOUT_SECONDS
+from bot.core import migrations
+from bot.core.db import BUSY_TIMEOUT_SECONDS
 from bot.operations.instance import InstanceRunning, exclusive
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.db import DatabaseError, DatabaseInUseError, hold
+from bot.core.db import DatabaseError, DatabaseInUseError, hold
 
 
 class InstanceRunning(Exception):

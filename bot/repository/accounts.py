@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from bot.db import Database
-from bot.repository.common import from_db_time, maybe_time, month_of, one, to_db_time
+from bot.core.db import Database
+from bot.core.rows import from_db_time, maybe_time, month_of, one, to_db_time
 from bot.repository.outbox import release_suspended
 from bot.repository.preparations import forget_in, forget_person_side
 

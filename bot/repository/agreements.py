@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.db import Database
-from bot.repository.common import from_db_time, maybe_time, one, to_db_time
+from bot.core.db import Database
+from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.repository.outbox import Outgoing, enqueue
 
 AgreementStatus = Literal["draft", "proposed", "accepted", "rejected"]

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.db import Database
-from bot.repository.common import from_db_time, maybe_time, one, to_db_time
+from bot.core.db import Database
+from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.repository.outbox import Outgoing, enqueue
 
 

@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.db import Database
-from bot.repository.common import from_db_time, to_db_time
+from bot.core.db import Database
+from bot.core.rows import from_db_time, to_db_time
 
 # Each query yields (month, worker_id) rows to count; months are UTC, `YYYY-MM`.
 _COUNTS = {

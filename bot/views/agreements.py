@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot import callbacks
-from bot.i18n import Translator
-from bot.repository import Ally, PersonSummary
+from bot.core import callbacks
+from bot.core.i18n import Translator
+from bot.core.text import Reply, esc, in_messages
+from bot.repository.accounts import PersonSummary
 from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement
+from bot.repository.preparations import Ally
 from bot.repository.topics import Topic
-from bot.views import Reply, esc, in_messages
 from bot.views.topics import topic_words
 
 Buttons = list[list[tuple[str, str]]]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import callbacks
 from bot.context import Caller, Role
-from bot.i18n import Translator
-from bot.period import Period
-from bot.views import Reply, bullets, esc, meetings
+from bot.core import callbacks
+from bot.core.i18n import Translator
+from bot.core.period import Period
+from bot.core.text import Reply, bullets, esc
+from bot.views import meetings
 from bot.views.retention import period_in_words
 from bot.views.staff import suspended_notice
 

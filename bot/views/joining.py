@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import callbacks
-from bot.i18n import Translator
-from bot.period import Period
-from bot.repository import Account, Invitation
-from bot.views import Reply, esc
+from bot.core import callbacks
+from bot.core.i18n import Translator
+from bot.core.period import Period
+from bot.core.text import Reply, esc
+from bot.repository.accounts import Account, Invitation
 from bot.views.general import person_privacy, prepare_button
 
 

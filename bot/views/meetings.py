@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot import callbacks
-from bot.i18n import Translator
+from bot.core import callbacks
+from bot.core.i18n import Translator
+from bot.core.text import Reply, bullets, esc
 from bot.meeting_time import Problem, Refused
-from bot.repository import PersonSummary
+from bot.repository.accounts import PersonSummary
 from bot.repository.meetings import CANNOT, COMING, DayMeeting, Meeting
-from bot.views import Reply, bullets, esc
 
 Buttons = list[list[tuple[str, str]]]
 

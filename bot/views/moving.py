@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import callbacks
-from bot.i18n import Translator
-from bot.repository import Account, PersonSummary, WorkerSummary
+from bot.core import callbacks
+from bot.core.i18n import Translator
+from bot.core.text import Reply, bullets, esc
+from bot.repository.accounts import Account, PersonSummary, WorkerSummary
 from bot.repository.moving import Moved
-from bot.views import Reply, bullets, esc
 
 
 def worker_people(t: Translator, worker: Account, persons: list[PersonSummary]) -> Reply:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import callbacks
-from bot.i18n import Translator
-from bot.views import Reply, esc
+from bot.core import callbacks
+from bot.core.i18n import Translator
+from bot.core.text import Reply, esc
 
 
 def mydata_caption(t: Translator) -> str:

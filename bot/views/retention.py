@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.i18n import Translator
-from bot.period import Period
-from bot.views import Reply, esc
+from bot.core.i18n import Translator
+from bot.core.period import Period
+from bot.core.text import Reply, esc
 
 
 def warning(t: Translator, erase_on: datetime, period: Period) -> Reply:

@@ -6,10 +6,10 @@ from statistics import median
 
 from babel.numbers import format_percent
 
-from bot.i18n import Translator
-from bot.repository import WorkerSummary
+from bot.core.i18n import Translator
+from bot.core.text import Reply, bullets, esc, in_messages
+from bot.repository.accounts import WorkerSummary
 from bot.repository.stats import Counts
-from bot.views import Reply, bullets, esc, in_messages
 
 SMALLEST_SHOWN = 5  # a count from 1 to 4 could point at a person
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import callbacks
-from bot.i18n import Translator
-from bot.repository import PersonSummary
+from bot.core import callbacks
+from bot.core.i18n import Translator
+from bot.core.text import Reply, esc
+from bot.repository.accounts import PersonSummary
 from bot.repository.topics import Topic, TopicList
-from bot.views import Reply, esc
 
 Buttons = list[list[tuple[str, str]]]
 

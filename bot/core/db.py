@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import aiosqlite
 
-from bot import migrations
+from bot.core import migrations
 
 log = logging.getLogger(__name__)
 

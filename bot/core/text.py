@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot.invisible import visible_text
+from bot.core.invisible import visible_text
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # links in Escale's texts never unfold
 

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from bot.dialogue.model import PREPARATION
-from bot.period import Period
-from bot.schedule import QuietHours
+from bot.core.period import Period
+from bot.core.schedule import QuietHours
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DIALOGUES_DIR = Path(__file__).resolve().parents[2] / "dialogues"
+PREPARATION = DIALOGUES_DIR / "preparation.toml"  # the dialogue Escale ships with
+
 DEFAULT_QUIET_HOURS = QuietHours(time(21), time(8))
 DEFAULT_DATABASE = Path("data/escale.sqlite3")
 DEFAULT_RETENTION = Period(months=24)

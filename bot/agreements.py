@@ -12,10 +12,10 @@ import logging
 from datetime import timedelta
 
 from bot import logbook
+from bot.accounts.store import Account
 from bot.context import Services
 from bot.dialogue.engine import chosen_allies
 from bot.dialogue.model import Kind
-from bot.repository.accounts import Account
 from bot.repository.agreements import AgreedStep, Agreement
 from bot.repository.preparations import Ally, Answer, Preparation
 from bot.views import agreements as views

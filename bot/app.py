@@ -20,6 +20,9 @@ from telegram.ext import (
 )
 
 from bot import flood, menus, undelivered, unreachable
+from bot.accounts import handlers as joining
+from bot.accounts import person_handlers as person
+from bot.accounts import staff_handlers as staff
 from bot.context import Context, Services, services
 from bot.core import callbacks
 from bot.core.clock import Clock, SystemClock
@@ -34,12 +37,9 @@ from bot.handlers import (
     general,
     groups,
     history,
-    joining,
     meetings,
     moving,
-    person,
     preparation,
-    staff,
     text,
     topics,
 )

@@ -9,6 +9,7 @@ from typing import Any, cast
 from telegram import Update, User
 from telegram.ext import CallbackContext
 
+from bot.accounts.store import Account, Repository, TelegramProfile
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.db import Database
@@ -16,7 +17,6 @@ from bot.core.i18n import Catalogs, Translator
 from bot.core.invisible import visible_name
 from bot.dialogue.model import Dialogue
 from bot.outbox import Sender
-from bot.repository.accounts import Account, Repository, TelegramProfile
 from bot.repository.agreements import AgreementStore
 from bot.repository.meetings import MeetingStore
 from bot.repository.moving import MovingStore

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.accounts.store import Account
 from bot.context import Services
 from bot.core import schedule
 from bot.core.text import Reply
-from bot.repository.accounts import Account
 from bot.repository.meetings import CANNOT, DayMeeting, Meeting, Schedule
 from bot.repository.outbox import Outgoing
 from bot.views import meetings as views

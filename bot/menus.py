@@ -13,9 +13,9 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
 
+from bot.accounts.store import Repository
 from bot.context import Role, Services, roles_of
 from bot.core.i18n import N_, Catalogs, Translator
-from bot.repository.accounts import Repository
 
 log = logging.getLogger(__name__)
 

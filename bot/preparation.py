@@ -11,12 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot import agreements, brief, logbook
+from bot.accounts.store import Account
 from bot.context import Services
 from bot.core.i18n import Translator
 from bot.core.invisible import visible_name
 from bot.dialogue import engine
 from bot.dialogue.model import AGREED, Dialogue, Kind, Step
-from bot.repository.accounts import Account
 from bot.repository.outbox import Outgoing
 from bot.repository.preparations import Ally, Answer, Preparation
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import chart
+from bot.accounts.store import WorkerSummary
 from bot.context import Services
-from bot.repository.accounts import WorkerSummary
 from bot.repository.stats import Counts, StatsStore
 
 MONTHS_SHOWN = 3

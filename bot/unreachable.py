@@ -7,11 +7,11 @@ the outbox until the person writes to the bot again.
 
 from __future__ import annotations
 
+from bot.accounts import staff_views as staff
 from bot.context import Services
 from bot.core.text import Reply
 from bot.repository.outbox import Outgoing
 from bot.views import preparation as preparation_views
-from bot.views import staff
 
 
 async def notices(svc: Services, chat_id: int) -> list[Outgoing]:

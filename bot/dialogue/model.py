@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.core.config import PREPARATION as PREPARATION  # the default `load` reads
+from bot.core.config import PREPARATION
 
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 OPTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,11}$")

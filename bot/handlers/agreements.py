@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot import agreements
+from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.text import Reply
 from bot.handlers.common import answer, anyone, replace_buttons, requires
-from bot.repository.accounts import Account
 from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement, Who
 from bot.views import agreements as views
 from bot.views import preparation as preparation_views

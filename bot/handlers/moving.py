@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot import menus
+from bot.accounts.store import Account, WorkerSummary
 from bot.context import Caller, Context, Role, Services, services
 from bot.handlers.common import answer, replace_buttons, requires, show_in_place, tell
-from bot.repository.accounts import Account, WorkerSummary
 from bot.repository.moving import Moved, MovingError
 from bot.repository.outbox import Outgoing
 from bot.views import moving as views

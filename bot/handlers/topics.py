@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from telegram import Update
 
+from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.handlers.common import answer, anyone, replace_buttons, requires
-from bot.repository.accounts import Account
 from bot.repository.outbox import Outgoing
 from bot.repository.topics import MAX_TOPICS, Reply, Topic, TopicList
 from bot.views import preparation as preparation_views

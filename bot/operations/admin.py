@@ -21,12 +21,12 @@ from pathlib import Path
 
 from telegram import Bot
 
+from bot.accounts.store import Repository
+from bot.accounts.tokens import deep_link, new_token, token_hash
 from bot.core.config import ConfigError, Settings, load_database_path, load_settings
 from bot.core.db import Database, DatabaseError
 from bot.operations.backup import OperationError
 from bot.operations.instance import running
-from bot.repository.accounts import Repository
-from bot.tokens import deep_link, new_token, token_hash
 
 USAGE = "python -m bot admin {workers | worker-link [--by ID] | invitations | revoke ID}"
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.accounts.store import forget_person_in
 from bot.core.db import Database
 from bot.core.rows import from_db_time, one, to_db_time
-from bot.repository.accounts import forget_person_in
 from bot.repository.outbox import Outgoing, enqueue
 
 OUTBOX_KEPT = timedelta(days=30)  # a delivered message's row: long enough to prove delivery

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc, in_messages
-from bot.repository.accounts import PersonSummary
 from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement
 from bot.repository.preparations import Ally
 from bot.repository.topics import Topic

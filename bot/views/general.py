@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.accounts.staff_views import suspended_notice
 from bot.context import Caller, Role
 from bot.core import callbacks
 from bot.core.i18n import Translator
@@ -11,7 +12,6 @@ from bot.core.period import Period
 from bot.core.text import Reply, bullets, esc
 from bot.views import meetings
 from bot.views.retention import period_in_words
-from bot.views.staff import suspended_notice
 
 
 def visitor_welcome(t: Translator) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bot.accounts.store import PersonSummary
 from bot.brief import describe_answer, sparkline
 from bot.core import callbacks
 from bot.core.i18n import Translator
@@ -11,7 +12,6 @@ from bot.core.text import Reply, esc, in_messages
 from bot.dialogue.model import Dialogue, Kind, Step
 from bot.logbook import AgreedEntry, Entry
 from bot.preparation import reference
-from bot.repository.accounts import PersonSummary
 from bot.repository.agreements import Agreement
 from bot.repository.preparations import Ally, Preparation
 from bot.repository.topics import TopicList

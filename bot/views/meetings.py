@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, bullets, esc
 from bot.meeting_time import Problem, Refused
-from bot.repository.accounts import PersonSummary
 from bot.repository.meetings import CANNOT, COMING, DayMeeting, Meeting
 
 Buttons = list[list[tuple[str, str]]]

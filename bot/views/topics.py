@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
-from bot.repository.accounts import PersonSummary
 from bot.repository.topics import Topic, TopicList
 
 Buttons = list[list[tuple[str, str]]]

@@ -6,9 +6,9 @@ import enum
 import logging
 from dataclasses import dataclass
 
+from bot.accounts.store import Account, Invitation, InvitationKind, PersonJoined
+from bot.accounts.tokens import deep_link, looks_like_token, new_token, token_hash
 from bot.context import Caller, Role, Services
-from bot.repository.accounts import Account, Invitation, InvitationKind, PersonJoined
-from bot.tokens import deep_link, looks_like_token, new_token, token_hash
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,15 @@ from typing import Literal
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot import joining, menus, qr, statistics
+from bot import menus, statistics
+from bot.accounts import invitations as joining
+from bot.accounts import qr
+from bot.accounts import staff_views as staff
+from bot.accounts import views as joining_texts
+from bot.accounts.store import Invitation
 from bot.context import Caller, Context, Role, services
 from bot.core.invisible import visible_name
 from bot.handlers.common import answer, requires, show_in_place, tell
-from bot.repository.accounts import Invitation
-from bot.views import joining as joining_texts
-from bot.views import staff
 from bot.views import stats as stats_views
 from bot.views.general import stale_button
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.accounts.store import Account, Invitation, PersonSummary, WorkerSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, bullets, esc
-from bot.repository.accounts import Account, Invitation, PersonSummary, WorkerSummary
 
 
 def people(t: Translator, persons: list[PersonSummary]) -> Reply:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from bot.accounts.store import Account, Invitation
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.period import Period
 from bot.core.text import Reply, esc
-from bot.repository.accounts import Account, Invitation
 from bot.views.general import person_privacy, prepare_button
 
 

@@ -7,9 +7,9 @@ import logging
 
 from telegram import Update
 
+from bot.accounts import person_views as texts
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, replace_buttons, requires, tell, worker_name
-from bot.views import person as texts
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import joining
+from bot.accounts import invitations as joining
+from bot.accounts import views as texts
+from bot.accounts.invitations import Opened
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, anyone, replace_buttons, tell, worker_name
-from bot.joining import Opened
 from bot.views import general
-from bot.views import joining as texts
 from bot.views.general import stale_button
 
 

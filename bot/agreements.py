@@ -11,13 +11,13 @@ import json
 import logging
 from datetime import timedelta
 
-from bot import logbook
 from bot.accounts.store import Account
 from bot.context import Services
-from bot.dialogue.engine import chosen_allies
-from bot.dialogue.model import Kind
+from bot.preparation import logbook
+from bot.preparation.dialogue.engine import chosen_allies
+from bot.preparation.dialogue.model import Kind
+from bot.preparation.store import Ally, Answer, Preparation
 from bot.repository.agreements import AgreedStep, Agreement
-from bot.repository.preparations import Ally, Answer, Preparation
 from bot.views import agreements as views
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.context import Services
+from bot.preparation import views as preparation_views
 from bot.views import agreements as views
-from bot.views import preparation as preparation_views
 
 log = logging.getLogger(__name__)
 

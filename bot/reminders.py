@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
-from bot import preparation
 from bot.context import Services
 from bot.core.schedule import wall_clock
 from bot.core.text import Reply
-from bot.dialogue.model import Kind
+from bot.preparation import flow as preparation
+from bot.preparation import views as preparation_views
+from bot.preparation.dialogue.model import Kind
 from bot.repository.meetings import DaySummary, DueReminder
 from bot.repository.outbox import Outgoing
 from bot.views import meetings as views
-from bot.views import preparation as preparation_views
 
 log = logging.getLogger(__name__)
 

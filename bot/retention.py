@@ -10,8 +10,8 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.context import Services
+from bot.preparation import views as preparation_views
 from bot.repository.retention import RetentionStore
-from bot.views import preparation as preparation_views
 from bot.views import retention as views
 
 log = logging.getLogger(__name__)

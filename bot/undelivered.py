@@ -7,12 +7,12 @@ sender queues these with the row's end, once per brief, and keeps none of the br
 
 from __future__ import annotations
 
-from bot import preparation
 from bot.accounts import staff_views as staff
 from bot.context import Services
 from bot.core.text import Reply
+from bot.preparation import flow as preparation
+from bot.preparation import views as preparation_views
 from bot.repository.outbox import OutboxRow, Outgoing
-from bot.views import preparation as preparation_views
 
 
 async def notices(svc: Services, row: OutboxRow, uncertain: bool) -> list[Outgoing]:

@@ -12,7 +12,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.core.i18n import LOCALES_DIR, CatalogError, Catalogs
-from bot.dialogue.model import PREPARATION, load
+from bot.preparation.dialogue.model import PREPARATION, load
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "n_": (1, 2), "N_": None}

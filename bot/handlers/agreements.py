@@ -17,9 +17,9 @@ from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.text import Reply
 from bot.handlers.common import answer, anyone, replace_buttons, requires
+from bot.preparation import views as preparation_views
 from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement, Who
 from bot.views import agreements as views
-from bot.views import preparation as preparation_views
 from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)

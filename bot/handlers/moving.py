@@ -11,11 +11,11 @@ from bot import menus
 from bot.accounts.store import Account, WorkerSummary
 from bot.context import Caller, Context, Role, Services, services
 from bot.handlers.common import answer, replace_buttons, requires, show_in_place, tell
+from bot.preparation.views import notice
 from bot.repository.moving import Moved, MovingError
 from bot.repository.outbox import Outgoing
 from bot.views import moving as views
 from bot.views.general import stale_button
-from bot.views.preparation import notice
 
 log = logging.getLogger(__name__)
 

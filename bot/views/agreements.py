@@ -9,8 +9,8 @@ from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc, in_messages
+from bot.preparation.store import Ally
 from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement
-from bot.repository.preparations import Ally
 from bot.repository.topics import Topic
 from bot.views.topics import topic_words
 

@@ -15,12 +15,10 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import brief, preparation
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
-from bot.dialogue.model import Kind
 from bot.handlers import general, moving, topics
 from bot.handlers.common import (
     answer,
@@ -31,11 +29,13 @@ from bot.handlers.common import (
     show_in_place,
     worker_name,
 )
-from bot.preparation import Flow
+from bot.preparation import brief, views
+from bot.preparation import flow as preparation
+from bot.preparation.dialogue.model import Kind
+from bot.preparation.flow import Flow
+from bot.preparation.store import Answer
 from bot.repository.outbox import Outgoing
-from bot.repository.preparations import Answer
 from bot.views import general as general_views
-from bot.views import preparation as views
 from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)

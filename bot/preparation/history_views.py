@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.accounts.store import PersonSummary
-from bot.brief import describe_answer, sparkline
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc, in_messages
-from bot.dialogue.model import Dialogue, Kind, Step
-from bot.logbook import AgreedEntry, Entry
-from bot.preparation import reference
+from bot.preparation.brief import describe_answer, sparkline
+from bot.preparation.dialogue.model import Dialogue, Kind, Step
+from bot.preparation.flow import reference
+from bot.preparation.logbook import AgreedEntry, Entry
+from bot.preparation.store import Ally, Preparation
 from bot.repository.agreements import Agreement
-from bot.repository.preparations import Ally, Preparation
 from bot.repository.topics import TopicList
 from bot.views.agreements import step_line
 from bot.views.topics import reply_label, topic_words

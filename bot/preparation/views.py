@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot import brief
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
-from bot.dialogue import engine
-from bot.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
-from bot.preparation import Flow
+from bot.preparation import brief
+from bot.preparation.dialogue import engine
+from bot.preparation.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
+from bot.preparation.flow import Flow
+from bot.preparation.store import Answer
 from bot.repository.outbox import Outgoing
-from bot.repository.preparations import Answer
 from bot.views import meetings as meeting_views
 
 Buttons = list[list[tuple[str, str]]]

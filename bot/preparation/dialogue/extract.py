@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from bot.dialogue.model import DialogueError, Kind, Step, parse
+from bot.preparation.dialogue.model import DialogueError, Kind, Step, parse
 
 _STEP_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*step[ \t]*\]\]", re.MULTILINE)
 

@@ -10,15 +10,16 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot import agreements, brief, logbook
+from bot import agreements
 from bot.accounts.store import Account
 from bot.context import Services
 from bot.core.i18n import Translator
 from bot.core.invisible import visible_name
-from bot.dialogue import engine
-from bot.dialogue.model import AGREED, Dialogue, Kind, Step
+from bot.preparation import brief, logbook
+from bot.preparation.dialogue import engine
+from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step
+from bot.preparation.store import Ally, Answer, Preparation
 from bot.repository.outbox import Outgoing
-from bot.repository.preparations import Ally, Answer, Preparation
 
 ALLY_NAME_MAX_LENGTH = 60
 MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons

@@ -16,9 +16,9 @@ from datetime import datetime
 from bot.core.i18n import Translator
 from bot.core.invisible import isolated
 from bot.core.text import esc, utf16_length
-from bot.dialogue.engine import chosen_allies, json_list
-from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
-from bot.repository.preparations import Ally, Answer
+from bot.preparation.dialogue.engine import chosen_allies, json_list
+from bot.preparation.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
+from bot.preparation.store import Ally, Answer
 
 # Below Telegram's 4096, in UTF-16 code units of the HTML source, leaving room for the repeat
 # note the outbox puts on top of a message sent again.

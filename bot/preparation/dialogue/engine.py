@@ -14,9 +14,9 @@ from dataclasses import replace
 
 from bot.core.i18n import Translator
 from bot.core.text import esc
-from bot.dialogue import wording
-from bot.dialogue.model import AGREED, PREVIOUS, PROPOSAL, Dialogue, Kind, Step
-from bot.repository.preparations import Ally, Answer
+from bot.preparation.dialogue import wording
+from bot.preparation.dialogue.model import AGREED, PREVIOUS, PROPOSAL, Dialogue, Kind, Step
+from bot.preparation.store import Ally, Answer
 
 Answers = Mapping[str, Answer]
 

@@ -6,10 +6,10 @@ import logging
 
 from telegram import Update
 
-from bot import logbook
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, requires, worker_name
-from bot.views import history
+from bot.preparation import history_views as history
+from bot.preparation import logbook
 from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)

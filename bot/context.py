@@ -15,11 +15,11 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs, Translator
 from bot.core.invisible import visible_name
+from bot.meetings.store import MeetingStore
 from bot.outbox import Sender
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import PreparationStore
 from bot.repository.agreements import AgreementStore
-from bot.repository.meetings import MeetingStore
 from bot.repository.moving import MovingStore
 from bot.repository.outbox import OutboxStore
 from bot.repository.topics import TopicStore

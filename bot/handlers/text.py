@@ -6,8 +6,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Caller, Context
-from bot.handlers import agreements, meetings, topics
+from bot.handlers import agreements, topics
 from bot.handlers.common import anyone
+from bot.meetings import handlers as meetings
 from bot.preparation import handlers as preparation
 
 

@@ -10,7 +10,7 @@ from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.period import Period
 from bot.core.text import Reply, bullets, esc
-from bot.views import meetings
+from bot.meetings import views as meetings
 from bot.views.retention import period_in_words
 
 

@@ -13,10 +13,10 @@ from bot.accounts.store import Account
 from bot.context import Services
 from bot.core import schedule
 from bot.core.text import Reply
+from bot.meetings import views
+from bot.meetings.store import CANNOT, DayMeeting, Meeting, Schedule
 from bot.preparation import views as preparation_views
-from bot.repository.meetings import CANNOT, DayMeeting, Meeting, Schedule
 from bot.repository.outbox import Outgoing
-from bot.views import meetings as views
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from datetime import datetime, time, timedelta
 from bot.context import Services
 from bot.core.schedule import wall_clock
 from bot.core.text import Reply
+from bot.meetings import views
+from bot.meetings.store import DaySummary, DueReminder
 from bot.preparation import flow as preparation
 from bot.preparation import views as preparation_views
 from bot.preparation.dialogue.model import Kind
-from bot.repository.meetings import DaySummary, DueReminder
 from bot.repository.outbox import Outgoing
-from bot.views import meetings as views
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, bullets, esc
-from bot.meeting_time import Problem, Refused
-from bot.repository.meetings import CANNOT, COMING, DayMeeting, Meeting
+from bot.meetings.dates import Problem, Refused
+from bot.meetings.store import CANNOT, COMING, DayMeeting, Meeting
 
 Buttons = list[list[tuple[str, str]]]
 

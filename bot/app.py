@@ -31,12 +31,14 @@ from bot.core.db import Database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace
 from bot.flood import FLOOD, FloodGuard
-from bot.handlers import agreements, general, groups, moving, text, topics
+from bot.handlers import general, groups, moving, text
 from bot.handlers.common import after_private_update, answer
 from bot.health import Heartbeat, PollingRequest
 from bot.meetings import handlers as meetings
 from bot.meetings.reminders import Reminders
-from bot.offers import Offers
+from bot.negotiation import agreements_handlers as agreements
+from bot.negotiation import topics_handlers as topics
+from bot.negotiation.offers import Offers
 from bot.outbox import Sender
 from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history

@@ -16,13 +16,13 @@ from bot.core.db import Database
 from bot.core.i18n import Catalogs, Translator
 from bot.core.invisible import visible_name
 from bot.meetings.store import MeetingStore
+from bot.negotiation.agreements_store import AgreementStore
+from bot.negotiation.topics_store import TopicStore
 from bot.outbox import Sender
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import PreparationStore
-from bot.repository.agreements import AgreementStore
 from bot.repository.moving import MovingStore
 from bot.repository.outbox import OutboxStore
-from bot.repository.topics import TopicStore
 
 Context = CallbackContext[Any, Any, Any, Any]
 

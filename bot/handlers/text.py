@@ -6,9 +6,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Caller, Context
-from bot.handlers import agreements, topics
 from bot.handlers.common import anyone
 from bot.meetings import handlers as meetings
+from bot.negotiation import agreements_handlers as agreements
+from bot.negotiation import topics_handlers as topics
 from bot.preparation import handlers as preparation
 
 

@@ -10,11 +10,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot import agreements
 from bot.accounts.store import Account
 from bot.context import Services
 from bot.core.i18n import Translator
 from bot.core.invisible import visible_name
+from bot.negotiation import agreements
 from bot.preparation import brief, logbook
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step

@@ -19,7 +19,7 @@ from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
-from bot.handlers import general, moving, topics
+from bot.handlers import general, moving
 from bot.handlers.common import (
     answer,
     anyone,
@@ -29,6 +29,7 @@ from bot.handlers.common import (
     show_in_place,
     worker_name,
 )
+from bot.negotiation import topics_handlers as topics
 from bot.preparation import brief, views
 from bot.preparation import flow as preparation
 from bot.preparation.dialogue.model import Kind

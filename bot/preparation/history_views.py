@@ -8,15 +8,15 @@ from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc, in_messages
+from bot.negotiation.agreements_store import Agreement
+from bot.negotiation.agreements_views import step_line
+from bot.negotiation.topics_store import TopicList
+from bot.negotiation.topics_views import reply_label, topic_words
 from bot.preparation.brief import describe_answer, sparkline
 from bot.preparation.dialogue.model import Dialogue, Kind, Step
 from bot.preparation.flow import reference
 from bot.preparation.logbook import AgreedEntry, Entry
 from bot.preparation.store import Ally, Preparation
-from bot.repository.agreements import Agreement
-from bot.repository.topics import TopicList
-from bot.views.agreements import step_line
-from bot.views.topics import reply_label, topic_words
 
 SHOWN_PREPARATIONS = 10
 

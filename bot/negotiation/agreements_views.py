@@ -9,10 +9,10 @@ from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc, in_messages
+from bot.negotiation.agreements_store import MAX_STEPS, AgreedStep, Agreement
+from bot.negotiation.topics_store import Topic
+from bot.negotiation.topics_views import topic_words
 from bot.preparation.store import Ally
-from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement
-from bot.repository.topics import Topic
-from bot.views.topics import topic_words
 
 Buttons = list[list[tuple[str, str]]]
 

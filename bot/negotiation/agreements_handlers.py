@@ -11,15 +11,15 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot import agreements
 from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.text import Reply
 from bot.handlers.common import answer, anyone, replace_buttons, requires
+from bot.negotiation import agreements
+from bot.negotiation import agreements_views as views
+from bot.negotiation.agreements_store import MAX_STEPS, AgreedStep, Agreement, Who
 from bot.preparation import views as preparation_views
-from bot.repository.agreements import MAX_STEPS, AgreedStep, Agreement, Who
-from bot.views import agreements as views
 from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
-from bot.repository.topics import Topic, TopicList
+from bot.negotiation.topics_store import Topic, TopicList
 
 Buttons = list[list[tuple[str, str]]]
 

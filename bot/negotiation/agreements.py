@@ -13,12 +13,12 @@ from datetime import timedelta
 
 from bot.accounts.store import Account
 from bot.context import Services
+from bot.negotiation import agreements_views as views
+from bot.negotiation.agreements_store import AgreedStep, Agreement
 from bot.preparation import logbook
 from bot.preparation.dialogue.engine import chosen_allies
 from bot.preparation.dialogue.model import Kind
 from bot.preparation.store import Ally, Answer, Preparation
-from bot.repository.agreements import AgreedStep, Agreement
-from bot.views import agreements as views
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.context import Services
+from bot.negotiation import agreements_views as views
 from bot.preparation import views as preparation_views
-from bot.views import agreements as views
 
 log = logging.getLogger(__name__)
 

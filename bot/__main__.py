@@ -27,9 +27,9 @@ from bot.core.config import (
 )
 from bot.core.db import DatabaseError
 from bot.core.i18n import CatalogError
-from bot.operations import admin, status
-from bot.operations.backup import OperationError, backup, restore
 from bot.preparation.dialogue.model import DialogueError, load
+from bot.service.operations import admin, status
+from bot.service.operations.backup import OperationError, backup, restore
 
 log = logging.getLogger("bot")
 

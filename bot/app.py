@@ -31,9 +31,8 @@ from bot.core.db import Database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace
 from bot.flood import FLOOD, FloodGuard
-from bot.handlers import general, groups, moving, text
+from bot.handlers import general, groups, text
 from bot.handlers.common import after_private_update, answer
-from bot.health import Heartbeat, PollingRequest
 from bot.meetings import handlers as meetings
 from bot.meetings.reminders import Reminders
 from bot.negotiation import agreements_handlers as agreements
@@ -43,7 +42,9 @@ from bot.outbox import Sender
 from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
 from bot.preparation.dialogue.model import load as load_dialogue
-from bot.retention import Retention
+from bot.service import moving_handlers as moving
+from bot.service.health import Heartbeat, PollingRequest
+from bot.service.retention import Retention
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from bot.negotiation.topics_store import TopicStore
 from bot.outbox import Sender
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import PreparationStore
-from bot.repository.moving import MovingStore
 from bot.repository.outbox import OutboxStore
+from bot.service.moving_store import MovingStore
 
 Context = CallbackContext[Any, Any, Any, Any]
 

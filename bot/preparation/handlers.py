@@ -19,7 +19,7 @@ from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
-from bot.handlers import general, moving
+from bot.handlers import general
 from bot.handlers.common import (
     answer,
     anyone,
@@ -36,6 +36,7 @@ from bot.preparation.dialogue.model import Kind
 from bot.preparation.flow import Flow
 from bot.preparation.store import Answer
 from bot.repository.outbox import Outgoing
+from bot.service import moving_handlers as moving
 from bot.views import general as general_views
 from bot.views.general import stale_button
 

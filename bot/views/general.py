@@ -11,7 +11,7 @@ from bot.core.i18n import Translator
 from bot.core.period import Period
 from bot.core.text import Reply, bullets, esc
 from bot.meetings import views as meetings
-from bot.views.retention import period_in_words
+from bot.service.retention_views import period_in_words
 
 
 def visitor_welcome(t: Translator) -> Reply:

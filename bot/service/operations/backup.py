@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.core import migrations
 from bot.core.db import BUSY_TIMEOUT_SECONDS
-from bot.operations.instance import InstanceRunning, exclusive
+from bot.service.operations.instance import InstanceRunning, exclusive
 
 
 class OperationError(Exception):

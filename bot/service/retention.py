@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from bot.context import Services
 from bot.preparation import views as preparation_views
-from bot.repository.retention import RetentionStore
-from bot.views import retention as views
+from bot.service import retention_views as views
+from bot.service.retention_store import RetentionStore
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from bot.accounts.store import Account, PersonSummary, WorkerSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, bullets, esc
-from bot.repository.moving import Moved
+from bot.service.moving_store import Moved
 
 
 def worker_people(t: Translator, worker: Account, persons: list[PersonSummary]) -> Reply:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.core.db import BUSY_TIMEOUT_SECONDS
 from bot.core.rows import from_db_time, to_db_time
-from bot.health import read_beat
+from bot.service.health import read_beat
 
 POLL_LIMIT = timedelta(minutes=2)  # long polling answers at least every 10 seconds
 OUTBOX_LIMIT = timedelta(minutes=10)  # paced sending clears 1,000 messages in under a minute

@@ -25,8 +25,8 @@ from bot.accounts.store import Repository
 from bot.accounts.tokens import deep_link, new_token, token_hash
 from bot.core.config import ConfigError, Settings, load_database_path, load_settings
 from bot.core.db import Database, DatabaseError
-from bot.operations.backup import OperationError
-from bot.operations.instance import running
+from bot.service.operations.backup import OperationError
+from bot.service.operations.instance import running
 
 USAGE = "python -m bot admin {workers | worker-link [--by ID] | invitations | revoke ID}"
 

@@ -12,9 +12,9 @@ from bot.accounts.store import Account, WorkerSummary
 from bot.context import Caller, Context, Role, Services, services
 from bot.handlers.common import answer, replace_buttons, requires, show_in_place, tell
 from bot.preparation.views import notice
-from bot.repository.moving import Moved, MovingError
 from bot.repository.outbox import Outgoing
-from bot.views import moving as views
+from bot.service import moving_views as views
+from bot.service.moving_store import Moved, MovingError
 from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)

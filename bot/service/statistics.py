@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import chart
 from bot.accounts.store import WorkerSummary
 from bot.context import Services
-from bot.repository.stats import Counts, StatsStore
+from bot.service import chart
+from bot.service.stats_store import Counts, StatsStore
 
 MONTHS_SHOWN = 3
 MONTHS_CHARTED = 6

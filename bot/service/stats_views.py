@@ -9,7 +9,7 @@ from babel.numbers import format_percent
 from bot.accounts.store import WorkerSummary
 from bot.core.i18n import Translator
 from bot.core.text import Reply, bullets, esc, in_messages
-from bot.repository.stats import Counts
+from bot.service.stats_store import Counts
 
 SMALLEST_SHOWN = 5  # a count from 1 to 4 could point at a person
 

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flood, menus, undelivered, unreachable
+from bot import flood, menus
 from bot.accounts import handlers as joining
 from bot.accounts import person_handlers as person
 from bot.accounts import staff_handlers as staff
@@ -38,7 +38,8 @@ from bot.meetings.reminders import Reminders
 from bot.negotiation import agreements_handlers as agreements
 from bot.negotiation import topics_handlers as topics
 from bot.negotiation.offers import Offers
-from bot.outbox import Sender
+from bot.outbox import undelivered, unreachable
+from bot.outbox.sender import Sender
 from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
 from bot.preparation.dialogue.model import load as load_dialogue

@@ -18,10 +18,10 @@ from bot.core.invisible import visible_name
 from bot.meetings.store import MeetingStore
 from bot.negotiation.agreements_store import AgreementStore
 from bot.negotiation.topics_store import TopicStore
-from bot.outbox import Sender
+from bot.outbox.sender import Sender
+from bot.outbox.store import OutboxStore
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import PreparationStore
-from bot.repository.outbox import OutboxStore
 from bot.service.moving_store import MovingStore
 
 Context = CallbackContext[Any, Any, Any, Any]

@@ -19,7 +19,7 @@ import pytest
 from bot.core.config import Settings
 from bot.core.db import Database, DatabaseError, DatabaseInUseError
 from bot.emulator.server import Button, JsonDict
-from bot.repository.outbox import Outgoing, enqueue
+from bot.outbox.store import Outgoing, enqueue
 from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker, new_worker_token, person_token

@@ -13,8 +13,8 @@ from telegram import Bot
 
 from bot.core.db import Database
 from bot.core.rows import to_db_time
-from bot.outbox import Sender
-from bot.repository.outbox import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
+from bot.outbox.sender import Sender
+from bot.outbox.store import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
 from tests.conftest import START, FakeClock
 from tests.fake_telegram import FakeTelegram, TelegramUser
 

@@ -11,8 +11,8 @@ import aiosqlite
 
 from bot.core.db import Database
 from bot.core.rows import from_db_time, maybe_time, month_of, one, to_db_time
+from bot.outbox.store import release_suspended
 from bot.preparation.store import forget_in, forget_person_side
-from bot.repository.outbox import release_suspended
 
 InvitationKind = Literal["worker", "person"]
 WorkerStatus = Literal["active", "suspended"]

@@ -15,10 +15,10 @@ from bot.core.schedule import wall_clock
 from bot.core.text import Reply
 from bot.meetings import views
 from bot.meetings.store import DaySummary, DueReminder
+from bot.outbox.store import Outgoing
 from bot.preparation import flow as preparation
 from bot.preparation import views as preparation_views
 from bot.preparation.dialogue.model import Kind
-from bot.repository.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 

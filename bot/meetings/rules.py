@@ -15,8 +15,8 @@ from bot.core import schedule
 from bot.core.text import Reply
 from bot.meetings import views
 from bot.meetings.store import CANNOT, DayMeeting, Meeting, Schedule
+from bot.outbox.store import Outgoing
 from bot.preparation import views as preparation_views
-from bot.repository.outbox import Outgoing
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.core.db import Database
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
-from bot.repository.outbox import Outgoing, enqueue
+from bot.outbox.store import Outgoing, enqueue
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from bot.core.db import Database
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
-from bot.repository.outbox import Outgoing, enqueue
+from bot.outbox.store import Outgoing, enqueue
 
 AgreementStatus = Literal["draft", "proposed", "accepted", "rejected"]
 Who = Literal["person", "worker", "ally"]

@@ -17,8 +17,8 @@ from bot.core import callbacks
 from bot.handlers.common import answer, anyone, replace_buttons, requires
 from bot.negotiation import topics_views as views
 from bot.negotiation.topics_store import MAX_TOPICS, Reply, Topic, TopicList
+from bot.outbox.store import Outgoing
 from bot.preparation import views as preparation_views
-from bot.repository.outbox import Outgoing
 from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.core.db import Database
 from bot.core.rows import from_db_time, one, to_db_time
-from bot.repository.outbox import Outgoing, enqueue
+from bot.outbox.store import Outgoing, enqueue
 
 Reply = Literal["ok", "not_now", "comment"]
 MAX_TOPICS = 5

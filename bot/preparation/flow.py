@@ -15,11 +15,11 @@ from bot.context import Services
 from bot.core.i18n import Translator
 from bot.core.invisible import visible_name
 from bot.negotiation import agreements
+from bot.outbox.store import Outgoing
 from bot.preparation import brief, logbook
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step
 from bot.preparation.store import Ally, Answer, Preparation
-from bot.repository.outbox import Outgoing
 
 ALLY_NAME_MAX_LENGTH = 60
 MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons

@@ -30,12 +30,12 @@ from bot.handlers.common import (
     worker_name,
 )
 from bot.negotiation import topics_handlers as topics
+from bot.outbox.store import Outgoing
 from bot.preparation import brief, views
 from bot.preparation import flow as preparation
 from bot.preparation.dialogue.model import Kind
 from bot.preparation.flow import Flow
 from bot.preparation.store import Answer
-from bot.repository.outbox import Outgoing
 from bot.service import moving_handlers as moving
 from bot.views import general as general_views
 from bot.views.general import stale_button

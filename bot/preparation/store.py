@@ -17,7 +17,7 @@ import aiosqlite
 from bot.core.db import Database
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.meetings.store import withdraw_reminders
-from bot.repository.outbox import Outgoing, enqueue
+from bot.outbox.store import Outgoing, enqueue
 
 Status = Literal["open", "sent", "kept"]
 

@@ -10,12 +10,12 @@ from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
 from bot.meetings import views as meeting_views
+from bot.outbox.store import Outgoing
 from bot.preparation import brief
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
 from bot.preparation.flow import Flow
 from bot.preparation.store import Answer
-from bot.repository.outbox import Outgoing
 
 Buttons = list[list[tuple[str, str]]]
 

@@ -11,8 +11,8 @@ from bot import menus
 from bot.accounts.store import Account, WorkerSummary
 from bot.context import Caller, Context, Role, Services, services
 from bot.handlers.common import answer, replace_buttons, requires, show_in_place, tell
+from bot.outbox.store import Outgoing
 from bot.preparation.views import notice
-from bot.repository.outbox import Outgoing
 from bot.service import moving_views as views
 from bot.service.moving_store import Moved, MovingError
 from bot.views.general import stale_button

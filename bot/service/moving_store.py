@@ -11,7 +11,7 @@ import aiosqlite
 from bot.accounts.store import Account, _account_in, count_departure
 from bot.core.db import Database
 from bot.core.rows import from_db_time, one, to_db_time
-from bot.repository.outbox import Outgoing, enqueue, release_suspended
+from bot.outbox.store import Outgoing, enqueue, release_suspended
 
 
 @dataclass(frozen=True)

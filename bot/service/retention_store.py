@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.accounts.store import forget_person_in
 from bot.core.db import Database
 from bot.core.rows import from_db_time, one, to_db_time
-from bot.repository.outbox import Outgoing, enqueue
+from bot.outbox.store import Outgoing, enqueue
 
 OUTBOX_KEPT = timedelta(days=30)  # a delivered message's row: long enough to prove delivery
 ERASED_NOTICE = "erased"  # the notice naming someone erased: its row goes once delivered

@@ -10,8 +10,8 @@ from __future__ import annotations
 from bot.accounts import staff_views as staff
 from bot.context import Services
 from bot.core.text import Reply
+from bot.outbox.store import Outgoing
 from bot.preparation import views as preparation_views
-from bot.repository.outbox import Outgoing
 
 
 async def notices(svc: Services, chat_id: int) -> list[Outgoing]:

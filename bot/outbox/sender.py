@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.core.clock import Clock
 from bot.core.request import PER_SECOND, Pace, outbox_call, retry_after
 from bot.core.text import NO_PREVIEW, Reply, utf16_length
-from bot.repository.outbox import OutboxRow, OutboxStore, Outgoing
+from bot.outbox.store import OutboxRow, OutboxStore, Outgoing
 
 log = logging.getLogger(__name__)
 

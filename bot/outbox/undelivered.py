@@ -10,9 +10,9 @@ from __future__ import annotations
 from bot.accounts import staff_views as staff
 from bot.context import Services
 from bot.core.text import Reply
+from bot.outbox.store import OutboxRow, Outgoing
 from bot.preparation import flow as preparation
 from bot.preparation import views as preparation_views
-from bot.repository.outbox import OutboxRow, Outgoing
 
 
 async def notices(svc: Services, row: OutboxRow, uncertain: bool) -> list[Outgoing]:

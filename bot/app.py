@@ -19,7 +19,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flood, menus
 from bot.accounts import handlers as joining
 from bot.accounts import person_handlers as person
 from bot.accounts import staff_handlers as staff
@@ -30,9 +29,14 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace
-from bot.flood import FLOOD, FloodGuard
-from bot.handlers import general, groups, text
-from bot.handlers.common import after_private_update, answer
+from bot.general import flood_handlers as flood
+from bot.general import groups_handlers as groups
+from bot.general import handlers as general
+from bot.general import menus
+from bot.general import text_handlers as text
+from bot.general.common_handlers import after_private_update, answer
+from bot.general.flood_handlers import FLOOD, FloodGuard
+from bot.general.views import something_went_wrong
 from bot.meetings import handlers as meetings
 from bot.meetings.reminders import Reminders
 from bot.negotiation import agreements_handlers as agreements
@@ -46,7 +50,6 @@ from bot.preparation.dialogue.model import load as load_dialogue
 from bot.service import moving_handlers as moving
 from bot.service.health import Heartbeat, PollingRequest
 from bot.service.retention import Retention
-from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
 

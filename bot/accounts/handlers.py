@@ -8,9 +8,9 @@ from bot.accounts import invitations as joining
 from bot.accounts import views as texts
 from bot.accounts.invitations import Opened
 from bot.context import Caller, Context, Role, services
-from bot.handlers.common import answer, anyone, replace_buttons, tell, worker_name
-from bot.views import general
-from bot.views.general import stale_button
+from bot.general import views as general
+from bot.general.common_handlers import answer, anyone, replace_buttons, tell, worker_name
+from bot.general.views import stale_button
 
 
 @anyone

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.accounts import person_views as texts
 from bot.context import Caller, Context, Role, services
-from bot.handlers.common import answer, replace_buttons, requires, tell, worker_name
+from bot.general.common_handlers import answer, replace_buttons, requires, tell, worker_name
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from typing import Literal
 from telegram import Update
 from telegram.constants import ParseMode
 
-from bot import menus
 from bot.accounts import invitations as joining
 from bot.accounts import qr
 from bot.accounts import staff_views as staff
@@ -16,9 +15,10 @@ from bot.accounts import views as joining_texts
 from bot.accounts.store import Invitation
 from bot.context import Caller, Context, Role, services
 from bot.core.invisible import visible_name
-from bot.handlers.common import answer, requires, show_in_place, tell
+from bot.general import menus
+from bot.general.common_handlers import answer, requires, show_in_place, tell
+from bot.general.views import stale_button
 from bot.service import statistics, stats_views
-from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 

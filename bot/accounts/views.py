@@ -7,7 +7,7 @@ from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.period import Period
 from bot.core.text import Reply, esc
-from bot.views.general import person_privacy, prepare_button
+from bot.general.views import person_privacy, prepare_button
 
 
 def worker_link(t: Translator, url: str, invitation: Invitation) -> Reply:

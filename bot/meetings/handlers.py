@@ -14,13 +14,13 @@ from telegram import Update
 from bot.context import Caller, Context, Role, services
 from bot.core.invisible import visible_text
 from bot.core.text import Reply
-from bot.handlers.common import answer, anyone, replace_buttons, requires, show_in_place
+from bot.general.common_handlers import answer, anyone, replace_buttons, requires, show_in_place
+from bot.general.views import stale_button, unknown_command
 from bot.meetings import rules as meetings
 from bot.meetings import views
 from bot.meetings.dates import MAX_AHEAD, Parsed, date_order, parse_meeting_time
 from bot.meetings.rules import Pair
 from bot.meetings.store import CANNOT, COMING, Awaited, Meeting
-from bot.views.general import stale_button, unknown_command
 
 log = logging.getLogger(__name__)
 

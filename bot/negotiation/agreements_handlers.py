@@ -15,12 +15,12 @@ from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.text import Reply
-from bot.handlers.common import answer, anyone, replace_buttons, requires
+from bot.general.common_handlers import answer, anyone, replace_buttons, requires
+from bot.general.views import stale_button
 from bot.negotiation import agreements
 from bot.negotiation import agreements_views as views
 from bot.negotiation.agreements_store import MAX_STEPS, AgreedStep, Agreement, Who
 from bot.preparation import views as preparation_views
-from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 

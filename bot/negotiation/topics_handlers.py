@@ -14,12 +14,12 @@ from telegram import Update
 from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
-from bot.handlers.common import answer, anyone, replace_buttons, requires
+from bot.general.common_handlers import answer, anyone, replace_buttons, requires
+from bot.general.views import stale_button
 from bot.negotiation import topics_views as views
 from bot.negotiation.topics_store import MAX_TOPICS, Reply, Topic, TopicList
 from bot.outbox.store import Outgoing
 from bot.preparation import views as preparation_views
-from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 

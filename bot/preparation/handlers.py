@@ -19,8 +19,9 @@ from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
-from bot.handlers import general
-from bot.handlers.common import (
+from bot.general import handlers as general
+from bot.general import views as general_views
+from bot.general.common_handlers import (
     answer,
     anyone,
     replace_buttons,
@@ -29,6 +30,7 @@ from bot.handlers.common import (
     show_in_place,
     worker_name,
 )
+from bot.general.views import stale_button
 from bot.negotiation import topics_handlers as topics
 from bot.outbox.store import Outgoing
 from bot.preparation import brief, views
@@ -37,8 +39,6 @@ from bot.preparation.dialogue.model import Kind
 from bot.preparation.flow import Flow
 from bot.preparation.store import Answer
 from bot.service import moving_handlers as moving
-from bot.views import general as general_views
-from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 

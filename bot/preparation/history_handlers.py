@@ -7,10 +7,10 @@ import logging
 from telegram import Update
 
 from bot.context import Caller, Context, Role, services
-from bot.handlers.common import answer, requires, worker_name
+from bot.general.common_handlers import answer, requires, worker_name
+from bot.general.views import stale_button
 from bot.preparation import history_views as history
 from bot.preparation import logbook
-from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot import menus
 from bot.accounts.store import Account, WorkerSummary
 from bot.context import Caller, Context, Role, Services, services
-from bot.handlers.common import answer, replace_buttons, requires, show_in_place, tell
+from bot.general import menus
+from bot.general.common_handlers import answer, replace_buttons, requires, show_in_place, tell
+from bot.general.views import stale_button
 from bot.outbox.store import Outgoing
 from bot.preparation.views import notice
 from bot.service import moving_views as views
 from bot.service.moving_store import Moved, MovingError
-from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from telegram import Update
 
 from bot.accounts import views as joining_texts
 from bot.context import Caller, Context, Role, identify, services
-from bot.handlers.common import answer, anyone, replace_buttons, worker_name
+from bot.general import views as general
+from bot.general.common_handlers import answer, anyone, replace_buttons, worker_name
+from bot.general.views import stale_button
 from bot.meetings import views as meetings
-from bot.views import general
-from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot import menus
 from bot.accounts.staff_views import suspended_notice
 from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, identify, services
 from bot.core.i18n import Translator
 from bot.core.text import NO_PREVIEW, Reply
-from bot.views.general import stale_button, unknown_command
+from bot.general import menus
+from bot.general.views import stale_button, unknown_command
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context, services
-from bot.handlers.common import send
-from bot.views.general import button_private_only, private_only
+from bot.general.common_handlers import send
+from bot.general.views import button_private_only, private_only
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context, services
 from bot.core.clock import Clock
-from bot.handlers.common import send
-from bot.views.general import slow_down
+from bot.general.common_handlers import send
+from bot.general.views import slow_down
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Caller, Context
-from bot.handlers.common import anyone
+from bot.general.common_handlers import anyone
 from bot.meetings import handlers as meetings
 from bot.negotiation import agreements_handlers as agreements
 from bot.negotiation import topics_handlers as topics

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from telegram import Update, User
 from telegram.ext import CallbackContext
@@ -18,7 +18,6 @@ from bot.core.invisible import visible_name
 from bot.meetings.store import MeetingStore
 from bot.negotiation.agreements_store import AgreementStore
 from bot.negotiation.topics_store import TopicStore
-from bot.outbox.sender import Sender
 from bot.outbox.store import OutboxStore
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import PreparationStore
@@ -31,6 +30,16 @@ class Role(enum.Enum):
     ADMIN = "admin"
     WORKER = "worker"
     PERSON = "person"
+
+
+class Delivery(Protocol):
+    """The outbox's sender as the services know it (`bot.outbox.sender.Sender`)."""
+
+    def wake(self) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Services:
@@ -48,7 +57,7 @@ class Services:
         self._moving: MovingStore | None = None
         self._agreements: AgreementStore | None = None
         self._topics: TopicStore | None = None
-        self.sender: Sender | None = None
+        self.sender: Delivery | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)

@@ -28,7 +28,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs
-from bot.core.request import EscaleRequest, Pace
+from bot.core.request import EscaleRequest, Pace, shared_tls
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
 from bot.general import handlers as general
@@ -136,8 +136,10 @@ def build_application(
     """Build Escale without touching the network or the disk; both happen in `post_init`.
 
     Catalogs and the dialogue load here, so a missing translation or a broken dialogue file
-    stops start-up before any network call.
+    stops start-up before any network call. Both HTTP clients share the process's TLS settings
+    (`shared_tls()`): building an Application, as each test does, does not load the CA bundle.
     """
+    http = {"verify": shared_tls()}
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     clock = clock or SystemClock()
     heartbeat = Heartbeat(settings.database_path, clock)
@@ -148,8 +150,8 @@ def build_application(
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
-        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1))
-        .request(EscaleRequest(pace, clock))
+        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http))
+        .request(EscaleRequest(pace, clock, httpx_kwargs=http))
         .post_init(_open_resources)
         .post_stop(_stop_sender)
         .post_shutdown(_close_resources)

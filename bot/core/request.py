@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import json
 import logging
+import ssl
 import warnings
 from collections import deque
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
+import httpx
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, RetryAfter
 from telegram.request import HTTPXRequest, RequestData
@@ -95,6 +98,13 @@ class Pace:
 
     def sent(self, now: datetime) -> None:
         self._recent.append(now)
+
+
+@functools.cache
+def shared_tls() -> ssl.SSLContext:
+    """The TLS settings httpx gives each client by default, built once per process: loading the
+    CA bundle costs some 20 ms, and every Application has two clients."""
+    return httpx.create_ssl_context()
 
 
 class EscaleRequest(HTTPXRequest):

@@ -8,8 +8,17 @@ from bot.accounts import invitations as joining
 from bot.accounts import views as texts
 from bot.accounts.invitations import Opened
 from bot.context import Caller, Context, Role, services
+from bot.core import callbacks
 from bot.general import views as general
-from bot.general.common_handlers import answer, anyone, replace_buttons, tell, worker_name
+from bot.general.common_handlers import (
+    Buttons,
+    Handler,
+    answer,
+    anyone,
+    replace_buttons,
+    tell,
+    worker_name,
+)
 from bot.general.views import stale_button
 
 
@@ -97,3 +106,13 @@ async def consent_no(update: Update, context: Context, caller: Caller) -> None:
     await query.answer()
     await replace_buttons(update, context, texts.consent_answered(caller.t, agreed=False))
     await answer(update, context, texts.not_now(caller.t, invitation))
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "start": start,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.JOIN_YES, r"\d{1,18}"), consent_yes),
+    (callbacks.pattern(callbacks.JOIN_NO, r"\d{1,18}"), consent_no),
+]

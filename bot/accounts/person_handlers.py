@@ -9,7 +9,16 @@ from telegram import Update
 
 from bot.accounts import person_views as texts
 from bot.context import Caller, Context, Role, services
-from bot.general.common_handlers import answer, replace_buttons, requires, tell, worker_name
+from bot.core import callbacks
+from bot.general.common_handlers import (
+    Buttons,
+    Handler,
+    answer,
+    replace_buttons,
+    requires,
+    tell,
+    worker_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +74,14 @@ async def forget_cancelled(update: Update, context: Context, caller: Caller) -> 
     await query.answer()
     await replace_buttons(update, context, texts.forget_answer(caller.t, erase=False))
     await answer(update, context, texts.kept(caller.t))
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "mydata": mydata,
+    "forget": forget,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.FORGET_YES), forget_confirmed),
+    (callbacks.pattern(callbacks.FORGET_NO), forget_cancelled),
+]

@@ -14,9 +14,10 @@ from bot.accounts import staff_views as staff
 from bot.accounts import views as joining_texts
 from bot.accounts.store import Invitation
 from bot.context import Caller, Context, Role, services
+from bot.core import callbacks
 from bot.core.invisible import visible_name
 from bot.general import menus
-from bot.general.common_handlers import answer, requires, show_in_place, tell
+from bot.general.common_handlers import Buttons, Handler, answer, requires, show_in_place, tell
 from bot.general.views import stale_button
 from bot.service import statistics, stats_views
 
@@ -162,3 +163,19 @@ async def stats(update: Update, context: Context, caller: Caller) -> None:
             caption=stats_views.chart_caption(caller.t, report.months_charted),
             parse_mode=ParseMode.HTML,
         )
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "newworker": new_worker,
+    "workers": list_workers,
+    "invite": invite,
+    "people": people,
+    "invitations": invitations,
+    "stats": stats,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.WORKER_SUSPEND, r"\d{1,18}"), suspend_worker),
+    (callbacks.pattern(callbacks.WORKER_RESUME, r"\d{1,18}"), resume_worker),
+    (callbacks.pattern(callbacks.INVITATION_REVOKE, r"\d{1,12}"), revoke_invitation),
+]

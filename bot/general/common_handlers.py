@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,7 @@ ACTIVITY_GRAIN = timedelta(hours=1)  # a person's activity is written at most th
 
 CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+Buttons = list[tuple[re.Pattern[str], Handler]]  # a button's payload pattern, and its handler
 
 
 async def send(context: Context, chat_id: int, reply: Reply) -> Message:

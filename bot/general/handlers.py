@@ -8,8 +8,16 @@ from telegram import Update
 
 from bot.accounts import views as joining_texts
 from bot.context import Caller, Context, Role, identify, services
+from bot.core import callbacks
 from bot.general import views as general
-from bot.general.common_handlers import answer, anyone, replace_buttons, worker_name
+from bot.general.common_handlers import (
+    Buttons,
+    Handler,
+    answer,
+    anyone,
+    replace_buttons,
+    worker_name,
+)
 from bot.general.views import stale_button
 from bot.meetings import views as meetings
 
@@ -107,3 +115,15 @@ async def stale_callback(update: Update, context: Context, caller: Caller) -> No
     assert query is not None
     log.info("stale button user=%s", caller.id)
     await query.answer(stale_button(caller.t))
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "help": help_command,
+    "privacy": privacy,
+    "language": language,
+    "cancel": cancel,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.LANGUAGE, r"[a-z]{2,3}(?:_[A-Z]{2})?"), language_chosen),
+]

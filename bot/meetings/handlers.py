@@ -12,9 +12,18 @@ from datetime import UTC, datetime, timedelta
 from telegram import Update
 
 from bot.context import Caller, Context, Role, services
+from bot.core import callbacks
 from bot.core.invisible import visible_text
 from bot.core.text import Reply
-from bot.general.common_handlers import answer, anyone, replace_buttons, requires, show_in_place
+from bot.general.common_handlers import (
+    Buttons,
+    Handler,
+    answer,
+    anyone,
+    replace_buttons,
+    requires,
+    show_in_place,
+)
 from bot.general.views import stale_button, unknown_command
 from bot.meetings import rules as meetings
 from bot.meetings import views
@@ -543,3 +552,30 @@ async def accept_pressed(update: Update, context: Context, caller: Caller) -> No
     await query.answer()
     log.info("meeting proposal accepted id=%s", done[0].id)
     await show_in_place(update, Reply(views.saved(caller.t, pair.person.known_as, at, done[1])))
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "meeting": meeting_command,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.MEETING, r"\d{1,18}"), person_chosen),
+    (callbacks.pattern(callbacks.MEETING_CHANGE, r"\d{1,12}"), change_pressed),
+    (callbacks.pattern(callbacks.MEETING_CANCEL, r"\d{1,12}"), cancel_pressed),
+    (callbacks.pattern(callbacks.MEETING_CANCEL_YES, r"\d{1,12}"), cancel_confirmed),
+    (callbacks.pattern(callbacks.MEETING_KEEP, r"\d{1,12}"), cancel_dropped),
+    (callbacks.pattern(callbacks.MEETING_CHANGE_NOTICE, r"\d{1,12}"), change_from_notice),
+    (callbacks.pattern(callbacks.MEETING_CANCEL_NOTICE, r"\d{1,12}"), cancel_from_notice),
+    (callbacks.DATE_YES_PATTERN, date_confirmed),
+    (callbacks.pattern(callbacks.DATE_NO), date_refused),
+    (callbacks.pattern(callbacks.DATE_UNKNOWN), date_unknown),
+    (callbacks.pattern(callbacks.REMIND_LATER, r"\d{1,12}"), later_pressed),
+    (callbacks.pattern(callbacks.REMIND_STOP, r"\d{1,12}"), stop_pressed),
+    (callbacks.pattern(callbacks.MEETING_COMING, r"\d{1,12}"), coming_pressed),
+    (callbacks.pattern(callbacks.ABSENT_UNDO, r"\d{1,12}"), coming_pressed),
+    (callbacks.pattern(callbacks.MEETING_ABSENT, r"\d{1,12}"), absent_pressed),
+    (callbacks.pattern(callbacks.ABSENT_NOTE, r"\d{1,12}"), note_pressed),
+    (callbacks.pattern(callbacks.ABSENT_PROPOSE, r"\d{1,12}"), propose_pressed),
+    (callbacks.MEETING_ACCEPT_PATTERN, accept_pressed),
+    (callbacks.DATE_PICK_PATTERN, date_picked),
+]

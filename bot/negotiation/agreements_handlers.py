@@ -15,7 +15,7 @@ from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.text import Reply
-from bot.general.common_handlers import answer, anyone, replace_buttons, requires
+from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
 from bot.negotiation import agreements
 from bot.negotiation import agreements_views as views
@@ -333,3 +333,14 @@ async def _amend(
     await _answer_all(
         update, context, views.proposal(caller.t, after, caller.account.known_as, worker_name)
     )
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "agreed": agreed_command,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.AGREE_MEETING, r"\d{1,12}"), meeting_chosen),
+    (callbacks.pattern(callbacks.AGREE_PERSON, r"\d{1,18}"), person_chosen),
+    (callbacks.AGREE_PATTERN, pressed),
+]

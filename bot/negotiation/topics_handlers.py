@@ -14,7 +14,7 @@ from telegram import Update
 from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
-from bot.general.common_handlers import answer, anyone, replace_buttons, requires
+from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
 from bot.negotiation import topics_views as views
 from bot.negotiation.topics_store import MAX_TOPICS, Reply, Topic, TopicList
@@ -265,3 +265,14 @@ async def typed(update: Update, context: Context, caller: Caller, *, voice: str 
     assert after is not None
     await answer(update, context, views.draft(caller.t, after, person.known_as))
     return True
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "topics": topics_command,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.TOPICS_BRIEF, r"\d{1,12}"), from_brief),
+    (callbacks.pattern(callbacks.TOPICS_PERSON, r"\d{1,18}"), person_chosen),
+    (callbacks.TOPIC_PATTERN, pressed),
+]

@@ -22,6 +22,8 @@ from bot.core.text import NO_PREVIEW, Reply
 from bot.general import handlers as general
 from bot.general import views as general_views
 from bot.general.common_handlers import (
+    Buttons,
+    Handler,
     answer,
     anyone,
     replace_buttons,
@@ -493,3 +495,15 @@ async def read_pressed(update: Update, context: Context, caller: Caller) -> None
         )
     except TelegramError as error:
         log.info("read button not updated error=%s", type(error).__name__)
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "prepare": prepare,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.PREPARE), prepare),
+    (callbacks.STEP_PATTERN, step_pressed),
+    (callbacks.pattern(callbacks.READ, r"\d{1,12}"), read_pressed),
+    (callbacks.pattern(callbacks.RESUME, r"\d{1,12}"), resume_pressed),
+]

@@ -7,7 +7,8 @@ import logging
 from telegram import Update
 
 from bot.context import Caller, Context, Role, services
-from bot.general.common_handlers import answer, requires, worker_name
+from bot.core import callbacks
+from bot.general.common_handlers import Buttons, Handler, answer, requires, worker_name
 from bot.general.views import stale_button
 from bot.preparation import history_views as history
 from bot.preparation import logbook
@@ -68,3 +69,13 @@ async def own_logbook(update: Update, context: Context, caller: Caller) -> None:
     names = (caller.account.known_as, worker or "")
     for reply in history.person_logbook(caller.t, entries, allies, agreed, waiting, names):
         await answer(update, context, reply)
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "logbook": own_logbook,
+    "history": choose_person,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.HISTORY, r"\d{1,18}"), person_history),
+]

@@ -9,8 +9,17 @@ from telegram import Update
 
 from bot.accounts.store import Account, WorkerSummary
 from bot.context import Caller, Context, Role, Services, services
+from bot.core import callbacks
 from bot.general import menus
-from bot.general.common_handlers import answer, replace_buttons, requires, show_in_place, tell
+from bot.general.common_handlers import (
+    Buttons,
+    Handler,
+    answer,
+    replace_buttons,
+    requires,
+    show_in_place,
+    tell,
+)
 from bot.general.views import stale_button
 from bot.outbox.store import Outgoing
 from bot.preparation.views import notice
@@ -194,3 +203,17 @@ async def tell_coordinators_waiting(context: Context, person: Account, worker: A
             await svc.repo.account(admin_id),
             lambda t: views.waiting_admin_notice(t, person.known_as, worker.display_name),
         )
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.WORKER_PEOPLE, r"\d{1,18}"), worker_people),
+    (callbacks.pattern(callbacks.MOVE, r"\d{1,18}"), move_pressed),
+    (callbacks.MOVE_TO_PATTERN, move_to),
+    (callbacks.pattern(callbacks.LEAVE, r"\d{1,18}"), leave_pressed),
+    (callbacks.LEAVE_TO_PATTERN, leave_to),
+    (callbacks.pattern(callbacks.LEAVE_SHARE, r"\d{1,18}"), leave_share),
+    (callbacks.SHARE_YES_PATTERN, share_yes),
+    (callbacks.pattern(callbacks.SHARE_NO, r"\d{1,18}"), share_no),
+]

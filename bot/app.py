@@ -87,7 +87,7 @@ def build_application(
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     clock = clock or SystemClock()
     heartbeat = Heartbeat(settings.database_path, clock)
-    # One pace for everything Escale sends, replies and outbox alike (bot/request.py).
+    # One pace for everything Escale sends, replies and outbox alike (bot/core/request.py).
     pace = Pace(settings.sends_per_second)
     app = (
         Application.builder()

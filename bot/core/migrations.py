@@ -253,7 +253,7 @@ async def upgrade(db: aiosqlite.Connection, path: Path, upto: str | None = None)
     return ran
 
 
-# The invisible characters removed from names at input since m004 (bot/invisible.py), copied
+# The invisible characters removed from names at input since m004 (bot/core/invisible.py), copied
 # here so that this migration keeps doing what it did when it shipped.
 _M004_INVISIBLE = re.compile(
     r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"

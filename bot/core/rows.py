@@ -1,4 +1,4 @@
-"""What every part of the repository shares: time as text, and reading inside a transaction."""
+"""What every store shares: time as text in the database, and reading inside a transaction."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The outbox: messages that must arrive, written in the same transaction as their cause.
 
-`enqueue` is for the cause's transaction; `OutboxStore` is the sender's side (see bot/outbox.py).
+`enqueue` is for the cause's transaction; `OutboxStore` is the sender's side (bot/outbox/sender.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Is an instance of Escale using this database right now? Asked before anything unsafe.
 
 The answer is the database's lock (`<name>.lock`, an flock held by a running Escale, see
-`bot/db.py`): the kernel drops it when that process ends, `kill -9` included.
+`bot/core/db.py`): the kernel drops it when that process ends, `kill -9` included.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ async def test_the_lock_does_not_outlive_a_killed_process(tmp_path: Path) -> Non
         "-c",
         "import asyncio, sys, time\n"
         "from pathlib import Path\n"
-        "from bot.db import Database\n"
+        "from bot.core.db import Database\n"
         f"db = asyncio.run(Database.open(Path({str(path)!r})))\n"
         "print('open', flush=True)\n"
         "time.sleep(60)\n",

@@ -108,7 +108,7 @@ async def test_after_the_meeting_the_person_amends_accepts_and_is_asked_about_ea
     await person.press("Not yet")
     answered = person.texts()[-2]
     assert "Well done! A challenge met calls for others." in answered
-    assert "What did you learn from it?" in person.last.text
+    assert "What did you learn?" in person.last.text
     await person.send("The CAF answers in the morning")
     stored = await escale.db.fetchone("SELECT text FROM answers WHERE step = 'agreed_steps'")
     assert stored is not None
@@ -173,7 +173,7 @@ async def test_nobody_else_can_act_on_a_draft_or_a_proposal(escale: Escale) -> N
             "agp:" + str(person.user_id),
         ):
             notice = await who.press_data(data)
-            assert notice == "This button no longer works. /help shows what you can do.", (
+            assert notice == "This button does not work any more. /help shows what you can do.", (
                 who,
                 data,
             )
@@ -184,7 +184,7 @@ async def test_nobody_else_can_act_on_a_draft_or_a_proposal(escale: Escale) -> N
     for who in (other_worker, stranger, other_person, worker):
         for data in ("ag:1:ok", "ag:1:no", "ag:1:pq", "ag:1:ps:1"):
             notice = await who.press_data(data)
-            assert notice == "This button no longer works. /help shows what you can do.", (
+            assert notice == "This button does not work any more. /help shows what you can do.", (
                 who,
                 data,
             )
@@ -241,7 +241,7 @@ async def test_no_offer_for_a_meeting_the_person_said_they_cannot_come_to(
     assert row is not None and row[0] is not None, "settled, so never looked at again"
 
 
-STALE = "This button no longer works. /help shows what you can do."
+STALE = "This button does not work any more. /help shows what you can do."
 QUESTION = "How can I pay my rent on time, even though I don't understand the letters?"
 
 

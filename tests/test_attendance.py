@@ -105,7 +105,7 @@ async def test_cannot_come_with_words_and_another_time_that_the_worker_confirms(
     await person.send("yesterday at 3pm")
     assert person.last.text == f"That was yesterday.\n{EXAMPLES}"
     await person.send("next thursday at 9.30am")  # today's 9:30 has passed: the next one
-    assert person.last.text == "Thursday 3 December at 09:30: is that right?"
+    assert person.last.text == "Thursday 3 December at 09:30. Is that right?"
     await person.press("✔ Yes")
     assert person.last.text == (
         "Thank you. I have proposed Thursday 3 December at 09:30 to Alice. "
@@ -129,7 +129,7 @@ async def test_cannot_come_with_words_and_another_time_that_the_worker_confirms(
 
     await worker.press("✔ Confirm Thursday 3 December at 09:30")
     assert worker.last.text == (
-        "Moved: the meeting with Léa is now on Thursday 3 December at 09:30. Léa has been told."
+        "Moved. The meeting with Léa is now on Thursday 3 December at 09:30. Léa knows it now."
     )
     await escale.deliveries()
     assert person.last.text == (
@@ -246,17 +246,17 @@ async def test_confirming_one_is_coming_shows_in_the_day_list_only(escale: Escal
         "• 14:30 Sam — cannot come, proposes Monday 30 November at 10:00\n"
         "• 16:00 Jo — cancelled"
     )
-    assert jo.last.text == "Alice has cancelled your meeting of Friday 27 November at 16:00."
+    assert jo.last.text == "Alice cancelled your meeting of Friday 27 November at 16:00."
 
     await set_meeting(escale, worker, "today 17:00", name="Jo")
-    assert worker.texts()[-2].startswith("Noted: the meeting with Jo is on Friday 27 November")
+    assert worker.texts()[-2].startswith("Noted. The meeting with Jo is on Friday 27 November")
     assert worker.last.text == "Added to today's list:\n• 17:00 Jo — not prepared yet"
     await choose(worker, "Jo")
     await worker.press("📅 Change the date")
     await worker.send("monday 9:00")  # moved to another day: no addendum
     await worker.press("✔ Yes")
     await escale.deliveries()
-    assert worker.texts()[-1].startswith("Moved: the meeting with Jo is now on Monday")
+    assert worker.texts()[-1].startswith("Moved. The meeting with Jo is now on Monday")
     assert sum(text.startswith("Added to today's list") for text in worker.texts()) == 1
 
 
@@ -279,7 +279,7 @@ async def test_an_invitation_offers_to_continue_a_paused_preparation(escale: Esc
 
     await advance_to(escale, FIRST_INVITATION)
     [invitation] = invitations(person)
-    assert "You have started to prepare it: would you like to carry on?" in invitation.text
+    assert "You started to prepare it. Do you want to go on?" in invitation.text
     label = f"▶ Continue where I stopped (question 3 of {total})"
     assert person.buttons(invitation)[0] == label
     assert "📝 Prepare now" not in person.buttons(invitation)
@@ -336,7 +336,7 @@ async def test_a_date_that_reads_both_ways_is_asked_about(escale: Escale) -> Non
     assert await worker.press_data(callbacks.date_pick(person.user_id, far)) == STALE
     assert worker.last.text == "Which one do you mean?", "a forged time is not read back"
     await worker.press("Monday 12 July at 09:00")
-    assert worker.last.text == "Monday 12 July at 09:00, with Léa: is that right?"
+    assert worker.last.text == "Monday 12 July at 09:00, with Léa. Is that right?"
     await worker.press("✔ Yes")
     row = await escale.db.fetchone("SELECT at FROM meetings")
     assert row is not None and row[0] == db_time(utc(2027, 7, 12, 7, 0))
@@ -347,7 +347,7 @@ async def test_an_american_worker_writes_the_month_first(escale: Escale) -> None
     await make_person(escale, worker, "Léa", "Léa", "en")
     await choose(worker)
     await worker.send("7/12 9am")
-    assert worker.last.text == "Monday 12 July at 09:00, with Léa: is that right?"
+    assert worker.last.text == "Monday 12 July at 09:00, with Léa. Is that right?"
 
 
 async def test_a_british_worker_writes_the_day_first(escale: Escale) -> None:
@@ -355,7 +355,7 @@ async def test_a_british_worker_writes_the_day_first(escale: Escale) -> None:
     await make_person(escale, worker, "Léa", "Léa", "en")
     await choose(worker)
     await worker.send("monday 7/12 at 9")
-    assert worker.last.text == "Monday 7 December at 09:00, with Léa: is that right?"
+    assert worker.last.text == "Monday 7 December at 09:00, with Léa. Is that right?"
 
 
 async def test_a_past_date_is_said_to_be_past(escale: Escale) -> None:
@@ -368,7 +368,7 @@ async def test_a_past_date_is_said_to_be_past(escale: Escale) -> None:
     await worker.send("lundi dernier 9h")
     assert worker.last.text.startswith("C'était le lundi 23 novembre : ce jour est passé.")
     await worker.send("dans 3 jours à 11h")
-    assert worker.last.text == "Le samedi 28 novembre à 11:00, avec Léa : est-ce bien cela ?"
+    assert worker.last.text == "Le samedi 28 novembre à 11:00, avec Léa. C'est bien ça ?"
     rows = await escale.db.fetchall("SELECT * FROM meetings")
     assert rows == []
 
@@ -389,7 +389,7 @@ async def test_the_worker_sets_another_date_from_the_notice(escale: Escale) -> N
     await worker.press("✔ Yes")
     await escale.deliveries()
     assert person.last.text == (
-        "Alice has moved your meeting: it was on Saturday 28 November at 15:00, it is now on "
+        "Alice moved your meeting. It was on Saturday 28 November at 15:00. It is now on "
         "Monday 30 November at 10:00."
     )
     assert (await attendance(escale))[0][1:3] == ("planned", None)
@@ -405,11 +405,11 @@ async def test_the_worker_cancels_from_the_notice(escale: Escale) -> None:
     await escale.deliveries()
     await worker.press("✖ Cancel the meeting")
     assert worker.last.text == (
-        "Cancel the meeting of Saturday 28 November at 15:00 with Léa? Léa will be told."
+        "Cancel the meeting of Saturday 28 November at 15:00 with Léa? I will tell Léa."
     )
     await worker.press("Yes, cancel it")
     await escale.deliveries()
-    assert person.last.text == "Alice has cancelled your meeting of Saturday 28 November at 15:00."
+    assert person.last.text == "Alice cancelled your meeting of Saturday 28 November at 15:00."
     assert (await attendance(escale))[0][1] == "cancelled"
 
 

@@ -285,4 +285,4 @@ def test_a_confidence_of_one_asks_what_would_help_to_move_up() -> None:
     assert "move up one point" in at_one.question and "lower" not in at_one.question
     assert at_one.label == "What would help me feel more sure"
     at_three = engine.effective(why, {"confidence": Answer("confidence", text="3")})
-    assert "not lower" in at_three.question and at_three.label != "Why not lower"
+    assert "not lower" in at_three.question and at_three.label != "Why not less"

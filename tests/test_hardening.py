@@ -55,7 +55,7 @@ async def test_forget_leaves_no_word_in_the_database_its_wal_or_its_shm(escale: 
 
     await person.send("/forget")
     await person.press("Yes, erase everything")
-    assert person.last.text.startswith("Done: everything Escale kept about you is erased.")
+    assert person.last.text.startswith("Done. Everything is erased.")
     everything = disk_bytes(path)  # while Escale still runs
     for canary in (
         b"Zorglubname",
@@ -73,7 +73,7 @@ async def test_starting_over_erases_the_open_answers_from_disk(escale: Escale) -
     await person.send("/prepare")
     await person.send("Canarydiscarded")
     await person.send("/prepare")
-    await person.press("Start over (erases these answers)")
+    await person.press("Start again (erases these answers)")
     assert b"Canarydiscarded" not in disk_bytes(escale.settings.database_path)
 
 
@@ -287,10 +287,7 @@ async def test_a_full_disk_at_start_stops_start_up_in_one_line(tmp_path: Path) -
     assert logs.strip().splitlines()[-1].startswith("escale: escale.sqlite3 cannot be written (")
 
 
-SORRY = (
-    "Sorry, something went wrong on my side. What you sent before is safe; "
-    "please try again in a moment."
-)
+SORRY = "Sorry, I have a problem. What you sent before is safe. Please try again in a moment."
 
 
 def _fill(disk: Path) -> Path:
@@ -330,7 +327,7 @@ async def test_a_disk_full_mid_run_apologises_keeps_everything_and_recovers(
 
             filler.unlink()  # space again
             await person.press("For me")
-            assert "what would be different?" in person.last.text
+            assert "what would change?" in person.last.text
             caplog.clear()  # the failure was logged, as it should be
     finally:
         umount = await asyncio.create_subprocess_exec("umount", str(disk))
@@ -446,7 +443,7 @@ async def test_a_worker_cannot_also_become_a_person(escale: Escale) -> None:
     alice, sam = await _worker_who_pressed_an_old_i_agree(escale)
     account = await escale.repo.account(sam.user_id)
     assert account is not None and not account.is_person
-    assert sam.last.text.startswith("This link is for a person followed by a worker.")
+    assert sam.last.text.startswith("This link is for a person you follow, not for you.")
     await alice.send("/people")
     assert "Sam" not in alice.last.text
 
@@ -467,7 +464,7 @@ async def test_forget_succeeds_for_an_account_that_already_holds_both_roles(
     await sam.send("Canarydualrole")
     await sam.send("/forget")
     await sam.press("Yes, erase everything")
-    assert sam.last.text.startswith("Done: everything Escale kept about you is erased.")
+    assert sam.last.text.startswith("Done. Everything is erased.")
     assert b"Canarydualrole" not in disk_bytes(escale.settings.database_path)
     account = await escale.repo.account(sam.user_id)
     assert account is not None and not account.is_person and account.is_active_worker
@@ -537,7 +534,7 @@ async def test_a_brief_being_retried_is_held_while_its_worker_is_suspended(
     assert row is not None and tuple(row) == ("held", "suspended")
 
     await admin.send("/workers")
-    await admin.press("Reactivate Alice")
+    await admin.press("Restore Alice")
     await escale.deliveries()
     [brief] = [m for m in worker.messages if "ESC-" in m.text]
     assert "My rent is late again" in brief.text and "Possible repeat" not in brief.text

@@ -58,6 +58,8 @@ KNOWN: set[tuple[str, str]] = {
     ("bot.service.retention", "bot.service.retention_views"),
     # Views given rule objects rather than data: the preparation's state (Flow), the brief's
     # input, the engine's answer words, the logbook, a date's refusal reasons, the caller.
+    ("bot.accounts.person_views", "bot.preparation.brief"),
+    ("bot.accounts.person_views", "bot.preparation.dialogue.engine"),
     ("bot.general.views", "bot.context"),
     ("bot.meetings.views", "bot.meetings.dates"),
     ("bot.preparation.history_views", "bot.preparation.brief"),

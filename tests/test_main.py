@@ -251,9 +251,14 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
         try:
             await telegram.wait_polling(timeout=30)
             await person.press("For me")
-            while "what would be different?" not in person.last.text:
+            while "what would change?" not in person.last.text:
                 await telegram.wait_for_call("sendMessage", timeout=30)
-            await _reply_to(telegram, person, "A flat with two rooms", "What blocks you first?")
+            await _reply_to(
+                telegram,
+                person,
+                "A flat with two rooms",
+                "What is the first thing that blocks you?",
+            )
         finally:
             process.kill()  # SIGKILL: no shutdown, nothing flushed on the way out
             await asyncio.wait_for(process.communicate(), 30)
@@ -267,7 +272,7 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
         process = await _run(env, tmp_path)
         try:
             await telegram.wait_polling(timeout=30)
-            await _reply_to(telegram, person, "/prepare", "we stopped at question 4 of")
+            await _reply_to(telegram, person, "/prepare", "We stopped at question 4 of")
         finally:
             process.send_signal(signal.SIGTERM)
             out, err = await asyncio.wait_for(process.communicate(), 30)

@@ -135,7 +135,7 @@ async def test_a_worker_leaves_with_three_people_moved_in_one_go(escale: Escale)
     assert (await escale.repo.account(alice.user_id)).worker_status is None  # type: ignore[union-attr]
     assert alice.last.text.startswith("Your coordinator has ended your access as a worker")
     await alice.send("/people")
-    assert alice.last.text == "Sorry, I don't know this command. /help shows what you can do."
+    assert alice.last.text == "I don't know this command. /help shows what you can do."
     assert alice.menu() == ["start", "help", "language", "privacy"]
 
 
@@ -176,7 +176,7 @@ async def test_a_suspended_workers_person_is_told_and_the_coordinators_learn_who
     await admin.press("Suspend Alice")
     await first_preparation(escale, lea)
     await lea.press("📨 Send to Alice")
-    assert "I have told the coordinators that you are waiting." in lea.last.text
+    assert "I told the coordination that you are waiting." in lea.last.text
     # The coordinator has no language of their own in Escale: the service's default.
     assert admin.last.text == (
         "Léa voulait envoyer une préparation à Alice, dont l'accès est en pause. Léa attend. "
@@ -269,7 +269,7 @@ async def test_a_move_notice_held_for_a_suspended_worker_goes_with_the_person(
     assert not any("Léa" in r["body"] for r in rows), "no message names Léa any more"
     seen = len(alice.texts())
     await admin.send("/workers")
-    await admin.press("Reactivate Alice")
+    await admin.press("Restore Alice")
     await escale.deliveries()
     assert not any("Léa" in text for text in alice.texts()[seen:])
 

@@ -127,7 +127,7 @@ async def test_a_suspended_worker_is_told_without_the_name_and_retention_settles
         assert CANARY.encode() not in content, f"the {name} file still holds the person"
     seen = len(worker.texts())
     await admin.send("/workers")
-    await admin.press("Reactivate Alice")
+    await admin.press("Restore Alice")
     await escale.deliveries()
     told = worker.texts()[seen:]
     assert any("While your access was paused, the data of a person" in text for text in told)

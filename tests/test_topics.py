@@ -9,7 +9,7 @@ from tests.fake_telegram import SentMessage, TelegramUser
 from tests.journeys import make_person, make_worker
 from tests.test_preparation import briefs, first_preparation, prepared_pair
 
-REFUSED = "This button no longer works. /help shows what you can do."
+REFUSED = "This button does not work any more. /help shows what you can do."
 
 
 async def press_on(user: TelegramUser, message: SentMessage, label: str) -> str | None:

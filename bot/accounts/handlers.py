@@ -16,6 +16,7 @@ from bot.general.common_handlers import (
     answer,
     anyone,
     replace_buttons,
+    show_in_place,
     tell,
     worker_name,
 )
@@ -96,6 +97,22 @@ async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
 
 
 @anyone
+async def consent_info(update: Update, context: Context, caller: Caller) -> None:
+    """*What Escale keeps*: the consent message shows the full text in place, same buttons."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    pending = await svc.repo.pending_invitation(caller.id, svc.clock.now())
+    worker = await svc.repo.account(pending.created_by) if pending else None
+    if pending is None or worker is None or pending.id != int(context.matches[0][1]):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    reply = texts.consent_request(caller.t, worker, pending, svc.settings.retention, details=True)
+    await show_in_place(update, reply)
+
+
+@anyone
 async def consent_no(update: Update, context: Context, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
@@ -115,4 +132,5 @@ COMMANDS: dict[str, Handler] = {
 BUTTONS: Buttons = [
     (callbacks.pattern(callbacks.JOIN_YES, r"\d{1,18}"), consent_yes),
     (callbacks.pattern(callbacks.JOIN_NO, r"\d{1,18}"), consent_no),
+    (callbacks.pattern(callbacks.JOIN_INFO, r"\d{1,18}"), consent_info),
 ]

@@ -10,6 +10,7 @@ from telegram import Update
 from bot.accounts import person_views as texts
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
+from bot.core.rows import from_db_time
 from bot.general.common_handlers import (
     Buttons,
     Handler,
@@ -31,6 +32,14 @@ async def mydata(update: Update, context: Context, caller: Caller) -> None:
     data.update(await svc.meetings.export(caller.id))
     data.update(await svc.agreements.export(caller.id))
     data.update(await svc.topics.export(caller.id))
+    readable = await _readable_copy(context, caller)
+    await context.bot.send_document(
+        caller.id,
+        readable.encode(),
+        filename="escale-my-data.html",
+        caption=texts.readable_caption(caller.t),
+        protect_content=False,
+    )
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await context.bot.send_document(
         caller.id,
@@ -40,6 +49,25 @@ async def mydata(update: Update, context: Context, caller: Caller) -> None:
         protect_content=False,
     )
     log.info("data exported user=%s", caller.id)
+
+
+async def _readable_copy(context: Context, caller: Caller) -> str:
+    svc = services(context)
+    assert caller.account is not None
+    finished = await svc.preparations.finished(caller.id, limit=1000)
+    open_one = await svc.preparations.open_for(caller.id)
+    preparations = sorted([*finished, *([open_one] if open_one else [])], key=lambda p: p.id)
+    allies = {ally.id: ally for ally in await svc.preparations.allies(caller.id)}
+    meetings = await svc.meetings.export(caller.id)
+    return texts.readable_copy(
+        caller.t,
+        svc.dialogue,
+        caller.account.known_as,
+        await worker_name(context, caller),
+        preparations,
+        allies,
+        [from_db_time(m["at"]) for m in meetings["meetings"]],
+    )
 
 
 @requires(Role.PERSON)

@@ -8,6 +8,7 @@ from datetime import datetime
 LANGUAGE = "lang"
 JOIN_YES = "join:yes"
 JOIN_NO = "join:no"
+JOIN_INFO = "join:info"  # join:info:<invitation>: the full privacy text, in place
 WORKER_SUSPEND = "wk:suspend"
 WORKER_RESUME = "wk:resume"
 WORKER_PEOPLE = "wk:people"  # wk:people:<worker>: an admin sees whom a worker follows

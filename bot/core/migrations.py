@@ -415,3 +415,39 @@ async def m005_negotiation(db: aiosqlite.Connection) -> None:
             REFERENCES topic_lists(id) ON DELETE CASCADE
         """,
     )
+
+
+@migration
+async def m006_attachments(db: aiosqlite.Connection) -> None:
+    """A photo or a document can be part of an answer (a letter, a bill), and be sent to the
+    worker with the brief: the outbox learns two more kinds of message."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN file_id TEXT;
+        ALTER TABLE answers ADD COLUMN file_kind TEXT CHECK (file_kind IN ('photo', 'document'));
+        ALTER TABLE answers ADD COLUMN file_name TEXT;
+        """,
+    )
+    # SQLite cannot change a CHECK: rebuild the outbox from its own definition, whatever columns
+    # later migrations gave it, with the same rows and indexes.
+    async with db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+    ) as c:
+        found = await c.fetchone()
+    table = str(found[0]) if found else ""
+    async with db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'outbox' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL"
+    ) as c:
+        extras = [row[0] for row in await c.fetchall()]
+    old_check = "CHECK (kind IN ('text', 'voice'))"
+    assert old_check in table, "the outbox kinds are the ones m002 wrote"
+    rebuilt = table.replace(old_check, "CHECK (kind IN ('text', 'voice', 'photo', 'document'))")
+    rebuilt = rebuilt.replace("CREATE TABLE outbox", "CREATE TABLE outbox_m006", 1)
+    await db.execute(rebuilt)
+    await db.execute("INSERT INTO outbox_m006 SELECT * FROM outbox")
+    await db.execute("DROP TABLE outbox")
+    await db.execute("ALTER TABLE outbox_m006 RENAME TO outbox")
+    for sql in extras:
+        await db.execute(sql)

@@ -35,12 +35,12 @@ def choose_person(t: Translator, people: Sequence[tuple[PersonSummary, Meeting |
         name = person.known_as
         label = f"{name} · {t.date_time(meeting.at)}" if meeting else name
         rows.append([(label, callbacks.build(callbacks.MEETING, person.user_id))])
-    return Reply(t._("Which person is the meeting with?"), rows)
+    return Reply(t._("Who is the meeting with?"), rows)
 
 
 def meeting_menu(t: Translator, name: str, meeting: Meeting) -> Reply:
     return Reply(
-        t._("{name}'s next meeting: {when}.").format(name=esc(name), when=_when(t, meeting.at)),
+        t._("Next meeting with {name}: {when}.").format(name=esc(name), when=_when(t, meeting.at)),
         [
             [(t._("📅 Change the date"), callbacks.build(callbacks.MEETING_CHANGE, meeting.id))],
             [(t._("✖ Cancel the meeting"), callbacks.build(callbacks.MEETING_CANCEL, meeting.id))],
@@ -58,7 +58,7 @@ def ask_date(t: Translator, name: str) -> Reply:
 
 def confirm_cancel(t: Translator, name: str, meeting: Meeting) -> Reply:
     return Reply(
-        t._("Cancel the meeting of {when} with {name}? {name} will be told.").format(
+        t._("Cancel the meeting of {when} with {name}? I will tell {name}.").format(
             when=_when(t, meeting.at), name=esc(name)
         ),
         [
@@ -74,25 +74,25 @@ def confirm_cancel(t: Translator, name: str, meeting: Meeting) -> Reply:
 
 
 def cancelled(t: Translator, name: str, at: datetime) -> str:
-    return t._("The meeting of {when} with {name} is cancelled; {name} has been told.").format(
+    return t._("The meeting of {when} with {name} is cancelled. {name} knows it now.").format(
         when=_when(t, at), name=esc(name)
     )
 
 
 def saved(t: Translator, name: str, at: datetime, moved_from: datetime | None) -> str:
     if moved_from is not None:
-        text = t._("Moved: the meeting with {name} is now on {when}. {name} has been told.")
+        text = t._("Moved. The meeting with {name} is now on {when}. {name} knows it now.")
     else:
         text = t._(
-            "Noted: the meeting with {name} is on {when}. {name} has been told and will be "
-            "invited to prepare it."
+            "Noted. The meeting with {name} is on {when}. {name} knows it now. I "
+            "will remind {name} to prepare it."
         )
     return text.format(name=esc(name), when=_when(t, at))
 
 
 def told_by_person(t: Translator, name: str, at: datetime) -> str:
     return t._(
-        "{name} told me the date of their next meeting with you: {when}. /meeting to change it."
+        "{name} gave me the date of the next meeting with you: {when}. /meeting to change it."
     ).format(name=esc(name), when=_when(t, at))
 
 
@@ -206,9 +206,9 @@ def confirm_date(t: Translator, at: datetime, person_id: int, name: str | None) 
     """Read the date back in words before anything is stored."""
     when = _when(t, at)
     text = (
-        t._("{when}, with {name}: is that right?").format(when=when, name=esc(name))
+        t._("{when}, with {name}. Is that right?").format(when=when, name=esc(name))
         if name
-        else t._("{when}: is that right?").format(when=when)
+        else t._("{when}. Is that right?").format(when=when)
     )
     return Reply(
         text,
@@ -250,13 +250,13 @@ def refused(t: Translator, refusal: Refused, now: datetime, person_id: int) -> R
         today = now.astimezone(t.timezone).date()
         return Reply(_past(t, refusal.day, today) + "\n" + examples(t))
     texts = {
-        Problem.UNRECOGNISED: t._("I could not read a date and a time in that."),
-        Problem.NO_TIME: t._("Which time? Please write the date with the time."),
-        Problem.NO_DATE: t._("Which day? Please write the day with the time."),
-        Problem.IMPOSSIBLE: t._("That date or time does not exist."),
-        Problem.TOO_FAR: t._("That is more than a year away: is there a typo?"),
+        Problem.UNRECOGNISED: t._("I could not find a date and a time."),
+        Problem.NO_TIME: t._("What time? Please write the date and the time."),
+        Problem.NO_DATE: t._("What day? Please write the day and the time."),
+        Problem.IMPOSSIBLE: t._("This date or time does not exist."),
+        Problem.TOO_FAR: t._("This is more than one year away. Is there a mistake?"),
         Problem.SKIPPED_HOUR: t._(
-            "That time does not exist on that day: the clocks go forward that night."
+            "This time does not exist on that day. The clocks change that night."
         ),
     }
     return Reply(texts[problem] + "\n" + examples(t))
@@ -271,7 +271,7 @@ def noted(t: Translator) -> str:
 
 
 def date_dropped(t: Translator) -> Reply:
-    return Reply(t._("All right, the date stays as it was."))
+    return Reply(t._("All right. The date does not change."))
 
 
 # -- the person ---------------------------------------------------------------------------------
@@ -323,8 +323,8 @@ def person_meeting(t: Translator, worker: str, meeting: Meeting | None) -> Reply
         return Reply(text, attendance_buttons(t, meeting))
     return Reply(
         t._(
-            "{worker} has not set the date of your next meeting here. If you know it, "
-            "write it to me and I will tell {worker}."
+            "I don't know the date of your next meeting with {worker}. If you know "
+            "it, write it here. I will tell {worker}."
         ).format(worker=esc(worker))
         + "\n"
         + examples(t),
@@ -335,34 +335,34 @@ def person_meeting(t: Translator, worker: str, meeting: Meeting | None) -> Reply
 def no_dates_now(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Your worker cannot take meeting dates at the moment. You can still /prepare "
-            "and keep your preparation for yourself."
+            "Your social worker cannot take dates at the moment. You can still "
+            "/prepare and keep it for yourself."
         )
     )
 
 
 def person_saved(t: Translator, worker: str, at: datetime) -> str:
     return t._(
-        "Noted: your meeting is on {when}. {worker} has been told. I will invite you to "
-        "prepare it a little before."
+        "Noted. Your meeting is on {when}. {worker} knows it now. I will remind "
+        "you to prepare it a little before."
     ).format(worker=esc(worker), when=_when(t, at))
 
 
 def set_for_person(t: Translator, worker: str, at: datetime) -> str:
     return t._(
-        "{worker} has set your next meeting: {when}. I will invite you to prepare it a little "
-        "before; you can also /prepare at any time."
+        "{worker} set your next meeting: {when}. I will remind you to prepare it "
+        "a little before. You can also /prepare at any time."
     ).format(worker=esc(worker), when=_when(t, at))
 
 
 def moved_for_person(t: Translator, worker: str, old: datetime, new: datetime) -> str:
-    return t._("{worker} has moved your meeting: it was on {old}, it is now on {new}.").format(
+    return t._("{worker} moved your meeting. It was on {old}. It is now on {new}.").format(
         worker=esc(worker), old=_when(t, old), new=_when(t, new)
     )
 
 
 def cancelled_for_person(t: Translator, worker: str, at: datetime) -> str:
-    return t._("{worker} has cancelled your meeting of {when}.").format(
+    return t._("{worker} cancelled your meeting of {when}.").format(
         worker=esc(worker), when=_when(t, at)
     )
 
@@ -382,14 +382,14 @@ def invitation(t: Translator, worker: str, meeting: Meeting, stopped: Stopped | 
     it rather than a new start; and the person can say they are coming, or cannot."""
     if stopped is None:
         text = t._(
-            "Your meeting with {worker} is on {when}. Would you like to prepare it now? It takes "
-            "about five minutes, and nothing is sent without your say."
+            "Your meeting with {worker} is on {when}. Do you want to prepare it now? "
+            "Nothing is sent unless you say yes."
         ).format(worker=esc(worker), when=_when(t, meeting.at))
         first = [(t._("📝 Prepare now"), callbacks.PREPARE)]
     else:
         text = t._(
-            "Your meeting with {worker} is on {when}. You have started to prepare it: would "
-            "you like to carry on? Your answers are kept, and nothing is sent without your say."
+            "Your meeting with {worker} is on {when}. You started to prepare it. Do you want "
+            "to go on? Your answers are kept. Nothing is sent unless you say yes."
         ).format(worker=esc(worker), when=_when(t, meeting.at))
         label = (
             t._("▶ Continue where I stopped (the review)")
@@ -413,16 +413,16 @@ def invitation(t: Translator, worker: str, meeting: Meeting, stopped: Stopped | 
 
 
 def later_set(t: Translator, at: datetime) -> str:
-    return t._("All right, I will ask you again on {when}.").format(when=_when(t, at))
+    return t._("All right. I will ask you again on {when}.").format(when=_when(t, at))
 
 
 def later_impossible(t: Translator) -> str:
-    return t._("Your meeting is close now: /prepare whenever you are ready.")
+    return t._("Your meeting is soon. /prepare when you are ready.")
 
 
 def reminders_stopped(t: Translator) -> str:
     return t._(
-        "All right, no more reminders for this meeting. /prepare is there if you change your mind."
+        "All right. No more reminders for this meeting. /prepare is there if you change your mind."
     )
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.core.i18n import Translator
 from bot.core.invisible import isolated
@@ -60,14 +61,23 @@ class VoicePart:
     caption: str
 
 
-BriefPart = TextPart | VoicePart
+@dataclass(frozen=True)
+class FilePart:
+    """A photo or a document the person gave as part of an answer, sent as itself."""
+
+    kind: Literal["photo", "document"]
+    file_id: str
+    caption: str
+
+
+BriefPart = TextPart | VoicePart | FilePart
 
 
 def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[BriefPart]:
     """The brief as messages to send in order: its text parts, then the voice answers."""
-    name = _shorten(brief.person_name, NAME_MAX)
+    name = shorten(brief.person_name, NAME_MAX)
     sections: list[str] = []
-    voices: list[VoicePart] = []
+    voices: list[VoicePart | FilePart] = []
     unaddressed: list[str] = []
     quiet: list[str] = []
     for step in in_brief_order(brief.steps):
@@ -85,18 +95,22 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
             )
             continue
         sections.append(_section(t, dialogue, brief, step, answer))
+        caption = t._("{label} — {name}").format(
+            label=esc(t._(step.label)), name=isolated(esc(name))
+        )
         if answer is not None and answer.given and answer.voice_file_id:
-            caption = t._("{label} — {name}").format(
-                label=esc(t._(step.label)), name=isolated(esc(name))
-            )
             voices.append(VoicePart(answer.voice_file_id, caption + "\n" + _ref(t, brief)))
+        if answer is not None and answer.given and answer.file_id and answer.file_kind:
+            voices.append(
+                FilePart(answer.file_kind, answer.file_id, caption + "\n" + _ref(t, brief))
+            )
     folded = quiet + (
         [t._("Not addressed: {sections}").format(sections=", ".join(unaddressed))]
         if unaddressed
         else []
     )
     if not sections and not quiet:
-        sections.append("<i>" + t._("Nothing was shared in this preparation.") + "</i>")
+        sections.append("<i>" + t._("Nothing is shared in this preparation.") + "</i>")
     if folded:
         sections.append("<i>" + " · ".join(folded) + "</i>")
     # Room for the longer of the two headers (the first part's is the full one).
@@ -134,6 +148,8 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
         return together(t)
     if step.kind is Kind.AGREED:
         return "; ".join(agreed_lines(t, step, answer)) or _not_addressed(t)
+    if answer.file_id and not (answer.text or "").strip():
+        return attachment(t, answer)
     text = " ".join((answer.text or "").split())
     if not text:
         return _not_addressed(t)
@@ -144,7 +160,7 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     if step.kind is Kind.JOKERS:
         ids = chosen_allies(answer)
         return "; ".join(_ally(t, step, allies[i]) for i in ids if i in allies) or _not_addressed(t)
-    return esc(_shorten(text, SHORT_ANSWER))
+    return esc(shorten(text, SHORT_ANSWER))
 
 
 def sparkline(values: Sequence[int], minimum: int, maximum: int) -> str:
@@ -189,16 +205,18 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     if answer is None or not answer.given:
         return [_not_addressed(t)]
     lines: list[str] = []
+    if answer.file_id:
+        lines.append(attachment(t, answer, below=True))
     if answer.voice_file_id:
         duration = answer.voice_duration
         lines.append(
             "🎤 "
             + (
-                t._("Voice message ({duration}) — it follows below").format(
+                t._("Voice message ({duration}), just below").format(
                     duration=f"{duration // 60}:{duration % 60:02d}"
                 )
                 if duration
-                else t._("Voice message — it follows below")
+                else t._("Voice message, just below")
             )
         )
     if answer.together:
@@ -220,6 +238,19 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     return lines or [_not_addressed(t)]
 
 
+def attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:
+    """`📎 Photo` or `📎 Document: bail.pdf`, said to follow the brief when it does."""
+    if answer.file_kind == "photo":
+        said = t._("Photo, just below") if below else t._("Photo")
+    elif answer.file_name:
+        said = (t._("Document {name}, just below") if below else t._("Document {name}")).format(
+            name=esc(shorten(answer.file_name, 60))
+        )
+    else:
+        said = t._("Document, just below") if below else t._("Document")
+    return "📎 " + said
+
+
 def agreed_lines(t: Translator, step: Step, answer: Answer) -> list[str]:
     """Each agreed step with who did it and how it went, as HTML lines."""
     lines = []
@@ -235,7 +266,7 @@ def agreed_lines(t: Translator, step: Step, answer: Answer) -> list[str]:
 
 
 def _not_addressed(t: Translator) -> str:
-    return "<i>" + t._("not addressed") + "</i>"
+    return "<i>" + t._("not answered") + "</i>"
 
 
 def _choice(t: Translator, step: Step, option_id: str) -> str:
@@ -262,13 +293,16 @@ def _scale(t: Translator, step: Step, text: str, history: Sequence[int]) -> str:
 
 def _ally(t: Translator, step: Step, ally: Ally) -> str:
     relation = step.option(ally.relation)
+    if relation is None and not ally.relation:  # the person gave no relation
+        return esc(ally.name)
     return t._("{name} — {relation}").format(
         name=isolated(esc(ally.name)),
         relation=esc(t._(relation.label) if relation else ally.relation),
     )
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

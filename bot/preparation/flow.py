@@ -7,7 +7,9 @@ doubled or late press changes nothing. Nothing reaches the worker before the per
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.accounts.store import Account
@@ -24,6 +26,28 @@ from bot.preparation.store import Ally, Answer, Preparation
 ALLY_NAME_MAX_LENGTH = 60
 MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons
 HISTORY_DEPTH = 7  # earlier scores drawn in a sparkline
+STOP_MESSAGE_WORDS = 6  # a longer message is an answer, even if it says "stop" somewhere
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words without accents or punctuation: `Arrête !` and `arrete` read alike."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return re.findall(r"\w+", plain)
+
+
+def means_stopping(text: str, stop_words: Iterable[str]) -> bool:
+    """Whether a short typed message contains one of the words or phrases that mean stopping."""
+    words = _words(text)
+    if not words or len(words) > STOP_MESSAGE_WORDS:
+        return False
+    for phrase in stop_words:
+        wanted = _words(phrase)
+        n = len(wanted)
+        if n and any(words[i : i + n] == wanted for i in range(len(words) - n + 1)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -236,6 +260,35 @@ async def _scratch(svc: Services, flow: Flow, **values: object) -> Flow | None:
     return await current(svc, flow.preparation.person_id)
 
 
+async def hold_typed(svc: Services, flow: Flow, text: str) -> Flow | None:
+    """Keep typed text aside while the person says whether it was an answer."""
+    scratch = {**flow.preparation.scratch, "typed": text}
+    if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+        return None
+    return await current(svc, flow.preparation.person_id)
+
+
+def typed(flow: Flow) -> str | None:
+    text = flow.preparation.scratch.get("typed")
+    return text if isinstance(text, str) else None
+
+
+def review_messages(flow: Flow) -> list[int]:
+    """The messages that show the review now, oldest first (empty before it is shown)."""
+    ids = flow.preparation.scratch.get("review")
+    return [int(i) for i in ids] if isinstance(ids, list) else []
+
+
+async def remember_review(svc: Services, flow: Flow, message_ids: Sequence[int]) -> None:
+    """Which messages show the review, so that a change edits them instead of adding a copy."""
+    scratch = {**flow.preparation.scratch, "review": list(message_ids)}
+    await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now())
+
+
+async def pause(svc: Services, flow: Flow) -> bool:
+    return await svc.preparations.set_paused(flow.preparation.person_id, True)
+
+
 async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:
     if ally_id not in flow.allies:
         return None
@@ -248,16 +301,71 @@ async def name_new_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
     name = visible_name(name)
     if not flow.can_add_ally or not name:
         return None
-    return await _scratch(svc, flow, new_ally=name)
+    return await _scratch(svc, flow, new_ally=name, maybe_ally=None)
+
+
+async def expect_ally_name(svc: Services, flow: Flow) -> Flow | None:
+    """*Someone new* was pressed: the next typed text is a name, no need to ask."""
+    return await _scratch(svc, flow, naming=True)
+
+
+def expects_ally_name(flow: Flow) -> bool:
+    return flow.preparation.scratch.get("naming") is True
+
+
+async def hold_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
+    """Text typed on the jokers question without *Someone new*: kept aside until confirmed."""
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, maybe_ally=name)
+
+
+def maybe_ally(flow: Flow) -> str | None:
+    name = flow.preparation.scratch.get("maybe_ally")
+    return name if isinstance(name, str) else None
+
+
+async def confirm_ally(svc: Services, flow: Flow) -> Flow | None:
+    name = maybe_ally(flow)
+    return await name_new_ally(svc, flow, name) if name else None
 
 
 async def cancel_new_ally(svc: Services, flow: Flow) -> Flow | None:
-    return await _scratch(svc, flow, new_ally=None)
+    return await _scratch(svc, flow, new_ally=None, maybe_ally=None, naming=None)
 
 
-async def add_ally(svc: Services, flow: Flow, relation: str) -> Flow | None:
+RELATION_MAX_LENGTH = 40  # a relation typed in the person's words, kept as they wrote it
+
+
+def relation_for(text: str, step: Step, words: Mapping[str, Sequence[str]]) -> str | None:
+    """The relation a typed answer names ("ma fille" → family), by the longest phrase found."""
+    typed = _words(text)
+    best: tuple[int, str] | None = None
+    for option in step.options:
+        for phrase in words.get(option.id, ()):
+            wanted = _words(phrase)
+            n = len(wanted)
+            found = n and any(typed[i : i + n] == wanted for i in range(len(typed) - n + 1))
+            if found and (best is None or n > best[0]):
+                best = (n, option.id)
+    return best[1] if best else None
+
+
+async def add_typed_relation(
+    svc: Services, flow: Flow, text: str, words: Mapping[str, Sequence[str]]
+) -> Flow | None:
+    """A relation typed instead of chosen: understood, else kept in the person's own words."""
+    relation = relation_for(text, flow.step, words)
+    if relation is not None:
+        return await add_ally(svc, flow, relation)
+    own = visible_name(text)
+    return await add_ally(svc, flow, own if len(own) <= RELATION_MAX_LENGTH else "", free=True)
+
+
+async def add_ally(svc: Services, flow: Flow, relation: str, *, free: bool = False) -> Flow | None:
     name = flow.new_ally_name
-    if name is None or flow.step.option(relation) is None:
+    if name is None or (not free and flow.step.option(relation) is None):
         return None
     scratch = {"chosen": flow.chosen_allies}
     added = await svc.preparations.add_ally(

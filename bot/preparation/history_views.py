@@ -25,7 +25,7 @@ def choose_person(t: Translator, people: Sequence[PersonSummary]) -> Reply:
     if not people:
         return Reply(t._("You do not follow anyone yet. /invite creates a link for a person."))
     return Reply(
-        t._("Whose history would you like to see?"),
+        t._("Whose history do you want to see?"),
         [
             [
                 (
@@ -54,7 +54,7 @@ def worker_history(
     what the two of them agreed, as the person accepted it; the worker's topics, answered."""
     title = "<b>" + esc(name) + "</b>"
     if not sent:
-        return [Reply(title + "\n\n" + t._("No preparation has been sent to you yet."))]
+        return [Reply(title + "\n\n" + t._("You have received no preparation yet."))]
     count = t.n_(
         "{count} preparation sent to you", "{count} preparations sent to you", len(sent)
     ).format(count=len(sent))
@@ -101,8 +101,8 @@ def person_logbook(
         lines += [*_agreed_lines(t, agreed, names, for_person=True), ""]
     if not entries and not agreed:
         empty = t._(
-            "Your logbook is empty for now. The small steps you plan when you /prepare "
-            "will be listed here, with how they went."
+            "Your logbook is empty for now. When you /prepare, you plan a small "
+            "step. Your small steps will be here."
         )
         return [Reply("\n".join([*lines, empty]))]
     if entries:
@@ -176,7 +176,7 @@ def _logbook_lines(
         if entry.outcome is not None and entry.outcome_step is not None:
             outcome = describe_answer(t, entry.outcome_step, entry.outcome, allies)
         else:
-            outcome = "<i>" + t._("not told yet") + "</i>"
+            outcome = "<i>" + t._("not said yet") + "</i>"
         line = t._("• {date}: {small_step} → {outcome}")
         lines.append(
             line.format(date=t.date(entry.planned_at), small_step=planned, outcome=outcome)

@@ -32,6 +32,9 @@ class Answer:
     voice_file_id: str | None = None
     voice_duration: int | None = None
     hidden: bool = False
+    file_id: str | None = None  # a photo or a document sent as (part of) the answer
+    file_kind: Literal["photo", "document"] | None = None
+    file_name: str | None = None
     together: bool = False  # "keep it for the meeting": to put into words with the worker
 
     @property
@@ -71,6 +74,9 @@ def _answer(row: sqlite3.Row) -> Answer:
         voice_file_id=row["voice_file_id"],
         voice_duration=row["voice_duration"],
         hidden=bool(row["hidden"]),
+        file_id=row["file_id"],
+        file_kind=row["file_kind"],
+        file_name=row["file_name"],
         together=bool(row["together"]),
     )
 
@@ -188,12 +194,15 @@ class PreparationStore:
             if answer is not None:
                 await tx.execute(
                     """INSERT INTO answers (preparation_id, step, skipped, text, voice_file_id,
-                                            voice_duration, together, answered_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                            voice_duration, file_id, file_kind, file_name,
+                                            together, answered_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (preparation_id, step) DO UPDATE SET
                            skipped = excluded.skipped, text = excluded.text,
                            voice_file_id = excluded.voice_file_id,
                            voice_duration = excluded.voice_duration,
+                           file_id = excluded.file_id, file_kind = excluded.file_kind,
+                           file_name = excluded.file_name,
                            together = excluded.together,
                            answered_at = excluded.answered_at""",
                     (
@@ -203,6 +212,9 @@ class PreparationStore:
                         answer.text,
                         answer.voice_file_id,
                         answer.voice_duration,
+                        answer.file_id,
+                        answer.file_kind,
+                        answer.file_name,
                         int(answer.together),
                         to_db_time(now),
                     ),
@@ -363,7 +375,7 @@ class PreparationStore:
         )
         answers = await self.db.fetchall(
             """SELECT a.preparation_id, a.step, a.skipped, a.text, a.voice_file_id, a.hidden,
-                      a.together, a.answered_at
+                      a.file_kind, a.file_name, a.together, a.answered_at
                FROM answers a JOIN preparations p ON p.id = a.preparation_id
                WHERE p.person_id = ? ORDER BY a.preparation_id, a.answered_at""",
             (person_id,),

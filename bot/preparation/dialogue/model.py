@@ -96,6 +96,7 @@ class Step:
     translator_note: str | None = None
     lead: int | None = None  # rank among the brief's opening sections; None: in file order
     variants: tuple[Variant, ...] = ()
+    attachments: bool = False  # a text step that also takes a photo or a document
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -127,7 +128,7 @@ class Dialogue:
 
 
 _FIELDS: dict[Kind, frozenset[str]] = {
-    Kind.TEXT: frozenset({"max_length"}),
+    Kind.TEXT: frozenset({"max_length", "attachments"}),
     Kind.CHOICE: frozenset({"options"}),
     Kind.AGREED: frozenset({"options"}),
     Kind.SCALE: frozenset({"min", "max", "low_label", "high_label"}),
@@ -251,6 +252,11 @@ def _step(raw: object, where: _Where, earlier: list[Step]) -> Step:
                 "max_length", f"must be a whole number from 1 to {LONGEST_MAX_LENGTH}"
             )
         step = replace(step, max_length=max_length)
+    if kind is Kind.TEXT:
+        attachments = raw.get("attachments", False)
+        if not isinstance(attachments, bool):
+            raise where.error("attachments", "must be true or false")
+        return replace(step, attachments=attachments)
     if kind is Kind.OWN_QUESTION:
         proposal = _text(raw, "proposal", where, required=True)
         _check_placeholders(proposal, "proposal", where, known_ids)

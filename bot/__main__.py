@@ -1,5 +1,8 @@
 """`python -m bot`: check the configuration, then run Escale with long polling until stopped.
 
+With no bot token at all, it starts the sandbox instead (Escale on a Bot API emulator, played
+from a page on 127.0.0.1); `python -m bot sandbox` starts it on purpose, even with a token.
+
 `python -m bot check-dialogues [FILE ...]` only checks dialogue files (by default the configured
 one), so a service can test an edited file without a token or a network. The other subcommands
 (backup, restore, status, admin) are in `bot/operations/`, listed in SUBCOMMANDS.
@@ -21,6 +24,7 @@ from bot.core import logs
 from bot.core.config import (
     ConfigError,
     Settings,
+    has_token,
     load_database_path,
     load_dialogue_path,
     load_settings,
@@ -28,6 +32,7 @@ from bot.core.config import (
 from bot.core.db import DatabaseError
 from bot.core.i18n import CatalogError
 from bot.preparation.dialogue.model import DialogueError, load
+from bot.sandbox import run as sandbox
 from bot.service.operations import admin, status
 from bot.service.operations.backup import OperationError, backup, restore
 
@@ -42,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     if args:
         print(f"escale: unknown argument {args[0]!r} (usage: {USAGE})", file=sys.stderr)
         return 2
+    if not has_token():
+        return sandbox.main(reason="No bot token: ")
     logs.configure()
     try:
         settings = load_settings()
@@ -149,12 +156,21 @@ def status_command(args: list[str]) -> int:
     return status.run(database)
 
 
+def sandbox_command(args: list[str]) -> int:
+    """`python -m bot sandbox`: the sandbox on purpose, even when a token is set."""
+    if args:
+        print(f"escale: sandbox takes no argument (usage: {USAGE})", file=sys.stderr)
+        return 2
+    return sandbox.main()
+
+
 SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
     "check-dialogues": check_dialogues,
     "backup": backup_command,
     "restore": restore_command,
     "status": status_command,
     "admin": admin.run,
+    "sandbox": sandbox_command,
 }
 USAGE = "python -m bot [" + " | ".join(SUBCOMMANDS) + "]"
 

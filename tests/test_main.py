@@ -32,13 +32,14 @@ async def _run(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     )
 
 
-async def test_a_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
-    process = await _run({}, tmp_path)
+async def test_a_token_that_is_set_but_malformed_still_stops_start_up(tmp_path: Path) -> None:
+    """Only a missing token means the sandbox: a wrong one is a mistake to say."""
+    process = await _run({"TELEGRAM_BOT_TOKEN": "replace-me"}, tmp_path)
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("escale: TELEGRAM_BOT_TOKEN is not set")
+    assert lines[0].startswith("escale: TELEGRAM_BOT_TOKEN does not look like a bot token")
     assert not (tmp_path / "data").exists(), "nothing touched before the settings are valid"
 
 

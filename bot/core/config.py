@@ -88,6 +88,20 @@ def load_settings(
     )
 
 
+def raw_setting(
+    name: str, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> str:
+    """One setting as written (trimmed, empty when unset), for choices made before loading."""
+    return _values(environ, env_file).get(name, "").strip()
+
+
+def has_token(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> bool:
+    """Whether a bot token is set at all: without one, `python -m bot` runs the sandbox."""
+    return bool(raw_setting("TELEGRAM_BOT_TOKEN", environ, env_file))
+
+
 def load_dialogue_path(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Path:

@@ -29,8 +29,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.config import Settings, load_settings
 from bot.context import Services
+from bot.core.config import Settings, load_settings
 from bot.emulator.server import ApiCall, FakeTelegram, SentMessage, UploadedFile, utf16_length
 from bot.sandbox import render
 from bot.sandbox.clock import SandboxClock, _system_now

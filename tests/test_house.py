@@ -10,6 +10,8 @@ import pytest
 
 from bot.accounts import store as accounts_store
 from bot.app import build_application
+from bot.core import callbacks
+from bot.core.callbacks import StepAction
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.request import shared_tls
@@ -84,3 +86,13 @@ async def test_what_one_typed_answer_costs_the_database(
     # A ceiling, to be lowered as reads are saved (the aim: 4 reads, the account once).
     reads, account_reads, writes = cost
     assert reads <= 19 and account_reads <= 5 and writes <= 2, cost
+
+
+def test_every_step_action_fits_the_payload_a_handler_reads() -> None:
+    """Views and the handler share one enumeration: each action makes a payload that the
+    preparation's button pattern reads back as that same action."""
+    for action in StepAction:
+        payload = callbacks.step(123456789012, "problem_for", action, "a_long_argument")
+        match = callbacks.STEP_PATTERN.match(payload)
+        assert match is not None and StepAction(match.group(3)) is action, payload
+        assert len(payload.encode()) <= 64

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import datetime
 
@@ -70,7 +71,37 @@ STEP_PATTERN = re.compile(
 )
 
 
-def step(preparation_id: int, step_id: str, action: str, argument: object | None = None) -> str:
+@enum.unique
+class StepAction(enum.StrEnum):
+    """What a press on a preparation's button does: the <action> of p:<preparation>:<step>:...
+    The views that make the buttons and the handler that reads them share these names."""
+
+    GO = "go"  # continue where the person stopped
+    PAUSE = "p"  # stop for now
+    MINE = "my"  # what was typed is the answer, not a stop word
+    NEW = "new"  # start a new preparation
+    OPTION = "o"  # one option of a choice
+    AGREED = "a"  # how an agreed step went
+    VALUE = "v"  # a value on a scale
+    SKIP = "s"  # I'd rather not
+    BACK = "b"  # the previous question
+    ACCEPT = "ok"  # the proposed question is mine
+    FOR_THE_MEETING = "t"  # keep the question for the meeting
+    JOKER = "j"  # pick a known ally
+    NEW_JOKER = "n"  # someone new
+    RELATION = "r"  # who the new ally is to the person
+    CANCEL = "x"  # drop the ally being added
+    DONE = "d"  # no more allies
+    ADD_NAME = "y"  # yes, add this name
+    HIDE = "h"  # hide or show a section
+    EDIT = "e"  # edit a section
+    SEND = "send"  # send the brief
+    KEEP = "keep"  # keep it for me
+
+
+def step(
+    preparation_id: int, step_id: str, action: StepAction, argument: object | None = None
+) -> str:
     data = f"{STEP}:{preparation_id}:{step_id}:{action}"
     return data if argument is None else f"{data}:{argument}"
 

@@ -17,6 +17,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
+from bot.core.callbacks import StepAction
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
 from bot.general import handlers as general
@@ -409,30 +410,40 @@ async def _act(
     query = update.callback_query
     assert query is not None
     svc, step, t = services(context), flow.step, caller.t
-    if action == "go":
+    if action == StepAction.GO:
         await query.answer()
         await replace_buttons(update, context, views.chosen_continue(t))
         await ask(context, caller, flow)
-    elif action == "p":
+    elif action == StepAction.PAUSE:
         await query.answer()
         if await preparation.pause(svc, flow):
             await replace_buttons(update, context, views.chosen_later(t))
             await answer(update, context, general_views.preparation_paused(t))
-    elif action == "my" and (typed := preparation.typed(flow)) is not None:
+    elif action == StepAction.MINE and (typed := preparation.typed(flow)) is not None:
         await query.answer()
         await replace_buttons(update, context, views.chosen_my_answer(t))
         await _take_text(update, context, caller, flow, typed)
-    elif action == "new":
+    elif action == StepAction.NEW:
         await query.answer()
         restarted = await preparation.start_over(svc, caller.id, flow.id)
         if restarted is not None:
             await replace_buttons(update, context, views.chosen_start_over(t))
             await _welcome(update, context, caller)
             await ask(context, caller, restarted)
-    elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
+    elif (
+        action == StepAction.OPTION
+        and argument
+        and step.option(argument)
+        and step.kind is Kind.CHOICE
+    ):
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=argument))
-    elif action == "a" and argument and step.option(argument) and step.kind is Kind.AGREED:
+    elif (
+        action == StepAction.AGREED
+        and argument
+        and step.option(argument)
+        and step.kind is Kind.AGREED
+    ):
         await query.answer()
         after = await preparation.tell_outcome(svc, flow, argument)
         if after is not None and after.step.id == step.id:
@@ -440,28 +451,44 @@ async def _act(
         else:
             given = after.answers.get(step.id) if after else None
             await _moved(context, caller, flow, after, given)
-    elif action == "v" and argument and argument.isdigit() and step.kind is Kind.SCALE:
+    elif action == StepAction.VALUE and argument and argument.isdigit() and step.kind is Kind.SCALE:
         await query.answer()
         value = int(argument)
         if step.minimum <= value <= step.maximum:
             await _give(context, caller, flow, Answer(step.id, text=str(value)))
-    elif action == "s" and step.skippable:
+    elif action == StepAction.SKIP and step.skippable:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, skipped=True))
-    elif action == "b":
+    elif action == StepAction.BACK:
         await query.answer()
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION and (proposal := flow.proposal(t)):
+    elif (
+        action == StepAction.ACCEPT
+        and step.kind is Kind.OWN_QUESTION
+        and (proposal := flow.proposal(t))
+    ):
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=proposal))
-    elif action == "t" and step.kind is Kind.OWN_QUESTION:
+    elif action == StepAction.FOR_THE_MEETING and step.kind is Kind.OWN_QUESTION:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, together=True))
-    elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d", "y"):
+    elif step.kind is Kind.JOKERS and action in (
+        StepAction.JOKER,
+        StepAction.NEW_JOKER,
+        StepAction.RELATION,
+        StepAction.CANCEL,
+        StepAction.DONE,
+        StepAction.ADD_NAME,
+    ):
         await _jokers(update, context, caller, flow, action, argument)
-    elif step.kind is Kind.REVIEW and action in ("h", "e", "send", "keep"):
+    elif step.kind is Kind.REVIEW and action in (
+        StepAction.HIDE,
+        StepAction.EDIT,
+        StepAction.SEND,
+        StepAction.KEEP,
+    ):
         await _review(update, context, caller, flow, action, argument)
     else:
         log.info("unexpected step action user=%s action=%s", caller.id, action)
@@ -480,27 +507,27 @@ async def _jokers(
     assert query is not None
     svc = services(context)
     await query.answer()
-    if action == "d":
+    if action == StepAction.DONE:
         after = await preparation.jokers_done(svc, flow)
         given = after.answers.get(flow.step.id) if after else None
         await _moved(context, caller, flow, after, given)
         return
-    if action == "n" and flow.can_add_ally:
+    if action == StepAction.NEW_JOKER and flow.can_add_ally:
         await preparation.expect_ally_name(svc, flow)
         await answer(update, context, views.ally_name_prompt(caller.t))
         return
-    if action == "y":
+    if action == StepAction.ADD_NAME:
         confirmed = await preparation.confirm_ally(svc, flow)
         if confirmed is None:
             await _ask_again(context, caller)
             return
         await ask(context, caller, confirmed)  # who is this person to you?
         return
-    if action == "j" and argument and argument.isdigit():
+    if action == StepAction.JOKER and argument and argument.isdigit():
         after = await preparation.toggle_ally(svc, flow, int(argument))
-    elif action == "r" and argument:
+    elif action == StepAction.RELATION and argument:
         after = await preparation.add_ally(svc, flow, argument)
-    elif action == "x":
+    elif action == StepAction.CANCEL:
         after = await preparation.cancel_new_ally(svc, flow)
     else:
         after = None
@@ -529,19 +556,19 @@ async def _review(
     query = update.callback_query
     assert query is not None and caller.account is not None
     svc, t = services(context), caller.t
-    if action == "h" and argument:
+    if action == StepAction.HIDE and argument:
         await query.answer()
         after = await preparation.toggle_hidden(svc, flow, argument)
         await _redraw_review(context, caller, after or flow)
-    elif action == "e" and argument:
+    elif action == StepAction.EDIT and argument:
         await query.answer()
         after = await preparation.edit(svc, flow, argument)
         if after is not None:  # the review comes back, once, when the answer is changed
             await _delete_review(context, caller, flow)
         await _moved(context, caller, flow, after, None)
-    elif action == "send":
+    elif action == StepAction.SEND:
         await _send(update, context, caller, flow)
-    elif action == "keep":
+    elif action == StepAction.KEEP:
         await query.answer()
         if await preparation.keep(svc, flow):
             log.info("preparation kept id=%s", flow.id)

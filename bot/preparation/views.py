@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core import callbacks
+from bot.core.callbacks import StepAction
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
 from bot.meetings import views as meeting_views
@@ -121,17 +122,37 @@ def question(t: Translator, flow: Flow) -> Reply:
 def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
     step, pid = flow.step, flow.id
     if step.kind is Kind.CHOICE:
-        return [[(t._(o.label), callbacks.step(pid, step.id, "o", o.id))] for o in step.options]
+        return [
+            [(t._(o.label), callbacks.step(pid, step.id, StepAction.OPTION, o.id))]
+            for o in step.options
+        ]
     if step.kind is Kind.AGREED:
-        return [[(t._(o.label), callbacks.step(pid, step.id, "a", o.id))] for o in step.options]
+        return [
+            [(t._(o.label), callbacks.step(pid, step.id, StepAction.AGREED, o.id))]
+            for o in step.options
+        ]
     if step.kind is Kind.SCALE:
         values = range(step.minimum, step.maximum + 1)
-        return [[(str(v), callbacks.step(pid, step.id, "v", v)) for v in values]]
+        return [[(str(v), callbacks.step(pid, step.id, StepAction.VALUE, v)) for v in values]]
     if step.kind is Kind.OWN_QUESTION:
         rows: Buttons = []
         if flow.proposal(t):
-            rows.append([(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))])
-        rows.append([(t._("🤝 Keep it for the meeting"), callbacks.step(pid, step.id, "t"))])
+            rows.append(
+                [
+                    (
+                        t._("✔ Yes, that's my question"),
+                        callbacks.step(pid, step.id, StepAction.ACCEPT),
+                    )
+                ]
+            )
+        rows.append(
+            [
+                (
+                    t._("🤝 Keep it for the meeting"),
+                    callbacks.step(pid, step.id, StepAction.FOR_THE_MEETING),
+                )
+            ]
+        )
         return rows
     if step.kind is Kind.JOKERS:
         chosen = set(flow.chosen_allies)
@@ -139,14 +160,16 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
             [
                 (
                     ("✅ " if ally.id in chosen else "") + ally.name,
-                    callbacks.step(pid, step.id, "j", ally.id),
+                    callbacks.step(pid, step.id, StepAction.JOKER, ally.id),
                 )
             ]
             for ally in flow.allies.values()
         ]
         if flow.can_add_ally:
-            rows.append([(t._("➕ Someone new"), callbacks.step(pid, step.id, "n"))])
-        rows.append([(t._("✔ Done"), callbacks.step(pid, step.id, "d"))])
+            rows.append(
+                [(t._("➕ Someone new"), callbacks.step(pid, step.id, StepAction.NEW_JOKER))]
+            )
+        rows.append([(t._("✔ Done"), callbacks.step(pid, step.id, StepAction.DONE))])
         return rows
     return []
 
@@ -155,9 +178,9 @@ def _moves(t: Translator, flow: Flow) -> Buttons:
     step, pid = flow.step, flow.id
     row = []
     if not flow.first or flow.preparation.back_to_review:
-        row.append((t._("« Back"), callbacks.step(pid, step.id, "b")))
+        row.append((t._("« Back"), callbacks.step(pid, step.id, StepAction.BACK)))
     if step.skippable:
-        row.append((t._("I'd rather not"), callbacks.step(pid, step.id, "s")))
+        row.append((t._("I'd rather not"), callbacks.step(pid, step.id, StepAction.SKIP)))
     rows = [row] if row else []
     rows.append([later_button(t, flow)])
     return rows
@@ -165,16 +188,20 @@ def _moves(t: Translator, flow: Flow) -> Buttons:
 
 def later_button(t: Translator, flow: Flow) -> tuple[str, str]:
     """On every question: stop for now, without having to know /cancel."""
-    return (t._("⏸ Later"), callbacks.step(flow.id, flow.step.id, "p"))
+    return (t._("⏸ Later"), callbacks.step(flow.id, flow.step.id, StepAction.PAUSE))
 
 
 def pause_offer(t: Translator, flow: Flow) -> Reply:
     """Typed words that may mean stopping: ask before taking them as an answer."""
-    rows: Buttons = [[(t._("⏸ Yes, stop for now"), callbacks.step(flow.id, flow.step.id, "p"))]]
+    rows: Buttons = [
+        [(t._("⏸ Yes, stop for now"), callbacks.step(flow.id, flow.step.id, StepAction.PAUSE))]
+    ]
     if flow.step.accepts_text or flow.step.kind is Kind.JOKERS:
-        rows.append([(t._("✏️ No, it is my answer"), callbacks.step(flow.id, flow.step.id, "my"))])
+        rows.append(
+            [(t._("✏️ No, it is my answer"), callbacks.step(flow.id, flow.step.id, StepAction.MINE))]
+        )
     else:
-        rows.append([(t._("No, go on"), callbacks.step(flow.id, flow.step.id, "go"))])
+        rows.append([(t._("No, go on"), callbacks.step(flow.id, flow.step.id, StepAction.GO))])
     return Reply(t._("Do you want to stop for now? Your answers are kept."), rows)
 
 
@@ -220,9 +247,10 @@ def recap(t: Translator, flow: Flow) -> str:
 def new_ally_relation(t: Translator, flow: Flow) -> Reply:
     step, pid = flow.step, flow.id
     rows: Buttons = [
-        [(t._(o.label), callbacks.step(pid, step.id, "r", o.id))] for o in step.options
+        [(t._(o.label), callbacks.step(pid, step.id, StepAction.RELATION, o.id))]
+        for o in step.options
     ]
-    rows.append([(t._("Cancel"), callbacks.step(pid, step.id, "x"))])
+    rows.append([(t._("Cancel"), callbacks.step(pid, step.id, StepAction.CANCEL))])
     return Reply(
         t._("Who is {name} to you?").format(name=f"<b>{esc(flow.new_ally_name or '')}</b>"), rows
     )
@@ -235,8 +263,8 @@ def ally_confirm(t: Translator, flow: Flow) -> Reply:
     return Reply(
         t._("Add {name} as someone who could help?").format(name=name),
         [
-            [(t._("✔ Yes, add this name"), callbacks.step(pid, step.id, "y"))],
-            [(t._("✖ No"), callbacks.step(pid, step.id, "x"))],
+            [(t._("✔ Yes, add this name"), callbacks.step(pid, step.id, StepAction.ADD_NAME))],
+            [(t._("✖ No"), callbacks.step(pid, step.id, StepAction.CANCEL))],
         ],
     )
 
@@ -312,7 +340,10 @@ def review(
         hidden = bool(answer and answer.hidden)
         label = t._(step.label)
         row = [
-            (t._("✏️ {section}").format(section=label), callbacks.step(pid, review_id, "e", step.id))
+            (
+                t._("✏️ {section}").format(section=label),
+                callbacks.step(pid, review_id, StepAction.EDIT, step.id),
+            )
         ]
         if answer is not None:  # a screen reader reads only the label: it names the section
             toggle = (
@@ -320,15 +351,15 @@ def review(
                 if hidden
                 else t._("🙈 Hide: {section}").format(section=label)
             )
-            row.append((toggle, callbacks.step(pid, review_id, "h", step.id)))
+            row.append((toggle, callbacks.step(pid, review_id, StepAction.HIDE, step.id)))
         rows.append(row)
     send_label = (
         t._("📨 Send to {worker}").format(worker=worker_name)
         if worker_name
         else t._("📨 Send to my social worker")
     )
-    rows.append([(send_label, callbacks.step(pid, review_id, "send"))])
-    rows.append([(t._("🔒 Keep it for me"), callbacks.step(pid, review_id, "keep"))])
+    rows.append([(send_label, callbacks.step(pid, review_id, StepAction.SEND))])
+    rows.append([(t._("🔒 Keep it for me"), callbacks.step(pid, review_id, StepAction.KEEP))])
     rows.append([later_button(t, flow)])
     hidden_names = [t._(s.label) for s in flow.asked if (a := flow.answers.get(s.id)) and a.hidden]
     closing = intro
@@ -352,11 +383,11 @@ def resume_offer(t: Translator, flow: Flow) -> Reply:
     return Reply(
         text + "\n\n" + t._("Do you want to go on, or start again?"),
         [
-            [(t._("Continue"), callbacks.step(pid, step_id, "go"))],
+            [(t._("Continue"), callbacks.step(pid, step_id, StepAction.GO))],
             [
                 (
                     t._("Start again (erases these answers)"),
-                    callbacks.step(pid, step_id, "new"),
+                    callbacks.step(pid, step_id, StepAction.NEW),
                 )
             ],
         ],

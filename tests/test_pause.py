@@ -119,3 +119,11 @@ async def test_typed_words_the_person_said_were_no_answer_are_not_kept(escale: E
     await person.press("No, go on")
     assert "quit" not in await _scratch_text(escale, person)
     assert await current_step(escale, person) == "for_whom"
+
+
+async def test_cancel_drops_held_words_and_unconfirmed_names(escale: Escale) -> None:
+    _worker, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("stop, my ex is back")
+    await person.send("/cancel")
+    assert "my ex is back" not in await _scratch_text(escale, person)

@@ -297,7 +297,6 @@ async def remember_review(svc: Services, flow: Flow, message_ids: Sequence[int])
 
 
 async def pause(svc: Services, flow: Flow) -> bool:
-    await forget_typed(svc, flow)
     return await svc.preparations.set_paused(flow.preparation.person_id, True)
 
 

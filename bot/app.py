@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, menus, unreachable
+from bot import callbacks, menus, unreachable, updates
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context, Services, services
@@ -44,7 +44,10 @@ from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
 
+# `UpdateType.MESSAGE` and `EDITED_MESSAGE`, never `EDITED` (which takes a Business account's
+# customers' edits too) nor `filters.TEXT` alone (which takes edits as answers).
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+PRIVATE_EDIT = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 NOT_PRIVATE = ~filters.ChatType.PRIVATE & (
     filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 )
@@ -118,19 +121,19 @@ def build_application(
 
 
 def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(TypeHandler(Update, updates.one_reply_per_album), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
         app.add_handler(CommandHandler(name, handler, filters=PRIVATE))
+    app.add_handler(updates.InlineButtonHandler())
     for pattern, handler in BUTTONS:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(general.stale_callback))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, text.text_received))
     app.add_handler(MessageHandler(PRIVATE & filters.VOICE, preparation.voice_received))
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, preparation.edited)
-    )
+    app.add_handler(MessageHandler(PRIVATE_EDIT, preparation.edited))
     app.add_handler(MessageHandler(PRIVATE, preparation.other_received))
     app.add_handler(TypeHandler(Update, after_private_update), group=1)
     app.add_error_handler(_on_error)
@@ -147,15 +150,17 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         producers=[Reminders(svc).queue_due],
     )
     await svc.sender.start()
-    await menus.set_default_menus(app.bot, svc.catalogs)
-    for admin_id in svc.settings.admin_ids:
-        await menus.refresh(app.bot, svc, admin_id)
+    svc.startup_menus = menus.StartupMenus(app.bot, svc)
+    svc.startup_menus.start()  # a convenience: Escale answers while they are being set
     log.info("escale ready bot=%s", app.bot.username)
 
 
 async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Before the bot's HTTP client closes: an interrupted send is recovered at the next start."""
     svc: Services = app.bot_data["services"]
+    startup_menus, svc.startup_menus = svc.startup_menus, None
+    if startup_menus is not None:
+        await startup_menus.stop()
     sender, svc.sender = svc.sender, None
     if sender is not None:
         await sender.stop()

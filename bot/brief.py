@@ -25,6 +25,7 @@ MESSAGE_BUDGET = 4000
 SHORT_ANSWER = 200  # characters of typed text kept by describe_answer
 NAME_MAX = 100  # characters of the person's name shown, so a header always fits
 SPARKS = "▁▂▃▄▅▆▇█"
+ORIGIN_MARKS = {"forwarded": "↪️ ", "via_bot": "🤖 "}  # before an answer someone else wrote
 
 _ATOM = re.compile(r"<[^<>]*>|&#?[0-9A-Za-z]+;|.", re.DOTALL)  # never cut inside one
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
@@ -74,7 +75,8 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
         sections.append(_section(t, dialogue, brief, step, answer))
         if answer is not None and answer.given and answer.voice_file_id:
             caption = t._("{label} — {name}").format(label=esc(t._(step.label)), name=esc(name))
-            voices.append(VoicePart(answer.voice_file_id, caption + "\n" + _ref(t, brief)))
+            lines = [caption, *_origin_lines(t, answer, name), _ref(t, brief)]
+            voices.append(VoicePart(answer.voice_file_id, "\n".join(lines)))
     if not sections:
         sections.append("<i>" + t._("Nothing was shared in this preparation.") + "</i>")
     # Room for the longer of the two headers (the first part's is the full one).
@@ -91,8 +93,9 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     """A short one-line HTML form of an answer, for under its question and in history lists."""
     if answer.skipped:
         return "<i>" + t._("I'd rather not") + "</i>"
+    mark = ORIGIN_MARKS.get(answer.origin or "", "")
     if answer.voice_file_id:
-        return "🎤 " + t._("voice message")
+        return mark + "🎤 " + t._("voice message")
     text = " ".join((answer.text or "").split())
     if not text:
         return _not_addressed(t)
@@ -103,7 +106,7 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     if step.kind is Kind.JOKERS:
         ids = chosen_allies(answer)
         return "; ".join(_ally(t, step, allies[i]) for i in ids if i in allies) or _not_addressed(t)
-    return esc(_shorten(text, SHORT_ANSWER))
+    return mark + esc(_shorten(text, SHORT_ANSWER))
 
 
 def sparkline(values: Sequence[int], minimum: int, maximum: int) -> str:
@@ -147,7 +150,7 @@ def _last_time(t: Translator, dialogue: Dialogue, brief: BriefInput, step: Step)
 def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: BriefInput) -> list[str]:
     if answer is None or not answer.given:
         return [_not_addressed(t)]
-    lines: list[str] = []
+    lines = _origin_lines(t, answer, _shorten(brief.person_name, NAME_MAX))
     if answer.voice_file_id:
         duration = answer.voice_duration
         lines.append(
@@ -173,6 +176,20 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     else:
         lines.append(esc(text))
     return lines or [_not_addressed(t)]
+
+
+def _origin_lines(t: Translator, answer: Answer, name: str) -> list[str]:
+    """Above an answer the person did not write: the brief is "in their own words" otherwise."""
+    if answer.origin == "forwarded":
+        # Translators: above an answer the person forwarded (the landlord's text, say).
+        text = t._("Forwarded message: {name} did not write it")
+    elif answer.origin == "via_bot":
+        # Translators: above an answer made with another Telegram bot, not typed by the person.
+        text = t._("Made with another bot: {name} did not write it")
+    else:
+        return []
+    mark = ORIGIN_MARKS[answer.origin]
+    return [mark + "<i>" + text.format(name=esc(name)) + "</i>"]
 
 
 def _not_addressed(t: Translator) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram import Update, User
 from telegram.ext import CallbackContext
@@ -18,6 +18,9 @@ from bot.outbox import Sender
 from bot.repository import Account, PreparationStore, Repository, TelegramProfile
 from bot.repository.meetings import MeetingStore
 from bot.repository.outbox import OutboxStore
+
+if TYPE_CHECKING:
+    from bot.menus import StartupMenus
 
 Context = CallbackContext[Any, Any, Any, Any]
 
@@ -41,6 +44,7 @@ class Services:
         self._outbox: OutboxStore | None = None
         self._meetings: MeetingStore | None = None
         self.sender: Sender | None = None
+        self.startup_menus: StartupMenus | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)

@@ -212,6 +212,24 @@ async def m003_meetings(db: aiosqlite.Connection) -> None:
     )
 
 
+@migration
+async def m009_telegram_shapes(db: aiosqlite.Connection) -> None:
+    """Where an answer came from (a forwarded message, one composed with another bot), and the
+    last album seen in each chat, so an album gets one reply."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN
+            origin TEXT CHECK (origin IN ('forwarded', 'via_bot'));
+        CREATE TABLE albums (
+            chat_id INTEGER PRIMARY KEY,
+            media_group_id TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 async def applied(db: aiosqlite.Connection) -> list[str]:
     """Names of the migrations recorded in `db`, in the order they ran."""
     await db.execute(

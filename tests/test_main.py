@@ -9,6 +9,8 @@ import socket
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_application
 from bot.config import Settings
 from bot.db import Database
@@ -272,3 +274,69 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
             process.send_signal(signal.SIGTERM)
             out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, out.decode() + err.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "description", "retry_after", "logged"),
+    [
+        (429, "Too Many Requests: retry after 1", 1, "flood control, retry in 1.0s"),
+        (500, "Internal Server Error", None, "not set error=NetworkError, retry in 5.0s"),
+        (
+            400,
+            "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID",
+            None,
+            "a mistake in Escale's commands, not a network problem",
+        ),
+    ],
+)
+async def test_a_menu_refused_at_start_up_does_not_stop_escale(
+    tmp_path: Path, status: int, description: str, retry_after: int | None, logged: str
+) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.fail_next(
+            "setMyCommands", status=status, description=description, retry_after=retry_after
+        )
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}
+        process = await _run(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+
+            async def fetched(update_id: int) -> None:
+                await telegram.wait_fetched(update_id, timeout=30)
+
+            user = TelegramUser(telegram, fetched, user_id=42, first_name="Zoé", language_code="en")
+            await _reply_to(telegram, user, "/start", "Hello! I am Escale.")
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 30)
+    logs = out.decode() + err.decode()
+    assert process.returncode == 0, logs
+    assert "Traceback" not in logs
+    assert "cannot reach the Bot API" not in logs
+    assert logged in logs
+
+
+@pytest.mark.parametrize(
+    ("me", "missing"),
+    [
+        ({"id": 123456, "is_bot": True, "first_name": "Escale"}, "username"),
+        ({"id": 123456, "is_bot": True, "username": "escale_bot"}, "first_name"),
+        (True, "id, is_bot, first_name, username"),
+    ],
+)
+async def test_an_incomplete_get_me_answer_is_said_in_one_line(
+    tmp_path: Path, me: object, missing: str
+) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.answer_next("getMe", me)
+        process = await _run(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}, tmp_path
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "Traceback" not in err.decode()
+    assert err.decode().strip().splitlines()[-1] == (
+        f"escale: the Bot API at 127.0.0.1:{telegram.port} answered getMe without {missing} "
+        "(a Bot API server always gives them); check TELEGRAM_API_BASE_URL"
+    )

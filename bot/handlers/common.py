@@ -15,6 +15,7 @@ from bot import menus
 from bot.context import Caller, Context, Role, identify, services
 from bot.i18n import Translator
 from bot.repository import Account
+from bot.updates import in_private_chat, shows_reachable
 from bot.views import NO_PREVIEW, Reply
 from bot.views.general import stale_button, unknown_command
 from bot.views.staff import suspended_notice
@@ -138,16 +139,20 @@ async def worker_name(context: Context, caller: Caller) -> str | None:
 
 async def after_private_update(update: Update, context: Context) -> None:
     """Runs after every private update's handler: the sender's menu follows what just changed,
-    and someone Telegram had refused messages for gets what was held for them."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat and user and chat.type == chat.PRIVATE:
-        svc = services(context)
-        account = await svc.repo.account(user.id)
-        if (
-            account
-            and account.unreachable
-            and await svc.outbox.release_chat(user.id, svc.clock.now())
-        ):
-            log.info("reachable again user=%s", user.id)
-            svc.deliver()
+    and someone Telegram had refused messages for gets what was held for them, once they can
+    receive it again (blocking the bot, even twice, releases nothing)."""
+    user = update.effective_user
+    if user is None or not in_private_chat(update):
+        return  # a business customer, a guest mention, an inline-mode button: not Escale's chat
+    svc = services(context)
+    account = await svc.repo.account(user.id)
+    if (
+        account
+        and account.unreachable
+        and shows_reachable(update)
+        and await svc.outbox.release_chat(user.id, svc.clock.now())
+    ):
+        log.info("reachable again user=%s", user.id)
+        svc.deliver()
+    if shows_reachable(update):
         await menus.refresh(context.bot, svc, user.id)

@@ -30,6 +30,7 @@ from bot.handlers.common import (
 )
 from bot.preparation import Flow
 from bot.repository import Answer, Outgoing
+from bot.updates import origin_of
 from bot.views import NO_PREVIEW, Reply
 from bot.views import general as general_views
 from bot.views import preparation as views
@@ -151,7 +152,8 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
             await answer(update, context, views.too_long(t, len(text), step.max_length))
             await ask(context, caller, flow)
             return
-        await _give(context, caller, flow, Answer(step.id, text=text))
+        origin = origin_of(message, context.bot.id)
+        await _give(context, caller, flow, Answer(step.id, text=text, origin=origin))
     elif step.kind is Kind.JOKERS and flow.new_ally_name is None:
         if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
             limit = preparation.ALLY_NAME_MAX_LENGTH
@@ -186,7 +188,13 @@ async def voice_received(update: Update, context: Context, caller: Caller) -> No
         await answer(update, context, views.use_buttons(caller.t))
         await ask(context, caller, flow)
         return
-    given = Answer(flow.step.id, voice_file_id=voice.file_id, voice_duration=_seconds(voice))
+    assert update.message is not None, "a voice comes in a message"
+    given = Answer(
+        flow.step.id,
+        voice_file_id=voice.file_id,
+        voice_duration=_seconds(voice),
+        origin=origin_of(update.message, context.bot.id),
+    )
     await _give(context, caller, flow, given)
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from bot import joining, menus, qr
 from bot.context import Caller, Context, Role, services
@@ -76,12 +77,17 @@ async def invite(update: Update, context: Context, caller: Caller) -> None:
         services(context), "person", caller.id, context.bot.username, label=label or None
     )
     await answer(update, context, joining_texts.person_link(caller.t, link.url, link.invitation))
-    await context.bot.send_photo(
-        caller.id,
-        qr.qr_png(link.url),
-        caption=joining_texts.qr_caption(caller.t, link.invitation),
-        parse_mode=ParseMode.HTML,
-    )
+    # The link is what matters and it has arrived: the QR code is a convenience on top.
+    try:
+        await context.bot.send_photo(
+            caller.id,
+            qr.qr_png(link.url),
+            caption=joining_texts.qr_caption(caller.t, link.invitation),
+            parse_mode=ParseMode.HTML,
+        )
+    except TelegramError as error:
+        log.warning("invitation QR code not sent user=%s error=%s", caller.id, type(error).__name__)
+        await tell(context, caller.id, caller.account, joining_texts.qr_not_sent)
 
 
 @requires(Role.WORKER)

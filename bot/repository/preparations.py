@@ -20,6 +20,9 @@ from bot.repository.meetings import withdraw_reminders
 from bot.repository.outbox import Outgoing, enqueue
 
 Status = Literal["open", "sent", "kept"]
+# An answer the person did not write themselves: a message forwarded from someone else, or one
+# composed with another bot (an inline bot's article, say). None: their own words.
+Origin = Literal["forwarded", "via_bot"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Answer:
     voice_file_id: str | None = None
     voice_duration: int | None = None
     hidden: bool = False
+    origin: Origin | None = None
 
     @property
     def given(self) -> bool:
@@ -70,7 +74,16 @@ def _answer(row: sqlite3.Row) -> Answer:
         voice_file_id=row["voice_file_id"],
         voice_duration=row["voice_duration"],
         hidden=bool(row["hidden"]),
+        origin=_origin(row["origin"]),
     )
+
+
+def _origin(value: object) -> Origin | None:
+    if value == "forwarded":
+        return "forwarded"
+    if value == "via_bot":
+        return "via_bot"
+    return None
 
 
 def _preparation(row: sqlite3.Row, answers: Sequence[sqlite3.Row]) -> Preparation:
@@ -184,12 +197,13 @@ class PreparationStore:
             if answer is not None:
                 await tx.execute(
                     """INSERT INTO answers (preparation_id, step, skipped, text, voice_file_id,
-                                            voice_duration, answered_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                                            voice_duration, origin, answered_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (preparation_id, step) DO UPDATE SET
                            skipped = excluded.skipped, text = excluded.text,
                            voice_file_id = excluded.voice_file_id,
                            voice_duration = excluded.voice_duration,
+                           origin = excluded.origin,
                            answered_at = excluded.answered_at""",
                     (
                         preparation_id,
@@ -198,6 +212,7 @@ class PreparationStore:
                         answer.text,
                         answer.voice_file_id,
                         answer.voice_duration,
+                        answer.origin,
                         to_db_time(now),
                     ),
                 )
@@ -349,7 +364,7 @@ class PreparationStore:
         )
         answers = await self.db.fetchall(
             """SELECT a.preparation_id, a.step, a.skipped, a.text, a.voice_file_id, a.hidden,
-                      a.answered_at
+                      a.origin, a.answered_at
                FROM answers a JOIN preparations p ON p.id = a.preparation_id
                WHERE p.person_id = ? ORDER BY a.preparation_id, a.answered_at""",
             (person_id,),
@@ -374,3 +389,4 @@ async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
     """What erasing a person removes beyond their user row's cascade: messages addressed to them
     (a brief's rows go with its preparation)."""
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (person_id,))
+    await tx.execute("DELETE FROM albums WHERE chat_id = ?", (person_id,))

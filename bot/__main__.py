@@ -29,6 +29,7 @@ log = logging.getLogger("bot")
 
 # What python-telegram-bot needs in the answer to getMe (the username for commands).
 BOT_FIELDS = ("id", "is_bot", "first_name", "username")
+BOOTSTRAP_RETRIES = 5  # deleteWebhook before polling: PTB waits retry_after, then 1 s, 1.5 s…
 
 
 class IncompleteBotApiAnswer(Exception):
@@ -65,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_check_bot_api(settings))
         # SIGINT and SIGTERM stop polling, then post_shutdown closes the database.
         # Only the updates Escale handles: no Business customers, guest mentions, inline queries.
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        # A refused deleteWebhook (flood control, a passing server error) is tried again.
+        app.run_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
     except DatabaseError as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2

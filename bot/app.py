@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 # customers' edits too) nor `filters.TEXT` alone (which takes edits as answers).
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_EDIT = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
+# A forwarded "/forget" is someone else's words, not the person's command: it is text.
+OWN_COMMAND = PRIVATE & ~filters.FORWARDED
 NOT_PRIVATE = ~filters.ChatType.PRIVATE & (
     filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 )
@@ -125,12 +127,12 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
-        app.add_handler(CommandHandler(name, handler, filters=PRIVATE))
+        app.add_handler(CommandHandler(name, handler, filters=OWN_COMMAND))
     app.add_handler(updates.InlineButtonHandler())
     for pattern, handler in BUTTONS:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(general.stale_callback))
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
+    app.add_handler(MessageHandler(OWN_COMMAND & filters.COMMAND, general.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, text.text_received))
     app.add_handler(MessageHandler(PRIVATE & filters.VOICE, preparation.voice_received))
     app.add_handler(MessageHandler(PRIVATE_EDIT, preparation.edited))
@@ -179,9 +181,8 @@ async def _on_error(update: object, context: Context) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, stack)
-    if isinstance(update, Update) and update.effective_chat and update.effective_user:
-        chat = update.effective_chat
-        if chat.type != chat.PRIVATE:
+    if isinstance(update, Update) and update.effective_user:
+        if not updates.in_private_chat(update):  # never a group, a customer, a guest's chat
             return
         catalogs = services(context).catalogs
         t = catalogs.get(catalogs.resolve(None, update.effective_user.language_code))

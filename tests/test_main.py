@@ -276,6 +276,28 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
     assert process.returncode == 0, out.decode() + err.decode()
 
 
+async def test_a_webhook_call_refused_once_at_start_up_is_tried_again(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.fail_next(
+            "deleteWebhook",
+            status=429,
+            description="Too Many Requests: retry after 1",
+            retry_after=1,
+        )
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}
+        process = await _run(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 30)
+    logs = out.decode() + err.decode()
+    assert process.returncode == 0, logs
+    assert "Traceback" not in logs
+    assert [call.status for call in telegram.calls_to("deleteWebhook")] == [429, 200]
+
+
 @pytest.mark.parametrize(
     ("status", "description", "retry_after", "logged"),
     [
@@ -339,4 +361,19 @@ async def test_an_incomplete_get_me_answer_is_said_in_one_line(
     assert err.decode().strip().splitlines()[-1] == (
         f"escale: the Bot API at 127.0.0.1:{telegram.port} answered getMe without {missing} "
         "(a Bot API server always gives them); check TELEGRAM_API_BASE_URL"
+    )
+
+
+async def test_a_bad_request_at_start_up_is_not_called_a_network_problem(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.fail_next("getMe", status=400, description="Bad Request: method is disabled")
+        process = await _run(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}, tmp_path
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "Traceback" not in err.decode()
+    assert err.decode().strip().splitlines()[-1] == (
+        f"escale: the Bot API at 127.0.0.1:{telegram.port} refused a start-up call "
+        "(400: Method is disabled); this is a bug in Escale, please report it"
     )

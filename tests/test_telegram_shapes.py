@@ -16,7 +16,7 @@ import pytest
 from bot.config import Settings
 from bot.updates import ALLOWED_UPDATES
 from tests.conftest import ADMIN_ID, Escale, running_escale
-from tests.fake_telegram import BusinessAccount, FakeTelegram
+from tests.fake_telegram import BusinessAccount, FakeTelegram, SentMessage, TelegramUser
 from tests.journeys import make_person, make_worker, token_in
 from tests.test_preparation import briefs, first_preparation, prepared_pair
 
@@ -136,6 +136,16 @@ async def test_a_forwarded_answer_is_marked_in_the_review_and_in_the_brief(escal
     assert "↪️ Forwarded message: Léa did not write it\nYour rent goes up by 80 euros" in brief.text
     assert "🤖 Made with another bot: Léa did not write it" in brief.text
     assert "<i>Forwarded message: Léa did not write it</i>" in (brief.html or "")
+
+
+async def test_a_forwarded_command_is_not_the_persons_command(escale: Escale) -> None:
+    _, person = await prepared_pair(escale)
+    await person.send_forwarded("/forget", author="Sam")
+    assert "Erase" not in " ".join(person.buttons(person.last))
+    assert person.last.text.startswith("You are followed by Alice in Escale."), "help"
+    await person.send("/prepare")
+    await person.send_forwarded("/cancel", author="Sam")
+    assert "✔ ↪️ /cancel" in person.messages[-2].text, "taken as a (forwarded) answer"
 
 
 async def test_a_forwarded_voice_message_is_marked_with_the_voice(escale: Escale) -> None:
@@ -313,6 +323,14 @@ async def test_the_invitation_link_counts_even_when_its_qr_code_fails(
     assert "You are now linked to Alice" in person.last.text
 
 
+async def test_a_qr_code_whose_answer_was_lost_gets_no_note(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    escale.telegram.drop_next("sendPhoto")  # it arrives; the bot never hears back
+    await worker.send("/invite")
+    assert [m.kind for m in worker.messages[-2:]] == ["text", "photo"]
+    assert worker.texts()[-1] == "Invitation: scan to open Escale."
+
+
 # ------------------------------------------------------------------ 7. entities echoed
 
 
@@ -328,6 +346,28 @@ async def test_a_pressed_message_keeps_its_formatting_and_its_text(escale: Escal
     assert {"type": "bold", "offset": 39, "length": 6} in consent.entities
     assert consent.entities[-1]["type"] == "italic", "the footer under it"
     assert consent.buttons == []
+
+
+async def test_a_pressed_message_that_cannot_be_rewritten_still_loses_its_buttons(
+    escale: Escale,
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    token = token_in((await _invite(worker)).text)
+    person = escale.user("Léa", "en")
+    await person.send(f"/start {token}")
+    consent = person.last
+    escale.telegram.fail_next(
+        "editMessageText", status=400, description="Bad Request: can't parse entities"
+    )
+    await person.press("I agree")
+    assert consent.buttons == [], "no button left to press twice"
+    assert consent.edits == 1
+    assert "You are now linked to Alice" in person.last.text
+
+
+async def _invite(worker: TelegramUser) -> SentMessage:
+    await worker.send("/invite")
+    return [m for m in worker.messages if m.kind == "text"][-1]
 
 
 # ------------------------------------------------------------------ 8. inline-mode buttons

@@ -80,6 +80,18 @@ async def replace_buttons(update: Update, context: Context, footer: str) -> None
             query.message.message_id,
             type(error).__name__,
         )
+        if isinstance(error, BadRequest):  # the text came back in a form Telegram refuses
+            await _drop_markup(query.message)
+
+
+async def _drop_markup(message: Message) -> None:
+    """At least the pressed buttons go, when the message cannot be rewritten."""
+    try:
+        await message.edit_reply_markup(None)
+    except TelegramError as error:
+        log.info(
+            "buttons not removed message=%s error=%s", message.message_id, type(error).__name__
+        )
 
 
 async def tell(

@@ -7,11 +7,12 @@ from typing import Literal
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from bot import joining, menus, qr
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, requires, show_in_place, tell
+from bot.outbox import may_have_arrived
 from bot.views import joining as joining_texts
 from bot.views import staff
 from bot.views.general import stale_button
@@ -86,6 +87,10 @@ async def invite(update: Update, context: Context, caller: Caller) -> None:
             parse_mode=ParseMode.HTML,
         )
     except TelegramError as error:
+        if isinstance(error, NetworkError) and may_have_arrived(error):
+            # Cut off once sent: it may well be on the screen, so nothing is said about it.
+            log.warning("invitation QR code outcome unknown user=%s", caller.id)
+            return
         log.warning("invitation QR code not sent user=%s error=%s", caller.id, type(error).__name__)
         await tell(context, caller.id, caller.account, joining_texts.qr_not_sent)
 

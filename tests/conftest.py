@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -133,14 +133,35 @@ class Escale:
         await start_app(self.app)
 
 
+@pytest.fixture(autouse=True)
+def no_message_to_strangers(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """In every test, whatever starts the emulator: the bot never writes to a private chat that
+    did not write to it first (a Business account's customer, a user seen in a group or in an
+    inline-mode press). Real Telegram refuses it; the emulator records each attempt."""
+    started: list[FakeTelegram] = []
+    start = FakeTelegram.start
+
+    async def recorded(fake: FakeTelegram) -> None:
+        started.append(fake)
+        await start(fake)
+
+    monkeypatch.setattr(FakeTelegram, "start", recorded)
+    yield
+    if request.node.get_closest_marker("writes_to_strangers"):
+        return
+    for fake in started:
+        assert fake.uninvited == [], (
+            f"the bot wrote to private chats that never wrote to it: {sorted(set(fake.uninvited))}"
+        )
+
+
 @pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
         assert fake.unknown_methods == [], "the bot called Bot API methods the fake lacks"
-        assert fake.uninvited == [], (
-            f"the bot wrote to private chats that never wrote to it: {sorted(set(fake.uninvited))}"
-        )
 
 
 @pytest.fixture

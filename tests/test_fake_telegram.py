@@ -791,6 +791,7 @@ async def test_the_new_update_shapes_parse_in_ptb(tg: FakeTelegram, bot: Bot) ->
     assert updates[13].deleted_business_messages is not None
 
 
+@pytest.mark.writes_to_strangers
 async def test_only_a_user_who_wrote_to_the_bot_can_be_written_to(
     tg: FakeTelegram, bot: Bot
 ) -> None:
@@ -886,6 +887,7 @@ async def test_get_me_can_be_answered_incompletely(tg: FakeTelegram, bot: Bot) -
 # ---------------------------------------------------------------------- groups and channels
 
 
+@pytest.mark.writes_to_strangers
 async def test_group_add_send_and_leave(tg: FakeTelegram, bot: Bot) -> None:
     echo = EchoBot(bot, tg)
     person = TelegramUser(tg, echo.settle, user_id=5, first_name="A")

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
+import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import BadRequest, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import Role, Services, roles_of
 from bot.i18n import N_, Catalogs, Translator
+from bot.outbox import retry_after_delay
 from bot.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,15 @@ class StartupMenus:
             await asyncio.shield(self._task)
 
     async def _run(self) -> None:
-        for menu in default_menus(self._svc.catalogs):
-            await self._until_taken(menu)
-        for admin_id in sorted(self._svc.settings.admin_ids):
-            await refresh(self._bot, self._svc, admin_id)
+        try:
+            for menu in default_menus(self._svc.catalogs):
+                await self._until_taken(menu)
+            for admin_id in sorted(self._svc.settings.admin_ids):
+                await refresh(self._bot, self._svc, admin_id)
+        except Exception as error:  # the database, say: the next update of each user retries
+            stack = "".join(traceback.format_tb(error.__traceback__))  # type and stack only
+            log.error("command menus not set error=%s\n%s", type(error).__name__, stack)
+            return
         log.info("command menus set")
 
     async def _until_taken(self, menu: DefaultMenu) -> None:
@@ -140,7 +145,7 @@ class StartupMenus:
                 )
                 return
             except RetryAfter as error:
-                wait = _retry_after(error)
+                wait = retry_after_delay(error)
                 log.warning(
                     "command menu %s: flood control, retry in %ss",
                     language,
@@ -155,14 +160,6 @@ class StartupMenus:
                     wait.total_seconds(),
                 )
             await _sleep(self._svc, self._svc.clock.now() + wait)
-
-
-def _retry_after(error: RetryAfter) -> timedelta:
-    """PTB 22 gives an int (deprecated, with a warning) or, opted in, a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        delay = error.retry_after
-    return delay if isinstance(delay, timedelta) else timedelta(seconds=delay)
 
 
 async def _sleep(svc: Services, moment: datetime) -> None:

@@ -217,7 +217,7 @@ class Sender:
                 _error_name(error),
             )
         except RetryAfter as error:
-            delay = _retry_after(error)
+            delay = retry_after_delay(error)
             await self._store.retry(row.id, self._clock.now() + delay, "RetryAfter")
             log.info("outbox flood control id=%s retry_in=%ss", row.id, delay.total_seconds())
         except Forbidden:
@@ -354,7 +354,7 @@ def may_have_arrived(error: NetworkError) -> bool:
     return not isinstance(cause, _NOT_SENT)
 
 
-def _retry_after(error: RetryAfter) -> timedelta:
+def retry_after_delay(error: RetryAfter) -> timedelta:
     """PTB 22 gives an int (deprecated, with a warning) or, opted in, a timedelta."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)

@@ -4,6 +4,12 @@ It keeps what the bot did (calls, messages per chat, commands...) for assertions
 requests the way Telegram does (so mistakes fail in tests rather than in production), and can
 inject faults (errors, rate limits, connections dropped after the call took effect) for retry
 logic.
+
+It answers the way Telegram does where a simpler fake would not: a sent message comes back
+with its formatting as `entities` (see `entities.py`); only the update types named in the
+bot's last `allowed_updates` are delivered (the others are kept in `withheld`); and the bot may
+write only to private chats whose user wrote to it or started it — anyone else gets 403, and
+the attempt is recorded in `uninvited`, which the test suite checks after every test.
 """
 
 from __future__ import annotations

@@ -178,9 +178,10 @@ DEFAULT_UPDATE_TYPES = frozenset(UPDATE_TYPES) - {
     "message_reaction",
     "message_reaction_count",
 }
+# Where an update names a user the bot has thereby seen (not a chat they opened with it).
+_USER_KEYS = frozenset({"from", "user", "sender_user", "via_bot", "guest_bot_caller_user"})
 # Updates whose message is in the chat it came from (a business message is in someone
 # else's chat, a guest message in a chat the bot is not part of).
-_USER_KEYS = frozenset({"from", "user", "sender_user", "via_bot", "guest_bot_caller_user"})
 _OWN_CHAT_MESSAGES = ("message", "edited_message", "channel_post", "edited_channel_post")
 _RATE_LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice"})
 

@@ -14,6 +14,7 @@ import pytest
 from bot.app import build_application
 from bot.config import Settings
 from bot.db import Database
+from bot.updates import ALLOWED_UPDATES
 from tests.conftest import ADMIN_ID, Escale, FakeClock, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker
@@ -328,6 +329,7 @@ async def test_a_menu_refused_at_start_up_does_not_stop_escale(
 
             user = TelegramUser(telegram, fetched, user_id=42, first_name="Zoé", language_code="en")
             await _reply_to(telegram, user, "/start", "Hello! I am Escale.")
+            assert telegram.allowed_updates == set(ALLOWED_UPDATES)
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

@@ -18,7 +18,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot import logs
-from bot.app import build_application
+from bot.app import CONFLICT_STOP, build_application
 from bot.config import ConfigError, Settings, load_dialogue_path, load_settings
 from bot.db import DatabaseError
 from bot.dialogue.model import DialogueError, load
@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({type(error).__name__}); check TELEGRAM_API_BASE_URL and the network",
             file=sys.stderr,
         )
+        return 1
+    if app.bot_data.get(CONFLICT_STOP):
         return 1
     log.info("stopped")
     return 0

@@ -8,7 +8,7 @@ import traceback
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -19,12 +19,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, menus, unreachable, updates
+from bot import callbacks, flood, menus, undelivered, unreachable, updates
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context, Services, services
 from bot.db import Database
 from bot.dialogue.model import load as load_dialogue
+from bot.flood import FLOOD, FloodGuard
 from bot.handlers import (
     general,
     groups,
@@ -40,6 +41,7 @@ from bot.handlers.common import after_private_update, answer
 from bot.i18n import Catalogs
 from bot.outbox import Sender
 from bot.reminders import Reminders
+from bot.request import EscaleRequest, Pace
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
@@ -106,29 +108,39 @@ def build_application(
     stops start-up before any network call.
     """
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
+    clock = clock or SystemClock()
+    # One pace for everything Escale sends, replies and outbox alike (bot/request.py).
+    pace = Pace(settings.sends_per_second)
     app = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
+        .request(EscaleRequest(pace, clock))
         .post_init(_open_resources)
         .post_stop(_stop_sender)
         .post_shutdown(_close_resources)
         .build()
     )
     dialogue = load_dialogue(settings.dialogue_path)
-    app.bot_data["services"] = Services(settings, clock or SystemClock(), catalogs, dialogue)
+    app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
+    app.bot_data[PACE] = pace
+    app.bot_data[FLOOD] = FloodGuard(settings.updates_per_minute, clock)
     _register(app)
     return app
 
 
 def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Before every handler, each in a group of its own (a TypeHandler matches every update, and
+    # only the first match of a group runs): the flood limit, buttons outside the presser's
+    # private chat (inline-mode ones answered quietly), then one reply per album.
+    app.add_handler(TypeHandler(Update, flood.guard), group=-3)
+    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-2)
     app.add_handler(TypeHandler(Update, updates.one_reply_per_album), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
         app.add_handler(CommandHandler(name, handler, filters=OWN_COMMAND))
-    app.add_handler(updates.InlineButtonHandler())
     for pattern, handler in BUTTONS:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(general.stale_callback))
@@ -150,6 +162,8 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.clock,
         functools.partial(unreachable.notices, svc),
         producers=[Reminders(svc).queue_due],
+        on_undelivered=functools.partial(undelivered.notices, svc),
+        pace=app.bot_data[PACE],
     )
     await svc.sender.start()
     svc.startup_menus = menus.StartupMenus(app.bot, svc)
@@ -175,9 +189,25 @@ async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> No
         await db.close()
 
 
+PACE = "pace"  # bot_data key: the one pace, shared by replies and the outbox
+CONFLICT_STOP = "conflict_stop"  # bot_data key: polling stopped because another client polls
+
+
 async def _on_error(update: object, context: Context) -> None:
-    """Log the failure without its message (it may quote what someone wrote) and say sorry."""
+    """Log the failure without its message (it may quote what someone wrote) and say sorry.
+
+    A 409 from getUpdates means another program polls this token (a copy on another machine):
+    retrying would fight it forever, so Escale says so once and stops cleanly."""
     error = context.error
+    if isinstance(error, Conflict) and update is None:
+        if not context.application.bot_data.get(CONFLICT_STOP):
+            context.application.bot_data[CONFLICT_STOP] = True
+            log.error(
+                "stopping: another program is polling this bot's token (409 Conflict); "
+                "only one Escale may run per bot"
+            )
+            context.application.stop_running()
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, stack)

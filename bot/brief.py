@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.dialogue.engine import chosen_allies
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
 from bot.i18n import Translator
+from bot.invisible import isolated
 from bot.repository.preparations import Ally, Answer
 from bot.views import esc, utf16_length
 
@@ -74,7 +75,9 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
             continue
         sections.append(_section(t, dialogue, brief, step, answer))
         if answer is not None and answer.given and answer.voice_file_id:
-            caption = t._("{label} — {name}").format(label=esc(t._(step.label)), name=esc(name))
+            caption = t._("{label} — {name}").format(
+                label=esc(t._(step.label)), name=isolated(esc(name))
+            )
             lines = [caption, *_origin_lines(t, answer, name), _ref(t, brief)]
             voices.append(VoicePart(answer.voice_file_id, "\n".join(lines)))
     if not sections:
@@ -189,7 +192,7 @@ def _origin_lines(t: Translator, answer: Answer, name: str) -> list[str]:
     else:
         return []
     mark = ORIGIN_MARKS[answer.origin]
-    return [mark + "<i>" + text.format(name=esc(name)) + "</i>"]
+    return [mark + "<i>" + text.format(name=isolated(esc(name))) + "</i>"]
 
 
 def _not_addressed(t: Translator) -> str:
@@ -221,7 +224,8 @@ def _scale(t: Translator, step: Step, text: str, history: Sequence[int]) -> str:
 def _ally(t: Translator, step: Step, ally: Ally) -> str:
     relation = step.option(ally.relation)
     return t._("{name} — {relation}").format(
-        name=esc(ally.name), relation=esc(t._(relation.label) if relation else ally.relation)
+        name=isolated(esc(ally.name)),
+        relation=esc(t._(relation.label) if relation else ally.relation),
     )
 
 
@@ -244,10 +248,14 @@ def _top(t: Translator, brief: BriefInput, name: str, index: int, total: int) ->
         else _ref(t, brief)
     )
     if index > 1:
-        return t._("<b>{name}'s preparation</b> (continued)").format(name=esc(name)) + "\n" + ref
+        return (
+            t._("<b>{name}'s preparation</b> (continued)").format(name=isolated(esc(name)))
+            + "\n"
+            + ref
+        )
     lines = [
         # Translators: the title of the brief a worker receives; {name} is the person's name.
-        t._("<b>{name}'s preparation</b>, in their own words").format(name=esc(name)),
+        t._("<b>{name}'s preparation</b>, in their own words").format(name=isolated(esc(name))),
         t._("Prepared on {date}").format(date=t.date_time(brief.prepared_at)),
     ]
     if brief.meeting_at is not None:

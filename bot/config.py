@@ -39,6 +39,8 @@ class Settings:
     dialogue_path: Path = PREPARATION
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=48), timedelta(hours=24))
     quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
+    sends_per_second: int = 25  # everything Escale sends, under Telegram's ~30 a second
+    updates_per_minute: int = 30  # from one user; beyond, one notice and silence for a while
 
     @property
     def api_file_base_url(self) -> str:
@@ -70,6 +72,12 @@ def load_settings(
         dialogue_path=_dialogue_path(get("ESCALE_DIALOGUE")),
         reminder_offsets=_offsets(values.get("ESCALE_REMINDER_OFFSETS", "48h,24h")),
         quiet_hours=_quiet_hours(values.get("ESCALE_QUIET_HOURS", "21:00-08:00")),
+        sends_per_second=_whole(
+            "ESCALE_SENDS_PER_SECOND", get("ESCALE_SENDS_PER_SECOND") or "25", 1, 1000
+        ),
+        updates_per_minute=_whole(
+            "ESCALE_UPDATES_PER_MINUTE", get("ESCALE_UPDATES_PER_MINUTE") or "30", 5, 10000
+        ),
     )
 
 
@@ -100,6 +108,12 @@ def _token(raw: str) -> str:
             "then letters, digits, _ or -, as @BotFather gives it)"
         )
     return raw
+
+
+def _whole(variable: str, raw: str, low: int, high: int) -> int:
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{variable}: {raw!r} is not a whole number from {low} to {high}")
+    return int(raw)
 
 
 def _base_url(raw: str) -> str:

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.dialogue.model import Dialogue
 from bot.i18n import Catalogs, Translator
+from bot.invisible import visible_name
 from bot.outbox import Sender
 from bot.repository import Account, PreparationStore, Repository, TelegramProfile
 from bot.repository.meetings import MeetingStore
@@ -115,11 +116,12 @@ class Caller:
 
     @property
     def name(self) -> str:
-        return self.user.full_name
+        """Their Telegram name without invisible characters (it is shown to others)."""
+        return visible_name(self.user.full_name) or str(self.user.id)
 
     @property
     def profile(self) -> TelegramProfile:
-        return TelegramProfile(self.user.id, self.user.full_name, self.user.language_code)
+        return TelegramProfile(self.user.id, self.name, self.user.language_code)
 
     def has(self, role: Role) -> bool:
         return role in self.roles

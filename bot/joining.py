@@ -54,6 +54,12 @@ class OpenedLink:
     worker: Account | None = None
 
 
+def is_staff(caller: Caller) -> bool:
+    """A coordinator, or a worker (suspended too): never followed as a person in Escale."""
+    account = caller.account
+    return caller.has(Role.ADMIN) or (account is not None and account.worker_status is not None)
+
+
 async def open_link(svc: Services, caller: Caller, payload: str) -> OpenedLink:
     """Act on `/start <payload>`; nothing changes unless the link is valid and fits the caller."""
     if not looks_like_token(payload):
@@ -76,7 +82,7 @@ async def open_link(svc: Services, caller: Caller, payload: str) -> OpenedLink:
         return OpenedLink(Opened.BECAME_WORKER, redeemed)
     if account and account.is_person:
         return OpenedLink(Opened.ALREADY_LINKED, invitation)
-    if caller.has(Role.ADMIN) or (account and account.worker_status is not None):
+    if is_staff(caller):
         return OpenedLink(Opened.NOT_FOR_STAFF, invitation)
     claimed = await svc.repo.claim_person_invitation(digest, caller.id, now)
     worker = await svc.repo.account(claimed.created_by) if claimed else None
@@ -89,6 +95,8 @@ async def open_link(svc: Services, caller: Caller, payload: str) -> OpenedLink:
 async def give_consent(svc: Services, caller: Caller, invitation_id: int) -> PersonJoined | None:
     """Link the caller to the inviting worker, if the link is still theirs to use."""
     if caller.account and caller.account.is_person:
+        return None
+    if is_staff(caller):  # one account, one role: a worker is never followed as a person
         return None
     joined = await svc.repo.accept_person_invitation(
         invitation_id, caller.profile, caller.t.language, CONSENT_TEXT_VERSION, svc.clock.now()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from telegram.error import Conflict
+
 _TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
 
@@ -13,6 +15,15 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return _TOKEN.sub("<token>", super().format(record))
+
+
+class _NoConflictTraceback(logging.Filter):
+    """A 409 Conflict is reported once by Escale's error handler, in one line; PTB's own
+    traceback for the last getUpdates at shutdown would only repeat it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, Conflict)
 
 
 def quiet_noisy_loggers() -> None:
@@ -24,6 +35,7 @@ def quiet_noisy_loggers() -> None:
 def configure(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(_NoConflictTraceback())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

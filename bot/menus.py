@@ -20,8 +20,8 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.context import Role, Services, roles_of
 from bot.i18n import N_, Catalogs, Translator
-from bot.outbox import retry_after_delay
 from bot.repository import Repository
+from bot.request import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class StartupMenus:
                 )
                 return
             except RetryAfter as error:
-                wait = retry_after_delay(error)
+                wait = retry_after(error)
                 log.warning(
                     "command menu %s: flood control, retry in %ss",
                     language,

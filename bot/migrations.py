@@ -7,6 +7,7 @@ shipped. Each runs in its own BEGIN IMMEDIATE transaction together with its reco
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,24 +213,6 @@ async def m003_meetings(db: aiosqlite.Connection) -> None:
     )
 
 
-@migration
-async def m009_telegram_shapes(db: aiosqlite.Connection) -> None:
-    """Where an answer came from (a forwarded message, one composed with another bot), and the
-    last album seen in each chat, so an album gets one reply."""
-    await _script(
-        db,
-        """
-        ALTER TABLE answers ADD COLUMN
-            origin TEXT CHECK (origin IN ('forwarded', 'via_bot'));
-        CREATE TABLE albums (
-            chat_id INTEGER PRIMARY KEY,
-            media_group_id TEXT NOT NULL,
-            seen_at TEXT NOT NULL
-        )
-        """,
-    )
-
-
 async def applied(db: aiosqlite.Connection) -> list[str]:
     """Names of the migrations recorded in `db`, in the order they ran."""
     await db.execute(
@@ -268,3 +251,60 @@ async def upgrade(db: aiosqlite.Connection, path: Path, upto: str | None = None)
         if name == upto:
             break
     return ran
+
+
+# The invisible characters removed from names at input since m004 (bot/invisible.py), copied
+# here so that this migration keeps doing what it did when it shipped.
+_M004_INVISIBLE = re.compile(
+    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]"
+)
+
+
+@migration
+async def m004_hardening(db: aiosqlite.Connection) -> None:
+    """One account, one role: a worker is never followed as a person (nor the reverse), held
+    by triggers; names, labels and jokers stored before lose their invisible characters."""
+    await db.execute(
+        """CREATE TRIGGER people_are_not_workers BEFORE INSERT ON people
+           WHEN EXISTS (SELECT 1 FROM workers WHERE user_id = NEW.user_id)
+           BEGIN SELECT RAISE(ABORT, 'a worker cannot be followed as a person'); END"""
+    )
+    await db.execute(
+        """CREATE TRIGGER workers_are_not_people BEFORE INSERT ON workers
+           WHEN EXISTS (SELECT 1 FROM people WHERE user_id = NEW.user_id)
+           BEGIN SELECT RAISE(ABORT, 'a person followed in Escale cannot be a worker'); END"""
+    )
+    for table, key, column in (
+        ("users", "id", "display_name"),
+        ("people", "user_id", "label"),
+        ("invitations", "id", "label"),
+        ("allies", "id", "name"),
+    ):
+        async with db.execute(f"SELECT {key}, {column} FROM {table}") as cursor:
+            rows = list(await cursor.fetchall())
+        for row_key, value in rows:
+            if value is None:
+                continue
+            cleaned = " ".join(_M004_INVISIBLE.sub("", value).split()) or value
+            if cleaned != value:
+                await db.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (cleaned, row_key)
+                )
+
+
+@migration
+async def m009_telegram_shapes(db: aiosqlite.Connection) -> None:
+    """Where an answer came from (a forwarded message, one composed with another bot), and the
+    last album seen in each chat, so an album gets one reply."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN
+            origin TEXT CHECK (origin IN ('forwarded', 'via_bot'));
+        CREATE TABLE albums (
+            chat_id INTEGER PRIMARY KEY,
+            media_group_id TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )
+        """,
+    )

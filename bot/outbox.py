@@ -11,21 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-import warnings
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.repository.outbox import OutboxRow, OutboxStore, Outgoing
+from bot.request import PER_SECOND, Pace, outbox_call, retry_after
 from bot.views import NO_PREVIEW, Reply, utf16_length
 
 log = logging.getLogger(__name__)
@@ -36,36 +34,18 @@ BATCH = 50
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
-PER_SECOND = 25  # messages a second at most, under Telegram's ~30 for a bot overall
-SECOND = timedelta(seconds=1)
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Who to tell, and what, when a chat refuses the bot (read-only: the sender queues them).
 OnUnreachable = Callable[[int], Awaitable[Sequence[Outgoing]]]
+# Who to tell, and what, when a message ends undelivered (refused twice, or its outcome
+# unknown twice): read-only, the sender queues them with the row's end.
+OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Outgoing]]]
 # Called before each pass with the time: queues whatever has come due (reminders, say) and
 # returns when it next has something due, so one loop serves every timed message.
 Producer = Callable[[datetime], Awaitable[datetime | None]]
-
-
-class Pace:
-    """At most `per_second` sends in any second of the injected clock: no 429 in a burst."""
-
-    def __init__(self, per_second: int) -> None:
-        self._per_second = per_second
-        self._recent: deque[datetime] = deque()
-
-    def next_slot(self, now: datetime) -> datetime:
-        """When the next send may go: `now`, or when the oldest send in the window ages out."""
-        while self._recent and self._recent[0] + SECOND <= now:
-            self._recent.popleft()
-        if len(self._recent) < self._per_second:
-            return now
-        return self._recent[0] + SECOND
-
-    def sent(self, now: datetime) -> None:
-        self._recent.append(now)
 
 
 class Sender:
@@ -79,17 +59,22 @@ class Sender:
         on_unreachable: OnUnreachable,
         producers: Sequence[Producer] = (),
         per_second: int = PER_SECOND,
+        on_undelivered: OnUndelivered | None = None,
+        pace: Pace | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
         self._clock = clock
         self._on_unreachable = on_unreachable
+        self._on_undelivered = on_undelivered
         self._producers = producers
-        self._pace = Pace(per_second)
+        # The application's one pace, shared with replies; a sender of its own has its own.
+        self._pace = pace or Pace(per_second)
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._recover_first = False
+        self._scrub = False  # rows ended in this pass, whose words are then scrubbed
 
     async def start(self) -> None:
         """Recover attempts a crash interrupted, then run the loop as a task."""
@@ -177,16 +162,24 @@ class Sender:
                 waiter.cancel()
 
     async def _send_due(self) -> datetime | None:
-        """Send what is due, as fast as the pace allows; when paced, the time to go on."""
-        while rows := await self._store.due(self._clock.now(), BATCH):
-            for row in rows:
-                now = self._clock.now()
-                slot = self._pace.next_slot(now)
-                if slot > now:
-                    return slot
-                if await self._attempt(row):
-                    self._pace.sent(now)
-        return None
+        """Send what is due, as fast as the pace allows; when paced, the time to go on.
+
+        A sent row's words are blanked; before the sender rests, the database is scrubbed
+        so that they are gone from its log file too."""
+        self._scrub = False
+        try:
+            while rows := await self._store.due(self._clock.now(), BATCH):
+                for row in rows:
+                    now = self._clock.now()
+                    slot = self._pace.next_slot(now, outbox=True)
+                    if slot > now:
+                        return slot
+                    if await self._attempt(row):
+                        self._pace.sent(now)
+            return None
+        finally:
+            if self._scrub:
+                await self._store.db.scrub()
 
     async def _attempt(self, due: OutboxRow) -> bool:
         """One attempt at one row; whether it called Telegram (and so counts for the pace)."""
@@ -195,20 +188,23 @@ class Sender:
             return False
         if row.expired(self._clock.now()):
             await self._store.give_up(row.id, "failed", "expired")
+            self._scrub = True
             log.info("outbox expired id=%s purpose=%s", row.id, row.purpose)
             return False
         try:
             try:
-                message_id = await self._send(row, plain=False)
+                with outbox_call():
+                    message_id = await self._send(row, plain=False)
             except BadRequest as error:
                 log.warning(
                     "outbox refused id=%s error=%s; sending it as plain text",
                     row.id,
                     _error_name(error),
                 )
-                message_id = await self._send(row, plain=True)
+                with outbox_call():
+                    message_id = await self._send(row, plain=True)
         except BadRequest as error:
-            await self._store.give_up(row.id, "failed", _error_name(error))
+            await self._end_undelivered(row, "failed", _error_name(error))
             log.error(
                 "outbox failed id=%s chat=%s purpose=%s error=%s",
                 row.id,
@@ -217,7 +213,7 @@ class Sender:
                 _error_name(error),
             )
         except RetryAfter as error:
-            delay = retry_after_delay(error)
+            delay = retry_after(error)
             await self._store.retry(row.id, self._clock.now() + delay, "RetryAfter")
             log.info("outbox flood control id=%s retry_in=%ss", row.id, delay.total_seconds())
         except Forbidden:
@@ -239,13 +235,14 @@ class Sender:
             await self._unknown_outcome(row, _error_name(error))
         else:
             await self._store.delivered(row.id, message_id, self._clock.now())
+            self._scrub = True
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
         return True
 
     async def _unknown_outcome(self, row: OutboxRow, name: str) -> None:
         """The message may have arrived: send it once more, marked; after that, give up."""
         if row.maybe_delivered:
-            await self._store.give_up(row.id, "uncertain", name)
+            await self._end_undelivered(row, "uncertain", name)
             log.warning(
                 "outbox uncertain id=%s chat=%s error=%s: the resend's outcome is unknown too",
                 row.id,
@@ -254,6 +251,21 @@ class Sender:
             )
         else:
             await self._retry_later(row, name, maybe_delivered=True)
+
+    async def _end_undelivered(
+        self, row: OutboxRow, status: Literal["failed", "uncertain"], name: str
+    ) -> None:
+        """No more attempts: the words go, and whoever should know is told (once)."""
+        notices: Sequence[Outgoing] = ()
+        if self._on_undelivered is not None:
+            try:
+                notices = await self._on_undelivered(row, status == "uncertain")
+            except Exception as error:
+                _log_unexpected(f"outbox on_undelivered failed id={row.id}", error)
+        told = await self._store.give_up(row.id, status, name, notices, now=self._clock.now())
+        if told:
+            log.warning("outbox undelivered id=%s told=%s", row.id, len(notices))
+        self._scrub = True
 
     async def _retry_later(
         self, row: OutboxRow, error: str, *, maybe_delivered: bool = False
@@ -352,14 +364,6 @@ def may_have_arrived(error: NetworkError) -> bool:
     if cause is None or isinstance(cause, TelegramError):
         return False
     return not isinstance(cause, _NOT_SENT)
-
-
-def retry_after_delay(error: RetryAfter) -> timedelta:
-    """PTB 22 gives an int (deprecated, with a warning) or, opted in, a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        delay = error.retry_after
-    return delay if isinstance(delay, timedelta) else timedelta(seconds=delay)
 
 
 def _error_name(error: BaseException) -> str:

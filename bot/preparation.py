@@ -15,9 +15,11 @@ from bot.context import Services
 from bot.dialogue import engine
 from bot.dialogue.model import Dialogue, Kind, Step
 from bot.i18n import Translator
+from bot.invisible import visible_name
 from bot.repository import Account, Ally, Answer, Outgoing, Preparation
 
 ALLY_NAME_MAX_LENGTH = 60
+MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons
 HISTORY_DEPTH = 7  # earlier scores drawn in a sparkline
 
 
@@ -74,8 +76,16 @@ class Flow:
     def asked(self) -> list[Step]:
         return engine.asked_steps(self.dialogue, self.answers, self.previous)
 
+    @property
+    def can_add_ally(self) -> bool:
+        return len(self.allies) < MAX_ALLIES
+
     def proposal(self, t: Translator) -> str:
         return engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
+
+    def proposal_fits(self, t: Translator) -> bool:
+        """Whether the question built from the answers can be kept as the person's answer."""
+        return len(self.proposal(t)) <= self.step.max_length
 
     def reference(self) -> str:
         return reference(self.preparation.id)
@@ -111,7 +121,7 @@ async def _flow(svc: Services, preparation: Preparation) -> Flow:
         svc.dialogue,
         preparation,
         earlier[0] if earlier else None,
-        {ally.id: ally for ally in allies},
+        {ally.id: ally for ally in allies[-MAX_ALLIES:]},  # a list kept before the cap
     )
 
 
@@ -206,7 +216,10 @@ async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:
 
 
 async def name_new_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
-    return await _scratch(svc, flow, new_ally=" ".join(name.split()))
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, new_ally=name)
 
 
 async def cancel_new_ally(svc: Services, flow: Flow) -> Flow | None:
@@ -219,7 +232,7 @@ async def add_ally(svc: Services, flow: Flow, relation: str) -> Flow | None:
         return None
     scratch = {"chosen": flow.chosen_allies}
     added = await svc.preparations.add_ally(
-        flow.id, flow.step.id, name, relation, scratch, svc.clock.now()
+        flow.id, flow.step.id, name, relation, scratch, svc.clock.now(), limit=MAX_ALLIES
     )
     return await current(svc, flow.preparation.person_id) if added else None
 

@@ -3,16 +3,16 @@
 Telegram sends far more than messages in private chats: a Business account's customers, guest
 mentions in chats Escale is not part of, buttons of inline-mode messages. Escale asks only for
 the updates it handles (`ALLOWED_UPDATES`), and its handlers still check, because updates
-created before the list changed can arrive anyway.
+created before the list changed can arrive anyway. (Buttons pressed outside the presser's
+private chat, inline-mode ones included, are stopped by `handlers.groups`.)
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import ChatMember, Message, Update
-from telegram.ext import ApplicationHandlerStop, BaseHandler
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context, services
 from bot.repository.preparations import Origin
@@ -73,25 +73,3 @@ async def one_reply_per_album(update: Update, context: Context) -> None:
     if not await svc.repo.first_of_album(message.chat.id, message.media_group_id, svc.clock.now()):
         log.info("album item not answered user=%s", message.chat.id)
         raise ApplicationHandlerStop
-
-
-class InlineButtonHandler(BaseHandler[Update, Context, None]):
-    """A press on a button of an inline-mode message (an `inline_message_id`, no message).
-    Escale has no inline mode: such a press gets a quiet answer, before any other handler."""
-
-    def __init__(self) -> None:
-        super().__init__(self._answer_quietly)
-
-    def check_update(self, update: object) -> bool:
-        return (
-            isinstance(update, Update)
-            and update.callback_query is not None
-            and update.callback_query.message is None
-        )
-
-    @staticmethod
-    async def _answer_quietly(update: Update, context: Context) -> Any:
-        query = update.callback_query
-        assert query is not None, "checked by check_update"
-        log.info("inline-mode button answered quietly user=%s", query.from_user.id)
-        await query.answer()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,13 +33,24 @@ class FakeClock:
     def __init__(self, start: datetime = START):
         self.moment = start
         self._moved = asyncio.Condition()
+        self._sleeping: Counter[datetime] = Counter()
 
     def now(self) -> datetime:
         return self.moment
 
     async def sleep_until(self, moment: datetime) -> None:
         async with self._moved:
-            await self._moved.wait_for(lambda: self.moment >= moment)
+            self._sleeping[moment] += 1
+            self._moved.notify_all()
+            try:
+                await self._moved.wait_for(lambda: self.moment >= moment)
+            finally:
+                self._sleeping[moment] -= 1
+
+    async def someone_sleeps_until(self, moment: datetime) -> None:
+        """Return once something (the bot waiting out a 429, say) sleeps until `moment`."""
+        async with asyncio.timeout(10), self._moved:
+            await self._moved.wait_for(lambda: self._sleeping[moment] > 0)
 
     def advance(self, delta: timedelta) -> None:
         self.moment += delta
@@ -171,6 +183,10 @@ def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
         api_base_url=telegram.base_url,
         admin_ids=frozenset({ADMIN_ID}),
         database_path=tmp_path / "escale.sqlite3",
+        # The test clock stands still unless a test moves it, and tests talk far faster than
+        # people: the pace and the flood limit are raised, except where a test is about them.
+        sends_per_second=1000,
+        updates_per_minute=10000,
     )
 
 

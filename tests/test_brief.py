@@ -70,9 +70,14 @@ def texts(parts: Sequence[BriefPart]) -> list[str]:
     return [p.html for p in parts if isinstance(p, TextPart)]
 
 
+def shown(html: str) -> str:
+    """What Telegram HTML reads as, without the (invisible) isolates set around names."""
+    return parse_telegram_html(html).replace("\u2068", "").replace("\u2069", "")
+
+
 def visible(parts: Sequence[BriefPart]) -> str:
     """The text the worker reads, each part checked to parse as Telegram HTML."""
-    return "\n".join(parse_telegram_html(html) for html in texts(parts))
+    return "\n".join(shown(html) for html in texts(parts))
 
 
 def render(t: Translator, data: BriefInput, dialogue: Dialogue = DIALOGUE) -> list[BriefPart]:
@@ -170,9 +175,7 @@ def test_voice_answers_are_announced_and_follow_in_step_order(t: Translator) -> 
     ]
     first = voices[0]
     assert isinstance(first, VoicePart)
-    assert parse_telegram_html(first.caption) == (
-        f"The problem for me, here and now — Léa & co\nRef. {REF}"
-    )
+    assert shown(first.caption) == (f"The problem for me, here and now — Léa & co\nRef. {REF}")
     assert len(first.caption) <= 1024
 
 
@@ -218,7 +221,7 @@ def test_a_long_brief_is_split_between_sections(t: Translator) -> None:
     assert sum(len(w) for w in words.values()) > 6000
     parts = render(t, brief([Answer(k, text=v) for k, v in words.items()]))
     htmls = _check_parts(parts)
-    assert "Léa's preparation (continued)" in parse_telegram_html(htmls[1])
+    assert "Léa's preparation (continued)" in shown(htmls[1])
     bodies = _bodies(parts)
     assert [bodies.index(w) for w in words.values()] == sorted(
         bodies.index(w) for w in words.values()
@@ -295,4 +298,13 @@ def test_describe_answer_is_a_short_escaped_line(t: Translator) -> None:
 )
 def test_describe_answer_by_kind(t: Translator, answer: Answer, expected: str) -> None:
     described = describe_answer(t, step(answer.step), answer, ALLIES)
-    assert parse_telegram_html(described) == expected
+    assert shown(described) == expected
+
+
+def test_names_are_isolated_so_right_to_left_cannot_reorder_the_brief(t: Translator) -> None:
+    rtl = "\u202eaeL"  # a right-to-left override, as a spoofed name would carry
+    seen = "\n".join(parse_telegram_html(html) for html in texts(render(t, brief([], name=rtl))))
+    assert "\u202e" not in seen
+    assert "\u2068aeL\u2069's preparation, in their own words" in seen
+    jokers = describe_answer(t, step("jokers"), Answer("jokers", text="[1]"), ALLIES)
+    assert parse_telegram_html(jokers).startswith("\u2068Marie\u2069 — Family")

@@ -158,3 +158,17 @@ def test_a_bad_reminder_setting_names_its_variable(variable: str, value: str) ->
     message = str(caught.value)
     assert variable in message
     assert "\n" not in message
+
+
+def test_the_pace_and_the_flood_limit_are_read_and_checked() -> None:
+    base = {"TELEGRAM_BOT_TOKEN": "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"}
+    settings = load_settings(
+        {**base, "ESCALE_SENDS_PER_SECOND": "20", "ESCALE_UPDATES_PER_MINUTE": "60"},
+        env_file=None,
+    )
+    assert (settings.sends_per_second, settings.updates_per_minute) == (20, 60)
+    defaults = load_settings(base, env_file=None)
+    assert (defaults.sends_per_second, defaults.updates_per_minute) == (25, 30)
+    expected = "ESCALE_SENDS_PER_SECOND: 'fast' is not a whole number from 1 to 1000"
+    with pytest.raises(ConfigError, match=expected):
+        load_settings({**base, "ESCALE_SENDS_PER_SECOND": "fast"}, env_file=None)

@@ -302,8 +302,13 @@ async def test_a_webhook_call_refused_once_at_start_up_is_tried_again(tmp_path: 
 @pytest.mark.parametrize(
     ("status", "description", "retry_after", "logged"),
     [
-        (429, "Too Many Requests: retry after 1", 1, "flood control, retry in 1.0s"),
-        (500, "Internal Server Error", None, "not set error=NetworkError, retry in 5.0s"),
+        (
+            429,
+            "Too Many Requests: retry after 1",
+            1,
+            "flood control method=setMyCommands retry_in=1s",
+        ),
+        (500, "Internal Server Error", None, "retry method=setMyCommands attempt=1 error=HTTP500"),
         (
             400,
             "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID",

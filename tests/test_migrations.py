@@ -81,3 +81,28 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
     assert "half" not in await _tables(path)
     db = await Database.open(path)
     await db.close()
+
+
+async def test_m004_cleans_stored_names_and_holds_one_role_per_account(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as raw:
+        await migrations.upgrade(raw, path, upto="m003_meetings")
+        await raw.execute("PRAGMA foreign_keys = ON")
+        for statement, params in (
+            ("INSERT INTO users VALUES (1, 'Alice', NULL, NULL, '', NULL)", ()),
+            ("INSERT INTO users VALUES (2, ?, NULL, NULL, '', NULL)", ("\u202eaeL\u200b",)),
+            ("INSERT INTO workers VALUES (1, 'active', 9, '')", ()),
+            ("INSERT INTO people VALUES (2, 1, ?, '')", ("L\u200bé\u2066a",)),
+            ("INSERT INTO allies VALUES (1, 2, ?, 'friend', '')", ("Ma\u200drie",)),
+        ):
+            await raw.execute(statement, params)
+        assert await migrations.upgrade(raw, path, upto="m004_hardening") == ["m004_hardening"]
+        async with raw.execute(
+            "SELECT u.display_name, p.label, a.name FROM users u JOIN people p "
+            "ON p.user_id = u.id JOIN allies a ON a.person_id = u.id"
+        ) as cursor:
+            assert await cursor.fetchall() == [("aeL", "Léa", "Marie")]
+        with pytest.raises(sqlite3.IntegrityError, match="cannot be followed as a person"):
+            await raw.execute("INSERT INTO people VALUES (1, 1, NULL, '')")
+        with pytest.raises(sqlite3.IntegrityError, match="cannot be a worker"):
+            await raw.execute("INSERT INTO workers VALUES (2, 'active', 9, '')")

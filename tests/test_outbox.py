@@ -399,3 +399,29 @@ async def test_a_failing_producer_holds_nothing_back(
     await outbox.settle()
     assert lea.texts() == ["The brief"]
     assert "outbox producer failed error=ValueError" in caplog.text
+
+
+async def test_a_sent_body_is_gone_from_the_database_and_its_wal(
+    outbox: Outbox, lea: TelegramUser
+) -> None:
+    await outbox.queue(text(f"{SECRET} Canarybriefbody"))
+    await outbox.settle()
+    assert lea.last.text == f"{SECRET} Canarybriefbody"
+    path = outbox.db.path
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        assert not part.exists() or b"Canarybriefbody" not in part.read_bytes(), suffix
+
+
+def test_the_pace_leaves_a_share_of_each_second_to_replies() -> None:
+    from bot.request import Pace
+
+    pace = Pace(per_second=5, kept_for_replies=2)
+    for _ in range(3):
+        assert pace.next_slot(START, outbox=True) == START
+        pace.sent(START)
+    assert pace.next_slot(START, outbox=True) == START + timedelta(seconds=1)
+    assert pace.next_slot(START) == START, "replies still have room"
+    pace.sent(START)
+    pace.sent(START)
+    assert pace.next_slot(START) == START + timedelta(seconds=1)

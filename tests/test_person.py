@@ -56,7 +56,12 @@ async def test_mydata_gives_everything_kept_and_nothing_else(escale: Escale) -> 
     data = json.loads(document.file.data)
     assert data["user"]["id"] == person.user_id
     assert data["user"]["display_name"] == "Lea"
-    assert data["link"]["label"] == "Léa"
+    assert data["link"] == {
+        "worker": "Alice",
+        "label": "Léa",
+        "joined_at": data["link"]["joined_at"],
+    }
+    assert str(worker.user_id) not in document.file.data.decode(), "no third party's id"
     assert data["consents"][0]["text_version"] == 3
     assert str(other.user_id) not in document.file.data.decode()
     assert "Someone else" not in document.file.data.decode()

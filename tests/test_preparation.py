@@ -93,7 +93,7 @@ async def test_a_first_preparation_reaches_the_worker_once_sent(escale: Escale) 
         "My rent is late again",
         "For me",
         "How can I pay my rent on time, even though I don't understand the letters?",
-        "Marie — Friend",
+        "\u2068Marie\u2069 — Friend",  # names set apart from the text around them
         "Call the CAF on Monday",
         "3/5",
         "I already called once",
@@ -156,7 +156,7 @@ async def test_a_second_preparation_starts_with_last_times_small_step(escale: Es
     second = briefs(worker)[-1]
     assert "Call the CAF on Monday" in second.text and "Partly" in second.text
     assert "They answer in the morning" in second.text
-    assert "Marie — Friend" in second.text
+    assert "\u2068Marie\u2069 — Friend" in second.text
     assert "4/5 · over time: ▄▆" in second.text, "3 last time, 4 now, on a 1–5 scale"
     assert "My question" not in second.text
 

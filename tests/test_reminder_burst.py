@@ -6,6 +6,7 @@ whole burst runs without real sleeping: the test moves the clock one second at a
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -14,13 +15,20 @@ import pytest
 
 from benchmarks.seed import WORKER_NAME, Burst, seed_burst
 from bot.config import Settings
-from bot.outbox import PER_SECOND
+from bot.request import KEPT_FOR_REPLIES, PER_SECOND
 from tests.conftest import ADMIN_ID, START, Escale, FakeClock, running_escale
 from tests.fake_telegram import FakeTelegram
 
 COUNT = 1000
 TELEGRAM_LIMIT = 30  # sends a second Telegram tolerates before answering 429
 MAX_SECONDS = 200  # clock seconds the burst may take before the test gives up
+OUTBOX_PER_SECOND = PER_SECOND - KEPT_FOR_REPLIES  # the outbox leaves the rest to replies
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Conftest's, at Escale's real pace: this module is about it."""
+    return dataclasses.replace(settings, sends_per_second=PER_SECOND)
 
 
 @pytest.fixture
@@ -114,15 +122,15 @@ async def test_a_thousand_reminders_go_out_paced_without_a_single_429(
     await assert_each_invited_once(escale, seeded)
     assert telegram.throttled == 0
     per_second = sends_per_second(telegram, seeded)
-    assert max(per_second.values()) <= PER_SECOND
-    assert len(per_second) == seconds >= COUNT // PER_SECOND
+    assert max(per_second.values()) <= OUTBOX_PER_SECOND
+    assert len(per_second) == seconds >= COUNT // OUTBOX_PER_SECOND
     assert min(per_second) == int(seeded.due_at.timestamp())
 
 
 async def test_when_telegram_allows_fewer_the_429s_are_retried_and_none_is_lost(
     escale: Escale, telegram: FakeTelegram
 ) -> None:
-    slower = 20  # under the sender's pace of 25: the last few sends of each second are refused
+    slower = 15  # under the sender's pace of 20: the last few sends of each second are refused
     telegram.rate_limit(slower)
     seeded = await burst(escale)
 
@@ -138,3 +146,27 @@ async def test_when_telegram_allows_fewer_the_429s_are_retried_and_none_is_lost(
         "SELECT COUNT(*) FROM outbox WHERE purpose = 'reminder' AND attempts > 1"
     )
     assert retried is not None and retried[0] > 0
+
+
+async def test_replies_and_the_outbox_share_one_pace(
+    escale: Escale, telegram: FakeTelegram
+) -> None:
+    telegram.rate_limit(TELEGRAM_LIMIT)
+    seeded = await burst(escale)
+    await escale.deliveries()  # this second's share of the burst is out
+    visitor = escale.user("Jo", "en")
+    for _ in range(KEPT_FOR_REPLIES):  # answered at once, in the same second as the burst
+        await visitor.send("/help")
+    assert len(telegram.messages(visitor.user_id)) == KEPT_FOR_REPLIES
+
+    await deliver_all(escale, seeded)
+
+    await assert_each_invited_once(escale, seeded)
+    assert telegram.throttled == 0
+    everything = Counter(
+        message.date
+        for chat in [*seeded.person_ids, visitor.user_id]
+        for message in telegram.messages(chat)
+    )
+    assert max(everything.values()) <= PER_SECOND, "replies and outbox together, under the pace"
+    assert everything[int(seeded.due_at.timestamp())] == PER_SECOND

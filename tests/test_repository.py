@@ -80,7 +80,7 @@ async def test_a_suspended_workers_links_stop_working(repo: Repository) -> None:
         "person", "p-hash", ALICE.user_id, None, NOW, NOW + WEEK
     )
     assert await repo.claim_person_invitation("p-hash", LEA.user_id, NOW) is not None
-    suspended = await repo.set_worker_status(ALICE.user_id, "suspended")
+    suspended = await repo.set_worker_status(ALICE.user_id, "suspended", NOW)
     assert suspended is not None and suspended.worker_status == "suspended"
     assert await repo.accept_person_invitation(invitation.id, LEA, "fr", 1, NOW) is None
     [summary] = await repo.workers()

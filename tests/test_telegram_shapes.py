@@ -8,6 +8,7 @@ that did not write to it first (real Telegram refuses it with 403).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from tests.fake_telegram import BusinessAccount, FakeTelegram, SentMessage, Tele
 from tests.journeys import make_person, make_worker, token_in
 from tests.test_preparation import briefs, first_preparation, prepared_pair
 
+LEA = "\u2068Léa\u2069"  # a name is set apart from the words around it
 QUESTION_AGAIN = "I can only take a written answer or a voice message here."
 
 
@@ -120,8 +122,8 @@ async def test_a_forwarded_answer_is_marked_in_the_review_and_in_the_brief(escal
     await person.press("I'd rather not")
 
     review = "\n".join(person.texts()[-3:])
-    assert "↪️ Forwarded message: Léa did not write it\nYour rent goes up by 80 euros" in review
-    assert "🤖 Made with another bot: Léa did not write it\nHousing benefit" in review
+    assert f"↪️ Forwarded message: {LEA} did not write it\nYour rent goes up by 80 euros" in review
+    assert f"🤖 Made with another bot: {LEA} did not write it\nHousing benefit" in review
     assert "Call the CAF on Monday" in review
     assert review.count("did not write it") == 2, "typed answers are not marked"
     rows = await escale.db.fetchall("SELECT step, origin FROM answers ORDER BY answered_at")
@@ -133,9 +135,11 @@ async def test_a_forwarded_answer_is_marked_in_the_review_and_in_the_brief(escal
     await person.press("📨 Send to Alice")
     await escale.deliveries()
     [brief] = briefs(worker)
-    assert "↪️ Forwarded message: Léa did not write it\nYour rent goes up by 80 euros" in brief.text
-    assert "🤖 Made with another bot: Léa did not write it" in brief.text
-    assert "<i>Forwarded message: Léa did not write it</i>" in (brief.html or "")
+    assert (
+        f"↪️ Forwarded message: {LEA} did not write it\nYour rent goes up by 80 euros" in brief.text
+    )
+    assert f"🤖 Made with another bot: {LEA} did not write it" in brief.text
+    assert f"<i>Forwarded message: {LEA} did not write it</i>" in (brief.html or "")
 
 
 async def test_a_forwarded_command_is_not_the_persons_command(escale: Escale) -> None:
@@ -158,9 +162,9 @@ async def test_a_forwarded_voice_message_is_marked_with_the_voice(escale: Escale
     await person.press("📨 Send to Alice")
     await escale.deliveries()
     [brief] = briefs(worker)
-    assert "↪️ Forwarded message: Léa did not write it\n🎤 Voice message" in brief.text
+    assert f"↪️ Forwarded message: {LEA} did not write it\n🎤 Voice message" in brief.text
     [voice] = [m for m in worker.messages if m.kind == "voice"]
-    assert "↪️ Forwarded message: Léa did not write it" in voice.text
+    assert f"↪️ Forwarded message: {LEA} did not write it" in voice.text
 
 
 async def test_erasing_a_person_erases_their_albums(escale: Escale) -> None:
@@ -239,13 +243,23 @@ async def test_a_repeated_block_releases_nothing_and_tells_the_coordinators_once
 # ------------------------------------------------------------------ 5. menus at start-up
 
 
+async def _step_through(escale: Escale, waits: list[timedelta]) -> None:
+    """Each time the bot waits (a 429, a backoff), the clock moves on by exactly that much."""
+    for wait in waits:
+        moment = escale.clock.now() + wait
+        await escale.clock.someone_sleeps_until(moment)
+        escale.clock.advance(wait)
+
+
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 @pytest.mark.parametrize(
-    ("status", "description", "retry_after", "wait"),
+    ("status", "description", "retry_after", "times", "waits"),
     [
-        (429, "Too Many Requests: retry after 7", 7, timedelta(seconds=7)),
-        (500, "Internal Server Error", None, timedelta(seconds=5)),
-        (502, "Bad Gateway", None, timedelta(seconds=5)),
+        # Flood control: the wait Telegram asks for.
+        (429, "Too Many Requests: retry after 7", 7, 1, [timedelta(seconds=7)]),
+        # Server errors: the request layer's three retries, then the menus' own pause.
+        (500, "Internal Server Error", None, 4, [timedelta(seconds=s) for s in (1, 2, 4, 5)]),
+        (502, "Bad Gateway", None, 4, [timedelta(seconds=s) for s in (1, 2, 4, 5)]),
     ],
 )
 async def test_a_refused_menu_at_start_up_is_set_later_and_escale_answers_meanwhile(
@@ -255,10 +269,15 @@ async def test_a_refused_menu_at_start_up_is_set_later_and_escale_answers_meanwh
     status: int,
     description: str,
     retry_after: int | None,
-    wait: timedelta,
+    times: int,
+    waits: list[timedelta],
 ) -> None:
     telegram.fail_next(
-        "setMyCommands", status=status, description=description, retry_after=retry_after
+        "setMyCommands",
+        status=status,
+        description=description,
+        retry_after=retry_after,
+        times=times,
     )
     async with running_escale(telegram, settings, caplog, menus_settled=False) as escale:
         visitor = escale.user("Zoé", "en")
@@ -266,12 +285,13 @@ async def test_a_refused_menu_at_start_up_is_set_later_and_escale_answers_meanwh
         assert visitor.last.text.startswith("Hello! I am Escale.")
         assert visitor.menu() == []
 
-        escale.clock.advance(wait - timedelta(seconds=1))
-        await visitor.send("/help")  # a round trip: the menus' task has seen the clock move
-        assert visitor.menu() == []
-        assert len(telegram.calls_to("setMyCommands")) == 1
+        await _step_through(escale, waits[:-1])
+        moment = escale.clock.now() + waits[-1]
+        await escale.clock.someone_sleeps_until(moment)
+        assert visitor.menu() == [], "not before the wait is over"
+        assert len(telegram.calls_to("setMyCommands")) == times
+        escale.clock.advance(waits[-1])
 
-        escale.clock.advance(timedelta(seconds=1))
         startup_menus = escale.app.bot_data["services"].startup_menus
         await startup_menus.settled()
         assert visitor.menu() == ["start", "help", "language", "privacy"]
@@ -305,13 +325,23 @@ async def test_a_menu_refused_as_a_bad_request_is_logged_as_a_bug_and_not_retrie
 # ------------------------------------------------------------------ 6. half-done /invite
 
 
-@pytest.mark.parametrize("status", [400, 500])
+@pytest.mark.parametrize(
+    ("status", "times", "waits"),
+    [
+        (400, 1, []),  # refused: not tried again
+        (500, 4, [timedelta(seconds=s) for s in (1, 2, 4)]),  # still failing after retries
+    ],
+)
 async def test_the_invitation_link_counts_even_when_its_qr_code_fails(
-    escale: Escale, status: int
+    escale: Escale, status: int, times: int, waits: list[timedelta]
 ) -> None:
     worker = await make_worker(escale, "Alice", "en")
-    escale.telegram.fail_next("sendPhoto", status=status, description="Bad Request: wrong photo")
-    await worker.send("/invite Léa")
+    escale.telegram.fail_next(
+        "sendPhoto", status=status, description="Bad Request: wrong photo", times=times
+    )
+    task = asyncio.create_task(worker.send("/invite Léa"))
+    await _step_through(escale, waits)
+    await asyncio.wait_for(task, 10)
     link_text, note = worker.texts()[-2:]
     assert link_text.startswith("Here is a link for Léa.")
     assert note == "The QR code could not be sent this time. The link above works all the same."
@@ -323,12 +353,23 @@ async def test_the_invitation_link_counts_even_when_its_qr_code_fails(
     assert "You are now linked to Alice" in person.last.text
 
 
-async def test_a_qr_code_whose_answer_was_lost_gets_no_note(escale: Escale) -> None:
+async def test_a_qr_code_refused_once_by_the_server_is_sent_again(escale: Escale) -> None:
     worker = await make_worker(escale, "Alice", "en")
-    escale.telegram.drop_next("sendPhoto")  # it arrives; the bot never hears back
-    await worker.send("/invite")
+    escale.telegram.fail_next("sendPhoto", status=500, description="Internal Server Error")
+    task = asyncio.create_task(worker.send("/invite"))
+    await _step_through(escale, [timedelta(seconds=1)])
+    await asyncio.wait_for(task, 10)
     assert [m.kind for m in worker.messages[-2:]] == ["text", "photo"]
-    assert worker.texts()[-1] == "Invitation: scan to open Escale."
+
+
+async def test_a_qr_code_whose_answers_were_lost_gets_no_note(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    escale.telegram.drop_next("sendPhoto", times=4)  # it arrives; the bot never hears back
+    task = asyncio.create_task(worker.send("/invite"))
+    await _step_through(escale, [timedelta(seconds=s) for s in (1, 2, 4)])
+    await asyncio.wait_for(task, 10)
+    assert worker.messages[-1].kind == "photo", "it may be on the screen: nothing said"
+    assert not any("QR code could not be sent" in text for text in worker.texts())
 
 
 # ------------------------------------------------------------------ 7. entities echoed

@@ -45,6 +45,12 @@ async def language_chosen(update: Update, context: Context, caller: Caller) -> N
     if code not in svc.catalogs.languages:
         await query.answer(stale_button(caller.t))
         return
+    if not caller.roles:
+        # A visitor: nothing is stored about them, so the choice cannot be kept; said in it.
+        await query.answer()
+        await replace_buttons(update, context, svc.catalogs.native_name(code))
+        await answer(update, context, general.language_not_kept(svc.catalogs.get(code)))
+        return
     await svc.repo.set_language(caller.profile, code, svc.clock.now())
     caller = await identify(update, context)
     await query.answer()

@@ -63,6 +63,10 @@ async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
     joined = await joining.give_consent(services(context), caller, int(context.matches[0][1]))
+    if joined is None and joining.is_staff(caller):
+        await query.answer()
+        await answer(update, context, texts.not_for_staff(caller.t))
+        return
     if joined is None:
         await query.answer(stale_button(caller.t))
         return

@@ -28,6 +28,7 @@ from bot.handlers.common import (
     show_in_place,
     worker_name,
 )
+from bot.invisible import visible_text
 from bot.preparation import Flow
 from bot.repository import Answer, Outgoing
 from bot.updates import origin_of
@@ -146,7 +147,10 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
     if flow is None or message is None or message.text is None:
         await general.help_command(update, context)
         return
-    text, step, t = message.text.strip(), flow.step, caller.t
+    text, step, t = visible_text(message.text).strip(), flow.step, caller.t
+    if not text:  # nothing but invisible characters
+        await ask(context, caller, flow)
+        return
     if step.accepts_text:
         if len(text) > step.max_length:
             await answer(update, context, views.too_long(t, len(text), step.max_length))
@@ -325,7 +329,7 @@ async def _act(
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION:
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION and flow.proposal_fits(t):
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
     elif action == "w" and step.kind is Kind.OWN_QUESTION:
@@ -357,7 +361,7 @@ async def _jokers(
         given = after.answers.get(flow.step.id) if after else None
         await _moved(context, caller, flow, after, given)
         return
-    if action == "n":
+    if action == "n" and flow.can_add_ally:
         await answer(update, context, views.ally_name_prompt(caller.t))
         return
     if action == "j" and argument and argument.isdigit():

@@ -12,6 +12,7 @@ from telegram.error import NetworkError, TelegramError
 from bot import joining, menus, qr
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, requires, show_in_place, tell
+from bot.invisible import visible_name
 from bot.outbox import may_have_arrived
 from bot.views import joining as joining_texts
 from bot.views import staff
@@ -45,8 +46,9 @@ async def _set_status(
         return
     changed = worker.worker_status != status
     if changed:
-        worker = await svc.repo.set_worker_status(worker.user_id, status) or worker
+        worker = await svc.repo.set_worker_status(worker.user_id, status, svc.clock.now()) or worker
         log.info("worker status user=%s status=%s by=%s", worker.user_id, status, caller.id)
+        svc.deliver()  # what was held for them while suspended goes now
     await query.answer(staff.status_changed(caller.t, worker))
     await show_in_place(update, staff.workers(caller.t, await svc.repo.workers()))
     if changed:
@@ -70,7 +72,7 @@ async def invite(update: Update, context: Context, caller: Caller) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     parts = message.text.split(maxsplit=1)
-    label = " ".join(parts[1].split()) if len(parts) > 1 else None
+    label = visible_name(parts[1]) if len(parts) > 1 else None
     if label and len(label) > joining.LABEL_MAX_LENGTH:
         await answer(update, context, staff.label_too_long(caller.t, joining.LABEL_MAX_LENGTH))
         return

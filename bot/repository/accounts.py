@@ -11,7 +11,8 @@ import aiosqlite
 
 from bot.db import Database
 from bot.repository.common import from_db_time, one, to_db_time
-from bot.repository.preparations import forget_in
+from bot.repository.outbox import release_suspended
+from bot.repository.preparations import forget_in, forget_person_side
 
 InvitationKind = Literal["worker", "person"]
 WorkerStatus = Literal["active", "suspended"]
@@ -199,12 +200,18 @@ class Repository:
                 """UPDATE invitations SET used_by = ?, used_at = ?
                    WHERE token_hash = ? AND kind = 'worker' AND used_at IS NULL
                      AND expires_at > ?
+                     AND NOT EXISTS (SELECT 1 FROM people WHERE user_id = ?)
                    RETURNING *""",
-                (who.user_id, to_db_time(now), token_hash, to_db_time(now)),
+                (who.user_id, to_db_time(now), token_hash, to_db_time(now), who.user_id),
             )
             if row is None:
                 return None
             invitation = _invitation(row)
+            # One account, one role: a person link this user had opened is theirs no more.
+            await tx.execute(
+                "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ? AND used_at IS NULL",
+                (who.user_id,),
+            )
             await _upsert_user(tx, who, now)
             await tx.execute(
                 """INSERT INTO workers (user_id, status, invited_by, joined_at)
@@ -269,8 +276,16 @@ class Repository:
                      AND expires_at > ?
                      AND EXISTS (SELECT 1 FROM workers
                                  WHERE user_id = created_by AND status = 'active')
+                     AND NOT EXISTS (SELECT 1 FROM workers WHERE user_id = ?)
                    RETURNING created_by, label""",
-                (who.user_id, to_db_time(now), invitation_id, who.user_id, to_db_time(now)),
+                (
+                    who.user_id,
+                    to_db_time(now),
+                    invitation_id,
+                    who.user_id,
+                    to_db_time(now),
+                    who.user_id,
+                ),
             )
             if row is None:
                 return None
@@ -302,14 +317,20 @@ class Repository:
             WorkerSummary(r["user_id"], r["display_name"], r["status"], r["people"]) for r in rows
         ]
 
-    async def set_worker_status(self, worker_id: int, status: WorkerStatus) -> Account | None:
-        """Change a worker's status; returns the worker, or None if there is no such worker."""
+    async def set_worker_status(
+        self, worker_id: int, status: WorkerStatus, now: datetime
+    ) -> Account | None:
+        """Change a worker's status; returns the worker, or None if there is no such worker.
+
+        Reactivated, they get at once what the outbox held while they were suspended."""
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE workers SET status = ? WHERE user_id = ?", (status, worker_id)
             )
             if cursor.rowcount != 1:
                 return None
+            if status == "active":
+                await release_suspended(tx, worker_id, now)
             return await _account_in(tx, worker_id)
 
     async def people_of(self, worker_id: int) -> list[PersonSummary]:
@@ -364,7 +385,13 @@ class Repository:
     async def export_person(self, user_id: int) -> dict[str, Any]:
         """Everything held about one person, as plain data for /mydata."""
         user = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-        person = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
+        # The worker by the name the person sees, never by their Telegram id: the export is
+        # the person's own data, and holds no other person's identifiers.
+        person = await self.db.fetchone(
+            """SELECT w.display_name AS worker, p.label, p.joined_at
+               FROM people p JOIN users w ON w.id = p.worker_id WHERE p.user_id = ?""",
+            (user_id,),
+        )
         consents = await self.db.fetchall(
             "SELECT text_version, language, given_at FROM consents WHERE user_id = ? ORDER BY id",
             (user_id,),
@@ -376,17 +403,29 @@ class Repository:
         }
 
     async def forget_person(self, user_id: int) -> int | None:
-        """Erase a person and every trace of their id; returns the worker they were linked to."""
+        """Erase a person and every trace of their id; returns the worker they were linked to.
+
+        An account that an older Escale let be a worker too keeps its worker side (the people
+        it follows stay linked to it): everything it held as a person is erased."""
         async with self.db.transaction() as tx:
             row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
             if row is None:
                 return None
+            also_worker = await one(tx, "SELECT 1 FROM workers WHERE user_id = ?", (user_id,))
+            # The link that made them a worker stays theirs if they stay a worker.
             await tx.execute(
-                "UPDATE invitations SET used_by = NULL, label = NULL WHERE used_by = ?", (user_id,)
+                "UPDATE invitations SET used_by = NULL, label = NULL "
+                "WHERE used_by = ? AND (kind = 'person' OR ?)",
+                (user_id, also_worker is None),
             )
             await tx.execute(
                 "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
             )
-            await forget_in(tx, user_id)
-            await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
-            return int(row["worker_id"])
+            if also_worker:
+                await forget_person_side(tx, user_id)
+            else:
+                await forget_in(tx, user_id)
+                await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            worker_id = int(row["worker_id"])
+        await self.db.scrub()
+        return worker_id

@@ -88,6 +88,23 @@ _FIRST_IN_CHAT = """NOT EXISTS (
       AND earlier.status IN ('pending', 'sending', 'held'))"""
 
 
+# The hold for a suspended worker: decided at the moment of sending (a row being retried when
+# the worker was suspended is caught too), released when they are reactivated. A move of the
+# person to another worker can find the rows so held by their `error`.
+HELD_SUSPENDED = "suspended"
+_TO_SUSPENDED_WORKER = """chat_id IN (SELECT user_id FROM workers WHERE status = 'suspended')"""
+
+
+async def release_suspended(tx: aiosqlite.Connection, worker_id: int, now: datetime) -> int:
+    """The worker is active again: what was held for them is due at once. How many rows."""
+    cursor = await tx.execute(
+        """UPDATE outbox SET status = 'pending', error = NULL, due_at = MIN(due_at, ?)
+           WHERE chat_id = ? AND status = 'held' AND error = ?""",
+        (to_db_time(now), worker_id, HELD_SUSPENDED),
+    )
+    return cursor.rowcount
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     """A queued message and where its delivery stands; `body` is blank once it was sent."""
@@ -175,9 +192,19 @@ class OutboxStore:
     async def begin_attempt(self, outbox_id: int) -> OutboxRow | None:
         """Mark the row 'sending' before the call, so a crash mid-call is seen at start-up.
 
-        Returns the row as it now stands, or None when it is no longer pending (erased, held).
+        Returns the row as it now stands, or None when it is no longer pending (erased, held);
+        a row for a worker who is suspended now is held for them, not sent.
         """
         async with self.db.transaction() as tx:
+            held = await one(
+                tx,
+                f"""UPDATE outbox SET status = 'held', error = ?
+                    WHERE id = ? AND status = 'pending' AND {_TO_SUSPENDED_WORKER}
+                    RETURNING id""",
+                (HELD_SUSPENDED, outbox_id),
+            )
+            if held is not None:
+                return None
             row = await one(
                 tx,
                 """UPDATE outbox SET status = 'sending', attempts = attempts + 1
@@ -209,13 +236,45 @@ class OutboxStore:
             )
 
     async def give_up(
-        self, outbox_id: int, status: Literal["failed", "uncertain"], error: str
-    ) -> None:
+        self,
+        outbox_id: int,
+        status: Literal["failed", "uncertain"],
+        error: str,
+        notices: Sequence[Outgoing] = (),
+        *,
+        now: datetime | None = None,
+    ) -> bool:
+        """No more attempts. Its words are not kept (nothing will send them); `notices`
+        (telling who should know) are queued with it, only for the first part of a message
+        that ends so, so they go out once. Returns whether the notices were queued."""
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET status = ?, error = ? WHERE id = ? AND status = 'sending'",
+            row = await one(
+                tx,
+                """UPDATE outbox SET status = ?, error = ?, body = '', caption = NULL,
+                                     buttons = NULL
+                   WHERE id = ? AND status = 'sending' RETURNING preparation_id, about_id""",
                 (status, error, outbox_id),
             )
+            if row is None or not notices:
+                return False
+            if row["preparation_id"] is not None:
+                earlier = await one(
+                    tx,
+                    """SELECT 1 FROM outbox WHERE preparation_id = ? AND id != ?
+                       AND status IN ('failed', 'uncertain')""",
+                    (row["preparation_id"], outbox_id),
+                )
+                if earlier is not None:
+                    return False
+            assert now is not None, "notices are queued at a time"
+            about = row["about_id"]
+            if row["preparation_id"] is not None:  # erased with the person the brief is from
+                person = await one(
+                    tx, "SELECT person_id FROM preparations WHERE id = ?", (row["preparation_id"],)
+                )
+                about = person["person_id"] if person else about
+            await enqueue(tx, notices, purpose="undelivered", now=now, about=about)
+            return True
 
     async def hold_chat(
         self, chat_id: int, now: datetime, notices: Sequence[Outgoing] = ()

@@ -161,7 +161,9 @@ class PreparationStore:
                    RETURNING id""",
                 (preparation_id, person_id),
             )
-            return row is not None
+        if row is not None:
+            await self.db.scrub()
+        return row is not None
 
     async def move(
         self,
@@ -277,8 +279,11 @@ class PreparationStore:
         relation: str,
         scratch: Mapping[str, Any],
         now: datetime,
+        *,
+        limit: int,
     ) -> Ally | None:
-        """Add an ally to the person's list and select it in the open jokers step."""
+        """Add an ally to the person's list and select it in the open jokers step; None if
+        the step moved on, or the person already has `limit` allies."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
@@ -287,6 +292,11 @@ class PreparationStore:
                 (preparation_id, expected_step),
             )
             if row is None:
+                return None
+            count = await one(
+                tx, "SELECT COUNT(*) FROM allies WHERE person_id = ?", (row["person_id"],)
+            )
+            if count is not None and count[0] >= limit:
                 return None
             added = await one(
                 tx,
@@ -390,3 +400,24 @@ async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
     (a brief's rows go with its preparation)."""
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (person_id,))
     await tx.execute("DELETE FROM albums WHERE chat_id = ?", (person_id,))
+
+
+async def forget_person_side(tx: aiosqlite.Connection, person_id: int) -> None:
+    """Erase what a user holds as a person while their user row stays (they are a worker too):
+    their preparations, allies, meetings, consents and link, and the messages to or about them
+    as a person. Briefs other people sent them as their worker are not theirs to erase."""
+    await tx.execute(
+        """DELETE FROM outbox WHERE about_id = ?
+              OR (chat_id = ? AND purpose IN ('read', 'reminder', 'meeting'))""",
+        (person_id, person_id),
+    )
+    for statement in (
+        "DELETE FROM preparations WHERE person_id = ?",
+        "DELETE FROM allies WHERE person_id = ?",
+        "DELETE FROM meetings WHERE person_id = ?",
+        "DELETE FROM awaiting_date WHERE person_id = ?",
+        "DELETE FROM consents WHERE user_id = ?",
+        "DELETE FROM people WHERE user_id = ?",
+        "DELETE FROM albums WHERE chat_id = ?",
+    ):
+        await tx.execute(statement, (person_id,))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
+from bot.invisible import visible_text
+
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # links in Escale's texts never unfold
 
 
@@ -31,8 +33,9 @@ class Reply:
 
 
 def esc(text: str) -> str:
-    """Escape user-written text for Telegram HTML."""
-    return html.escape(text, quote=False)
+    """Escape user-written text for Telegram HTML, without its bidi controls and invisible
+    spaces (also in what was stored before they were removed at input)."""
+    return html.escape(visible_text(text), quote=False)
 
 
 def utf16_length(text: str) -> int:

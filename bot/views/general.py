@@ -141,9 +141,32 @@ def language_set(t: Translator, name: str) -> Reply:
     return Reply(t._("Done: I will speak {language} with you.").format(language=name))
 
 
+def slow_down(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "That is a lot of messages at once. I will read your messages again in a minute. "
+            "Nothing you sent before is lost."
+        )
+    )
+
+
+def language_not_kept(t: Translator) -> Reply:
+    return Reply(
+        t._(
+            "I keep nothing about people who have not joined Escale, so I cannot remember "
+            "this choice yet. Until you join, I follow the language of your Telegram."
+        )
+    )
+
+
 def stale_button(t: Translator) -> str:
     """Shown as a short notice when a button no longer applies (kept under 200 characters)."""
     return t._("This button no longer works. /help shows what you can do.")
+
+
+def button_private_only(t: Translator) -> str:
+    """A button pressed outside its presser's private chat (kept under 200 characters)."""
+    return t._("Escale's buttons work only in your private chat with me.")
 
 
 def privacy(caller: Caller, worker_name: str | None) -> Reply:

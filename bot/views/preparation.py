@@ -45,6 +45,16 @@ def question_text(t: Translator, flow: Flow) -> str:
         lines.extend(t._(label) for label in (step.low_label, step.high_label) if label)
     if step.hint:
         lines.append("<i>" + t._(step.hint) + "</i>")
+    if step.kind is Kind.OWN_QUESTION and not flow.proposal_fits(t):
+        lines.append("<i>" + t._("This question is too long for me to keep as it is.") + "</i>")
+    if step.kind is Kind.JOKERS and not flow.can_add_ally:
+        lines.append(
+            "<i>"
+            + t._("You have {count} jokers: that is as many as I can keep.").format(
+                count=len(flow.allies)
+            )
+            + "</i>"
+        )
     return "\n\n".join(lines)
 
 
@@ -65,10 +75,10 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
         values = range(step.minimum, step.maximum + 1)
         return [[(str(v), callbacks.step(pid, step.id, "v", v)) for v in values]]
     if step.kind is Kind.OWN_QUESTION:
-        return [
-            [(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))],
-            [(t._("✏️ I'll write it my way"), callbacks.step(pid, step.id, "w"))],
-        ]
+        own = [(t._("✏️ I'll write it my way"), callbacks.step(pid, step.id, "w"))]
+        if not flow.proposal_fits(t):
+            return [own]
+        return [[(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))], own]
     if step.kind is Kind.JOKERS:
         chosen = set(flow.chosen_allies)
         rows: Buttons = [
@@ -80,7 +90,8 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
             ]
             for ally in flow.allies.values()
         ]
-        rows.append([(t._("➕ Someone new"), callbacks.step(pid, step.id, "n"))])
+        if flow.can_add_ally:
+            rows.append([(t._("➕ Someone new"), callbacks.step(pid, step.id, "n"))])
         rows.append([(t._("✔ Done"), callbacks.step(pid, step.id, "d"))])
         return rows
     return []
@@ -297,6 +308,23 @@ def read_notice(t: Translator, person_id: int, worker_name: str, reference: str)
         worker=esc(worker_name), reference=reference
     )
     return notice(t, person_id, Reply(text))
+
+
+def brief_undelivered(t: Translator, worker_name: str, reference: str, uncertain: bool) -> str:
+    """For the person: their brief will not be sent again, and what they can do."""
+    if uncertain:
+        text = t._(
+            "I am not sure that your preparation {reference} reached {worker}. I will not "
+            "send it again, to avoid repeats. You can ask {worker} at your meeting. You can "
+            "also prepare again with /prepare."
+        )
+    else:
+        text = t._(
+            "Your preparation {reference} could not reach {worker}. I will not try again. "
+            "You can tell {worker} about it at your meeting. You can also prepare again "
+            "with /prepare."
+        )
+    return text.format(reference=reference, worker=esc(worker_name))
 
 
 def notice(t: Translator, chat_id: int, reply: Reply) -> Outgoing:

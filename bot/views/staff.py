@@ -92,6 +92,21 @@ def worker_unreachable(t: Translator, name: str) -> str:
     ).format(name=esc(name))
 
 
+def brief_undelivered(t: Translator, worker_name: str, reference: str, uncertain: bool) -> str:
+    """For the coordinators: which brief did not reach which worker; never what it says."""
+    if uncertain:
+        text = t._(
+            "Escale does not know whether the preparation {reference} reached the worker "
+            "{name}. It will not be sent again; its content is not kept. The person is told."
+        )
+    else:
+        text = t._(
+            "Escale could not deliver the preparation {reference} to the worker {name}: "
+            "Telegram refused it. Its content is not kept. The person is told."
+        )
+    return text.format(reference=reference, name=esc(worker_name))
+
+
 def person_unreachable(t: Translator, name: str) -> str:
     return t._(
         "Escale can no longer write to {name}: Telegram refuses the messages (they may have "

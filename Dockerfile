@@ -31,5 +31,10 @@ RUN useradd --create-home --uid 10001 --user-group escale \
 USER escale
 VOLUME ["/app/data"]
 
+# Healthy while Escale hears from Telegram (a successful getUpdates in the last 2 minutes) and
+# no outbox message has waited more than 10 minutes; `python -m bot status` prints the detail.
+HEALTHCHECK --interval=60s --timeout=15s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "status"]
+
 # Exec form: `docker stop` sends SIGTERM to Python itself, which closes the database cleanly.
 CMD ["python", "-m", "bot"]

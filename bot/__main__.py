@@ -1,7 +1,11 @@
 """`python -m bot`: check the configuration, then run Escale with long polling until stopped.
 
+With no bot token at all, it starts the sandbox instead (Escale on a Bot API emulator, played
+from a page on 127.0.0.1); `python -m bot sandbox` starts it on purpose, even with a token.
+
 `python -m bot check-dialogues [FILE ...]` only checks dialogue files (by default the configured
-one), so a service can test an edited file without a token or a network.
+one), so a service can test an edited file without a token or a network. The other subcommands
+(backup, restore, status, admin) are in `bot/operations/`, listed in SUBCOMMANDS.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import asyncio
 import logging
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from telegram import Bot
@@ -19,10 +24,20 @@ from telegram.warnings import PTBUserWarning
 
 from bot import logs
 from bot.app import CONFLICT_STOP, build_application
-from bot.config import ConfigError, Settings, load_dialogue_path, load_settings
+from bot.config import (
+    ConfigError,
+    Settings,
+    has_token,
+    load_database_path,
+    load_dialogue_path,
+    load_settings,
+)
 from bot.db import DatabaseError
 from bot.dialogue.model import DialogueError, load
 from bot.i18n import CatalogError
+from bot.operations import admin, status
+from bot.operations.backup import OperationError, backup, restore
+from bot.sandbox import run as sandbox
 from bot.updates import ALLOWED_UPDATES
 
 log = logging.getLogger("bot")
@@ -43,15 +58,13 @@ class IncompleteBotApiAnswer(Exception):
 def main(argv: list[str] | None = None) -> int:
     """Run the bot; a bad setting stops it with one clear line, before any network call."""
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["check-dialogues"]:
-        return check_dialogues(args[1:])
+    if args and args[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[args[0]](args[1:])
     if args:
-        print(
-            f"escale: unknown argument {args[0]!r} "
-            "(usage: python -m bot [check-dialogues [FILE ...]])",
-            file=sys.stderr,
-        )
+        print(f"escale: unknown argument {args[0]!r} (usage: {USAGE})", file=sys.stderr)
         return 2
+    if not has_token():
+        return sandbox.main(reason="No bot token: ")
     logs.configure()
     try:
         settings = load_settings()
@@ -125,6 +138,77 @@ def check_dialogues(files: list[str]) -> int:
         else:
             print(f"{path}: {len(dialogue.steps)} steps, valid")
     return 1 if broken else 0
+
+
+def backup_command(args: list[str]) -> int:
+    """`backup PATH`: a consistent copy of the live database, safe while Escale runs."""
+    if len(args) != 1:
+        print("escale: usage: python -m bot backup PATH", file=sys.stderr)
+        return 2
+    try:
+        database = load_database_path()
+        checked = backup(database, Path(args[0]))
+    except (ConfigError, OperationError) as error:
+        print(f"escale: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{args[0]}: backup of {database} checked "
+        f"({len(checked.migrations)} migrations, {checked.workers} workers, "
+        f"{checked.people} people)"
+    )
+    return 0
+
+
+def restore_command(args: list[str]) -> int:
+    """`restore PATH`: put a checked backup in place of the database, never under a live bot."""
+    if len(args) != 1:
+        print("escale: usage: python -m bot restore PATH", file=sys.stderr)
+        return 2
+    try:
+        database = load_database_path()
+        kept = restore(Path(args[0]), database)
+    except (ConfigError, OperationError) as error:
+        print(f"escale: {error}", file=sys.stderr)
+        return 2
+    print(f"{database}: restored from {args[0]}")
+    if kept is not None:
+        print(
+            f"the database it replaced is kept as {kept}: it holds personal data, "
+            "delete it once the restore is checked"
+        )
+    return 0
+
+
+def status_command(args: list[str]) -> int:
+    """`status`: 0 if Escale polls Telegram and its outbox moves, else 1 (for HEALTHCHECK)."""
+    if args:
+        print("escale: usage: python -m bot status", file=sys.stderr)
+        return 2
+    try:
+        database = load_database_path()
+    except ConfigError as error:
+        print(f"escale: {error}", file=sys.stderr)
+        return 2
+    return status.run(database)
+
+
+def sandbox_command(args: list[str]) -> int:
+    """`python -m bot sandbox`: the sandbox on purpose, even when a token is set."""
+    if args:
+        print(f"escale: sandbox takes no argument (usage: {USAGE})", file=sys.stderr)
+        return 2
+    return sandbox.main()
+
+
+SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "check-dialogues": check_dialogues,
+    "backup": backup_command,
+    "restore": restore_command,
+    "status": status_command,
+    "admin": admin.run,
+    "sandbox": sandbox_command,
+}
+USAGE = "python -m bot [" + " | ".join(SUBCOMMANDS) + "]"
 
 
 def _shown(path: Path) -> Path:

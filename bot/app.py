@@ -27,21 +27,27 @@ from bot.db import Database
 from bot.dialogue.model import load as load_dialogue
 from bot.flood import FLOOD, FloodGuard
 from bot.handlers import (
+    agreements,
     general,
     groups,
     history,
     joining,
     meetings,
+    moving,
     person,
     preparation,
     staff,
     text,
+    topics,
 )
 from bot.handlers.common import after_private_update, answer
+from bot.health import Heartbeat, PollingRequest
 from bot.i18n import Catalogs
+from bot.offers import Offers
 from bot.outbox import Sender
 from bot.reminders import Reminders
 from bot.request import EscaleRequest, Pace
+from bot.retention import Retention
 from bot.views.general import something_went_wrong
 
 log = logging.getLogger(__name__)
@@ -66,20 +72,34 @@ COMMANDS = {
     "workers": staff.list_workers,
     "invite": staff.invite,
     "people": staff.people,
+    "invitations": staff.invitations,
+    "stats": staff.stats,
     "mydata": person.mydata,
     "forget": person.forget,
     "prepare": preparation.prepare,
     "logbook": history.own_logbook,
     "history": history.choose_person,
     "meeting": meetings.meeting_command,
+    "agreed": agreements.agreed_command,
+    "topics": topics.topics_command,
 }
 
 BUTTONS = [
     (callbacks.pattern(callbacks.LANGUAGE, r"[a-z]{2,3}(?:_[A-Z]{2})?"), general.language_chosen),
     (callbacks.pattern(callbacks.JOIN_YES, r"\d{1,18}"), joining.consent_yes),
     (callbacks.pattern(callbacks.JOIN_NO, r"\d{1,18}"), joining.consent_no),
+    (callbacks.pattern(callbacks.JOIN_INFO, r"\d{1,18}"), joining.consent_info),
     (callbacks.pattern(callbacks.WORKER_SUSPEND, r"\d{1,18}"), staff.suspend_worker),
     (callbacks.pattern(callbacks.WORKER_RESUME, r"\d{1,18}"), staff.resume_worker),
+    (callbacks.pattern(callbacks.WORKER_PEOPLE, r"\d{1,18}"), moving.worker_people),
+    (callbacks.pattern(callbacks.MOVE, r"\d{1,18}"), moving.move_pressed),
+    (callbacks.MOVE_TO_PATTERN, moving.move_to),
+    (callbacks.pattern(callbacks.LEAVE, r"\d{1,18}"), moving.leave_pressed),
+    (callbacks.LEAVE_TO_PATTERN, moving.leave_to),
+    (callbacks.pattern(callbacks.LEAVE_SHARE, r"\d{1,18}"), moving.leave_share),
+    (callbacks.SHARE_YES_PATTERN, moving.share_yes),
+    (callbacks.pattern(callbacks.SHARE_NO, r"\d{1,18}"), moving.share_no),
+    (callbacks.pattern(callbacks.INVITATION_REVOKE, r"\d{1,12}"), staff.revoke_invitation),
     (callbacks.pattern(callbacks.FORGET_YES), person.forget_confirmed),
     (callbacks.pattern(callbacks.FORGET_NO), person.forget_cancelled),
     (callbacks.pattern(callbacks.PREPARE), preparation.prepare),
@@ -91,11 +111,27 @@ BUTTONS = [
     (callbacks.pattern(callbacks.MEETING_CANCEL, r"\d{1,12}"), meetings.cancel_pressed),
     (callbacks.pattern(callbacks.MEETING_CANCEL_YES, r"\d{1,12}"), meetings.cancel_confirmed),
     (callbacks.pattern(callbacks.MEETING_KEEP, r"\d{1,12}"), meetings.cancel_dropped),
+    (callbacks.pattern(callbacks.MEETING_CHANGE_NOTICE, r"\d{1,12}"), meetings.change_from_notice),
+    (callbacks.pattern(callbacks.MEETING_CANCEL_NOTICE, r"\d{1,12}"), meetings.cancel_from_notice),
     (callbacks.DATE_YES_PATTERN, meetings.date_confirmed),
     (callbacks.pattern(callbacks.DATE_NO), meetings.date_refused),
     (callbacks.pattern(callbacks.DATE_UNKNOWN), meetings.date_unknown),
     (callbacks.pattern(callbacks.REMIND_LATER, r"\d{1,12}"), meetings.later_pressed),
     (callbacks.pattern(callbacks.REMIND_STOP, r"\d{1,12}"), meetings.stop_pressed),
+    (callbacks.pattern(callbacks.RESUME, r"\d{1,12}"), preparation.resume_pressed),
+    (callbacks.pattern(callbacks.MEETING_COMING, r"\d{1,12}"), meetings.coming_pressed),
+    (callbacks.pattern(callbacks.ABSENT_UNDO, r"\d{1,12}"), meetings.coming_pressed),
+    (callbacks.pattern(callbacks.MEETING_ABSENT, r"\d{1,12}"), meetings.absent_pressed),
+    (callbacks.pattern(callbacks.ABSENT_NOTE, r"\d{1,12}"), meetings.note_pressed),
+    (callbacks.pattern(callbacks.ABSENT_PROPOSE, r"\d{1,12}"), meetings.propose_pressed),
+    (callbacks.MEETING_ACCEPT_PATTERN, meetings.accept_pressed),
+    (callbacks.DATE_PICK_PATTERN, meetings.date_picked),
+    (callbacks.pattern(callbacks.AGREE_MEETING, r"\d{1,12}"), agreements.meeting_chosen),
+    (callbacks.pattern(callbacks.AGREE_PERSON, r"\d{1,18}"), agreements.person_chosen),
+    (callbacks.AGREE_PATTERN, agreements.pressed),
+    (callbacks.pattern(callbacks.TOPICS_BRIEF, r"\d{1,12}"), topics.from_brief),
+    (callbacks.pattern(callbacks.TOPICS_PERSON, r"\d{1,18}"), topics.person_chosen),
+    (callbacks.TOPIC_PATTERN, topics.pressed),
 ]
 
 
@@ -109,6 +145,7 @@ def build_application(
     """
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     clock = clock or SystemClock()
+    heartbeat = Heartbeat(settings.database_path, clock)
     # One pace for everything Escale sends, replies and outbox alike (bot/request.py).
     pace = Pace(settings.sends_per_second)
     app = (
@@ -116,6 +153,7 @@ def build_application(
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
+        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1))
         .request(EscaleRequest(pace, clock))
         .post_init(_open_resources)
         .post_stop(_stop_sender)
@@ -124,6 +162,7 @@ def build_application(
     )
     dialogue = load_dialogue(settings.dialogue_path)
     app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
+    app.bot_data["heartbeat"] = heartbeat
     app.bot_data[PACE] = pace
     app.bot_data[FLOOD] = FloodGuard(settings.updates_per_minute, clock)
     _register(app)
@@ -146,7 +185,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(general.stale_callback))
     app.add_handler(MessageHandler(OWN_COMMAND & filters.COMMAND, general.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, text.text_received))
-    app.add_handler(MessageHandler(PRIVATE & filters.VOICE, preparation.voice_received))
+    app.add_handler(MessageHandler(PRIVATE & filters.VOICE, text.voice_received))
     app.add_handler(MessageHandler(PRIVATE_EDIT, preparation.edited))
     app.add_handler(MessageHandler(PRIVATE, preparation.other_received))
     app.add_handler(TypeHandler(Update, after_private_update), group=1)
@@ -161,7 +200,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due],
+        producers=[Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run],
         on_undelivered=functools.partial(undelivered.notices, svc),
         pace=app.bot_data[PACE],
     )
@@ -184,6 +223,7 @@ async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await _stop_sender(app)
+    app.bot_data["heartbeat"].clear()
     db = app.bot_data["services"].detach()
     if db is not None:
         await db.close()

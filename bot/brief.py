@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from bot.dialogue.engine import chosen_allies
+from bot.dialogue.engine import chosen_allies, json_list
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
 from bot.i18n import Translator
 from bot.invisible import isolated
@@ -61,27 +62,58 @@ class VoicePart:
     caption: str
 
 
-BriefPart = TextPart | VoicePart
+@dataclass(frozen=True)
+class FilePart:
+    """A photo or a document the person gave as part of an answer, sent as itself."""
+
+    kind: Literal["photo", "document"]
+    file_id: str
+    caption: str
+
+
+BriefPart = TextPart | VoicePart | FilePart
 
 
 def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[BriefPart]:
     """The brief as messages to send in order: its text parts, then the voice answers."""
-    name = _shorten(brief.person_name, NAME_MAX)
+    name = shorten(brief.person_name, NAME_MAX)
     sections: list[str] = []
-    voices: list[VoicePart] = []
-    for step in brief.steps:
+    voices: list[VoicePart | FilePart] = []
+    unaddressed: list[str] = []
+    quiet: list[str] = []
+    for step in in_brief_order(brief.steps):
         answer = brief.answers.get(step.id)
         if answer is not None and answer.hidden:
             continue
-        sections.append(_section(t, dialogue, brief, step, answer))
-        if answer is not None and answer.given and answer.voice_file_id:
-            caption = t._("{label} — {name}").format(
-                label=esc(t._(step.label)), name=isolated(esc(name))
+        if (answer is None or not answer.given) and not step.question_refers_back:
+            unaddressed.append(esc(t._(step.label)))
+            continue
+        if answer is not None and _is_quiet(step, answer):
+            quiet.append(
+                t._("{label}: {answer}").format(
+                    label=esc(t._(step.label)), answer=_choice(t, step, answer.text or "")
+                )
             )
-            lines = [caption, *_origin_lines(t, answer, name), _ref(t, brief)]
-            voices.append(VoicePart(answer.voice_file_id, "\n".join(lines)))
-    if not sections:
-        sections.append("<i>" + t._("Nothing was shared in this preparation.") + "</i>")
+            continue
+        sections.append(_section(t, dialogue, brief, step, answer))
+        caption = t._("{label} — {name}").format(
+            label=esc(t._(step.label)), name=isolated(esc(name))
+        )
+        if answer is not None and answer.given:
+            caption = "\n".join([caption, *_origin_lines(t, answer, name), _ref(t, brief)])
+        if answer is not None and answer.given and answer.voice_file_id:
+            voices.append(VoicePart(answer.voice_file_id, caption))
+        if answer is not None and answer.given and answer.file_id and answer.file_kind:
+            voices.append(FilePart(answer.file_kind, answer.file_id, caption))
+    folded = quiet + (
+        [t._("Not addressed: {sections}").format(sections=", ".join(unaddressed))]
+        if unaddressed
+        else []
+    )
+    if not sections and not quiet:
+        sections.append("<i>" + t._("Nothing is shared in this preparation.") + "</i>")
+    if folded:
+        sections.append("<i>" + " · ".join(folded) + "</i>")
     # Room for the longer of the two headers (the first part's is the full one).
     reserve = max(utf16_length(_top(t, brief, name, index, 99)) for index in (1, 2)) + 2
     chunks = _pack(sections, MESSAGE_BUDGET - reserve)
@@ -92,6 +124,21 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
     return parts + voices
 
 
+def in_brief_order(steps: Sequence[Step]) -> list[Step]:
+    """The steps that lead the brief (by rank), then the others in the dialogue's order."""
+    leading = sorted((s for s in steps if s.lead is not None), key=lambda s: s.lead or 0)
+    return leading + [s for s in steps if s.lead is None]
+
+
+def _is_quiet(step: Step, answer: Answer) -> bool:
+    option = step.option(answer.text or "") if step.kind is Kind.CHOICE else None
+    return answer.given and option is not None and option.quiet and not answer.voice_file_id
+
+
+def together(t: Translator) -> str:
+    return "<i>" + t._("to put into words together") + "</i>"
+
+
 def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[int, Ally]) -> str:
     """A short one-line HTML form of an answer, for under its question and in history lists."""
     if answer.skipped:
@@ -99,6 +146,12 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     mark = ORIGIN_MARKS.get(answer.origin or "", "")
     if answer.voice_file_id:
         return mark + "🎤 " + t._("voice message")
+    if answer.together:
+        return together(t)
+    if step.kind is Kind.AGREED:
+        return "; ".join(agreed_lines(t, step, answer)) or _not_addressed(t)
+    if answer.file_id and not (answer.text or "").strip():
+        return mark + attachment(t, answer)
     text = " ".join((answer.text or "").split())
     if not text:
         return _not_addressed(t)
@@ -109,7 +162,7 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     if step.kind is Kind.JOKERS:
         ids = chosen_allies(answer)
         return "; ".join(_ally(t, step, allies[i]) for i in ids if i in allies) or _not_addressed(t)
-    return mark + esc(_shorten(text, SHORT_ANSWER))
+    return mark + esc(shorten(text, SHORT_ANSWER))
 
 
 def sparkline(values: Sequence[int], minimum: int, maximum: int) -> str:
@@ -153,23 +206,29 @@ def _last_time(t: Translator, dialogue: Dialogue, brief: BriefInput, step: Step)
 def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: BriefInput) -> list[str]:
     if answer is None or not answer.given:
         return [_not_addressed(t)]
-    lines = _origin_lines(t, answer, _shorten(brief.person_name, NAME_MAX))
+    lines = _origin_lines(t, answer, shorten(brief.person_name, NAME_MAX))
+    if answer.file_id:
+        lines.append(attachment(t, answer, below=True))
     if answer.voice_file_id:
         duration = answer.voice_duration
         lines.append(
             "🎤 "
             + (
-                t._("Voice message ({duration}) — it follows below").format(
+                t._("Voice message ({duration}), just below").format(
                     duration=f"{duration // 60}:{duration % 60:02d}"
                 )
                 if duration
-                else t._("Voice message — it follows below")
+                else t._("Voice message, just below")
             )
         )
+    if answer.together:
+        return [together(t)]
     text = (answer.text or "").strip()
     if not text:
         return lines or [_not_addressed(t)]
-    if step.kind is Kind.CHOICE:
+    if step.kind is Kind.AGREED:
+        lines.extend("• " + line for line in agreed_lines(t, step, answer))
+    elif step.kind is Kind.CHOICE:
         lines.append(_choice(t, step, text))
     elif step.kind is Kind.SCALE:
         lines.append(_scale(t, step, text, brief.history.get(step.id, ())))
@@ -195,8 +254,35 @@ def _origin_lines(t: Translator, answer: Answer, name: str) -> list[str]:
     return [mark + "<i>" + text.format(name=isolated(esc(name))) + "</i>"]
 
 
+def attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:
+    """`📎 Photo` or `📎 Document: bail.pdf`, said to follow the brief when it does."""
+    if answer.file_kind == "photo":
+        said = t._("Photo, just below") if below else t._("Photo")
+    elif answer.file_name:
+        said = (t._("Document {name}, just below") if below else t._("Document {name}")).format(
+            name=esc(shorten(answer.file_name, 60))
+        )
+    else:
+        said = t._("Document, just below") if below else t._("Document")
+    return "📎 " + said
+
+
+def agreed_lines(t: Translator, step: Step, answer: Answer) -> list[str]:
+    """Each agreed step with who did it and how it went, as HTML lines."""
+    lines = []
+    for item in json_list(answer.text):
+        option = step.option(item.get("outcome", ""))
+        outcome = esc(t._(option.label)) if option else "<i>" + t._("not told") + "</i>"
+        lines.append(
+            t._("{who}: {what} → {outcome}").format(
+                who=esc(item.get("who", "")), what=esc(item.get("what", "")), outcome=outcome
+            )
+        )
+    return lines
+
+
 def _not_addressed(t: Translator) -> str:
-    return "<i>" + t._("not addressed") + "</i>"
+    return "<i>" + t._("not answered") + "</i>"
 
 
 def _choice(t: Translator, step: Step, option_id: str) -> str:
@@ -223,13 +309,16 @@ def _scale(t: Translator, step: Step, text: str, history: Sequence[int]) -> str:
 
 def _ally(t: Translator, step: Step, ally: Ally) -> str:
     relation = step.option(ally.relation)
+    if relation is None and not ally.relation:  # the person gave no relation
+        return esc(ally.name)
     return t._("{name} — {relation}").format(
         name=isolated(esc(ally.name)),
         relation=esc(t._(relation.label) if relation else ally.relation),
     )
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

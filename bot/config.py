@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from bot.dialogue.model import PREPARATION
+from bot.period import Period
 from bot.schedule import QuietHours
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_QUIET_HOURS = QuietHours(time(21), time(8))
+DEFAULT_DATABASE = Path("data/escale.sqlite3")
+DEFAULT_RETENTION = Period(months=24)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
@@ -32,13 +35,14 @@ class Settings:
     token: str
     api_base_url: str = DEFAULT_API_BASE_URL
     admin_ids: frozenset[int] = frozenset()
-    database_path: Path = Path("data/escale.sqlite3")
+    database_path: Path = DEFAULT_DATABASE
     default_locale: str = "fr"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
     invitation_lifetime: timedelta = timedelta(days=7)
     dialogue_path: Path = PREPARATION
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=48), timedelta(hours=24))
     quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
+    retention: Period = DEFAULT_RETENTION
     sends_per_second: int = 25  # everything Escale sends, under Telegram's ~30 a second
     updates_per_minute: int = 30  # from one user; beyond, one notice and silence for a while
 
@@ -63,7 +67,7 @@ def load_settings(
         token=_token(get("TELEGRAM_BOT_TOKEN")),
         api_base_url=_base_url(get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
         admin_ids=_admin_ids(get("ESCALE_ADMIN_IDS")),
-        database_path=Path(get("ESCALE_DATABASE") or "data/escale.sqlite3"),
+        database_path=Path(get("ESCALE_DATABASE") or DEFAULT_DATABASE),
         default_locale=_locale(get("ESCALE_DEFAULT_LOCALE") or "fr"),
         timezone=_timezone(get("ESCALE_TIMEZONE") or "Europe/Paris"),
         invitation_lifetime=_duration(
@@ -72,6 +76,7 @@ def load_settings(
         dialogue_path=_dialogue_path(get("ESCALE_DIALOGUE")),
         reminder_offsets=_offsets(values.get("ESCALE_REMINDER_OFFSETS", "48h,24h")),
         quiet_hours=_quiet_hours(values.get("ESCALE_QUIET_HOURS", "21:00-08:00")),
+        retention=_retention(get("ESCALE_RETENTION") or "24 months"),
         sends_per_second=_whole(
             "ESCALE_SENDS_PER_SECOND", get("ESCALE_SENDS_PER_SECOND") or "25", 1, 1000
         ),
@@ -81,11 +86,32 @@ def load_settings(
     )
 
 
+def raw_setting(
+    name: str, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> str:
+    """One setting as written (trimmed, empty when unset), for choices made before loading."""
+    return _values(environ, env_file).get(name, "").strip()
+
+
+def has_token(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> bool:
+    """Whether a bot token is set at all: without one, `python -m bot` runs the sandbox."""
+    return bool(raw_setting("TELEGRAM_BOT_TOKEN", environ, env_file))
+
+
 def load_dialogue_path(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Path:
     """Only the dialogue file's setting: checking dialogues needs no token."""
     return _dialogue_path(_values(environ, env_file).get("ESCALE_DIALOGUE", "").strip())
+
+
+def load_database_path(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Path:
+    """Only the database's setting: backups, restores and status need no token."""
+    return Path(_values(environ, env_file).get("ESCALE_DATABASE", "").strip() or DEFAULT_DATABASE)
 
 
 def _values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
@@ -161,6 +187,21 @@ def _duration(variable: str, raw: str) -> timedelta:
             f"{variable}: {raw!r} is not a duration (a number and a unit: s, m, h or d, e.g. 7d)"
         )
     return duration
+
+
+def _retention(raw: str) -> Period:
+    period = Period.parse(raw)
+    if period is None:
+        raise ConfigError(
+            f"ESCALE_RETENTION: {raw!r} is not a period (a number and days, weeks, months or "
+            "years, e.g. 24 months)"
+        )
+    if period.approximate < timedelta(days=30):
+        raise ConfigError(
+            f"ESCALE_RETENTION: {raw!r} is too short: people are told before their data is "
+            "erased, so it must be at least 30 days"
+        )
+    return period
 
 
 def _offsets(raw: str) -> tuple[timedelta, ...]:

@@ -17,8 +17,11 @@ from bot.i18n import Catalogs, Translator
 from bot.invisible import visible_name
 from bot.outbox import Sender
 from bot.repository import Account, PreparationStore, Repository, TelegramProfile
+from bot.repository.agreements import AgreementStore
 from bot.repository.meetings import MeetingStore
+from bot.repository.moving import MovingStore
 from bot.repository.outbox import OutboxStore
+from bot.repository.topics import TopicStore
 
 if TYPE_CHECKING:
     from bot.menus import StartupMenus
@@ -44,6 +47,9 @@ class Services:
         self._preparations: PreparationStore | None = None
         self._outbox: OutboxStore | None = None
         self._meetings: MeetingStore | None = None
+        self._moving: MovingStore | None = None
+        self._agreements: AgreementStore | None = None
+        self._topics: TopicStore | None = None
         self.sender: Sender | None = None
         self.startup_menus: StartupMenus | None = None
 
@@ -52,6 +58,9 @@ class Services:
         self._preparations = PreparationStore(db)
         self._outbox = OutboxStore(db)
         self._meetings = MeetingStore(db)
+        self._moving = MovingStore(db)
+        self._agreements = AgreementStore(db)
+        self._topics = TopicStore(db)
 
     def detach(self) -> Database | None:
         db = self._repo.db if self._repo else None
@@ -59,6 +68,9 @@ class Services:
         self._preparations = None
         self._outbox = None
         self._meetings = None
+        self._moving = None
+        self._agreements = None
+        self._topics = None
         return db
 
     def deliver(self) -> None:
@@ -91,10 +103,28 @@ class Services:
         return self._outbox
 
     @property
+    def moving(self) -> MovingStore:
+        if self._moving is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._moving
+
+    @property
     def meetings(self) -> MeetingStore:
         if self._meetings is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._meetings
+
+    @property
+    def agreements(self) -> AgreementStore:
+        if self._agreements is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._agreements
+
+    @property
+    def topics(self) -> TopicStore:
+        if self._topics is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._topics
 
 
 def services(context: Context) -> Services:

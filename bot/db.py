@@ -90,6 +90,26 @@ class Database:
         log.info("database open path=%s sqlite=%s", path, sqlite3.sqlite_version)
         return cls(path, writer, reader, lock)
 
+    @classmethod
+    async def open_beside(cls, path: Path) -> Database:
+        """Open a database another process holds (a running Escale), for short transactions
+        of an admin command: no lock taken, and no migration, so the schema must be current."""
+        writer = await _connect(path)
+        try:
+            await _check_usable(writer, path)
+            done = await migrations.applied(writer)
+            if done != [name for name, _ in migrations.MIGRATIONS]:
+                raise DatabaseError(
+                    f"{path} is in use by an Escale of another version; stop it or use the "
+                    "same version"
+                )
+            reader = await _connect(path)
+            await reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
     async def close(self) -> None:
         """Close both connections; aiosqlite threads would otherwise keep the process alive."""
         async with self._write_lock:
@@ -145,6 +165,12 @@ class Database:
 
 
 _SCRUB_TRIES = 5
+
+
+def hold(path: Path) -> IO[str]:
+    """Hold the database's lock for an operation that must not run beside Escale (a restore):
+    close the returned file to release it. Raises DatabaseInUseError naming the holder."""
+    return _lock(path)
 
 
 def _lock(path: Path) -> IO[str]:

@@ -12,7 +12,7 @@ from bot.tokens import deep_link, looks_like_token, new_token, token_hash
 
 log = logging.getLogger(__name__)
 
-CONSENT_TEXT_VERSION = 3  # raise it whenever the consent or privacy wording changes in substance
+CONSENT_TEXT_VERSION = 4  # raise it whenever the consent or privacy wording changes in substance
 LABEL_MAX_LENGTH = 60
 
 

@@ -10,8 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.dialogue.engine import json_list
 from bot.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
 from bot.repository import Answer, Preparation
+from bot.repository.agreements import Agreement
 
 # Whether an answer of a preparation may be shown to whoever is looking.
 Visible = Callable[[Preparation, Answer], bool]
@@ -26,6 +28,7 @@ class Entry:
     planned: Answer
     outcome_step: Step | None
     outcome: Answer | None
+    preparation_id: int | None = None
 
 
 def followed_by(dialogue: Dialogue) -> dict[str, Step]:
@@ -82,7 +85,7 @@ def entries(
                 later = following.answers.get(outcome_step.id)
                 outcome = later if later is not None and visible(following, later) else None
             moment = preparation.finished_at or preparation.started_at
-            found.append(Entry(moment, step, planned, outcome_step, outcome))
+            found.append(Entry(moment, step, planned, outcome_step, outcome, preparation.id))
     return found
 
 
@@ -98,3 +101,63 @@ def scores(
             if step.kind is Kind.SCALE and text and text.isdigit():
                 found.setdefault(step, []).append(int(text))
     return found
+
+
+@dataclass(frozen=True)
+class AgreedEntry:
+    """An accepted agreement, how each of its steps went (an option id, or None while not
+    told) and what was learned, as told in the next preparation."""
+
+    agreement: Agreement
+    outcomes: tuple[str | None, ...]
+    outcome_step: Step | None
+    learned: Answer | None
+    prepared: tuple[tuple[Step, Answer], ...] = ()  # the small step prepared before, if shown
+
+
+def agreed_entries(
+    dialogue: Dialogue,
+    agreements: Sequence[Agreement],
+    preparations: Sequence[Preparation],
+    visible: Visible,
+) -> list[AgreedEntry]:
+    """The accepted agreements, oldest first, each with what the next preparation said of it."""
+    ordered = sorted(preparations, key=lambda p: p.finished_at or p.started_at)
+    looking_back = next((s for s in dialogue.steps if s.kind is Kind.AGREED), None)
+    learned_step = next(
+        (s for s in dialogue.steps if looking_back and looking_back.id in s.when.answered_any),
+        None,
+    )
+    follow = followed_by(dialogue)
+    found: list[AgreedEntry] = []
+    for agreement in agreements:
+        if agreement.status != "accepted" or agreement.answered_at is None:
+            continue
+        told: list[str | None] = [None] * len(agreement.steps)
+        learned = None
+        after = [p for p in ordered if (p.finished_at or p.started_at) >= agreement.answered_at]
+        if after and looking_back is not None:
+            answer = after[0].answers.get(looking_back.id)
+            if answer is not None and visible(after[0], answer):
+                outcomes = [item.get("outcome") for item in json_list(answer.text)]
+                told = [outcomes[i] if i < len(outcomes) else None for i in range(len(told))]
+                said = after[0].answers.get(learned_step.id) if learned_step else None
+                learned = said if said is not None and visible(after[0], said) else None
+        source = next((p for p in ordered if p.id == agreement.preparation_id), None)
+        prepared = tuple(
+            (step, answer)
+            for step_id in follow
+            if source is not None
+            and (step := dialogue.step(step_id)) is not None
+            and (answer := source.answers.get(step_id)) is not None
+            and visible(source, answer)
+        )
+        found.append(AgreedEntry(agreement, tuple(told), looking_back, learned, prepared))
+    return found
+
+
+def without_agreed(entries: Sequence[Entry], agreed: Sequence[AgreedEntry]) -> list[Entry]:
+    """The small steps of preparations that led to an accepted agreement are in that agreement,
+    with how they went: they are not listed twice."""
+    covered = {a.agreement.preparation_id for a in agreed}
+    return [e for e in entries if e.preparation_id not in covered]

@@ -12,7 +12,7 @@ from datetime import datetime
 from bot import schedule
 from bot.context import Services
 from bot.repository import Account
-from bot.repository.meetings import Meeting, Schedule
+from bot.repository.meetings import CANNOT, DayMeeting, Meeting, Schedule
 from bot.repository.outbox import Outgoing
 from bot.views import Reply
 from bot.views import meetings as views
@@ -37,8 +37,9 @@ async def pair_for(svc: Services, person_id: int) -> Pair | None:
     return Pair(person, worker) if worker is not None and worker.is_active_worker else None
 
 
-def _notice(svc: Services, to: Account, text: str) -> Outgoing:
-    return preparation_views.notice(svc.translator_for(to), to.user_id, Reply(text))
+def _notice(svc: Services, to: Account, text: str | Reply) -> Outgoing:
+    reply = text if isinstance(text, Reply) else Reply(text)
+    return preparation_views.notice(svc.translator_for(to), to.user_id, reply)
 
 
 def plan(svc: Services, pair: Pair, at: datetime) -> Schedule:
@@ -57,23 +58,30 @@ def plan(svc: Services, pair: Pair, at: datetime) -> Schedule:
 
 
 async def set_date(
-    svc: Services, pair: Pair, at: datetime, *, by_person: bool
+    svc: Services, pair: Pair, at: datetime, *, by_person: bool, proposed: bool = False
 ) -> tuple[Meeting, datetime | None] | None:
     """Store the date (the worker moves a meeting ahead; a person only gives one when none is
-    set: else None), plan its reminders, tell the other side."""
+    set: else None), plan its reminders, tell the other side. `proposed`: the worker accepts
+    the time the person proposed, and the person is told so."""
+    current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
     if by_person:
         t = svc.translator_for(pair.worker)
         told = views.told_by_person(t, pair.person.known_as, at)
         notices = [_notice(svc, pair.worker, told)]
     else:
-        current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
         t = svc.translator_for(pair.person)
-        text = (
-            views.moved_for_person(t, pair.worker.display_name, current.at, at)
-            if current
-            else views.set_for_person(t, pair.worker.display_name, at)
-        )
+        name = pair.worker.display_name
+        if proposed:
+            text = views.proposal_accepted_for_person(t, name, at)
+        elif current:
+            text = views.moved_for_person(t, name, current.at, at)
+        else:
+            text = views.set_for_person(t, name, at)
         notices = [_notice(svc, pair.person, text)]
+    prepared = current is not None and await svc.meetings.prepared_for(current.id)
+    worker_t = svc.translator_for(pair.worker)
+    line = DayMeeting(pair.person.known_as, at, prepared)
+    addendum = _notice(svc, pair.worker, views.day_list_addendum(worker_t, line))
     by = pair.person if by_person else pair.worker
     result = await svc.meetings.set(
         pair.person.user_id,
@@ -83,9 +91,79 @@ async def set_date(
         schedule=plan(svc, pair, at),
         notices=notices,
         now=svc.clock.now(),
+        addendum=addendum,
     )
     svc.deliver()
     return result
+
+
+async def attend(svc: Services, pair: Pair, meeting: Meeting, attendance: str) -> Meeting | None:
+    """The person says they are coming or cannot come. The worker is told at once when they
+    cannot come, and when they can after all; that they are coming shows in the day list."""
+    worker_t = svc.translator_for(pair.worker)
+    name = pair.person.known_as
+    notices = []
+    if attendance == CANNOT:
+        notices = [_notice(svc, pair.worker, views.cannot_come_for_worker(worker_t, name, meeting))]
+    elif meeting.cannot_come:
+        text = views.coming_after_all_for_worker(worker_t, name, meeting.at)
+        notices = [_notice(svc, pair.worker, Reply(text))]
+    settings, now = svc.settings, svc.clock.now()
+    invitations = schedule.invitations(
+        meeting.at, settings.reminder_offsets, settings.quiet_hours, settings.timezone, now
+    )
+    done = await svc.meetings.attend(
+        meeting.id,
+        pair.person.user_id,
+        attendance,
+        invitations=invitations,
+        notices=notices,
+        now=now,
+    )
+    if done is None:
+        return None
+    if done[1]:
+        svc.deliver()
+    return done[0]
+
+
+async def add_note(
+    svc: Services, pair: Pair, meeting: Meeting, *, text: str | None, voice_file_id: str | None
+) -> Meeting | None:
+    """The few words, or the voice message, the person chose to add for their worker."""
+    t = svc.translator_for(pair.worker)
+    name = pair.person.known_as
+    repeat = preparation_views.repeat_note(t)
+    if voice_file_id is not None:
+        caption = views.absence_voice_caption(t, name, meeting.at)
+        notice = Outgoing(pair.worker.user_id, "voice", voice_file_id, repeat, caption=caption)
+    else:
+        notice = _notice(
+            svc, pair.worker, views.absence_note_for_worker(t, name, meeting.at, text or "")
+        )
+    done = await svc.meetings.add_absence_note(
+        meeting.id,
+        pair.person.user_id,
+        text=text,
+        voice_file_id=voice_file_id,
+        notices=[notice],
+        now=svc.clock.now(),
+    )
+    if done is not None:
+        svc.deliver()
+    return done
+
+
+async def propose(svc: Services, pair: Pair, meeting: Meeting, at: datetime) -> Meeting | None:
+    """Another time the person proposes: the worker can confirm it with one button."""
+    t = svc.translator_for(pair.worker)
+    reply = views.proposal_for_worker(t, pair.person.known_as, meeting, at)
+    done = await svc.meetings.propose_time(
+        meeting.id, pair.person.user_id, at, [_notice(svc, pair.worker, reply)], svc.clock.now()
+    )
+    if done is not None:
+        svc.deliver()
+    return done
 
 
 async def cancel(svc: Services, pair: Pair, meeting: Meeting) -> bool:

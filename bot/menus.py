@@ -27,26 +27,30 @@ log = logging.getLogger(__name__)
 
 DESCRIPTIONS = {
     "start": N_("What Escale is"),
-    "help": N_("What I can do for you"),
+    "help": N_("What you can do here"),
     "language": N_("Choose your language"),
     "privacy": N_("What Escale keeps and who sees it"),
-    "cancel": N_("Stop what is in progress"),
+    "cancel": N_("Pause or stop what you are doing"),
     "prepare": N_("Prepare my next meeting"),
     "meeting": N_("The date of the next meeting"),
     "logbook": N_("My small steps and how they went"),
-    "history": N_("What a person has shared over time"),
+    "history": N_("What a person sent you over time"),
+    "agreed": N_("Write down what you agreed at a meeting"),
+    "topics": N_("Topics you would like to add to a meeting"),
     "mydata": N_("Get a copy of your data"),
     "forget": N_("Erase your data and leave Escale"),
     "invite": N_("Create a link for a person you follow"),
     "people": N_("The people you follow"),
-    "newworker": N_("Create a link for a new worker"),
-    "workers": N_("The workers: suspend or reactivate"),
+    "newworker": N_("Create a link for a new social worker"),
+    "workers": N_("The social workers: pause or restore access"),
+    "invitations": N_("Links not used yet: see or revoke"),
+    "stats": N_("The service in numbers"),
 }
 
 VISITOR_MENU = ("start", "help", "language", "privacy")
 ROLE_MENUS = {
-    Role.ADMIN: ("newworker", "workers"),
-    Role.WORKER: ("meeting", "invite", "people", "history"),
+    Role.ADMIN: ("newworker", "workers", "invitations", "stats"),
+    Role.WORKER: ("meeting", "invite", "people", "history", "topics", "agreed", "invitations"),
     Role.PERSON: ("prepare", "meeting", "logbook", "mydata", "forget", "cancel"),
 }
 COMMON_MENU = ("help", "language", "privacy")
@@ -57,7 +61,7 @@ def menu_for(roles: frozenset[Role]) -> list[str]:
     if not roles:
         return list(VISITOR_MENU)
     names = [name for role in Role if role in roles for name in ROLE_MENUS[role]]
-    return names + list(COMMON_MENU)
+    return list(dict.fromkeys(names)) + list(COMMON_MENU)
 
 
 def _commands(t: Translator, names: list[str]) -> list[BotCommand]:

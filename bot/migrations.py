@@ -293,6 +293,167 @@ async def m004_hardening(db: aiosqlite.Connection) -> None:
 
 
 @migration
+async def m008_attendance(db: aiosqlite.Connection) -> None:
+    """Whether the person said they are coming or cannot come, what they chose to add, the time
+    they proposed instead; what a date being typed is for (a meeting date, a proposed time, a
+    few words to the worker)."""
+    await _script(
+        db,
+        """
+        ALTER TABLE meetings ADD COLUMN
+            attendance TEXT CHECK (attendance IN ('coming', 'cannot'));
+        ALTER TABLE meetings ADD COLUMN attendance_at TEXT;
+        ALTER TABLE meetings ADD COLUMN absence_note TEXT;
+        ALTER TABLE meetings ADD COLUMN absence_voice TEXT;
+        ALTER TABLE meetings ADD COLUMN proposed_at TEXT;
+        ALTER TABLE awaiting_date ADD COLUMN
+            purpose TEXT NOT NULL DEFAULT 'date' CHECK (purpose IN ('date', 'propose', 'note'));
+        ALTER TABLE awaiting_date ADD COLUMN
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE
+        """,
+    )
+
+
+@migration
+async def m007_running_a_service(db: aiosqlite.Connection) -> None:
+    """A person's last activity (retention counts from it) and when they were told their data
+    nears its end; departures counted without anyone's id, for the coordinators' numbers."""
+    await _script(
+        db,
+        """
+        ALTER TABLE users ADD COLUMN last_active_at TEXT;
+        ALTER TABLE users ADD COLUMN retention_warned_at TEXT;
+        UPDATE users SET last_active_at = (
+            SELECT MAX(p.joined_at, COALESCE(
+                (SELECT MAX(updated_at) FROM preparations WHERE person_id = p.user_id), ''))
+            FROM people p WHERE p.user_id = users.id)
+        WHERE id IN (SELECT user_id FROM people);
+        CREATE TABLE departures (
+            month TEXT NOT NULL,
+            worker_id INTEGER NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('left', 'retention', 'moved')),
+            count INTEGER NOT NULL,
+            PRIMARY KEY (month, worker_id, reason)
+        )
+        """,
+    )
+
+
+@migration
+async def m005_negotiation(db: aiosqlite.Connection) -> None:
+    """The negotiation: a question kept to put into words together, the worker's topics and the
+    person's answers, what was agreed after a meeting, and what a typed text is awaited for."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN together INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE topic_lists (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            worker_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            preparation_id INTEGER REFERENCES preparations(id) ON DELETE SET NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'sent')),
+            word TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX topic_lists_by_person ON topic_lists(person_id, id);
+        CREATE INDEX topic_lists_by_worker ON topic_lists(worker_id, status);
+        CREATE TABLE topics (
+            id INTEGER PRIMARY KEY,
+            list_id INTEGER NOT NULL REFERENCES topic_lists(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT,
+            voice_file_id TEXT,
+            reply TEXT CHECK (reply IN ('ok', 'not_now', 'comment')),
+            comment TEXT,
+            replied_at TEXT
+        );
+        CREATE INDEX topics_by_list ON topics(list_id, position);
+        CREATE TABLE agreements (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            worker_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE SET NULL,
+            preparation_id INTEGER REFERENCES preparations(id) ON DELETE SET NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('draft', 'proposed', 'accepted', 'rejected')),
+            question TEXT,
+            plan_b TEXT,
+            changed_by_person INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            proposed_at TEXT,
+            answered_at TEXT
+        );
+        CREATE INDEX agreements_by_person ON agreements(person_id, status, id);
+        CREATE INDEX agreements_by_worker ON agreements(worker_id, status);
+        CREATE UNIQUE INDEX one_agreement_per_meeting ON agreements(meeting_id)
+            WHERE meeting_id IS NOT NULL;
+        CREATE TABLE agreed_steps (
+            id INTEGER PRIMARY KEY,
+            agreement_id INTEGER NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            what TEXT NOT NULL,
+            who TEXT NOT NULL CHECK (who IN ('person', 'worker', 'ally')),
+            ally_name TEXT,
+            by_when TEXT
+        );
+        CREATE INDEX agreed_steps_by_agreement ON agreed_steps(agreement_id, position);
+        ALTER TABLE meetings ADD COLUMN agreement_offered_at TEXT;
+        UPDATE meetings SET agreement_offered_at = at
+            WHERE at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now');
+        CREATE TABLE awaiting_text (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL,
+            target_id INTEGER NOT NULL,
+            part TEXT,
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE outbox ADD COLUMN agreement_id INTEGER
+            REFERENCES agreements(id) ON DELETE CASCADE;
+        ALTER TABLE outbox ADD COLUMN topic_list_id INTEGER
+            REFERENCES topic_lists(id) ON DELETE CASCADE
+        """,
+    )
+
+
+@migration
+async def m006_attachments(db: aiosqlite.Connection) -> None:
+    """A photo or a document can be part of an answer (a letter, a bill), and be sent to the
+    worker with the brief: the outbox learns two more kinds of message."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN file_id TEXT;
+        ALTER TABLE answers ADD COLUMN file_kind TEXT CHECK (file_kind IN ('photo', 'document'));
+        ALTER TABLE answers ADD COLUMN file_name TEXT;
+        """,
+    )
+    # SQLite cannot change a CHECK: rebuild the outbox from its own definition, whatever columns
+    # later migrations gave it, with the same rows and indexes.
+    async with db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+    ) as c:
+        found = await c.fetchone()
+    table = str(found[0]) if found else ""
+    async with db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'outbox' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL"
+    ) as c:
+        extras = [row[0] for row in await c.fetchall()]
+    old_check = "CHECK (kind IN ('text', 'voice'))"
+    assert old_check in table, "the outbox kinds are the ones m002 wrote"
+    rebuilt = table.replace(old_check, "CHECK (kind IN ('text', 'voice', 'photo', 'document'))")
+    rebuilt = rebuilt.replace("CREATE TABLE outbox", "CREATE TABLE outbox_m006", 1)
+    await db.execute(rebuilt)
+    await db.execute("INSERT INTO outbox_m006 SELECT * FROM outbox")
+    await db.execute("DROP TABLE outbox")
+    await db.execute("ALTER TABLE outbox_m006 RENAME TO outbox")
+    for sql in extras:
+        await db.execute(sql)
+
+
+@migration
 async def m009_telegram_shapes(db: aiosqlite.Connection) -> None:
     """Where an answer came from (a forwarded message, one composed with another bot), and the
     last album seen in each chat, so an album gets one reply."""

@@ -294,7 +294,7 @@ class Sender:
     async def _send(self, row: OutboxRow, *, plain: bool) -> int:
         """Send `row` as HTML, or as plain text split to fit; the id of the message sent."""
         markup = Reply(row.body, row.buttons).markup
-        if row.kind == "voice":
+        if row.kind in ("voice", "photo", "document"):
             return await self._send_voice(row, markup, plain=plain)
         text = _headed(row.repeat_note, row.body) if row.maybe_delivered else row.body
         if not plain:
@@ -330,14 +330,34 @@ class Sender:
             caption = plain_text(caption)
             if utf16_length(caption) > MAX_CAPTION:  # too long to caption: follows as text
                 caption, rest = "", _chunks(caption, MAX_TEXT)
-        message = await self._bot.send_voice(
-            row.chat_id,
-            voice=row.body,
-            caption=caption or None,
-            parse_mode=None if plain else ParseMode.HTML,
-            reply_markup=markup,
-            protect_content=row.protect,
-        )
+        parse_mode = None if plain else ParseMode.HTML
+        if row.kind == "photo":
+            message = await self._bot.send_photo(
+                row.chat_id,
+                photo=row.body,
+                caption=caption or None,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                protect_content=row.protect,
+            )
+        elif row.kind == "document":
+            message = await self._bot.send_document(
+                row.chat_id,
+                document=row.body,
+                caption=caption or None,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                protect_content=row.protect,
+            )
+        else:
+            message = await self._bot.send_voice(
+                row.chat_id,
+                voice=row.body,
+                caption=caption or None,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                protect_content=row.protect,
+            )
         for part in rest:
             await self._bot.send_message(
                 row.chat_id,

@@ -7,13 +7,15 @@ doubled or late press changes nothing. Nothing reaches the worker before the per
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot import brief, logbook
+from bot import agreements, brief, logbook
 from bot.context import Services
 from bot.dialogue import engine
-from bot.dialogue.model import Dialogue, Kind, Step
+from bot.dialogue.model import AGREED, Dialogue, Kind, Step
 from bot.i18n import Translator
 from bot.invisible import visible_name
 from bot.repository import Account, Ally, Answer, Outgoing, Preparation
@@ -21,6 +23,28 @@ from bot.repository import Account, Ally, Answer, Outgoing, Preparation
 ALLY_NAME_MAX_LENGTH = 60
 MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons
 HISTORY_DEPTH = 7  # earlier scores drawn in a sparkline
+STOP_MESSAGE_WORDS = 6  # a longer message is an answer, even if it says "stop" somewhere
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words without accents or punctuation: `Arrête !` and `arrete` read alike."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return re.findall(r"\w+", plain)
+
+
+def means_stopping(text: str, stop_words: Iterable[str]) -> bool:
+    """Whether a short typed message contains one of the words or phrases that mean stopping."""
+    words = _words(text)
+    if not words or len(words) > STOP_MESSAGE_WORDS:
+        return False
+    for phrase in stop_words:
+        wanted = _words(phrase)
+        n = len(wanted)
+        if n and any(words[i : i + n] == wanted for i in range(len(words) - n + 1)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -31,10 +55,15 @@ class Flow:
     preparation: Preparation
     last_time: Preparation | None  # the person's previous finished preparation, sent or kept
     allies: Mapping[int, Ally]
+    agreed: Answer | None = None  # the steps agreed since last time, accepted by the person
 
     @property
     def previous(self) -> Mapping[str, Answer]:
-        return self.last_time.answers if self.last_time else {}
+        """Last time's answers, and the steps agreed since, under `model.AGREED`."""
+        answers = dict(self.last_time.answers) if self.last_time else {}
+        if self.agreed is not None:
+            answers[AGREED] = self.agreed
+        return answers
 
     @property
     def id(self) -> int:
@@ -42,9 +71,10 @@ class Flow:
 
     @property
     def step(self) -> Step:
+        """The current step as asked (a variant chosen by earlier answers applies)."""
         step = self.dialogue.step(self.preparation.step or "")
         assert step is not None, "current() moves a preparation off a step the file dropped"
-        return step
+        return engine.effective(step, self.answers)
 
     @property
     def answers(self) -> Mapping[str, Answer]:
@@ -68,6 +98,17 @@ class Flow:
         return engine.chosen_allies(saved) if saved else []
 
     @property
+    def agreed_items(self) -> list[dict[str, str]]:
+        """The steps agreed since last time: what, who, by_when."""
+        return engine.agreed_steps(self.previous)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """How each agreed step went, as told so far in this step."""
+        told = self.preparation.scratch.get("outcomes", [])
+        return [o for o in told if isinstance(o, str)] if isinstance(told, list) else []
+
+    @property
     def new_ally_name(self) -> str | None:
         name = self.preparation.scratch.get("new_ally")
         return name if isinstance(name, str) else None
@@ -80,12 +121,11 @@ class Flow:
     def can_add_ally(self) -> bool:
         return len(self.allies) < MAX_ALLIES
 
-    def proposal(self, t: Translator) -> str:
-        return engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
-
-    def proposal_fits(self, t: Translator) -> bool:
-        """Whether the question built from the answers can be kept as the person's answer."""
-        return len(self.proposal(t)) <= self.step.max_length
+    def proposal(self, t: Translator) -> str | None:
+        """A wording of the person's question made from their words, where it reads well and
+        fits the step (else None: nothing is offered)."""
+        found = engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
+        return found if found is not None and len(found) <= self.step.max_length else None
 
     def reference(self) -> str:
         return reference(self.preparation.id)
@@ -117,11 +157,15 @@ async def current(svc: Services, person_id: int) -> Flow | None:
 async def _flow(svc: Services, preparation: Preparation) -> Flow:
     earlier = await svc.preparations.finished(preparation.person_id, limit=1)
     allies = await svc.preparations.allies(preparation.person_id)
+    last_time = earlier[0] if earlier else None
+    person = await svc.repo.account(preparation.person_id)
+    agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
     return Flow(
         svc.dialogue,
         preparation,
-        earlier[0] if earlier else None,
+        last_time,
         {ally.id: ally for ally in allies[-MAX_ALLIES:]},  # a list kept before the cap
+        agreed,
     )
 
 
@@ -131,7 +175,13 @@ async def begin(svc: Services, person_id: int) -> tuple[Flow, bool]:
     if existing:
         return existing, True
     earlier = await svc.preparations.finished(person_id, limit=1)
-    first = engine.first_step(svc.dialogue, earlier[0].answers if earlier else {})
+    last_time = earlier[0] if earlier else None
+    previous = dict(last_time.answers) if last_time else {}
+    person = await svc.repo.account(person_id)
+    agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
+    if agreed is not None:
+        previous[AGREED] = agreed
+    first = engine.first_step(svc.dialogue, previous)
     preparation = await svc.preparations.start(person_id, first.id, svc.clock.now())
     return await _flow(svc, preparation), False
 
@@ -188,7 +238,7 @@ async def back(svc: Services, flow: Flow) -> Flow | None:
 async def edit(svc: Services, flow: Flow, step_id: str) -> Flow | None:
     """From the review, change one answer, then come back to the review."""
     step = flow.dialogue.step(step_id)
-    if step is None or step not in flow.asked:
+    if step is None or step_id not in {s.id for s in flow.asked}:
         return None
     return await _go(svc, flow, step, back_to_review=True)
 
@@ -207,6 +257,35 @@ async def _scratch(svc: Services, flow: Flow, **values: object) -> Flow | None:
     return await current(svc, flow.preparation.person_id)
 
 
+async def hold_typed(svc: Services, flow: Flow, text: str) -> Flow | None:
+    """Keep typed text aside while the person says whether it was an answer."""
+    scratch = {**flow.preparation.scratch, "typed": text}
+    if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+        return None
+    return await current(svc, flow.preparation.person_id)
+
+
+def typed(flow: Flow) -> str | None:
+    text = flow.preparation.scratch.get("typed")
+    return text if isinstance(text, str) else None
+
+
+def review_messages(flow: Flow) -> list[int]:
+    """The messages that show the review now, oldest first (empty before it is shown)."""
+    ids = flow.preparation.scratch.get("review")
+    return [int(i) for i in ids] if isinstance(ids, list) else []
+
+
+async def remember_review(svc: Services, flow: Flow, message_ids: Sequence[int]) -> None:
+    """Which messages show the review, so that a change edits them instead of adding a copy."""
+    scratch = {**flow.preparation.scratch, "review": list(message_ids)}
+    await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now())
+
+
+async def pause(svc: Services, flow: Flow) -> bool:
+    return await svc.preparations.set_paused(flow.preparation.person_id, True)
+
+
 async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:
     if ally_id not in flow.allies:
         return None
@@ -219,22 +298,90 @@ async def name_new_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
     name = visible_name(name)
     if not flow.can_add_ally or not name:
         return None
-    return await _scratch(svc, flow, new_ally=name)
+    return await _scratch(svc, flow, new_ally=name, maybe_ally=None)
+
+
+async def expect_ally_name(svc: Services, flow: Flow) -> Flow | None:
+    """*Someone new* was pressed: the next typed text is a name, no need to ask."""
+    return await _scratch(svc, flow, naming=True)
+
+
+def expects_ally_name(flow: Flow) -> bool:
+    return flow.preparation.scratch.get("naming") is True
+
+
+async def hold_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
+    """Text typed on the jokers question without *Someone new*: kept aside until confirmed."""
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, maybe_ally=name)
+
+
+def maybe_ally(flow: Flow) -> str | None:
+    name = flow.preparation.scratch.get("maybe_ally")
+    return name if isinstance(name, str) else None
+
+
+async def confirm_ally(svc: Services, flow: Flow) -> Flow | None:
+    name = maybe_ally(flow)
+    return await name_new_ally(svc, flow, name) if name else None
 
 
 async def cancel_new_ally(svc: Services, flow: Flow) -> Flow | None:
-    return await _scratch(svc, flow, new_ally=None)
+    return await _scratch(svc, flow, new_ally=None, maybe_ally=None, naming=None)
 
 
-async def add_ally(svc: Services, flow: Flow, relation: str) -> Flow | None:
+RELATION_MAX_LENGTH = 40  # a relation typed in the person's words, kept as they wrote it
+
+
+def relation_for(text: str, step: Step, words: Mapping[str, Sequence[str]]) -> str | None:
+    """The relation a typed answer names ("ma fille" → family), by the longest phrase found."""
+    typed = _words(text)
+    best: tuple[int, str] | None = None
+    for option in step.options:
+        for phrase in words.get(option.id, ()):
+            wanted = _words(phrase)
+            n = len(wanted)
+            found = n and any(typed[i : i + n] == wanted for i in range(len(typed) - n + 1))
+            if found and (best is None or n > best[0]):
+                best = (n, option.id)
+    return best[1] if best else None
+
+
+async def add_typed_relation(
+    svc: Services, flow: Flow, text: str, words: Mapping[str, Sequence[str]]
+) -> Flow | None:
+    """A relation typed instead of chosen: understood, else kept in the person's own words."""
+    relation = relation_for(text, flow.step, words)
+    if relation is not None:
+        return await add_ally(svc, flow, relation)
+    own = visible_name(text)
+    return await add_ally(svc, flow, own if len(own) <= RELATION_MAX_LENGTH else "", free=True)
+
+
+async def add_ally(svc: Services, flow: Flow, relation: str, *, free: bool = False) -> Flow | None:
     name = flow.new_ally_name
-    if name is None or flow.step.option(relation) is None:
+    if name is None or (not free and flow.step.option(relation) is None):
         return None
     scratch = {"chosen": flow.chosen_allies}
     added = await svc.preparations.add_ally(
         flow.id, flow.step.id, name, relation, scratch, svc.clock.now(), limit=MAX_ALLIES
     )
     return await current(svc, flow.preparation.person_id) if added else None
+
+
+async def tell_outcome(svc: Services, flow: Flow, option_id: str) -> Flow | None:
+    """How the next agreed step went; once each is told, that is the step's answer."""
+    items = flow.agreed_items
+    outcomes = [*flow.outcomes, option_id][: len(items)]
+    if len(outcomes) < len(items):
+        scratch = {"outcomes": outcomes}
+        if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+            return None
+        return await current(svc, flow.preparation.person_id)
+    told = [{**item, "outcome": outcome} for item, outcome in zip(items, outcomes, strict=True)]
+    return await give(svc, flow, Answer(flow.step.id, text=json.dumps(told, ensure_ascii=False)))
 
 
 async def jokers_done(svc: Services, flow: Flow) -> Flow | None:

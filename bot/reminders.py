@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
+from bot import preparation
 from bot.context import Services
+from bot.dialogue.model import Kind
 from bot.repository.meetings import DaySummary, DueReminder
 from bot.repository.outbox import Outgoing
 from bot.schedule import wall_clock
@@ -37,7 +39,7 @@ class Reminders:
             dropped: list[int] = []
             invited: set[int] = set()  # meetings: two reminders due together make one message
             for reminder in due:
-                message = self._render(reminder, now)
+                message = await self._render(reminder, now)
                 if message is None or reminder.meeting.id in invited:
                     dropped.append(reminder.id)
                 else:
@@ -49,23 +51,25 @@ class Reminders:
             await store.settle_summary(summary, await self._day_list(summary, now), now)
         return await store.next_due()
 
-    def _render(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
+    async def _render(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
         """The invitation, or None; one that cannot be written (a broken translation, say) is
         dropped and logged, so it does not hold back the others."""
         try:
-            return self._invitation(reminder, now)
+            return await self._invitation(reminder, now)
         except Exception as error:
             log.error("reminder not rendered id=%s error=%s", reminder.id, type(error).__name__)
             return None
 
-    def _invitation(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
-        """The invitation to send, or None: cancelled, begun, prepared for, declined, or a
-        person who left their worker or blocked the bot."""
+    async def _invitation(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
+        """The invitation to send, or None: cancelled, begun, prepared for, declined, one the
+        person cannot come to, or a person who left their worker or blocked the bot. For a
+        preparation begun and left, it offers to carry on where it stopped."""
         meeting = reminder.meeting
         if (
             not reminder.planned
             or meeting.at <= now
             or meeting.reminders_off
+            or meeting.cannot_come
             or reminder.prepared
             or reminder.unreachable
             or reminder.worker_name is None
@@ -75,8 +79,14 @@ class Reminders:
         t = catalogs.get(
             catalogs.resolve(reminder.person_language, reminder.person_telegram_language)
         )
+        flow = await preparation.current(self._svc, meeting.person_id)
+        stopped = None
+        if flow is not None:
+            number, total = flow.progress
+            at_review = flow.step.kind is Kind.REVIEW
+            stopped = views.Stopped(flow.id, number, total, at_review)
         return preparation_views.notice(
-            t, meeting.person_id, views.invitation(t, reminder.worker_name, meeting)
+            t, meeting.person_id, views.invitation(t, reminder.worker_name, meeting, stopped)
         )
 
     async def _day_list(self, summary: DaySummary, now: datetime) -> Outgoing | None:
@@ -90,7 +100,7 @@ class Reminders:
         if now >= end or worker is None or not worker.is_active_worker or worker.unreachable:
             return None
         meetings = await svc.meetings.meetings_of_worker(worker.user_id, start, end)
-        if not meetings:
+        if all(meeting.cancelled for meeting in meetings):  # nothing left to meet about
             return None
         t = svc.translator_for(worker)
         return preparation_views.notice(t, worker.user_id, Reply(views.day_list(t, meetings)))

@@ -225,3 +225,18 @@ async def escale(
 ) -> AsyncIterator[Escale]:
     async with running_escale(telegram, settings, caplog) as running:
         yield running
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say loudly when the sandbox's browser tests could not run, and why."""
+    reasons = [
+        str(report.longrepr[-1])
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and "browser tests" in str(report.longrepr[-1])
+    ]
+    if reasons:
+        terminalreporter.write_line(
+            f"{len(reasons)} BROWSER TESTS NOT RUN: " + "; ".join(sorted(set(reasons))),
+            yellow=True,
+            bold=True,
+        )

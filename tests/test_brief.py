@@ -15,6 +15,7 @@ from bot.brief import (
     VoicePart,
     _split,
     describe_answer,
+    in_brief_order,
     render_brief,
     sparkline,
 )
@@ -110,14 +111,50 @@ def test_text_answers_are_escaped_and_keep_their_lines(t: Translator) -> None:
     assert "&lt;b&gt;x&lt;/b&gt; &lt;script&gt;" in html
     assert "&amp;amp; &amp;lt;" in html
     seen = visible(parts)
-    assert "The problem for me, here and now\n" + typed in seen
+    assert "My problem today\n" + typed in seen
     assert "What blocks me\n" + NASTY in seen
 
 
-def test_skipped_or_missing_answers_read_not_addressed(t: Translator) -> None:
-    seen = visible(render(t, brief([Answer("problem", skipped=True)])))
-    assert "The problem for me, here and now\nnot addressed" in seen
-    assert "What I expect from my worker\nnot addressed" in seen
+def test_skipped_or_missing_answers_are_folded_into_one_not_addressed_line(
+    t: Translator,
+) -> None:
+    answers = [Answer("problem", skipped=True), Answer("for_whom", text="me")]
+    answers.append(Answer("small_step", text="Call the CAF"))
+    first_time = [s for s in STEPS if not s.question_refers_back]
+    seen = visible(render(t, brief(answers, steps=first_time)))
+    folded = seen.splitlines()[-1]
+    assert folded.startswith("Who it is a problem for: For me · Not addressed: ")
+    assert "My problem today" in folded
+    assert "What I expect from my social worker" in folded
+    assert seen.count("not answered") == 0 and seen.count("Not addressed") == 1
+    assert "My small step\nCall the CAF" in seen
+
+
+def test_the_brief_opens_with_the_question_what_they_expect_and_since_last_time(
+    t: Translator,
+) -> None:
+    answers = [
+        Answer("since_last_time", text="done"),
+        Answer("problem", text="The rent"),
+        Answer("own_question", together=True),
+        Answer("expectations", text="Help with the form"),
+        Answer("plan_b", text="Ask my sister"),
+        Answer("actors", text="The landlord"),
+    ]
+    previous = [Answer("small_step", text="Call the CAF")]
+    seen = visible(render(t, brief(answers, previous=previous)))
+    order = [
+        seen.index(label)
+        for label in (
+            "My question\nto put into words together",
+            "What I expect from my social worker\nHelp with the form",
+            "Since last time\n",
+            "My problem today\nThe rent",
+            "Who else is involved\nThe landlord",
+            "If it does not work\nAsk my sister",
+        )
+    ]
+    assert order == sorted(order)
 
 
 def test_a_hidden_answer_leaves_no_trace(t: Translator) -> None:
@@ -137,17 +174,17 @@ def test_a_hidden_answer_leaves_no_trace(t: Translator) -> None:
 def test_nothing_shared_still_says_so(t: Translator) -> None:
     only = [step("problem")]
     seen = visible(render(t, brief([Answer("problem", text="x", hidden=True)], steps=only)))
-    assert "Nothing was shared in this preparation." in seen
+    assert "Nothing is shared in this preparation." in seen
 
 
 def test_a_choice_shows_its_label(t: Translator) -> None:
     seen = visible(render(t, brief([Answer("for_whom", text="close")])))
-    assert "For whom it is a problem\nFor someone close to me" in seen
+    assert "Who it is a problem for\nFor someone close to me" in seen
 
 
 def test_jokers_show_each_ally_with_their_relation(t: Translator) -> None:
     seen = visible(render(t, brief([Answer("jokers", text="[2, 1]")])))
-    assert "My jokers\nCAF <Nord> — Institution\nMarie — Family" in seen
+    assert "My jokers (people who can help)\nCAF <Nord> — Public service\nMarie — Family" in seen
 
 
 def test_a_scale_shows_the_score_and_its_trend(t: Translator) -> None:
@@ -165,8 +202,8 @@ def test_voice_answers_are_announced_and_follow_in_step_order(t: Translator) -> 
     ]
     parts = render(t, brief(answers, name="Léa & co"))
     seen = visible(parts)
-    assert "The problem for me, here and now\n🎤 Voice message (0:12) — it follows below" in seen
-    assert "What I want\n🎤 Voice message (1:15) — it follows below" in seen
+    assert "My problem today\n🎤 Voice message (0:12), just below" in seen
+    assert "What I want\n🎤 Voice message (1:15), just below" in seen
     assert isinstance(parts[0], TextPart)
     voices = parts[1:]
     assert [v.file_id for v in voices if isinstance(v, VoicePart)] == [
@@ -175,7 +212,7 @@ def test_voice_answers_are_announced_and_follow_in_step_order(t: Translator) -> 
     ]
     first = voices[0]
     assert isinstance(first, VoicePart)
-    assert shown(first.caption) == (f"The problem for me, here and now — Léa & co\nRef. {REF}")
+    assert shown(first.caption) == (f"My problem today — Léa & co\nRef. {REF}")
     assert len(first.caption) <= 1024
 
 
@@ -223,9 +260,8 @@ def test_a_long_brief_is_split_between_sections(t: Translator) -> None:
     htmls = _check_parts(parts)
     assert "Léa's preparation (continued)" in shown(htmls[1])
     bodies = _bodies(parts)
-    assert [bodies.index(w) for w in words.values()] == sorted(
-        bodies.index(w) for w in words.values()
-    )
+    ordered = [words[s.id] for s in in_brief_order(STEPS) if s.id in words]
+    assert [bodies.index(w) for w in ordered] == sorted(bodies.index(w) for w in ordered)
 
 
 def test_one_overlong_answer_is_cut_between_words_or_entities(t: Translator) -> None:
@@ -239,7 +275,7 @@ def test_one_overlong_answer_is_cut_between_words_or_entities(t: Translator) -> 
     assert _squeeze(wordy) in _squeeze(bodies)
     assert bodies.index(huge) < _squeeze(bodies).index(_squeeze(wordy))
     seen = [parse_telegram_html(html) for html in texts(parts)]
-    assert any("The problem for me, here and now\n<&><&>" in s for s in seen)  # label kept
+    assert any("My problem today\n<&><&>" in s for s in seen)  # label kept
     assert any("What I want\nword word" in s for s in seen)
     words = " ".join(seen).split()
     assert (words.count("word"), words.count("line")) == (1500, 600)  # no word cut
@@ -293,7 +329,7 @@ def test_describe_answer_is_a_short_escaped_line(t: Translator) -> None:
         (Answer("want", skipped=True), "I'd rather not"),
         (Answer("for_whom", text="others"), "For other people"),
         (Answer("confidence", text="2"), "2/5"),
-        (Answer("jokers", text="[1, 2]"), "Marie — Family; CAF <Nord> — Institution"),
+        (Answer("jokers", text="[1, 2]"), "Marie — Family; CAF <Nord> — Public service"),
     ],
 )
 def test_describe_answer_by_kind(t: Translator, answer: Answer, expected: str) -> None:

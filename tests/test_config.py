@@ -1,11 +1,12 @@
 """Configuration: good values load, each bad one stops start-up with a line naming the variable."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_settings
+from bot.period import Period
 from bot.schedule import QuietHours
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwx"
@@ -158,6 +159,31 @@ def test_a_bad_reminder_setting_names_its_variable(variable: str, value: str) ->
     message = str(caught.value)
     assert variable in message
     assert "\n" not in message
+
+
+def test_retention_is_read_as_a_calendar_period() -> None:
+    def retention(value: str) -> Period:
+        environ = {"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_RETENTION": value}
+        return load_settings(environ, env_file=None).retention
+
+    assert load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None).retention == Period(24)
+    assert retention("18 months") == Period(months=18)
+    assert retention("2 years") == Period(months=24)
+    assert retention("90 days") == Period(days=90)
+    for bad in ("soon", "10 days", "0 months", "24"):
+        with pytest.raises(ConfigError, match=r"^ESCALE_RETENTION: "):
+            retention(bad)
+
+
+def test_a_period_counts_on_the_calendar() -> None:
+    moment = datetime(2026, 8, 31, 12, tzinfo=UTC)
+    assert Period(months=6).after(moment) == datetime(2027, 2, 28, 12, tzinfo=UTC)
+    assert Period(months=24).before(datetime(2028, 2, 29, tzinfo=UTC)) == datetime(
+        2026, 2, 28, tzinfo=UTC
+    )
+    assert Period(days=90).after(moment) == moment + timedelta(days=90)
+    assert Period(months=24).warning_ahead() == timedelta(days=30)
+    assert Period(days=30).warning_ahead() == timedelta(days=15)
 
 
 def test_the_pace_and_the_flood_limit_are_read_and_checked() -> None:

@@ -91,15 +91,17 @@ async def escale_with(
 
 async def answer_from_want_to_review(person: TelegramUser) -> None:
     """The shipped questions from `want` on, answered; the person ends at the review."""
-    await person.send("pay my rent on time")
+    await person.send("to pay my rent on time")
     await person.send("I don't understand the letters")
     await person.press("✔ Yes, that's my question")
+    await person.press("I'd rather not")  # who else is involved
     await person.press("✔ Done")  # no joker
     await person.send("Call the CAF on Monday")
+    await person.press("I'd rather not")  # plan B
     await person.press("3")
     await person.send("I already called once")
     await person.press("I'd rather not")  # what I expect from my worker
-    assert "Here is exactly what your worker will read" in person.last.text
+    assert "Here is what your social worker will read" in person.last.text
 
 
 async def send_brief(escale: Escale, person: TelegramUser, worker: TelegramUser) -> str:
@@ -114,19 +116,19 @@ async def test_a_dropped_step_is_never_asked_nor_in_the_brief(escale_with: Start
     worker, person = await prepared_pair(escale)
 
     await person.send("/prepare")
-    assert person.last.text.startswith("Question 1 of 9\n"), "10 questions in the shipped file"
+    assert person.last.text.startswith("Question 1 of 12\n"), "13 questions in the shipped file"
     await person.send("My rent is late again")
-    assert person.last.text.startswith("Question 2 of 9\n")
-    assert "If things went the way you wish" in person.last.text
+    assert person.last.text.startswith("Question 2 of 12\n")
+    assert "If things went your way" in person.last.text
     await answer_from_want_to_review(person)
 
-    assert len(questions(person)) == 9
+    assert len(questions(person)) == 11
     assert not any("Who is it a problem for?" in text for text in person.texts())
-    assert "✏️ For whom it is a problem" not in person.buttons()
+    assert "✏️ Who it is a problem for" not in person.buttons()
     assert "for_whom" not in await answers_row(escale, person)
     brief = await send_brief(escale, person, worker)
     assert "My rent is late again" in brief
-    assert "For whom it is a problem" not in brief and "For me" not in brief
+    assert "Who it is a problem for" not in brief and "For me" not in brief
 
 
 async def test_reordered_steps_are_asked_in_the_new_order(escale_with: StartEscale) -> None:
@@ -138,10 +140,10 @@ async def test_reordered_steps_are_asked_in_the_new_order(escale_with: StartEsca
     await person.send("My rent is late again")
     await person.press("For me")
     first, second, third, fourth = questions(person)
-    assert first.startswith("Question 1 of 10\n") and "What small step" in first
-    assert second.startswith("Question 2 of 10\n") and "What is a problem for you" in second
-    assert third.startswith("Question 3 of 10\n") and "Who is it a problem for?" in third
-    assert fourth.startswith("Question 4 of 10\n") and "If things went the way" in fourth
+    assert first.startswith("Question 1 of 13\n") and "What small step" in first
+    assert second.startswith("Question 2 of 13\n") and "What is a problem for you" in second
+    assert third.startswith("Question 3 of 13\n") and "Who is it a problem for?" in third
+    assert fourth.startswith("Question 4 of 13\n") and "If things went your way" in fourth
     stored = await answers_row(escale, person)
     assert stored["small_step"][1] == "Call the CAF on Monday"
     assert stored["problem"][1] == "My rent is late again"
@@ -157,10 +159,10 @@ async def test_an_added_step_is_asked_answered_and_in_the_brief(escale_with: Sta
     worker, person = await prepared_pair(escale)
 
     await person.send("/prepare")
-    assert person.last.text.startswith("Question 1 of 11\n")
+    assert person.last.text.startswith("Question 1 of 14\n")
     await person.send("My rent is late again")
     housing = person.last
-    assert housing.text.startswith("Question 2 of 11\n")
+    assert housing.text.startswith("Question 2 of 14\n")
     assert "Where do you live at the moment?" in housing.text
     assert person.buttons(housing) == [
         "In my own home",
@@ -168,6 +170,7 @@ async def test_an_added_step_is_asked_answered_and_in_the_brief(escale_with: Sta
         "No fixed address",
         "« Back",
         "I'd rather not",
+        "⏸ Later",
     ]
     await person.press("With family or friends")
     assert "✔ With family or friends" in housing.text and housing.buttons == []
@@ -180,7 +183,7 @@ async def test_an_added_step_is_asked_answered_and_in_the_brief(escale_with: Sta
     brief = await send_brief(escale, person, worker)
     assert "Where I live\nWith family or friends" in brief
     assert (
-        brief.index("The problem for me")
+        brief.index("My problem today")
         < brief.index("Where I live")
-        < brief.index("For whom it is a problem")
+        < brief.index("Who it is a problem for")
     )

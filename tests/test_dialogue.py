@@ -17,6 +17,13 @@ kind = "text"
 label = "What I want"
 question = "What do you want?"
 """
+SURE = """
+[[step]]
+id = "sure"
+kind = "scale"
+label = "How sure"
+question = "How sure are you?"
+"""
 REVIEW = """
 [[step]]
 id = "review"
@@ -38,8 +45,8 @@ def _error(tmp_path: Path, text: str) -> str:
 
 def test_the_shipped_preparation_loads() -> None:
     dialogue = load(PREPARATION)
-    assert len(dialogue.steps) == 13
-    assert dialogue.steps[0].id == "since_last_time"
+    assert len(dialogue.steps) == 17
+    assert [s.id for s in dialogue.steps[:2]] == ["agreed_steps", "since_last_time"]
     assert dialogue.review.kind is Kind.REVIEW
     jokers = dialogue.step("jokers")
     assert jokers is not None and jokers.option("worker") is not None
@@ -151,6 +158,69 @@ def test_a_small_valid_dialogue_loads(tmp_path: Path) -> None:
             "cannot be skipped",
             id="skippable review",
         ),
+        pytest.param(
+            WANT + "lead = 0\n" + REVIEW,
+            "step 'want' (#1)",
+            "lead",
+            "from 1 to 99",
+            id="lead out of range",
+        ),
+        pytest.param(
+            WANT + 'when = { agreed = "yes" }\n' + REVIEW,
+            "step 'want' (#1)",
+            "when",
+            "agreed must be true or false",
+            id="agreed not a boolean",
+        ),
+        pytest.param(
+            WANT
+            + WANT.replace('"want"', '"more"')
+            + 'when = { answered_any = ["ghost"] }\n'
+            + REVIEW,
+            "step 'more' (#2)",
+            "when",
+            "answered_any names 'ghost'",
+            id="answered_any names no step",
+        ),
+        pytest.param(
+            SURE + WANT + 'variants = [{ when = { sure = "9" }, question = "?" }]\n' + REVIEW,
+            "step 'want' (#2)",
+            "variants",
+            "'9' is not an answer of 'sure'",
+            id="variant with an impossible answer",
+        ),
+        pytest.param(
+            WANT + 'variants = [{ when = { ghost = "1" }, question = "?" }]\n' + REVIEW,
+            "step 'want' (#1)",
+            "variants",
+            "'ghost' is not an earlier step",
+            id="variant naming no step",
+        ),
+        pytest.param(
+            SURE + WANT + 'variants = [{ when = { sure = "1" } }]\n' + REVIEW,
+            "step 'want' (#2)",
+            "question",
+            "missing",
+            id="variant without a question",
+        ),
+        pytest.param(
+            WANT.replace('"text"', '"agreed"')
+            + 'options = [{ id = "done", label = "Done", praise = "" }]\n'
+            + REVIEW,
+            "step 'want' (#1)",
+            "options",
+            "praise must be a non-empty text",
+            id="empty praise",
+        ),
+        pytest.param(
+            WANT.replace('"text"', '"choice"')
+            + 'options = [{ id = "me", label = "Me", quiet = "yes" }]\n'
+            + REVIEW,
+            "step 'want' (#1)",
+            "options",
+            "quiet must be true or false",
+            id="quiet not a boolean",
+        ),
     ],
 )
 def test_a_mistake_names_the_file_the_step_and_the_field(
@@ -191,3 +261,15 @@ def test_the_extractor_refuses_a_broken_file_as_the_bot_does(tmp_path: Path) -> 
     path.write_text(WANT + "question = \n" + REVIEW, encoding="utf-8")
     with path.open("rb") as file, pytest.raises(DialogueError, match="not valid TOML"):
         list(extract_dialogue(file, [], [], {}))
+
+
+def test_the_extractor_takes_variants_and_praise_with_where_they_come_from() -> None:
+    with PREPARATION.open("rb") as file:
+        found: dict[str, list[str]] = {}
+        for _, _, message, comments in extract_dialogue(file, [], [], {}):
+            found.setdefault(message, []).extend(comments)
+    praise = "Well done! A challenge met calls for others."
+    assert 'Dialogue step "agreed_steps" (agreed): option "done" praise' in found[praise]
+    at_one = "You chose 1. What would help you move up one point, to 2?"
+    assert found[at_one] == ['Dialogue step "confidence_why" (text): variant 1 question']
+    assert "What would help me feel more sure" in found

@@ -291,3 +291,11 @@ def test_the_command_runs_the_bot_module() -> None:
     assert commands and not _all("ENTRYPOINT")
     assert commands[-1].arguments.startswith("["), "exec form, so SIGTERM reaches Python"
     assert _words(commands[-1].arguments) == ["python", "-m", "bot"]
+
+
+def test_the_healthcheck_asks_escale_itself() -> None:
+    [check] = _all("HEALTHCHECK")
+    assert "CMD" in check.arguments
+    command = check.arguments[check.arguments.index("CMD") + 3 :].strip()
+    assert command.startswith("["), "exec form"
+    assert _words(command) == ["python", "-m", "bot", "status"]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.dialogue import engine
-from bot.dialogue.model import Dialogue, Step, load, parse
+from bot.dialogue.model import AGREED, Dialogue, Step, load, parse
 from bot.i18n import Catalogs, Translator
 from bot.repository import Ally, Answer
 
@@ -117,13 +117,14 @@ def test_asked_steps_are_the_applying_questions_without_the_review() -> None:
     ]
 
 
-def test_progress_counts_a_conditional_step_until_a_skip_rules_it_out() -> None:
+def test_progress_keeps_its_total_when_a_skip_rules_a_step_out() -> None:
     previous = given("plan")
     assert engine.progress(FOLLOW, "how_it_went", {}, previous) == (1, 4)
     assert engine.progress(FOLLOW, "problem", given("how_it_went"), previous) == (2, 4)
     skipped = given(skipped=("how_it_went",))
-    assert engine.progress(FOLLOW, "problem", skipped, previous) == (2, 3)
-    assert engine.progress(FOLLOW, "plan", skipped | given("problem"), previous) == (3, 3)
+    assert engine.progress(FOLLOW, "problem", skipped, previous) == (2, 4)
+    # detail is passed over: the number jumps, the total stays.
+    assert engine.progress(FOLLOW, "plan", skipped | given("problem"), previous) == (4, 4)
 
 
 def test_progress_total_drops_a_step_depending_on_one_that_was_not_asked() -> None:
@@ -131,31 +132,64 @@ def test_progress_total_drops_a_step_depending_on_one_that_was_not_asked() -> No
     assert engine.progress(FOLLOW, "problem", {}, {}) == (1, 2)
 
 
-def test_proposal_is_a_question_made_of_the_answers_as_clauses(t: Translator) -> None:
-    d = dialogue(
-        text("want"),
-        text("obstacle"),
-        {
-            "id": "own",
-            "kind": "own_question",
-            "label": "Mine",
-            "question": "<b>{proposal}</b>",
-            "proposal": "How can I {want}, even though {obstacle}?",
-        },
-    )
-    answers = {
-        "want": Answer("want", text="  Find a   job!!  "),
-        "obstacle": Answer("obstacle", text="I have no car..."),
-    }
-    own = step(d, "own")
-    assert engine.proposal_for(t, d, own, answers, {}) == (
+OWN = dialogue(
+    text("want"),
+    text("obstacle"),
+    {
+        "id": "own",
+        "kind": "own_question",
+        "label": "Mine",
+        "question": "<b>{proposal}</b>",
+        "proposal": "How can I {want}, even though {obstacle}?",
+    },
+)
+
+
+def proposal(t: Translator, want: Answer, obstacle: Answer) -> str | None:
+    return engine.proposal_for(t, OWN, step(OWN, "own"), {"want": want, "obstacle": obstacle}, {})
+
+
+def test_proposal_is_offered_only_where_the_answers_read_as_a_sentence(t: Translator) -> None:
+    good = Answer("want", text="  to find a   job!!  ")
+    assert proposal(t, good, Answer("obstacle", text="I have no car...")) == (
         "How can I find a job, even though I have no car?"
     )
+    unusable = [
+        ("adam eats at the canteen with his friends again", "money"),
+        ("i dont no", "."),
+        ("To see Adam", "money"),  # what blocks is not a clause
+        ("Find a job", "I have no car"),  # no "to": it may not be a verb
+        ("to find a job", "It is far"),  # the case would have to change
+    ]
+    for want, obstacle in unusable:
+        found = proposal(t, Answer("want", text=want), Answer("obstacle", text=obstacle))
+        assert found is None, (want, obstacle)
+    voice = Answer("want", voice_file_id="voice-1", voice_duration=4)
+    assert proposal(t, voice, Answer("obstacle", text="I have no car")) is None
+    assert proposal(t, good, Answer("obstacle", skipped=True)) is None
+    assert proposal(t, good, Answer("obstacle", together=True)) is None
+
+
+def test_a_french_proposal_needs_an_infinitive_and_a_subject() -> None:
+    fr = Catalogs("en", ZoneInfo("Europe/Paris")).get("fr")
+    obstacle = Answer("obstacle", text="je ne comprends pas les courriers.")
+    assert proposal(fr, Answer("want", text="payer mon loyer à temps"), obstacle) == (
+        "Comment faire pour payer mon loyer à temps, même si je ne comprends pas les courriers ?"
+    )
+    for want, blocks in [("sa bloke", "jsp"), ("Adam mange à la cantine", "je n'ai pas d'argent")]:
+        assert proposal(fr, Answer("want", text=want), Answer("obstacle", text=blocks)) is None
+
+
+def test_the_own_question_is_asked_after_a_voice_answer_and_keeps_the_count() -> None:
+    answers = {
+        "want": Answer("want", voice_file_id="voice-1", voice_duration=4),
+        "obstacle": Answer("obstacle", text="I have no car"),
+    }
+    own = step(OWN, "own")
     assert engine.applies(own, answers, {})
-    answers["want"] = Answer("want", voice_file_id="voice-1", voice_duration=4)
-    assert not engine.applies(own, answers, {}), "no sentence can be made of a voice message"
-    assert engine.next_step(d, "obstacle", answers, {}) == d.review
-    assert engine.progress(d, "obstacle", answers, {}) == (2, 2)
+    assert engine.next_step(OWN, "obstacle", answers, {}) == own
+    assert engine.progress(OWN, "obstacle", answers, {}) == (2, 3)
+    assert engine.progress(OWN, "want", {}, {}) == (1, 3)
 
 
 def test_fill_puts_answers_in_placeholders_escaped_for_html_or_raw(t: Translator) -> None:
@@ -174,9 +208,8 @@ def test_fill_puts_answers_in_placeholders_escaped_for_html_or_raw(t: Translator
 
 
 def test_fill_puts_the_proposal_given_as_is(t: Translator) -> None:
-    shipped = load()
-    own = step(shipped, "own_question")
-    filled = engine.fill(t, shipped, own.question, {}, {}, {}, proposal="How &lt;x&gt;?")
+    own = step(OWN, "own")
+    filled = engine.fill(t, OWN, own.question, {}, {}, {}, proposal="How &lt;x&gt;?")
     assert "<b>How &lt;x&gt;?</b>" in filled
     assert "{proposal}" not in filled
 
@@ -220,17 +253,36 @@ def test_the_shipped_preparation_from_first_to_second_time() -> None:
     shipped = load()
     first_time = engine.first_step(shipped, {})
     assert first_time.id == "problem"
-    assert engine.progress(shipped, "problem", {}, {}) == (1, 10)
+    assert engine.progress(shipped, "problem", {}, {}) == (1, 13)
     previous = {"small_step": Answer("small_step", text="Call the CAF")}
     assert engine.first_step(shipped, previous).id == "since_last_time"
-    assert engine.progress(shipped, "since_last_time", {}, previous) == (1, 12)
+    assert engine.progress(shipped, "since_last_time", {}, previous) == (1, 15)
+    agreed = {
+        **previous,
+        AGREED: Answer(AGREED, text='[{"what": "Call", "who": "Léa", "by_when": ""}]'),
+    }
+    assert engine.first_step(shipped, agreed).id == "agreed_steps", "agreed steps come first"
+    assert engine.progress(shipped, "agreed_steps", {}, agreed) == (1, 15)
+    after = engine.next_step(shipped, "agreed_steps", given("agreed_steps"), agreed)
+    assert after.id == "learned", "the person's own small step is not asked again"
 
 
-def test_the_shipped_preparation_drops_own_question_and_its_count_on_a_skip() -> None:
+def test_the_shipped_preparation_keeps_its_own_question_and_count_on_a_skip() -> None:
     shipped = load()
     answers = given("problem", "for_whom", "want", skipped=("obstacle",))
-    assert engine.next_step(shipped, "obstacle", answers, {}).id == "jokers"
-    assert engine.progress(shipped, "obstacle", answers, {}) == (4, 9)
-    assert "own_question" not in ids(engine.asked_steps(shipped, answers, {}))
-    before = engine.step_before(shipped, "jokers", answers, {})
-    assert before is not None and before.id == "obstacle"
+    assert engine.next_step(shipped, "obstacle", answers, {}).id == "own_question"
+    assert engine.progress(shipped, "obstacle", answers, {}) == (4, 13)
+    assert "own_question" in ids(engine.asked_steps(shipped, answers, {}))
+    skipped_actors = answers | given(skipped=("actors",))
+    assert engine.next_step(shipped, "actors", skipped_actors, {}).id == "jokers"
+    assert engine.progress(shipped, "jokers", skipped_actors, {}) == (8, 13)
+
+
+def test_a_confidence_of_one_asks_what_would_help_to_move_up() -> None:
+    shipped = load()
+    why = step(shipped, "confidence_why")
+    at_one = engine.effective(why, given() | {"confidence": Answer("confidence", text="1")})
+    assert "move up one point" in at_one.question and "lower" not in at_one.question
+    assert at_one.label == "What would help me feel more sure"
+    at_three = engine.effective(why, {"confidence": Answer("confidence", text="3")})
+    assert "not lower" in at_three.question and at_three.label != "Why not less"

@@ -56,7 +56,7 @@ def test_every_text_of_the_dialogue_is_extracted_with_comments_for_translators()
         'Dialogue step "jokers" (jokers): question',
         "A joker is an ally: a person or an organisation that could help.",
     ]
-    relation = next(c for (m, _), c in found.items() if m == "My worker")
+    relation = next(c for (m, _), c in found.items() if m == "My social worker")
     assert relation[0] == 'Dialogue step "jokers" (jokers): relation "worker"'
     lines = PREPARATION.read_text(encoding="utf-8").splitlines()
     for (message, line), _comments in found.items():
@@ -135,3 +135,53 @@ def test_a_language_without_catalog_fails_loudly(tmp_path: Path) -> None:
     (tmp_path / "it" / "LC_MESSAGES" / "messages.po").write_text("")
     with pytest.raises(CatalogError, match="not compiled"):
         Catalogs("it", PARIS, locales_dir=tmp_path)
+
+
+def _locales_with(tmp_path: Path, languages: list[str], translated: dict[str, str]) -> Path:
+    """A locales folder whose catalogs translate `translated` alike, one per language code."""
+    for language in languages:
+        folder = tmp_path / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        catalog = Catalog(locale=language)
+        for message, text in translated.items():
+            catalog.add(message, text)
+        (folder / "messages.po").write_text("compiled below")
+        with (folder / "messages.mo").open("wb") as mo:
+            write_mo(mo, catalog)
+    return tmp_path
+
+
+def test_regional_codes_resolve_to_the_closest_catalog(tmp_path: Path) -> None:
+    locales = _locales_with(tmp_path, ["fr", "en", "nl", "pt_BR", "pt_PT"], {})
+    catalogs = Catalogs("fr", PARIS, locales_dir=locales)
+    assert catalogs.resolve(None, "fr-BE") == "fr"
+    assert catalogs.resolve(None, "nl-BE") == "nl"
+    assert catalogs.resolve(None, "pt-BR") == "pt_BR"
+    assert catalogs.resolve(None, "pt-br") == "pt_BR"
+    assert catalogs.resolve(None, "pt_PT") == "pt_PT"
+    assert catalogs.resolve(None, "pt") == "pt_BR"  # the language in another region
+    assert catalogs.resolve(None, "es-AR") == "fr"
+    assert catalogs.resolve(None, "-") == "fr"
+    assert (
+        catalogs.get("pt_BR")
+        .date_time(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+        .startswith("terça-feira")
+    )
+
+
+def test_a_right_to_left_message_isolates_each_inserted_value(tmp_path: Path) -> None:
+    message = "{name} has read your preparation ({reference})."
+    locales = _locales_with(tmp_path, ["fr", "ar"], {message: "قرأ {name} تحضيرك ({reference})."})
+    catalogs = Catalogs("fr", PARIS, locales_dir=locales)
+    arabic = catalogs.get("ar")
+    assert arabic.rtl and not catalogs.get("fr").rtl
+    text = arabic._(message).format(name="Séverine Durin", reference="ESC-00042")
+    assert text == "قرأ \u2068Séverine Durin\u2069 تحضيرك (\u2068ESC-00042\u2069)."
+    assert arabic.n_("{count} day", "{count} days", 3).format(count=3) == "\u20683\u2069 days"
+    # left-to-right messages isolate only what is written right to left
+    french = catalogs.get("fr")._("Voice message, just below {name} {n}")
+    assert french.format(name="Léa", n=3) == "Voice message, just below Léa 3"
+    assert french.format(name="محمد", n=3) == "Voice message, just below \u2068محمد\u2069 3"
+    assert "\u2068" not in Catalogs("fr", PARIS).get("en")._("{date} at {time}").format(
+        date="Tuesday", time="10:00"
+    )

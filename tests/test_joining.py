@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 from tests.conftest import ADMIN_ID, Escale
 from tests.journeys import make_person, make_worker, new_worker_token, person_token, token_in
 
-INVALID = "Ce lien ne marche pas (ou plus)."
+INVALID = "Ce lien ne marche pas."
 
 
 async def test_admin_start_shows_what_they_can_do(escale: Escale) -> None:
@@ -32,8 +33,9 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     assert worker.menu() == ["start", "help", "language", "privacy"]
     await worker.send(f"/start {token}")
     assert worker.last.text.startswith("Bienvenue dans Escale, Alice Martin !")
-    assert (
-        admin.last.text == "Alice Martin a ouvert votre lien et est maintenant travailleur social."
+    assert admin.last.text == (
+        "Alice Martin a ouvert votre lien. Alice Martin peut maintenant accompagner des "
+        "personnes dans Escale."
     )
     assert worker.menu()[:3] == ["meeting", "invite", "people"]
     assert "newworker" not in worker.menu()
@@ -50,8 +52,8 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     await person.send(f"/start {token_in(link_message.text)}")
     consent = person.last
     assert consent.text.startswith("Bonjour ! Alice Martin vous invite à utiliser Escale.")
-    assert "Ce que garde Escale" in consent.text
-    assert person.buttons() == ["Je suis d'accord", "Pas maintenant"]
+    assert "/privacy vous dit tout" in consent.text
+    assert person.buttons() == ["Je suis d'accord", "Pas maintenant", "ℹ️ Ce que garde Escale"]
     assert await escale.repo.account(person.user_id) is None, "nothing kept before consent"
 
     await person.press("Je suis d'accord")
@@ -62,11 +64,11 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     assert await person.press_data(replay, consent.message_id) == (
         "Ce bouton ne marche plus. /help montre ce que vous pouvez faire."
     )
-    assert consent.text.endswith("✅ Vous avez dit d'accord.")
-    assert person.last.text.startswith("Merci. Vous êtes maintenant relié à Alice Martin")
-    assert (
-        worker.last.text
-        == "Léa (Lea sur Telegram) a accepté votre invitation et est maintenant relié à vous."
+    assert consent.text.endswith("✅ Vous avez dit oui.")
+    assert person.last.text.startswith("Merci. Alice Martin sait maintenant que vous êtes là.")
+    assert worker.last.text == (
+        "Léa (Lea sur Telegram) a accepté votre invitation. Vous accompagnez maintenant "
+        "cette personne dans Escale."
     )
     assert person.menu() == [
         "prepare",
@@ -85,7 +87,7 @@ async def test_the_whole_joining_journey(escale: Escale) -> None:
     consent_row = await escale.db.fetchone(
         "SELECT text_version, language FROM consents WHERE user_id = ?", (person.user_id,)
     )
-    assert consent_row is not None and tuple(consent_row) == (3, "fr")
+    assert consent_row is not None and tuple(consent_row) == (4, "fr")
 
     await worker.send("/people")
     assert (
@@ -116,7 +118,7 @@ async def test_a_worker_opening_a_worker_link_changes_nothing(escale: Escale) ->
     admin = escale.admin()
     token = await new_worker_token(escale, admin)
     await worker.send(f"/start {token}")
-    assert worker.last.text.startswith("Vous êtes déjà travailleur social dans Escale")
+    assert worker.last.text.startswith("Vous accompagnez déjà des personnes dans Escale")
     newcomer = escale.user("Bruno")
     await newcomer.send(f"/start {token}")
     assert newcomer.last.text.startswith("Bienvenue dans Escale, Bruno !"), "link still usable"
@@ -128,12 +130,12 @@ async def test_a_linked_person_opening_another_link_changes_nothing(escale: Esca
     person = await make_person(escale, alice)
     token = await person_token(bruno, "Léa")
     await person.send(f"/start {token}")
-    assert person.last.text.startswith("Vous êtes déjà accompagné par Alice dans Escale")
+    assert person.last.text.startswith("Alice vous accompagne déjà dans Escale")
     account = await escale.repo.account(person.user_id)
     assert account is not None and account.worker_id == alice.user_id
     worker_token = await new_worker_token(escale, escale.admin())
     await person.send(f"/start {worker_token}")
-    assert person.last.text.startswith("Ce lien est pour les travailleurs sociaux")
+    assert person.last.text.startswith("Ce lien est pour l'équipe sociale")
 
 
 async def test_staff_cannot_become_a_person(escale: Escale) -> None:
@@ -150,7 +152,7 @@ async def test_not_now_keeps_nothing_and_the_link_still_works(escale: Escale) ->
     person = escale.user("Lea")
     await person.send(f"/start {token}")
     await person.press("Pas maintenant")
-    assert person.last.text.startswith("Pas de souci : rien n'a été gardé.")
+    assert person.last.text.startswith("Pas de souci. Rien n'est gardé.")
     assert "mercredi 2 décembre" in person.last.text
     assert await escale.repo.account(person.user_id) is None
     await person.send(f"/start {token}")
@@ -163,9 +165,9 @@ async def test_cancel_during_joining_is_not_now(escale: Escale) -> None:
     person = escale.user("Lea")
     await person.send(f"/start {await person_token(worker)}")
     await person.send("/cancel")
-    assert person.last.text.startswith("Pas de souci : rien n'a été gardé.")
+    assert person.last.text.startswith("Pas de souci. Rien n'est gardé.")
     await person.send("/cancel")
-    assert person.last.text.startswith("Il n'y a rien en cours à annuler.")
+    assert person.last.text.startswith("Rien n'est en cours.")
 
 
 async def test_a_link_opened_by_one_person_cannot_be_taken_by_another(escale: Escale) -> None:
@@ -183,12 +185,15 @@ async def test_names_with_html_characters_are_shown_as_written(escale: Escale) -
     admin = escale.admin()
     worker = await make_worker(escale, "<b>Bob</b> & Co", last_name="<i>")
     assert admin.last.text == (
-        "<b>Bob</b> & Co <i> a ouvert votre lien et est maintenant travailleur social."
+        "<b>Bob</b> & Co <i> a ouvert votre lien. <b>Bob</b> & Co <i> peut maintenant "
+        "accompagner des personnes dans Escale."
     )
     assert admin.last.html is not None and "&lt;b&gt;Bob&lt;/b&gt; &amp; Co" in admin.last.html
     person = await make_person(escale, worker, name="Zoé <3", label="<Léa & Jo>")
     assert worker.last.text.startswith("<Léa & Jo> (Zoé <3 sur Telegram) a accepté")
-    assert person.last.text.startswith("Merci. Vous êtes maintenant relié à <b>Bob</b> & Co <i>")
+    assert person.last.text.startswith(
+        "Merci. <b>Bob</b> & Co <i> sait maintenant que vous êtes là."
+    )
     await worker.send("/people")
     assert "<Léa & Jo> (Zoé <3)" in worker.last.text
 
@@ -196,7 +201,7 @@ async def test_names_with_html_characters_are_shown_as_written(escale: Escale) -
 async def test_an_invitation_name_that_is_too_long_is_refused_kindly(escale: Escale) -> None:
     worker = await make_worker(escale)
     await worker.send("/invite " + "L" * 61)
-    assert worker.last.text.startswith("Ce nom est trop long : 60 caractères au maximum.")
+    assert worker.last.text.startswith("Ce nom est trop long : 60 caractères au plus.")
     row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM invitations WHERE kind = 'person'")
     assert row is not None and row["n"] == 0
 
@@ -208,3 +213,25 @@ async def test_the_admin_who_made_the_link_is_told(escale: Escale) -> None:
     await make_worker(escale, "Alice")
     assert len(admin.messages) == before + 2  # the link, then who joined
     assert ADMIN_ID in escale.settings.admin_ids
+
+
+async def test_the_consent_is_short_and_its_details_are_one_tap_away(escale: Escale) -> None:
+    worker = await make_worker(escale, "Séverine Durin", "fr")
+    token = await person_token(worker, "Léa")
+    for language in ("fr", "en"):
+        person = escale.user("Léa", language)
+        await person.send(f"/start {token}")
+        consent = person.last
+        assert len(re.findall(r"\w+", consent.text)) <= 90, consent.text
+        assert "/privacy" in consent.text
+        more = "ℹ️ Ce que garde Escale" if language == "fr" else "ℹ️ What Escale keeps"
+        await person.press(more)
+        assert consent.edits == 1 and person.last.message_id == consent.message_id  # in place
+        assert ("Combien de temps" if language == "fr" else "For how long") in consent.text
+        assert more not in person.buttons(consent)
+        await person.press("Pas maintenant" if language == "fr" else "Not now")
+    stranger = escale.user("Mallory", "en")
+    await stranger.send("/start")
+    assert await stranger.press_data("join:info:2") == (
+        "This button does not work any more. /help shows what you can do."
+    )

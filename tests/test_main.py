@@ -35,13 +35,14 @@ async def _run(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     )
 
 
-async def test_a_missing_token_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
-    process = await _run({}, tmp_path)
+async def test_a_token_that_is_set_but_malformed_still_stops_start_up(tmp_path: Path) -> None:
+    """Only a missing token means the sandbox: a wrong one is a mistake to say."""
+    process = await _run({"TELEGRAM_BOT_TOKEN": "replace-me"}, tmp_path)
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("escale: TELEGRAM_BOT_TOKEN is not set")
+    assert lines[0].startswith("escale: TELEGRAM_BOT_TOKEN does not look like a bot token")
     assert not (tmp_path / "data").exists(), "nothing touched before the settings are valid"
 
 
@@ -170,7 +171,7 @@ question = "Here is what your worker will read."
 
 async def test_check_dialogues_checks_the_shipped_file_without_a_token() -> None:
     returncode, out, err = await _check_dialogues()
-    assert (returncode, out, err) == (0, "dialogues/preparation.toml: 13 steps, valid\n", "")
+    assert (returncode, out, err) == (0, "dialogues/preparation.toml: 17 steps, valid\n", "")
 
 
 async def test_check_dialogues_names_the_step_and_field_of_a_mistake(tmp_path: Path) -> None:
@@ -179,7 +180,7 @@ async def test_check_dialogues_names_the_step_and_field_of_a_mistake(tmp_path: P
         "broken.toml", str(ROOT / "dialogues" / "preparation.toml"), cwd=tmp_path
     )
     assert returncode == 1
-    assert out.endswith("preparation.toml: 13 steps, valid\n")
+    assert out.endswith("preparation.toml: 17 steps, valid\n")
     assert err == (
         "broken.toml: step 'want' (#1), field 'question': "
         "placeholder {ghost} does not name an earlier step\n"
@@ -254,9 +255,14 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
         try:
             await telegram.wait_polling(timeout=30)
             await person.press("For me")
-            while "what would be different?" not in person.last.text:
+            while "what would change?" not in person.last.text:
                 await telegram.wait_for_call("sendMessage", timeout=30)
-            await _reply_to(telegram, person, "A flat with two rooms", "What blocks you first?")
+            await _reply_to(
+                telegram,
+                person,
+                "A flat with two rooms",
+                "What is the first thing that blocks you?",
+            )
         finally:
             process.kill()  # SIGKILL: no shutdown, nothing flushed on the way out
             await asyncio.wait_for(process.communicate(), 30)
@@ -270,7 +276,7 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
         process = await _run(env, tmp_path)
         try:
             await telegram.wait_polling(timeout=30)
-            await _reply_to(telegram, person, "/prepare", "we stopped at question 4 of")
+            await _reply_to(telegram, person, "/prepare", "We stopped at question 4 of")
         finally:
             process.send_signal(signal.SIGTERM)
             out, err = await asyncio.wait_for(process.communicate(), 30)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.meeting_time import Parsed, Problem, Refused, parse_meeting_time
+from bot.meeting_time import DateOrder, Parsed, Problem, Refused, date_order, parse_meeting_time
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=PARIS)  # a Wednesday
@@ -41,7 +41,7 @@ ACCEPTED = [
     pytest.param("12/03/2027 at 2:30pm", datetime(2027, 3, 12, 14, 30), id="en-slash-pm"),
     pytest.param("30/11 10h", datetime(2026, 11, 30, 10, 0), id="this-year"),
     pytest.param("25/11 10h", datetime(2026, 11, 25, 10, 0), id="today-by-date"),
-    pytest.param("24/11 10h", datetime(2027, 11, 24, 10, 0), id="yesterday-means-next-year"),
+    pytest.param("24/10 10h", datetime(2027, 10, 24, 10, 0), id="a-month-ago-means-next-year"),
     # A dotted time only next to something that gives the day.
     pytest.param("12/03 14.30", datetime(2027, 3, 12, 14, 30), id="dotted-time-after-date"),
     pytest.param("12.03 14.30", datetime(2027, 3, 12, 14, 30), id="dotted-date-then-time"),
@@ -202,11 +202,14 @@ REFUSED = [
 
 @pytest.mark.parametrize(("text", "problem"), REFUSED)
 def test_refused_forms(text: str, problem: Problem) -> None:
-    assert parse_meeting_time(text, NOW, PARIS) == Refused(problem)
+    result = parse_meeting_time(text, NOW, PARIS)
+    assert isinstance(result, Refused), result
+    assert result.problem is problem
 
 
 def test_every_problem_is_covered_at_least_twice() -> None:
-    problems = [param.values[1] for param in REFUSED]
+    problems = [param.values[1] for param in REFUSED + PAST_DAYS]
+    problems += [Problem.AMBIGUOUS for _ in AMBIGUOUS]
     assert {p: problems.count(p) >= 2 for p in Problem} == dict.fromkeys(Problem, True)
 
 
@@ -255,7 +258,7 @@ def test_weekday_on_the_same_day(text: str, expected: datetime) -> None:
         pytest.param("January 3rd 10am", datetime(2027, 1, 3, 10, 0), id="en-month"),
         pytest.param("31/12 18h", datetime(2026, 12, 31, 18, 0), id="still-this-year"),
         pytest.param("28/12 11h", datetime(2026, 12, 28, 11, 0), id="later-today"),
-        pytest.param("27/12 10h", datetime(2027, 12, 27, 10, 0), id="yesterday-next-year"),
+        pytest.param("27/09 10h", datetime(2027, 9, 27, 10, 0), id="months-ago-next-year"),
         pytest.param("lundi 9h", datetime(2027, 1, 4, 9, 0), id="weekday-next-year"),
     ],
 )
@@ -267,11 +270,13 @@ def test_year_rollover(text: str, expected: datetime) -> None:
     ("text", "problem"),
     [
         pytest.param("28/12 9h", Problem.PAST, id="earlier-today"),
+        pytest.param("27/12 10h", Problem.PAST, id="yesterday"),
         pytest.param("28/12/2027 10:01", Problem.TOO_FAR, id="over-a-year"),
     ],
 )
 def test_year_rollover_refusals(text: str, problem: Problem) -> None:
-    assert parse_meeting_time(text, LATE_DECEMBER, PARIS) == Refused(problem)
+    result = parse_meeting_time(text, LATE_DECEMBER, PARIS)
+    assert isinstance(result, Refused) and result.problem is problem, result
 
 
 def test_leap_day_within_a_year_is_accepted() -> None:
@@ -300,3 +305,181 @@ def test_the_service_time_zone_is_used() -> None:
 def test_a_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="aware"):
         parse_meeting_time("demain 14h", datetime(2026, 11, 25, 9, 0), PARIS)
+
+
+# -- The forms people write (issue 16), and the past said as past --------------------------------
+
+SPOKEN = [
+    pytest.param("dans 3 jours à 11h", datetime(2026, 11, 28, 11, 0), id="fr-dans-3-jours"),
+    pytest.param("in 3 days at 11am", datetime(2026, 11, 28, 11, 0), id="en-in-3-days"),
+    pytest.param("dans 1 jour 10h", datetime(2026, 11, 26, 10, 0), id="fr-dans-1-jour"),
+    pytest.param("in a day at 10am", datetime(2026, 11, 26, 10, 0), id="en-in-a-day"),
+    pytest.param("dans une semaine à 10h", datetime(2026, 12, 2, 10, 0), id="fr-une-semaine"),
+    pytest.param("dans 2 semaines 14h", datetime(2026, 12, 9, 14, 0), id="fr-2-semaines"),
+    pytest.param("in 2 weeks at 2pm", datetime(2026, 12, 9, 14, 0), id="en-2-weeks"),
+    pytest.param("next thursday at 9.30am", datetime(2026, 11, 26, 9, 30), id="en-dotted-am"),
+    pytest.param("thursday 2.15 pm", datetime(2026, 11, 26, 14, 15), id="en-dotted-pm-spaced"),
+    pytest.param("jeudi prochain 9h30", datetime(2026, 11, 26, 9, 30), id="fr-jeudi-prochain"),
+    pytest.param("lundi 7/12 à 9h", datetime(2026, 12, 7, 9, 0), id="fr-weekday-numeric-date"),
+    pytest.param("monday 7/12 at 9", datetime(2026, 12, 7, 9, 0), id="en-weekday-bare-hour"),
+    pytest.param("demain à 9", datetime(2026, 11, 26, 9, 0), id="fr-a-bare-hour"),
+    pytest.param("tomorrow at 14", datetime(2026, 11, 26, 14, 0), id="en-at-bare-24h"),
+    pytest.param("le 3 à 14h", datetime(2026, 12, 3, 14, 0), id="fr-le-3"),
+    pytest.param("le 1er à 10h", datetime(2026, 12, 1, 10, 0), id="fr-le-1er"),
+    pytest.param("le 25 à 10h", datetime(2026, 11, 25, 10, 0), id="fr-le-today"),
+    pytest.param("le 20 à 9h", datetime(2026, 12, 20, 9, 0), id="fr-le-next-month"),
+    pytest.param("the 3rd at 2pm", datetime(2026, 12, 3, 14, 0), id="en-the-3rd"),
+    pytest.param("jeudi le 3 à 14h", datetime(2026, 12, 3, 14, 0), id="fr-weekday-le-3"),
+    pytest.param("après-demain 10h", datetime(2026, 11, 27, 10, 0), id="fr-apres-demain"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPOKEN)
+def test_spoken_forms(text: str, expected: datetime) -> None:
+    assert local(text) == expected
+
+
+def test_le_31_skips_the_shorter_months() -> None:
+    assert local("le 31 à 10h", now=datetime(2027, 2, 2, 9, 0, tzinfo=PARIS)) == datetime(
+        2027, 3, 31, 10, 0
+    )
+
+
+SPOKEN_REFUSED = [
+    pytest.param("dans trois jours 10h", Problem.UNRECOGNISED, id="number-in-words"),
+    pytest.param("dans 3 10h", Problem.UNRECOGNISED, id="no-unit"),
+    pytest.param("in 3 months at 10am", Problem.UNRECOGNISED, id="months"),
+    pytest.param("dans 3 jours", Problem.NO_TIME, id="fr-in-days-no-time"),
+    pytest.param("le 3", Problem.NO_TIME, id="fr-le-3-no-time"),
+    pytest.param("le 32 à 10h", Problem.IMPOSSIBLE, id="le-32"),
+    pytest.param("le 0 à 10h", Problem.IMPOSSIBLE, id="le-0"),
+    pytest.param("lundi le 3 à 14h", Problem.IMPOSSIBLE, id="weekday-does-not-match-day"),
+    pytest.param("lundi 8/12 à 9h", Problem.IMPOSSIBLE, id="weekday-does-not-match-date"),
+    pytest.param("demain à 25", Problem.IMPOSSIBLE, id="bare-hour-25"),
+    pytest.param("dans 400 jours 10h", Problem.TOO_FAR, id="too-many-days"),
+    pytest.param("next lundi dernier 10h", Problem.UNRECOGNISED, id="next-and-last"),
+    pytest.param("14.30 am", Problem.IMPOSSIBLE, id="dotted-24h-with-am"),
+]
+
+
+@pytest.mark.parametrize(("text", "problem"), SPOKEN_REFUSED)
+def test_spoken_forms_refused(text: str, problem: Problem) -> None:
+    result = parse_meeting_time(text, NOW, PARIS)
+    assert isinstance(result, Refused) and result.problem is problem, result
+
+
+PAST_DAYS = [  # the day is given back, so the bot can say "that was yesterday"
+    pytest.param("hier 10h", date(2026, 11, 24), id="fr-hier"),
+    pytest.param("yesterday at 3pm", date(2026, 11, 24), id="en-yesterday"),
+    pytest.param("hier", date(2026, 11, 24), id="fr-hier-no-time"),
+    pytest.param("avant-hier 10h", date(2026, 11, 23), id="fr-avant-hier"),
+    pytest.param("the day before yesterday at 10am", date(2026, 11, 23), id="en-day-before"),
+    pytest.param("il y a 2 jours à 9h", date(2026, 11, 23), id="fr-il-y-a"),
+    pytest.param("2 days ago at 9", date(2026, 11, 23), id="en-ago"),
+    pytest.param("lundi dernier 9h", date(2026, 11, 23), id="fr-lundi-dernier"),
+    pytest.param("last wednesday at 10am", date(2026, 11, 18), id="en-last-same-weekday"),
+    pytest.param("24/11 10h", date(2026, 11, 24), id="yesterday-by-date"),
+    pytest.param("le 24 novembre à 10h", date(2026, 11, 24), id="fr-yesterday-by-month"),
+    pytest.param("November 1 at 10am", date(2026, 11, 1), id="en-weeks-ago"),
+    pytest.param("24/11", date(2026, 11, 24), id="yesterday-no-time"),
+    pytest.param("aujourd'hui 8h", date(2026, 11, 25), id="earlier-today"),
+    pytest.param("12/03/2026 14h", date(2026, 3, 12), id="with-a-year"),
+]
+
+
+@pytest.mark.parametrize(("text", "day"), PAST_DAYS)
+def test_a_past_date_is_said_to_be_past(text: str, day: date) -> None:
+    assert parse_meeting_time(text, NOW, PARIS) == Refused(Problem.PAST, day=day)
+
+
+# -- Day first or month first --------------------------------------------------------------------
+
+ORDERS = [
+    pytest.param("fr", "fr", DateOrder.DAY_FIRST, id="french"),
+    pytest.param("fr", "en-US", DateOrder.DAY_FIRST, id="french-chosen-over-us-telegram"),
+    pytest.param("en", "en-US", DateOrder.MONTH_FIRST, id="american"),
+    pytest.param("en", "en_us", DateOrder.MONTH_FIRST, id="american-underscore"),
+    pytest.param("en", "en-GB", DateOrder.DAY_FIRST, id="british"),
+    pytest.param("en", "en-IE", DateOrder.DAY_FIRST, id="irish"),
+    pytest.param("en", "en", DateOrder.ASK, id="english-no-variant"),
+    pytest.param("en", None, DateOrder.ASK, id="english-unknown"),
+    pytest.param("en", "fr-FR", DateOrder.ASK, id="english-chosen-french-telegram"),
+]
+
+
+@pytest.mark.parametrize(("language", "code", "order"), ORDERS)
+def test_date_order_follows_the_language_variant(
+    language: str, code: str | None, order: DateOrder
+) -> None:
+    assert date_order(language, code) is order
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "expected"),
+    [
+        pytest.param("7/12 9h", DateOrder.DAY_FIRST, datetime(2026, 12, 7, 9, 0), id="day-first"),
+        pytest.param(
+            "7/12 9am", DateOrder.MONTH_FIRST, datetime(2027, 7, 12, 9, 0), id="month-first"
+        ),
+        pytest.param(
+            "12/25 at 10am", DateOrder.MONTH_FIRST, datetime(2026, 12, 25, 10, 0), id="us-xmas"
+        ),
+        pytest.param(
+            "12/25 at 10am", DateOrder.ASK, datetime(2026, 12, 25, 10, 0), id="ask-only-one-way"
+        ),
+        pytest.param("7/7 10am", DateOrder.ASK, datetime(2027, 7, 7, 10, 0), id="ask-same-both"),
+        pytest.param(
+            "wednesday 12/2 at 10am",
+            DateOrder.ASK,
+            datetime(2026, 12, 2, 10, 0),
+            id="weekday-decides",
+        ),
+        pytest.param(
+            "12 march 2pm",
+            DateOrder.MONTH_FIRST,
+            datetime(2027, 3, 12, 14, 0),
+            id="words-unchanged",
+        ),
+        pytest.param(
+            "2027-03-12 14:30",
+            DateOrder.MONTH_FIRST,
+            datetime(2027, 3, 12, 14, 30),
+            id="iso-unchanged",
+        ),
+    ],
+)
+def test_numeric_dates_follow_the_order(text: str, order: DateOrder, expected: datetime) -> None:
+    result = parse_meeting_time(text, NOW, PARIS, order)
+    assert isinstance(result, Parsed), result
+    assert result.moment.replace(tzinfo=None) == expected
+
+
+AMBIGUOUS = [
+    pytest.param("7/12 9am", (datetime(2026, 12, 7, 9), datetime(2027, 7, 12, 9)), id="7-12"),
+    pytest.param(
+        "monday 7/12 at 9", (datetime(2026, 12, 7, 9), datetime(2027, 7, 12, 9)), id="both-mondays"
+    ),
+    pytest.param("3-4 at 2pm", (datetime(2027, 4, 3, 14), datetime(2027, 3, 4, 14)), id="dashes"),
+]
+
+
+@pytest.mark.parametrize(("text", "choices"), AMBIGUOUS)
+def test_a_date_read_both_ways_is_asked_about(
+    text: str, choices: tuple[datetime, datetime]
+) -> None:
+    result = parse_meeting_time(text, NOW, PARIS, DateOrder.ASK)
+    assert isinstance(result, Refused) and result.problem is Problem.AMBIGUOUS, result
+    assert tuple(c.replace(tzinfo=None) for c in result.choices) == choices
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("13/13 10am", Problem.IMPOSSIBLE, id="neither-way"),
+        pytest.param("11/24 10am", Problem.PAST, id="month-first-yesterday-over-impossible"),
+        pytest.param("7/12", Problem.NO_TIME, id="no-time"),
+    ],
+)
+def test_ask_order_refusals(text: str, problem: Problem) -> None:
+    result = parse_meeting_time(text, NOW, PARIS, DateOrder.ASK)
+    assert isinstance(result, Refused) and result.problem is problem, result

@@ -22,8 +22,14 @@ from tests.test_preparation import briefs
 
 EXAMPLES = "For example: 12/03 14:30, tuesday 2pm, tomorrow 10:00."
 INVITATION = "Your meeting with Alice is on"
-STALE = "This button no longer works. /help shows what you can do."
-INVITATION_BUTTONS = ["📝 Prepare now", "⏰ Later", "Not this time"]
+STALE = "This button does not work any more. /help shows what you can do."
+INVITATION_BUTTONS = [
+    "📝 Prepare now",
+    "⏰ Later",
+    "Not this time",
+    "✔ I'm coming",
+    "✖ I can't come",
+]
 SATURDAY_3PM = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # "saturday 3pm" in Paris (UTC+1)
 
 
@@ -38,7 +44,7 @@ def db_time(moment: datetime) -> str:
 # -- steps -----------------------------------------------------------------------------------
 
 
-async def pair(escale: Escale, language: str = "en") -> tuple[TelegramUser, TelegramUser]:
+async def pair(escale: Escale, language: str = "en-GB") -> tuple[TelegramUser, TelegramUser]:
     worker = await make_worker(escale, "Alice", language)
     person = await make_person(escale, worker, "Léa", "Léa", language)
     return worker, person
@@ -111,12 +117,12 @@ async def reminder_outbox(escale: Escale) -> list[tuple[object, ...]]:
 async def skip_through_preparation(person: TelegramUser, problem: str = "The rent") -> None:
     """Answer the first question, skip the rest, up to the review."""
     await person.send(problem)
-    for _ in range(3):  # for whom, want, obstacle
+    for _ in range(5):  # for whom, want, obstacle, own question, who else is involved
         await person.press("I'd rather not")
     await person.press("✔ Done")
     for _ in range(3):  # small step, confidence, expectation
         await person.press("I'd rather not")
-    assert "Here is exactly what your worker will read" in person.last.text
+    assert "Here is what your social worker will read" in person.last.text
 
 
 # -- a worker sets the date ------------------------------------------------------------------
@@ -125,7 +131,7 @@ async def skip_through_preparation(person: TelegramUser, problem: str = "The ren
 async def test_a_worker_sets_a_date_read_back_in_words(escale: Escale) -> None:
     worker, person = await pair(escale)
     await worker.send("/meeting")
-    assert worker.last.text == "Which person is the meeting with?"
+    assert worker.last.text == "Who is the meeting with?"
     assert worker.buttons() == ["Léa"]
 
     await worker.press("Léa")
@@ -133,16 +139,16 @@ async def test_a_worker_sets_a_date_read_back_in_words(escale: Escale) -> None:
         f"When is the meeting with Léa? Write the date and the time.\n{EXAMPLES}"
     )
     await worker.send("tuesday 2pm")
-    assert worker.last.text == "Tuesday 1 December at 14:00, with Léa: is that right?"
+    assert worker.last.text == "Tuesday 1 December at 14:00, with Léa. Is that right?"
     assert worker.buttons() == ["✔ Yes", "✏️ No, another date"]
     assert await meetings(escale) == [], "nothing is stored before ✔ Yes"
     await escale.deliveries()
-    assert not any("has set your next meeting" in text for text in person.texts())
+    assert not any("set your next meeting" in text for text in person.texts())
 
     await worker.press("✔ Yes")
     assert worker.last.text == (
-        "Noted: the meeting with Léa is on Tuesday 1 December at 14:00. Léa has been told and "
-        "will be invited to prepare it."
+        "Noted. The meeting with Léa is on Tuesday 1 December at 14:00. Léa knows it now. I "
+        "will remind Léa to prepare it."
     )
     assert worker.buttons() == []
     tuesday = utc(2026, 12, 1, 13, 0)
@@ -158,12 +164,12 @@ async def test_a_worker_sets_a_date_read_back_in_words(escale: Escale) -> None:
 
     await escale.deliveries()
     assert person.last.text == (
-        "Alice has set your next meeting: Tuesday 1 December at 14:00. I will invite you to "
-        "prepare it a little before; you can also /prepare at any time."
+        "Alice set your next meeting: Tuesday 1 December at 14:00. I will remind you to "
+        "prepare it a little before. You can also /prepare at any time."
     )
     assert await worker.press_data("date:yes") == STALE, "a second press stores nothing"
     await escale.deliveries()
-    assert sum("has set your next meeting" in text for text in person.texts()) == 1
+    assert sum("set your next meeting" in text for text in person.texts()) == 1
     assert len(await meetings(escale)) == 1
 
     await worker.send("/meeting")
@@ -184,25 +190,25 @@ async def test_dates_as_workers_write_them(
     worker, person = await pair(escale)
     await choose(worker)
     await worker.send(typed)
-    assert worker.last.text == f"{read_back}, with Léa: is that right?"
+    assert worker.last.text == f"{read_back}, with Léa. Is that right?"
     await worker.press("✔ Yes")
     assert await meetings(escale) == [
         (person.user_id, db_time(stored), "planned", worker.user_id, 0)
     ]
     await escale.deliveries()
-    told = [text for text in person.texts() if "has set your next meeting" in text]
-    assert len(told) == 1 and f"Alice has set your next meeting: {read_back}." in told[0]
+    told = [text for text in person.texts() if "set your next meeting" in text]
+    assert len(told) == 1 and f"Alice set your next meeting: {read_back}." in told[0]
 
 
 @pytest.mark.parametrize(
     ("typed", "explanation"),
     [
-        ("25/11 9:00", "That moment has already passed."),  # an hour ago
-        ("31/02 10h", "That date or time does not exist."),
-        ("14h", "Which day? Please write the day with the time."),
-        ("see you soon", "I could not read a date and a time in that."),
-        ("tuesday", "Which time? Please write the date with the time."),
-        ("28/03/2027 2:30", "That time does not exist on that day: the clocks go forward"),
+        ("25/11 9:00", "That time has already passed today."),  # an hour ago
+        ("31/02 10h", "This date or time does not exist."),
+        ("14h", "What day? Please write the day and the time."),
+        ("see you soon", "I could not find a date and a time."),
+        ("tuesday", "What time? Please write the date and the time."),
+        ("28/03/2027 2:30", "This time does not exist on that day. The clocks change"),
     ],
 )
 async def test_a_date_we_will_not_guess_is_explained_and_nothing_stored(
@@ -217,10 +223,10 @@ async def test_a_date_we_will_not_guess_is_explained_and_nothing_stored(
     assert await meetings(escale) == []
     assert await reminders(escale) == []
     await escale.deliveries()
-    assert not any("has set your next meeting" in text for text in person.texts())
+    assert not any("set your next meeting" in text for text in person.texts())
 
     await worker.send("tuesday 2pm")  # still asked: a good date now goes through
-    assert worker.last.text == "Tuesday 1 December at 14:00, with Léa: is that right?"
+    assert worker.last.text == "Tuesday 1 December at 14:00, with Léa. Is that right?"
 
 
 async def test_no_another_date_asks_again(escale: Escale) -> None:
@@ -238,13 +244,13 @@ async def test_no_another_date_asks_again(escale: Escale) -> None:
     assert awaiting is not None and tuple(awaiting) == (person.user_id, None)
 
     await worker.send("wednesday 9:30")
-    assert worker.last.text == "Wednesday 2 December at 09:30, with Léa: is that right?"
+    assert worker.last.text == "Wednesday 2 December at 09:30, with Léa. Is that right?"
     await worker.press("✔ Yes")
     assert await meetings(escale) == [
         (person.user_id, db_time(utc(2026, 12, 2, 8, 30)), "planned", worker.user_id, 0)
     ]
     await escale.deliveries()
-    told = [text for text in person.texts() if "has set your next meeting" in text]
+    told = [text for text in person.texts() if "set your next meeting" in text]
     assert len(told) == 1 and "Wednesday 2 December at 09:30" in told[0]
 
 
@@ -252,7 +258,7 @@ async def test_cancel_drops_a_date_being_typed(escale: Escale) -> None:
     worker, _ = await pair(escale)
     await choose(worker)
     await worker.send("/cancel")
-    assert worker.last.text == "All right, the date stays as it was."
+    assert worker.last.text == "All right. The date does not change."
     await worker.send("tuesday 2pm")
     assert "is that right?" not in worker.last.text
     assert worker.buttons() == []
@@ -267,20 +273,20 @@ async def test_moving_the_meeting_tells_the_person_the_old_and_new_dates(escale:
 
     await worker.send("/meeting")
     await worker.press("Léa · Tuesday 1 December at 14:00")
-    assert worker.last.text == "Léa's next meeting: Tuesday 1 December at 14:00."
+    assert worker.last.text == "Next meeting with Léa: Tuesday 1 December at 14:00."
     assert worker.buttons() == ["📅 Change the date", "✖ Cancel the meeting"]
     await worker.press("📅 Change the date")
     assert worker.last.text.startswith("When is the meeting with Léa?")
     await worker.send("03/12 16:00")
-    assert worker.last.text == "Thursday 3 December at 16:00, with Léa: is that right?"
+    assert worker.last.text == "Thursday 3 December at 16:00, with Léa. Is that right?"
     await worker.press("✔ Yes")
     assert worker.last.text == (
-        "Moved: the meeting with Léa is now on Thursday 3 December at 16:00. Léa has been told."
+        "Moved. The meeting with Léa is now on Thursday 3 December at 16:00. Léa knows it now."
     )
 
     await escale.deliveries()
     assert person.last.text == (
-        "Alice has moved your meeting: it was on Tuesday 1 December at 14:00, it is now on "
+        "Alice moved your meeting. It was on Tuesday 1 December at 14:00. It is now on "
         "Thursday 3 December at 16:00."
     )
     thursday = utc(2026, 12, 3, 15, 0)
@@ -301,7 +307,8 @@ async def test_moving_the_meeting_tells_the_person_the_old_and_new_dates(escale:
     days = await escale.db.fetchall("SELECT day, status FROM day_summaries ORDER BY day")
     assert [tuple(row) for row in days] == [("2026-12-01", "dropped"), ("2026-12-03", "queued")]
     assert sum("Your meetings today" in text for text in worker.texts()) == 1
-    assert worker.last.text.startswith("Your meetings today, Thursday 3 December:")
+    day_list = [t for t in worker.texts() if t.startswith("Your meetings today")]
+    assert day_list[0].startswith("Your meetings today, Thursday 3 December:")
 
 
 async def test_cancelling_the_meeting_tells_the_person_and_drops_the_reminders(
@@ -313,7 +320,7 @@ async def test_cancelling_the_meeting_tells_the_person_and_drops_the_reminders(
     await choose(worker)
     await worker.press("✖ Cancel the meeting")
     assert worker.last.text == (
-        "Cancel the meeting of Saturday 28 November at 15:00 with Léa? Léa will be told."
+        "Cancel the meeting of Saturday 28 November at 15:00 with Léa? I will tell Léa."
     )
     assert worker.buttons() == ["Yes, cancel it", "No, keep it"]
     await worker.press("No, keep it")
@@ -325,10 +332,10 @@ async def test_cancelling_the_meeting_tells_the_person_and_drops_the_reminders(
     await worker.press("✖ Cancel the meeting")
     await worker.press("Yes, cancel it")
     assert worker.last.text == (
-        "The meeting of Saturday 28 November at 15:00 with Léa is cancelled; Léa has been told."
+        "The meeting of Saturday 28 November at 15:00 with Léa is cancelled. Léa knows it now."
     )
     await escale.deliveries()
-    assert person.last.text == "Alice has cancelled your meeting of Saturday 28 November at 15:00."
+    assert person.last.text == "Alice cancelled your meeting of Saturday 28 November at 15:00."
     assert [row[2] for row in await meetings(escale)] == ["cancelled"]
     assert [row[2] for row in await reminders(escale)] == ["dropped", "dropped"]
 
@@ -376,17 +383,17 @@ async def test_a_person_gives_the_date_and_the_worker_is_told(escale: Escale) ->
     worker, person = await pair(escale)
     await person.send("/meeting")
     assert person.last.text == (
-        "Alice has not set the date of your next meeting here. If you know it, write it to me "
-        f"and I will tell Alice.\n{EXAMPLES}"
+        "I don't know the date of your next meeting with Alice. If you know it, write it here. "
+        f"I will tell Alice.\n{EXAMPLES}"
     )
     assert person.buttons() == ["I don't know yet"]
     await person.send("friday 11am")
-    assert person.last.text == "Friday 27 November at 11:00: is that right?"
+    assert person.last.text == "Friday 27 November at 11:00. Is that right?"
     assert await meetings(escale) == []
     await person.press("✔ Yes")
     assert person.last.text == (
-        "Noted: your meeting is on Friday 27 November at 11:00. Alice has been told. I will "
-        "invite you to prepare it a little before."
+        "Noted. Your meeting is on Friday 27 November at 11:00. Alice knows it now. I will "
+        "remind you to prepare it a little before."
     )
     friday = utc(2026, 11, 27, 10, 0)
     assert await meetings(escale) == [
@@ -396,12 +403,12 @@ async def test_a_person_gives_the_date_and_the_worker_is_told(escale: Escale) ->
 
     await escale.deliveries()
     assert worker.last.text == (
-        "Léa told me the date of their next meeting with you: Friday 27 November at 11:00. "
+        "Léa gave me the date of the next meeting with you: Friday 27 November at 11:00. "
         "/meeting to change it."
     )
     await person.send("/meeting")
     assert person.last.text == "Your next meeting with Alice is on Friday 27 November at 11:00."
-    assert person.buttons() == []
+    assert person.buttons() == ["✔ I'm coming", "✖ I can't come"]
 
 
 async def test_a_person_who_does_not_know_yet(escale: Escale) -> None:
@@ -421,10 +428,10 @@ async def test_a_person_sees_the_date_their_worker_set_and_cannot_set_another(
     await set_meeting(escale, worker, "tuesday 2pm")
     await person.send("/meeting")
     assert person.last.text == "Your next meeting with Alice is on Tuesday 1 December at 14:00."
-    assert person.buttons() == []
+    assert person.buttons() == ["✔ I'm coming", "✖ I can't come"]
     await person.send("friday 11am")
     assert "is that right?" not in person.last.text
-    assert person.last.text.startswith("You are followed by Alice in Escale.")
+    assert person.last.text.startswith("Alice supports you in Escale.")
     tuesday = utc(2026, 12, 1, 13, 0)
     assert await meetings(escale) == [
         (person.user_id, db_time(tuesday), "planned", worker.user_id, 0)
@@ -438,7 +445,7 @@ async def test_a_date_the_worker_sets_meanwhile_wins(escale: Escale) -> None:
     await person.send("/meeting")  # asked for the date…
     await set_meeting(escale, worker, "tuesday 2pm")  # …which the worker sets meanwhile
     await person.send("friday 11am")
-    assert person.last.text == "Friday 27 November at 11:00: is that right?"
+    assert person.last.text == "Friday 27 November at 11:00. Is that right?"
     assert await person.press("✔ Yes") == STALE
     tuesday = utc(2026, 12, 1, 13, 0)
     assert await meetings(escale) == [
@@ -481,7 +488,7 @@ async def test_the_meeting_shows_in_help_and_prepare_and_names_the_brief(escale:
 
     await person.send("/help")
     assert person.last.text.startswith(
-        "You are followed by Alice in Escale.\nYour next meeting: Tuesday 1 December at 14:00."
+        "Alice supports you in Escale.\nYour next meeting: Tuesday 1 December at 14:00."
     )
     await person.send("/prepare")
     welcome = person.messages[-2]
@@ -529,8 +536,8 @@ async def test_two_invitations_at_48_and_24_hours_and_no_more(escale: Escale) ->
     await advance_to(escale, utc(2026, 11, 26, 14, 0))
     [first] = invitations(person)
     assert first.text == (
-        "Your meeting with Alice is on Saturday 28 November at 15:00. Would you like to prepare "
-        "it now? It takes about five minutes, and nothing is sent without your say."
+        "Your meeting with Alice is on Saturday 28 November at 15:00. Do you want to prepare "
+        "it now? Nothing is sent unless you say yes."
     )
     assert person.buttons(first) == INVITATION_BUTTONS
     assert [row[2] for row in await reminders(escale)] == ["queued", "pending"]
@@ -607,7 +614,7 @@ async def test_later_asks_again_three_hours_later(escale: Escale) -> None:
     [first] = invitations(person)
 
     await person.press("⏰ Later")
-    assert first.text.endswith("All right, I will ask you again on Thursday 26 November at 18:00.")
+    assert first.text.endswith("All right. I will ask you again on Thursday 26 November at 18:00.")
     assert person.buttons(first) == []
     assert ("later", db_time(utc(2026, 11, 26, 17, 0)), "pending") in await reminders(escale)
 
@@ -634,7 +641,7 @@ async def test_later_in_the_evening_waits_for_the_morning(escale: Escale) -> Non
     [first] = invitations(person)
     await advance_to(escale, utc(2026, 11, 27, 18, 0))  # Friday 19:00 in Paris
     await person.press("⏰ Later")  # 22:00 is quiet: Saturday 08:00
-    assert first.text.endswith("All right, I will ask you again on Saturday 28 November at 08:00.")
+    assert first.text.endswith("All right. I will ask you again on Saturday 28 November at 08:00.")
     await walk_to(escale, utc(2026, 11, 28, 6, 59))
     assert invitations(person) == [first], "nothing during the night"
     await advance_to(escale, utc(2026, 11, 28, 7, 0))
@@ -651,7 +658,7 @@ async def test_a_later_falling_on_the_next_invitation_is_sent_once(escale: Escal
     [first] = invitations(person)
     await advance_to(escale, utc(2026, 11, 27, 19, 0))  # Friday 20:00 in Paris
     await person.press("⏰ Later")  # 23:00 is quiet: Saturday 08:00
-    assert first.text.endswith("All right, I will ask you again on Saturday 28 November at 08:00.")
+    assert first.text.endswith("All right. I will ask you again on Saturday 28 November at 08:00.")
     await walk_to(escale, utc(2026, 11, 28, 6, 59))
     assert invitations(person) == [first]
     await advance_to(escale, utc(2026, 11, 28, 7, 0))
@@ -666,7 +673,7 @@ async def test_not_this_time_stops_the_invitations(escale: Escale) -> None:
 
     await person.press("Not this time")
     assert first.text.endswith(
-        "All right, no more reminders for this meeting. /prepare is there if you change your mind."
+        "All right. No more reminders for this meeting. /prepare is there if you change your mind."
     )
     assert person.buttons(first) == []
     await walk_to(escale, SATURDAY_3PM + timedelta(hours=1), step=timedelta(hours=3))
@@ -700,7 +707,7 @@ async def test_a_person_who_blocked_the_bot_gets_no_invitation(escale: Escale) -
     assert len(person.messages) == seen
     assert [row[2] for row in await reminders(escale)] == ["dropped", "dropped"]
     assert await reminder_outbox(escale) == []
-    assert sum("Escale can no longer write to Léa" in text for text in worker.texts()) == 1
+    assert sum("Escale cannot write to Léa any more" in text for text in worker.texts()) == 1
 
 
 async def test_an_invitation_held_by_a_block_is_never_delivered_after_the_meeting(
@@ -708,7 +715,7 @@ async def test_an_invitation_held_by_a_block_is_never_delivered_after_the_meetin
 ) -> None:
     worker, person = await pair(escale)
     await set_meeting(escale, worker, "saturday 3pm")
-    assert "has set your next meeting" in person.last.text
+    assert "set your next meeting" in person.last.text
     person.block()  # after the notice, before the invitations
     await walk_to(escale, SATURDAY_3PM + timedelta(hours=1), step=timedelta(hours=3))
     assert invitations(person) == []
@@ -716,7 +723,7 @@ async def test_an_invitation_held_by_a_block_is_never_delivered_after_the_meetin
         ("invite", db_time(utc(2026, 11, 26, 14, 0)), "queued"),  # held, then…
         ("invite", db_time(utc(2026, 11, 27, 14, 0)), "dropped"),  # …unreachable: not queued
     ]
-    assert sum("Escale can no longer write to Léa" in text for text in worker.texts()) == 1
+    assert sum("Escale cannot write to Léa any more" in text for text in worker.texts()) == 1
 
     person.unblock()
     await person.send("/help")  # writes again after the meeting: the held invitation expired
@@ -858,12 +865,12 @@ async def test_a_french_worker_and_person(escale: Escale) -> None:
     await worker.press("Léa")
     assert worker.last.text.startswith("Quand")
     await worker.send("mardi 14h")
-    assert worker.last.text == "Le mardi 1 décembre à 14:00, avec Léa : est-ce bien cela ?"
+    assert worker.last.text == "Le mardi 1 décembre à 14:00, avec Léa. C'est bien ça ?"
     assert worker.buttons() == ["✔ Oui", "✏️ Non, une autre date"]
     await worker.press("✔ Oui")
     assert worker.last.text == (
-        "C'est noté : le rendez-vous avec Léa est le mardi 1 décembre à 14:00. Léa a été prévenu "
-        "et sera invité à le préparer."
+        "C'est noté. Le rendez-vous avec Léa est le mardi 1 décembre à 14:00. Léa le sait "
+        "maintenant. Je proposerai à Léa de le préparer."
     )
     await escale.deliveries()
     assert person.last.text.startswith(
@@ -875,13 +882,15 @@ async def test_a_french_worker_and_person(escale: Escale) -> None:
     await advance_to(escale, utc(2026, 11, 29, 13, 0))
     [invitation] = [m for m in person.messages if m.text.startswith("Votre rendez-vous avec")]
     assert invitation.text.startswith(
-        "Votre rendez-vous avec Alice est le mardi 1 décembre à 14:00. Voulez-vous le préparer "
+        "Votre rendez-vous avec Alice est le mardi 1 décembre à 14:00. Vous voulez le préparer "
         "maintenant ?"
     )
     assert person.buttons(invitation) == [
         "📝 Préparer maintenant",
         "⏰ Plus tard",
         "Pas cette fois",
+        "✔ Je viendrai",
+        "✖ Je ne peux pas venir",
     ]
     await person.press("Pas cette fois")
     await walk_to(escale, utc(2026, 12, 1, 7, 0), step=timedelta(hours=6))
@@ -982,7 +991,7 @@ async def test_a_queued_invitation_is_withdrawn_when_the_meeting_is_cancelled(
     await person.send("/help")
     await escale.deliveries()
     assert not invitations(person)
-    assert "Alice has cancelled your meeting" in "\n".join(person.texts())
+    assert "Alice cancelled your meeting" in "\n".join(person.texts())
 
 
 async def test_meeting_during_a_preparation_does_not_swallow_its_answers(escale: Escale) -> None:
@@ -1062,6 +1071,6 @@ async def test_a_person_cannot_give_a_date_to_a_suspended_worker(escale: Escale)
     await admin.send("/workers")
     await admin.press("Suspend Alice")
     await person.send("/meeting")
-    assert person.last.text.startswith("Your worker cannot take meeting dates at the moment.")
+    assert person.last.text.startswith("Your social worker cannot take dates at the moment.")
     await person.send("friday 11am")
     assert await meetings(escale) == []

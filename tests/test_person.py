@@ -12,7 +12,7 @@ async def test_help_and_privacy_speak_of_their_worker(escale: Escale) -> None:
     worker = await make_worker(escale, "Alice")
     person = await make_person(escale, worker)
     await person.send("/help")
-    assert person.last.text.startswith("Vous êtes accompagné par Alice dans Escale.")
+    assert person.last.text.startswith("Alice vous accompagne dans Escale.")
     assert "/newworker" not in person.last.text and "/invite" not in person.last.text
     await person.send("/privacy")
     privacy = person.last.text
@@ -34,15 +34,15 @@ async def test_language_follows_telegram_then_the_persons_choice(escale: Escale)
     await person.send("/language")
     assert person.buttons() == ["English", "Français"]
     await person.press("English")
-    assert person.last.text == "Done: I will speak English with you."
+    assert person.last.text == "Done. I will speak English with you."
     await person.send("/help")
-    assert person.last.text.startswith("You are followed by Alice in Escale.")
+    assert person.last.text.startswith("Alice supports you in Escale.")
     assert dict(escale.telegram.commands_for(person.user_id, "fr"))["forget"] == (
         "Erase your data and leave Escale"
     )
     await escale.restart()
     await person.send("/help")
-    assert person.last.text.startswith("You are followed by Alice in Escale.")
+    assert person.last.text.startswith("Alice supports you in Escale.")
 
 
 async def test_mydata_gives_everything_kept_and_nothing_else(escale: Escale) -> None:
@@ -62,7 +62,7 @@ async def test_mydata_gives_everything_kept_and_nothing_else(escale: Escale) -> 
         "joined_at": data["link"]["joined_at"],
     }
     assert str(worker.user_id) not in document.file.data.decode(), "no third party's id"
-    assert data["consents"][0]["text_version"] == 3
+    assert data["consents"][0]["text_version"] == 4
     assert str(other.user_id) not in document.file.data.decode()
     assert "Someone else" not in document.file.data.decode()
 
@@ -73,19 +73,17 @@ async def test_forget_erases_the_person_after_confirmation(escale: Escale) -> No
     await person.send("/forget")
     assert person.buttons() == ["Oui, tout effacer", "Non, garder"]
     await person.press("Non, garder")
-    assert person.last.text == "D'accord, rien n'a été effacé."
+    assert person.last.text == "D'accord. Rien n'est effacé."
     assert await escale.repo.account(person.user_id) is not None
 
     await person.send("/forget")
     await person.press("Oui, tout effacer")
-    assert person.last.text.startswith(
-        "C'est fait : tout ce que gardait Escale sur vous est effacé."
-    )
-    assert worker.last.text == "Léa a quitté Escale. Ce qui y était gardé est effacé."
+    assert person.last.text.startswith("C'est fait. Tout est effacé.")
+    assert worker.last.text == "Léa a quitté Escale. Tout ce qui y était gardé est effacé."
     assert await escale.repo.account(person.user_id) is None
     assert person.menu() == ["start", "help", "language", "privacy"]
     await worker.send("/people")
-    assert worker.last.text.startswith("Personne n'est encore relié à vous.")
+    assert worker.last.text.startswith("Vous n'accompagnez encore personne.")
 
 
 async def test_unfitting_input_gets_a_kind_answer(escale: Escale) -> None:
@@ -93,13 +91,11 @@ async def test_unfitting_input_gets_a_kind_answer(escale: Escale) -> None:
     person = await make_person(escale, worker)
     count = len(person.messages)
     await person.send_sticker()
-    assert person.last.text.startswith("Je ne sais lire que les messages écrits.")
+    assert person.last.text.startswith("Je lis seulement les messages écrits.")
     await person.send_photo()
-    assert person.last.text.startswith("Je ne sais lire que les messages écrits.")
+    assert person.last.text.startswith("Je lis seulement les messages écrits.")
     await person.send("bonjour")
     await person.edit("bonjour", "/forget")
-    assert person.last.text == (
-        "Je ne tiens pas compte des messages modifiés. Envoyez plutôt un nouveau message."
-    )
+    assert person.last.text == ("Je ne lis pas les messages modifiés. Envoyez un nouveau message.")
     assert len(person.messages) == count + 4
     assert await escale.repo.account(person.user_id) is not None

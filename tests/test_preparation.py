@@ -53,20 +53,29 @@ async def first_preparation(
     assert "Question 1 of" in person.last.text
     await person.send(problem)
     await person.press("For me")
-    await person.send("pay my rent on time")
+    await person.send("to pay my rent on time")
     await person.send("I don't understand the letters")
     assert "How can I pay my rent on time, even though I don't understand the letters?" in (
         person.last.text
     )
     await person.press("✔ Yes, that's my question")
+    await person.send("The landlord")
+    assert "You named: The landlord" in person.last.text
+    await person.send("He wants his money, he fears a long wait")
     await person.send("Marie")
+    assert person.last.text == "Add Marie as someone who could help?"
+    await person.press("✔ Yes, add this name")
     assert "Who is Marie to you?" in person.last.text
     await person.press("Friend")
     assert "✅ Marie" in person.buttons()
     await person.press("✔ Done")
     await person.send(small_step)
+    assert "And if it does not work?" in person.last.text
+    await person.send("Ask Marie to call with me")
     await person.press(confidence)
-    assert f"You chose {confidence}. Why this and not lower?" in person.last.text
+    assert f"You chose {confidence}. What makes it {confidence} and not lower?" in (
+        person.last.text
+    )
     await person.send("I already called once")
     await person.press("I'd rather not")  # what I expect from my worker
 
@@ -76,15 +85,15 @@ async def test_a_first_preparation_reaches_the_worker_once_sent(escale: Escale) 
     await first_preparation(escale, person)
 
     review = person.last
-    assert "Here is exactly what your worker will read" in review.text
+    assert "Here is what your social worker will read" in review.text
     assert "📨 Send to Alice" in person.buttons()
     preview = "\n".join(person.texts()[-3:])
-    assert "My rent is late again" in preview and "not addressed" in preview
+    assert "My rent is late again" in preview and "Not addressed" in preview
     await escale.deliveries()
     assert briefs(worker) == [], "nothing reaches the worker before Send"
 
     await person.press("📨 Send to Alice")
-    assert "Sent. Alice will receive your preparation" in person.last.text
+    assert "Sent. Alice will get your preparation" in person.last.text
     await escale.deliveries()
     [brief] = briefs(worker)
     assert brief.protect_content and brief.parse_mode == "HTML"
@@ -97,23 +106,26 @@ async def test_a_first_preparation_reaches_the_worker_once_sent(escale: Escale) 
         "Call the CAF on Monday",
         "3/5",
         "I already called once",
-        "not addressed",
+        "The landlord",
+        "He wants his money, he fears a long wait",
+        "Ask Marie to call with me",
+        "Not addressed: What I expect from my social worker",
         "ESC-",
     ):
         assert words in brief.text, words
-    assert worker.buttons(brief) == ["✓ I've read it"]
+    assert worker.buttons(brief) == ["✓ I've read it", "➕ Topics I would like to add"]
     row = await escale.db.fetchone(
         "SELECT status, worker_id FROM preparations WHERE person_id = ?", (person.user_id,)
     )
     assert row is not None and tuple(row) == ("sent", worker.user_id)
 
     await worker.press("✓ I've read it")
-    assert worker.buttons(brief) == ["✔ Read"]
+    assert worker.buttons(brief) == ["✔ Read", "➕ Topics I would like to add"]
     await escale.deliveries()
-    assert "Alice has read your preparation" in person.last.text
+    assert "Alice read your preparation" in person.last.text
     assert await worker.press("✔ Read") == "Already marked as read."
     await escale.deliveries()
-    assert sum("has read your preparation" in text for text in person.texts()) == 1
+    assert sum("read your preparation" in text for text in person.texts()) == 1
 
 
 async def test_the_answered_question_shows_the_answer_and_loses_its_buttons(
@@ -122,7 +134,7 @@ async def test_the_answered_question_shows_the_answer_and_loses_its_buttons(
     _, person = await prepared_pair(escale)
     await person.send("/prepare")
     question = person.last
-    assert person.buttons(question) == ["I'd rather not"]
+    assert person.buttons(question) == ["I'd rather not", "⏸ Later"]
     await person.send("Too much paperwork")
     assert question.buttons == []
     assert "✔ Too much paperwork" in question.text
@@ -136,17 +148,21 @@ async def test_a_second_preparation_starts_with_last_times_small_step(escale: Es
     await person.send("/prepare")
     assert "Last time, you planned this small step:\nCall the CAF on Monday" in person.last.text
     await person.press("Partly")
-    assert "What did you learn from it?" in person.last.text
+    assert "What did you learn?" in person.last.text
     await person.send("They answer in the morning")
     await person.send("Still the rent")
     await person.press("For me")
-    await person.press("I'd rather not")  # want: the own question is then not asked
+    await person.press("I'd rather not")  # want
     await person.send("Time")
+    assert "How can I" not in person.last.text.split("Like this")[0], "nothing to quote"
+    await person.press("I'd rather not")  # own question
+    await person.press("I'd rather not")  # who else is involved
     assert "Who could help you with this?" in person.last.text
     assert "Marie" in person.buttons(), "allies named before come back as buttons"
     await person.press("Marie")
     await person.press("✔ Done")
     await person.send("Go to the CAF office")
+    await person.press("I'd rather not")  # plan B
     await person.press("4")
     await person.send("I know the way")
     await person.send("Help with the form")
@@ -158,7 +174,7 @@ async def test_a_second_preparation_starts_with_last_times_small_step(escale: Es
     assert "They answer in the morning" in second.text
     assert "\u2068Marie\u2069 — Friend" in second.text
     assert "4/5 · over time: ▄▆" in second.text, "3 last time, 4 now, on a 1–5 scale"
-    assert "My question" not in second.text
+    assert "My question\n" not in second.text and "Not addressed: My question" in second.text
 
     await worker.send("/history")
     await worker.press("Léa")
@@ -170,7 +186,7 @@ async def test_a_second_preparation_starts_with_last_times_small_step(escale: Es
     await person.send("/logbook")
     logbook = person.last.text
     assert "Call the CAF on Monday → Partly" in logbook
-    assert "Go to the CAF office → not told yet" in logbook
+    assert "Go to the CAF office → not said yet" in logbook
 
 
 async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
@@ -184,26 +200,29 @@ async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
     await person.press("I'd rather not")
     await person.press("I'd rather not")  # want
     await person.send("Fear")
-    await person.press("✔ Done")  # no joker chosen: not addressed
+    await person.press("I'd rather not")  # own question
+    await person.press("I'd rather not")  # who else is involved
+    await person.press("✔ Done")  # no joker chosen: not answered
     await person.send("Open the letters")
+    await person.press("I'd rather not")  # plan B
     await person.press("2")
     await person.send("I opened one")
     await person.send("Listen")
 
-    await person.press("✏️ The problem for me, here and now")
+    await person.press("✏️ My problem today")
     assert "What is a problem for you today?" in person.last.text
     await person.send("Debts, letters and the bank")
-    assert "Here is exactly what your worker will read" in person.last.text
+    assert "Here is what your social worker will read" in person.last.text
     assert "Debts, letters and the bank" in "\n".join(person.texts()[-3:])
 
-    await person.press("🙈 Hide")
-    assert "Hidden from your worker: The problem for me, here and now" in person.last.text
+    await person.press("🙈 Hide: My problem today")
+    assert "Hidden: My problem today" in person.last.text
     stored = await answers_row(escale, person)
     assert stored["problem"] == (0, "Debts, letters and the bank", None, 1)
     assert stored["for_whom"][0] == 1 and stored["want"][0] == 1
 
     await person.press("🔒 Keep it for me")
-    assert "Kept for you: nothing was sent to your worker" in person.last.text
+    assert "Kept for you. Nothing was sent" in person.last.text
     await escale.deliveries()
     assert briefs(worker) == []
     row = await escale.db.fetchone(
@@ -215,12 +234,12 @@ async def test_skip_back_edit_hide_and_keep_it_for_me(escale: Escale) -> None:
 async def test_a_hidden_section_never_reaches_the_worker(escale: Escale) -> None:
     worker, person = await prepared_pair(escale)
     await first_preparation(escale, person, problem="Something private")
-    await person.press("🙈 Hide")
+    await person.press("🙈 Hide: My problem today")
     await person.press("📨 Send to Alice")
     await escale.deliveries()
     [brief] = briefs(worker)
     assert "Something private" not in brief.text
-    assert "The problem for me, here and now" not in brief.text
+    assert "My problem today" not in brief.text
     assert "Call the CAF on Monday" in brief.text
 
 
@@ -230,7 +249,7 @@ async def test_a_voice_answer_reaches_the_worker_as_a_voice(escale: Escale) -> N
     await person.send_voice(duration=12)
     voice_id = (await answers_row(escale, person))["problem"][2]
     assert isinstance(voice_id, str)
-    for _ in range(3):  # for whom, want, obstacle: no own question then
+    for _ in range(5):  # for whom, want, obstacle, own question, who else
         await person.press("I'd rather not")
     await person.press("✔ Done")
     for _ in range(3):
@@ -261,11 +280,11 @@ async def test_a_restart_mid_dialogue_resumes_at_the_same_question(escale: Escal
 
     await escale.restart()
     await person.send("/prepare")
-    assert "we stopped at question 4 of" in person.last.text
+    assert "We stopped at question 4 of" in person.last.text
     await person.press("Continue")
-    assert "What blocks you first?" in person.last.text
+    assert "What is the first thing that blocks you?" in person.last.text
     await person.press("« Back")
-    assert "what would be different?" in person.last.text
+    assert "what would change?" in person.last.text
 
 
 async def test_start_over_erases_the_open_preparation(escale: Escale) -> None:
@@ -273,7 +292,7 @@ async def test_start_over_erases_the_open_preparation(escale: Escale) -> None:
     await person.send("/prepare")
     await person.send("First try")
     await person.send("/prepare")
-    await person.press("Start over (erases these answers)")
+    await person.press("Start again (erases these answers)")
     assert "Question 1 of" in person.last.text
     assert await answers_row(escale, person) == {}
 
@@ -286,21 +305,21 @@ async def test_input_that_does_not_fit_changes_nothing(escale: Escale) -> None:
     question = person.last.text
 
     await person.send("A sentence")  # text where a button is expected
-    assert "please choose with the buttons" in person.texts()[-2]
+    assert "please press a button" in person.texts()[-2]
     await person.send_sticker()
     await person.send_photo()
     await person.send_document()
     await person.edit("Money", "Money and time")
-    assert "Editing a message does not change your answer" in person.texts()[-2]
+    assert "Changing a message does not change your answer" in person.texts()[-2]
     for text in person.texts()[-9:]:
-        assert "Sorry, something went wrong" not in text
+        assert "Sorry, I have a problem" not in text
     assert person.last.text == question
     assert await answers_row(escale, person) == before
     assert await current_step(escale, person) == "for_whom"
 
     await person.press("For me")
     await person.send("x" * 1001)
-    assert "1001 characters, and this question takes up to 1000" in person.texts()[-2]
+    assert "1001 characters. The limit is 1000" in person.texts()[-2]
     assert await current_step(escale, person) == "want"
     assert "want" not in await answers_row(escale, person)
 
@@ -316,15 +335,15 @@ async def test_an_old_button_or_someone_elses_changes_nothing(escale: Escale) ->
     before = await answers_row(escale, person)
 
     notice = await person.press_data(data, choice.message_id)
-    assert notice == "This button belongs to an earlier question. Here is where we are."
-    assert "If things went the way you wish" in person.last.text
+    assert notice == "This button is from an earlier question. Here is where we are."
+    assert "If things went your way" in person.last.text
     assert await answers_row(escale, person) == before
 
     other = await make_person(escale, worker, "Sam", "Sam", "en")
     current = person.last.buttons[0][0].callback_data
     assert current is not None
     notice = await other.press_data(current)
-    assert notice == "This button no longer works. /help shows what you can do."
+    assert notice == "This button does not work any more. /help shows what you can do."
     assert await answers_row(escale, person) == before
     assert await current_step(escale, person) == "want"
 
@@ -336,12 +355,16 @@ async def test_tag_like_text_is_escaped_everywhere(escale: Escale) -> None:
     await person.press("For me")
     await person.send(TRICKY)
     await person.send(TRICKY)
-    assert TRICKY.removesuffix(";") in person.last.text  # quoted in the proposed question
-    await person.send(TRICKY)  # my own words instead
+    assert TRICKY in person.last.text  # quoted side by side, as typed
+    await person.send(TRICKY)  # my own words
+    await person.send(TRICKY)  # who else is involved
+    await person.send(TRICKY)  # what they want or fear
     await person.send(TRICKY)  # a joker's name
+    await person.press("✔ Yes, add this name")
     await person.press("Association")
     await person.press("✔ Done")
     await person.send(TRICKY)
+    await person.send(TRICKY)  # plan B
     await person.press("5")
     await person.send(TRICKY)
     await person.send(TRICKY)
@@ -349,7 +372,7 @@ async def test_tag_like_text_is_escaped_everywhere(escale: Escale) -> None:
     await escale.deliveries()
     [brief] = briefs(worker)
     assert brief.parse_mode == "HTML"
-    assert brief.text.count(TRICKY) == 8
+    assert brief.text.count(TRICKY) == 11
     assert "&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;script&gt;" in (brief.html or "")
 
 
@@ -361,10 +384,12 @@ async def test_a_long_brief_is_split_below_telegrams_limit(escale: Escale) -> No
     await person.press("For me")
     await person.send(long_answers[1])
     await person.send(long_answers[2])
-    await person.send(long_answers[3])
+    await person.send(long_answers[3])  # own question
+    await person.press("I'd rather not")  # who else is involved
     await person.press("✔ Done")
     await person.send(long_answers[4])
-    await person.press("I'd rather not")
+    await person.press("I'd rather not")  # plan B
+    await person.press("I'd rather not")  # confidence
     await person.send(long_answers[5])
     assert sum(len(a) for a in long_answers) == 6000
     await person.press("📨 Send to Alice")
@@ -376,7 +401,7 @@ async def test_a_long_brief_is_split_below_telegrams_limit(escale: Escale) -> No
     whole = "\n".join(part.text for part in parts)
     for answer in long_answers:
         assert answer in whole
-    assert worker.buttons(parts[-1]) == ["✓ I've read it"]
+    assert worker.buttons(parts[-1]) == ["✓ I've read it", "➕ Topics I would like to add"]
     assert all(worker.buttons(part) == [] for part in parts[:-1])
 
 
@@ -429,7 +454,7 @@ async def test_a_worker_who_blocked_the_bot_is_marked_and_the_admins_told(
     await escale.deliveries()
     account = await escale.repo.account(worker.user_id)
     assert account is not None and account.unreachable
-    assert "ne peut plus écrire au travailleur social Alice" in admin.last.text  # default fr
+    assert "ne peut plus écrire à Alice" in admin.last.text  # default fr
     assert admin.user_id == ADMIN_ID
 
     worker.unblock()
@@ -476,7 +501,7 @@ async def test_after_cancel_a_message_is_not_taken_as_an_answer(escale: Escale) 
     await person.send("still me")
     assert person.last.text.startswith("Your preparation is paused.")
     await person.press("📝 Prepare my meeting")
-    assert "we stopped at question 2 of" in person.last.text
+    assert "We stopped at question 2 of" in person.last.text
     await person.press("Continue")
     assert "Who is it a problem for?" in person.last.text
     await person.press("For me")
@@ -513,7 +538,7 @@ async def test_mydata_holds_the_preparations_and_forget_erases_them(escale: Esca
         assert row is not None and row["n"] == 0, table
     row = await escale.db.fetchone("SELECT COUNT(*) AS n FROM answers")
     assert row is not None and row["n"] == 0
-    assert worker.last.text == "Léa has left Escale. What they had kept there is erased."
+    assert worker.last.text == "Léa left Escale. Everything they kept there is erased."
 
 
 async def test_a_kept_preparation_is_never_quoted_to_the_worker(escale: Escale) -> None:
@@ -540,7 +565,7 @@ async def test_a_suspended_worker_receives_no_preparation(escale: Escale) -> Non
     await admin.send("/workers")
     await admin.press("Suspend Alice")
     await person.press("📨 Send to Alice")
-    assert person.last.text.startswith("Alice cannot receive preparations at the moment")
+    assert person.last.text.startswith("Alice cannot get preparations at the moment")
     await escale.deliveries()
     assert briefs(worker) == []
     assert await current_step(escale, person) == "review"
@@ -570,7 +595,7 @@ async def test_history_never_pairs_a_step_with_the_outcome_of_a_kept_one(escale:
     await worker.press("Léa")
     history = worker.last.text
     assert "2 preparations sent to you" in history
-    assert "Step A → not told yet" in history, "its outcome is in the kept preparation"
+    assert "Step A → not said yet" in history, "its outcome is in the kept preparation"
     assert "Step B" not in history and "Not yet" not in history and "Done" not in history
 
 
@@ -578,22 +603,20 @@ async def test_an_edit_from_the_review_asks_the_question_it_opens(escale: Escale
     _, person = await prepared_pair(escale)
     await person.send("/prepare")
     await person.send("Debts")
-    await person.press("For me")
-    await person.press("I'd rather not")  # want: no own question can be made
-    await person.send("Fear")
-    assert "Who could help you with this?" in person.last.text
     while "I'd rather not" in person.buttons():
         await person.press("I'd rather not")
-    assert "✏️ My question" not in person.buttons()
+        if "Who could help you with this?" in person.last.text:
+            await person.press("✔ Done")
+    assert "✏️ What they want or fear" not in person.buttons()
 
-    await person.press("✏️ What I want")
-    await person.send("sleep at night")
-    assert "How can I sleep at night, even though fear?" in person.last.text
-    await person.press("✔ Yes, that's my question")
-    assert "Here is exactly what your worker will read" in person.last.text
-    assert "✏️ My question" in person.buttons()
+    await person.press("✏️ Who else is involved")
+    await person.send("The bank")
+    assert "You named: The bank" in person.last.text
+    await person.send("It wants its money back")
+    assert "Here is what your social worker will read" in person.last.text
+    assert "✏️ What they want or fear" in person.buttons()
     stored = await answers_row(escale, person)
-    assert stored["own_question"][1] == "How can I sleep at night, even though fear?"
+    assert stored["actors_stakes"][1] == "It wants its money back"
 
 
 async def test_a_step_dropped_from_the_file_meanwhile_leads_to_the_review(
@@ -607,7 +630,7 @@ async def test_a_step_dropped_from_the_file_meanwhile_leads_to_the_review(
         )
     await person.send("/prepare")
     await person.press("Continue")
-    assert "Here is exactly what your worker will read" in person.last.text
+    assert "Here is what your social worker will read" in person.last.text
     await person.press("📨 Send to Alice")
     await escale.deliveries()
     [brief] = briefs(worker)
@@ -621,7 +644,7 @@ async def test_only_the_newest_resume_offer_can_start_over(escale: Escale) -> No
     await person.send("/prepare")
     first_offer = person.last
     start_over = first_offer.buttons[-1][0]
-    assert start_over.text == "Start over (erases these answers)"
+    assert start_over.text == "Start again (erases these answers)"
     await person.send("/prepare")
     assert person.buttons(first_offer) == []
 
@@ -630,5 +653,93 @@ async def test_only_the_newest_resume_offer_can_start_over(escale: Escale) -> No
     assert set(await answers_row(escale, person)) == {"problem"}, "nothing erased"
     assert "Who is it a problem for?" in person.last.text  # asked again where it stands
     await person.send("/prepare")
-    await person.press("Start over (erases these answers)")
+    await person.press("Start again (erases these answers)")
     assert await answers_row(escale, person) == {}
+
+
+async def test_the_own_question_with_unusable_answers_shows_them_side_by_side(
+    escale: Escale,
+) -> None:
+    worker, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("The canteen")
+    await person.press("For someone close to me")
+    await person.send("adam eats at the canteen with his friends again and I pay in small parts")
+    await person.send("money")
+    own = person.last.text
+    assert "How can I adam" not in own and "even though money" not in own
+    assert "What I want\nadam eats at the canteen" in own, "their words, case unchanged"
+    assert "What blocks me\nmoney" in own
+    assert "How can I …, even though …?" in own
+    assert "✔ Yes, that's my question" not in person.buttons()
+    await person.press("🤝 Keep it for the meeting")
+    assert await current_step(escale, person) == "actors"
+    stored = await escale.db.fetchone(
+        "SELECT together, text, skipped FROM answers WHERE step = 'own_question'"
+    )
+    assert stored is not None and tuple(stored) == (1, None, 0)
+    while "I'd rather not" in person.buttons():
+        await person.press("I'd rather not")
+        if "Who could help you with this?" in person.last.text:
+            await person.press("✔ Done")
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    [brief] = briefs(worker)
+    assert brief.text.split("Ref. ESC-00001\n\n")[1].startswith(
+        "My question\nto put into words together"
+    ), "the brief opens with the question"
+
+
+async def test_a_voice_answer_keeps_the_own_question_and_the_count(escale: Escale) -> None:
+    _, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Housing")
+    await person.press("For me")
+    assert person.last.text.startswith("Question 3 of 13\n")
+    await person.send_voice(duration=5)
+    assert person.last.text.startswith("Question 4 of 13\n")
+    await person.send("I have no money")
+    assert person.last.text.startswith("Question 5 of 13\n")
+    assert "What I want\n(a voice message)" in person.last.text
+    assert "✔ Yes, that's my question" not in person.buttons()
+    await person.send_voice(duration=7)  # the question itself, said aloud
+    assert await current_step(escale, person) == "actors"
+    assert person.last.text.startswith("Question 6 of 13\n")
+
+
+async def test_a_proposal_in_french_keeps_the_persons_words(escale: Escale) -> None:
+    worker = await make_worker(escale, "Alice", "fr")
+    person = await make_person(escale, worker, "Léa", "Léa", "fr")
+    await person.send("/prepare")
+    await person.send("Le loyer")
+    await person.press("Pour moi")
+    await person.send("payer mon loyer à temps")
+    await person.send("je ne comprends pas les courriers de la CAF.")
+    assert (
+        "Comment faire pour payer mon loyer à temps, même si je ne comprends pas les courriers "
+        "de la CAF ?" in person.last.text
+    )
+    await person.press("✔ Oui, c'est ma question")
+    stored = await answers_row(escale, person)
+    assert stored["own_question"][1] == (
+        "Comment faire pour payer mon loyer à temps, même si je ne comprends pas les courriers "
+        "de la CAF ?"
+    )
+
+
+async def test_confidence_at_one_asks_what_would_help_to_move_up(escale: Escale) -> None:
+    worker, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Debts")
+    while "1" not in person.buttons():
+        await person.press("✔ Done" if "✔ Done" in person.buttons() else "I'd rather not")
+    await person.press("1")
+    assert "What would help you move up one point, to 2?" in person.last.text
+    assert "lower" not in person.last.text
+    await person.send("Someone to go with me")
+    await person.press("I'd rather not")
+    await person.press("📨 Send to Alice")
+    await escale.deliveries()
+    [brief] = briefs(worker)
+    assert "What would help me feel more sure\nSomeone to go with me" in brief.text
+    assert "Why not less" not in brief.text

@@ -107,14 +107,14 @@ async def test_forgetting_a_person_erases_every_trace(repo: Repository, tmp_path
     )
     await repo.claim_person_invitation("p-hash", LEA.user_id, NOW)
     await repo.accept_person_invitation(invitation.id, LEA, "fr", 1, NOW)
-    assert await repo.forget_person(LEA.user_id) == ALICE.user_id
+    assert await repo.forget_person(LEA.user_id, NOW) == ALICE.user_id
     assert await repo.account(LEA.user_id) is None
     assert await repo.export_person(LEA.user_id) == {"user": None, "link": None, "consents": []}
     for column in ("used_by", "claimed_by"):
         query = f"SELECT 1 FROM invitations WHERE {column} = ?"
         assert await repo.db.fetchone(query, (LEA.user_id,)) is None
     assert await repo.db.fetchone("SELECT 1 FROM invitations WHERE label = 'Léa'") is None
-    assert await repo.forget_person(LEA.user_id) is None
+    assert await repo.forget_person(LEA.user_id, NOW) is None
 
 
 async def test_concurrent_writers_do_not_mix_transactions(repo: Repository) -> None:

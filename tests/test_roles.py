@@ -10,7 +10,11 @@ from tests.conftest import Escale
 from tests.fake_telegram import TelegramChannel
 from tests.journeys import make_person, make_worker, person_token
 
-UNKNOWN = "Désolé, je ne connais pas cette commande. /help montre ce que vous pouvez faire."
+UNKNOWN = "Je ne connais pas cette commande. /help montre ce que vous pouvez faire."
+HINT = (
+    "\n\n👥 montre les personnes accompagnées. Là, vous pouvez confier une personne à "
+    "quelqu'un d'autre, ou enregistrer un départ."
+)
 STALE = "Ce bouton ne marche plus. /help montre ce que vous pouvez faire."
 
 
@@ -18,7 +22,7 @@ async def test_a_stranger_learns_what_escale_is_and_how_to_get_in(escale: Escale
     stranger = escale.user("Sam")
     await stranger.send("/start")
     assert stranger.last.text.startswith("Bonjour ! Je suis Escale.")
-    assert "il faut un lien d'invitation de votre travailleur social" in stranger.last.text
+    assert "il vous faut un lien" in stranger.last.text
     await stranger.send("bonjour ?")
     assert stranger.last.text.startswith("Bonjour ! Je suis Escale.")
     assert await escale.repo.account(stranger.user_id) is None
@@ -56,6 +60,9 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "invite",
         "people",
         "history",
+        "topics",
+        "agreed",
+        "invitations",
         "help",
         "language",
         "privacy",
@@ -71,7 +78,15 @@ async def test_menus_follow_roles(escale: Escale) -> None:
         "language",
         "privacy",
     ]
-    assert escale.admin().menu() == ["newworker", "workers", "help", "language", "privacy"]
+    assert escale.admin().menu() == [
+        "newworker",
+        "workers",
+        "invitations",
+        "stats",
+        "help",
+        "language",
+        "privacy",
+    ]
     english = dict(escale.telegram.commands_for(worker.user_id, "en"))
     assert english["invite"] == "Create a link for a person you follow"
     french = dict(escale.telegram.commands_for(stranger.user_id, "fr"))
@@ -84,20 +99,20 @@ async def test_admin_suspends_and_reactivates_a_worker(escale: Escale) -> None:
     admin = escale.admin()
     await admin.send("/workers")
     listing = admin.last
-    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"
-    assert admin.buttons() == ["Suspendre Alice"]
+    assert listing.text == "Équipe sociale\n• Alice — accès ouvert, accompagne 1 personne" + HINT
+    assert admin.buttons() == ["Suspendre Alice", "👥 Alice"]
 
-    assert await admin.press("Suspendre Alice") == "Alice est suspendu."
-    assert listing.text == "Travailleurs sociaux\n• Alice — suspendu, accompagne 1 personne"
-    assert worker.last.text.startswith("Votre coordinateur a suspendu votre accès")
+    assert await admin.press("Suspendre Alice") == "Accès suspendu : Alice."
+    assert listing.text == "Équipe sociale\n• Alice — accès suspendu, accompagne 1 personne" + HINT
+    assert worker.last.text.startswith("La coordination a suspendu votre accès")
     assert "invite" not in worker.menu()
     for command in ("/invite Bob", "/help", "/start"):
         await worker.send(command)
-        assert worker.last.text.startswith("Votre accès de travailleur social est suspendu.")
+        assert worker.last.text.startswith("Votre accès est suspendu.")
 
-    await admin.press("Réactiver Alice")
-    assert listing.text == "Travailleurs sociaux\n• Alice — actif, accompagne 1 personne"
-    assert worker.last.text.startswith("Votre coordinateur a réactivé votre accès")
+    await admin.press("Rétablir Alice")
+    assert listing.text == "Équipe sociale\n• Alice — accès ouvert, accompagne 1 personne" + HINT
+    assert worker.last.text.startswith("La coordination a rétabli votre accès")
     assert worker.menu()[:3] == ["meeting", "invite", "people"]
 
 
@@ -109,7 +124,7 @@ async def test_a_suspended_workers_links_stop_working(escale: Escale) -> None:
     await admin.press("Suspendre Alice")
     person = escale.user("Lea")
     await person.send(f"/start {token}")
-    assert person.last.text.startswith("Ce lien ne marche pas (ou plus).")
+    assert person.last.text.startswith("Ce lien ne marche pas.")
 
 
 async def test_forged_and_foreign_buttons_change_nothing(escale: Escale) -> None:
@@ -128,7 +143,7 @@ async def test_groups_and_channels_are_left_after_one_notice(escale: Escale) -> 
     group = escale.group()
     await group.add_bot(someone)
     assert [m.text for m in group.messages] == [
-        "Escale ne fonctionne que dans une conversation privée, pour que ce que les personnes "
+        "Escale marche seulement dans une conversation privée. Ainsi, ce que les personnes "
         "écrivent reste privé. Je quitte ce groupe."
     ]
     assert group.left
@@ -146,7 +161,7 @@ async def test_roles_survive_a_restart(escale: Escale) -> None:
     worker = await make_worker(escale, "Alice")
     await escale.restart()
     await worker.send("/people")
-    assert worker.last.text.startswith("Personne n'est encore relié à vous.")
+    assert worker.last.text.startswith("Vous n'accompagnez encore personne.")
 
 
 async def test_blocking_and_unblocking_in_a_private_chat_is_not_a_group(escale: Escale) -> None:
@@ -183,7 +198,7 @@ async def test_a_failure_is_apologised_for_and_logged_without_content(
 
     monkeypatch.setattr(escale.repo, "people_of", broken)
     await worker.send("/people")
-    assert worker.last.text.startswith("Désolé, quelque chose n'a pas marché de mon côté.")
+    assert worker.last.text.startswith("Désolé, j'ai un problème.")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.getMessage().splitlines()[0].split()[-1] for r in errors] == ["error=RuntimeError"]
     assert what_someone_wrote not in caplog.text
@@ -201,9 +216,9 @@ async def test_pressing_suspend_twice_tells_the_worker_once(escale: Escale) -> N
     assert (
         first.text
         == second.text
-        == ("Travailleurs sociaux\n• Alice — suspendu, accompagne 0 personne")
+        == ("Équipe sociale\n• Alice — accès suspendu, accompagne 0 personne" + HINT)
     )
-    notices = [t for t in worker.texts() if t.startswith("Votre coordinateur a suspendu")]
+    notices = [t for t in worker.texts() if t.startswith("La coordination a suspendu")]
     assert len(notices) == 1
     await admin.press_data(f"wk:suspend:{worker.user_id}", second.message_id)
-    assert second.text.endswith("suspendu, accompagne 0 personne"), "unchanged, no error"
+    assert second.text.endswith("accompagne 0 personne" + HINT), "unchanged, no error"

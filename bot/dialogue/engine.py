@@ -8,33 +8,30 @@ module only follows it. `previous` is the person's last finished preparation (fo
 from __future__ import annotations
 
 import json
-import re
 import string
 from collections.abc import Mapping
+from dataclasses import replace
 
-from bot.dialogue.model import PREVIOUS, PROPOSAL, Dialogue, Kind, Step, placeholders
+from bot.dialogue import wording
+from bot.dialogue.model import AGREED, PREVIOUS, PROPOSAL, Dialogue, Kind, Step
 from bot.i18n import Translator
 from bot.repository import Ally, Answer
 from bot.views import esc
 
 Answers = Mapping[str, Answer]
-_END_PUNCTUATION = re.compile(r"[\s.!?…;:,]+$")
 
 
 def applies(step: Step, answers: Answers, previous: Answers) -> bool:
     """Whether `step` is asked, given the answers so far (a skipped answer does not count)."""
-    if _proposes_from_voice(step, answers, previous):
-        return False
     for needed in step.when.answered:
         answer = answers.get(needed)
         if answer is None or answer.skipped:
             return False
-    last_time = step.when.answered_last_time
-    if last_time is not None:
-        answer = previous.get(last_time)
-        if answer is None or answer.skipped:
-            return False
-    return True
+    if step.when.answered_any and not any(
+        (answer := answers.get(s)) is not None and answer.given for s in step.when.answered_any
+    ):
+        return False
+    return _possible(step, previous)
 
 
 def first_step(dialogue: Dialogue, previous: Answers) -> Step:
@@ -67,70 +64,99 @@ def step_before(
     return next((s for s in reversed(earlier) if applies(s, answers, previous)), None)
 
 
+def effective(step: Step, answers: Answers) -> Step:
+    """The step as asked: its first variant whose answers match replaces question and label."""
+    for variant in step.variants:
+        if all(
+            (answer := answers.get(step_id)) is not None and answer.given and answer.text == value
+            for step_id, value in variant.equals
+        ):
+            return replace(step, question=variant.question, label=variant.label or step.label)
+    return step
+
+
 def asked_steps(dialogue: Dialogue, answers: Answers, previous: Answers) -> list[Step]:
     """The questions this preparation asks, in order (the review excluded): the brief's sections."""
     return [
-        s for s in dialogue.steps if s.kind is not Kind.REVIEW and applies(s, answers, previous)
+        effective(s, answers)
+        for s in dialogue.steps
+        if s.kind is not Kind.REVIEW and applies(s, answers, previous)
     ]
 
 
 def progress(
     dialogue: Dialogue, current: str, answers: Answers, previous: Answers
 ) -> tuple[int, int]:
-    """(number of the current question, number of questions), counting a later conditional
-    step as long as what it depends on is not yet known to rule it out."""
-    index = dialogue.index(current)
-    before = [s for s in dialogue.steps[:index] if applies(s, answers, previous)]
-    after = [
-        s
-        for s in dialogue.steps[index + 1 :]
-        if s.kind is not Kind.REVIEW and _might_apply(dialogue, s, index, answers, previous)
+    """(number of the current question, number of questions). The total is fixed for the whole
+    preparation: every step that last time allows is counted, and a step that an answer of this
+    preparation rules out is passed over, so the number jumps instead of the total shrinking."""
+    possible = [
+        i
+        for i, s in enumerate(dialogue.steps)
+        if s.kind is not Kind.REVIEW and _reachable(dialogue, s, previous)
     ]
-    return len(before) + 1, len(before) + 1 + len(after)
+    index = dialogue.index(current)
+    before = sum(1 for i in possible if i < index)
+    return min(before + 1, max(len(possible), 1)), max(len(possible), 1)
 
 
-def _might_apply(
-    dialogue: Dialogue, step: Step, current: int, answers: Answers, previous: Answers
-) -> bool:
-    """Whether a step after the `current` index can still be asked: each step it needs is
-    answered, or is still to come and can itself still be asked."""
-    if _proposes_from_voice(step, answers, previous):
+def _reachable(dialogue: Dialogue, step: Step, previous: Answers) -> bool:
+    """Whether a step can be asked in this preparation, whatever the person answers: last time
+    allows it, and so it does the steps it depends on."""
+    if not _possible(step, previous):
         return False
-    for needed in step.when.answered:
-        answer = answers.get(needed)
-        if answer is not None:
-            if answer.skipped:
-                return False
-            continue
-        where = dialogue.index(needed)
-        if where < current:  # already passed without being asked
-            return False
-        if where > current and not _might_apply(
-            dialogue, dialogue.steps[where], current, answers, previous
-        ):
-            return False
+
+    def can(step_id: str) -> bool:
+        needed = dialogue.step(step_id)
+        return needed is not None and _reachable(dialogue, needed, previous)
+
+    if not all(can(s) for s in step.when.answered):
+        return False
+    return not step.when.answered_any or any(can(s) for s in step.when.answered_any)
+
+
+def _possible(step: Step, previous: Answers) -> bool:
+    """Whether a step can be asked in this preparation at all: last time allows it."""
+    agreed = bool(agreed_steps(previous))
+    if step.when.agreed is not None and step.when.agreed != agreed:
+        return False
+    if step.kind is Kind.AGREED and not agreed:
+        return False
     last_time = step.when.answered_last_time
-    if last_time is not None:
-        answer = previous.get(last_time)
-        return answer is not None and not answer.skipped
-    return True
+    if last_time is None:
+        return True
+    answer = previous.get(last_time)
+    return answer is not None and not answer.skipped
 
 
-def _proposes_from_voice(step: Step, answers: Answers, previous: Answers) -> bool:
-    """A wording built from answers cannot quote a voice message: such a step is not asked."""
-    if step.proposal is None:
-        return False
-    for scope, step_id in placeholders(step.proposal):
-        answer = (previous if scope == PREVIOUS else answers).get(step_id)
-        if answer is not None and answer.voice_file_id:
-            return True
-    return False
+def agreed_steps(previous: Answers) -> list[dict[str, str]]:
+    """The steps agreed after the last meeting and accepted by the person, as carried among
+    last time's answers: each with what, who (a name) and by_when."""
+    answer = previous.get(AGREED)
+    return json_list(answer.text if answer else None)
+
+
+def json_list(text: str | None) -> list[dict[str, str]]:
+    """A JSON list of flat objects of texts; anything else is an empty list."""
+    try:
+        found = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [
+        {k: v for k, v in item.items() if isinstance(k, str) and isinstance(v, str)}
+        for item in found
+        if isinstance(item, dict)
+    ]
 
 
 def answer_words(t: Translator, step: Step, answer: Answer, allies: Mapping[int, Ally]) -> str:
     """An answer as plain words (not HTML), to quote it inside another text."""
     if answer.voice_file_id:
         return t._("(a voice message)")
+    if answer.together:
+        return t._("(to put into words together)")
     text = answer.text or ""
     if step.kind is Kind.CHOICE:
         option = step.option(text)
@@ -191,24 +217,26 @@ def _format(text: str, values: Mapping[str, str]) -> str:
 
 def proposal_for(
     t: Translator, dialogue: Dialogue, step: Step, answers: Answers, previous: Answers
-) -> str:
-    """The person's own question built from their answers, as plain text: "How can I …?"."""
-    assert step.proposal is not None
+) -> str | None:
+    """The person's own question built from their answers, as plain text ("How can I …?"),
+    only where their words are sure to read as a sentence in this language; else None."""
+    if step.proposal is None:
+        return None
+    names = [
+        (name, scope, step_id)
+        for _, name, _, _ in string.Formatter().parse(step.proposal)
+        if name is not None
+        for scope, _, step_id in [name.rpartition(".")]
+    ]
+    if len(names) != len(wording.PARTS):
+        return None
     values: dict[str, str] = {}
-    for _, name, _, _ in string.Formatter().parse(step.proposal):
-        if name is None:
-            continue
-        scope, _, step_id = name.rpartition(".")
+    for part, (name, scope, step_id) in zip(wording.PARTS, names, strict=True):
         answer = (previous if scope == PREVIOUS else answers).get(step_id)
-        source = dialogue.step(step_id)
-        words = answer_words(t, source, answer, {}) if source and answer else ""
-        values[name] = _clause(words)
+        if answer is None or not answer.given or answer.voice_file_id or answer.together:
+            return None
+        clause = wording.clause(t.language, part, answer.text or "")
+        if clause is None:
+            return None
+        values[name] = clause
     return _format(t._(step.proposal), values)
-
-
-def _clause(words: str) -> str:
-    """An answer made to sit inside a sentence: no final full stop, no capital at the start."""
-    words = _END_PUNCTUATION.sub("", " ".join(words.split()))
-    if len(words) > 1 and words[0].isupper() and words[1].islower():
-        words = words[0].lower() + words[1:]
-    return words

@@ -56,6 +56,10 @@ def _texts(step: Step) -> Iterator[tuple[str, str]]:
         yield "hint", step.hint
     if step.proposal:
         yield "proposal", step.proposal
+    for number, variant in enumerate(step.variants, start=1):
+        if variant.label:
+            yield f"variant {number} label", variant.label
+        yield f"variant {number} question", variant.question
     if step.low_label:
         yield "low_label", step.low_label
     if step.high_label:
@@ -63,6 +67,8 @@ def _texts(step: Step) -> Iterator[tuple[str, str]]:
     kind = "relation" if step.kind is Kind.JOKERS else "option"
     for option in step.options:
         yield f'{kind} "{option.id}"', option.label
+        if option.praise:
+            yield f'{kind} "{option.id}" praise', option.praise
 
 
 def _line(text: str, message: str, start: int) -> int:

@@ -25,6 +25,9 @@ DEFAULT_MAX_LENGTH = 1000
 LONGEST_MAX_LENGTH = 3000
 PREVIOUS = "previous"
 PROPOSAL = "proposal"  # in an own_question step's question: the wording built
+# Among last time's answers: the steps agreed with the worker after the last meeting, as JSON
+# (no step id can start with "_", so it never meets a step's answer).
+AGREED = "_agreed"
 
 
 class DialogueError(Exception):
@@ -36,7 +39,8 @@ class Kind(enum.Enum):
     CHOICE = "choice"  # one option among buttons
     SCALE = "scale"  # a number between min and max, as buttons
     JOKERS = "jokers"  # allies: known ones as buttons, new ones as name + relation
-    OWN_QUESTION = "own_question"  # a wording built from earlier answers, accepted or rewritten
+    OWN_QUESTION = "own_question"  # the person's question in their words, or kept for together
+    AGREED = "agreed"  # how each step agreed with the worker last time went, one option each
     REVIEW = "review"  # what the worker will read; hide, edit, send or keep
 
 
@@ -47,15 +51,31 @@ FREE_TEXT_KINDS = frozenset({Kind.TEXT, Kind.OWN_QUESTION})
 class Option:
     id: str
     label: str
+    quiet: bool = False  # an answer that tells the worker little: the brief folds it
+    praise: str | None = None  # a word of recognition shown when this option is chosen
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another question (and label) for a step, used when earlier answers have given values:
+    e.g. a follow-up of a scale that asks something else at its lowest point."""
+
+    equals: tuple[tuple[str, str], ...]
+    question: str
+    label: str | None = None
 
 
 @dataclass(frozen=True)
 class Condition:
     """When a step is asked: every step in `answered` was answered (not skipped) in this
-    preparation, and `answered_last_time`, if set, was answered in the person's previous one."""
+    preparation, one of `answered_any` too, `answered_last_time`, if set, was answered in the
+    person's previous one, and `agreed`, if set, says whether steps agreed with the worker
+    after the last meeting are waiting to be looked back on."""
 
     answered: tuple[str, ...] = ()
     answered_last_time: str | None = None
+    answered_any: tuple[str, ...] = ()
+    agreed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,9 @@ class Step:
     max_length: int = DEFAULT_MAX_LENGTH
     proposal: str | None = None
     translator_note: str | None = None
+    lead: int | None = None  # rank among the brief's opening sections; None: in file order
+    variants: tuple[Variant, ...] = ()
+    attachments: bool = False  # a text step that also takes a photo or a document
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -82,6 +105,11 @@ class Step:
     @property
     def accepts_text(self) -> bool:
         return self.kind in FREE_TEXT_KINDS
+
+    @property
+    def question_refers_back(self) -> bool:
+        """Its question quotes last time: the brief shows what it was about, even unanswered."""
+        return any(scope == PREVIOUS for scope, _ in placeholders(self.question))
 
 
 @dataclass(frozen=True)
@@ -101,14 +129,17 @@ class Dialogue:
 
 
 _FIELDS: dict[Kind, frozenset[str]] = {
-    Kind.TEXT: frozenset({"max_length"}),
+    Kind.TEXT: frozenset({"max_length", "attachments"}),
     Kind.CHOICE: frozenset({"options"}),
+    Kind.AGREED: frozenset({"options"}),
     Kind.SCALE: frozenset({"min", "max", "low_label", "high_label"}),
     Kind.JOKERS: frozenset({"relations"}),
     Kind.OWN_QUESTION: frozenset({"proposal", "max_length"}),
     Kind.REVIEW: frozenset(),
 }
-_COMMON = frozenset({"id", "kind", "label", "question", "hint", "skippable", "when", "note"})
+_COMMON = frozenset(
+    {"id", "kind", "label", "question", "hint", "skippable", "when", "note", "lead", "variants"}
+)
 
 
 def load(path: Path = PREPARATION) -> Dialogue:
@@ -178,6 +209,13 @@ def _step(raw: object, where: _Where, earlier: list[Step]) -> Step:
         raise where.error("skippable", "must be true or false")
     if kind is Kind.REVIEW and skippable:
         raise where.error("skippable", "the review cannot be skipped")
+    lead = raw.get("lead")
+    if lead is not None and (
+        not isinstance(lead, int) or isinstance(lead, bool) or not 1 <= lead <= 99
+    ):
+        raise where.error("lead", "must be a whole number from 1 to 99")
+    if kind is Kind.REVIEW and lead is not None:
+        raise where.error("lead", "the review is not a section of the brief")
     step = Step(
         id=step_id,
         kind=kind,
@@ -187,8 +225,10 @@ def _step(raw: object, where: _Where, earlier: list[Step]) -> Step:
         skippable=skippable,
         when=_condition(raw.get("when"), where, known_ids),
         translator_note=_text(raw, "note", where),
+        lead=lead,
+        variants=_variants(raw.get("variants"), where, earlier, known_ids | own),
     )
-    if kind is Kind.CHOICE:
+    if kind in (Kind.CHOICE, Kind.AGREED):
         return replace(step, options=_options(raw, "options", where))
     if kind is Kind.JOKERS:
         return replace(step, options=_options(raw, "relations", where))
@@ -213,6 +253,11 @@ def _step(raw: object, where: _Where, earlier: list[Step]) -> Step:
                 "max_length", f"must be a whole number from 1 to {LONGEST_MAX_LENGTH}"
             )
         step = replace(step, max_length=max_length)
+    if kind is Kind.TEXT:
+        attachments = raw.get("attachments", False)
+        if not isinstance(attachments, bool):
+            raise where.error("attachments", "must be true or false")
+        return replace(step, attachments=attachments)
     if kind is Kind.OWN_QUESTION:
         proposal = _text(raw, "proposal", where, required=True)
         _check_placeholders(proposal, "proposal", where, known_ids)
@@ -249,11 +294,68 @@ def _options(raw: Mapping[str, Any], field: str, where: _Where) -> tuple[Option,
         label = item.get("label")
         if not isinstance(label, str) or not label.strip():
             raise where.error(field, f"option {option_id!r} has no label")
-        extra = set(item) - {"id", "label"}
+        extra = set(item) - {"id", "label", "quiet", "praise"}
         if extra:
             raise where.error(field, f"option {option_id!r}: unknown field {sorted(extra)[0]!r}")
-        options.append(Option(option_id, label))
+        quiet = item.get("quiet", False)
+        if not isinstance(quiet, bool):
+            raise where.error(field, f"option {option_id!r}: quiet must be true or false")
+        praise = item.get("praise")
+        if praise is not None and (not isinstance(praise, str) or not praise.strip()):
+            raise where.error(field, f"option {option_id!r}: praise must be a non-empty text")
+        options.append(Option(option_id, label, quiet, praise))
     return tuple(options)
+
+
+def _variants(
+    raw: object, where: _Where, earlier: list[Step], known_ids: set[str]
+) -> tuple[Variant, ...]:
+    """`variants = [{ when = { confidence = "1" }, question = "…", label = "…" }]`: the first
+    whose every earlier step has the given answer replaces the step's question and label."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise where.error("variants", "must be a list of tables with when and question")
+    found: list[Variant] = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise where.error("variants", f"variant {number} must be a table")
+        extra = set(item) - {"when", "question", "label"}
+        if extra:
+            raise where.error("variants", f"variant {number}: unknown field {sorted(extra)[0]!r}")
+        when = item.get("when")
+        if not isinstance(when, dict) or not when:
+            raise where.error("variants", f'variant {number}: when = {{ step = "answer" }}')
+        equals: list[tuple[str, str]] = []
+        for step_id, value in when.items():
+            source = next((s for s in earlier if s.id == step_id), None)
+            if source is None:
+                raise where.error(
+                    "variants", f"variant {number}: {step_id!r} is not an earlier step"
+                )
+            if not isinstance(value, str) or not value:
+                raise where.error(
+                    "variants", f"variant {number}: the answer for {step_id!r} must be a text"
+                )
+            valid = (
+                source.option(value) is not None
+                if source.kind is Kind.CHOICE
+                else source.kind is Kind.SCALE
+                and value.isdigit()
+                and source.minimum <= int(value) <= source.maximum
+            )
+            if not valid:
+                raise where.error(
+                    "variants", f"variant {number}: {value!r} is not an answer of {step_id!r}"
+                )
+            equals.append((step_id, value))
+        question = _text(item, "question", where, required=True)
+        _check_placeholders(question, "variants", where, known_ids)
+        label = item.get("label")
+        if label is not None and (not isinstance(label, str) or not label.strip()):
+            raise where.error("variants", f"variant {number}: label must be a non-empty text")
+        found.append(Variant(tuple(equals), question, label))
+    return tuple(found)
 
 
 def _condition(raw: object, where: _Where, known_ids: set[str]) -> Condition:
@@ -261,21 +363,29 @@ def _condition(raw: object, where: _Where, known_ids: set[str]) -> Condition:
         return Condition()
     if not isinstance(raw, dict):
         raise where.error("when", 'must be a table, e.g. when = { answered = ["want"] }')
-    extra = set(raw) - {"answered", "answered_last_time"}
+    extra = set(raw) - {"answered", "answered_last_time", "answered_any", "agreed"}
     if extra:
         raise where.error("when", f"unknown condition {sorted(extra)[0]!r}")
-    answered = raw.get("answered", [])
-    if isinstance(answered, str):
-        answered = [answered]
-    if not isinstance(answered, list) or not all(isinstance(a, str) for a in answered):
-        raise where.error("when", "answered must list step ids")
-    for step_id in answered:
-        if step_id not in known_ids:
-            raise where.error("when", f"answered names {step_id!r}, which is not an earlier step")
+    lists: dict[str, tuple[str, ...]] = {}
+    for field in ("answered", "answered_any"):
+        named = raw.get(field, [])
+        if isinstance(named, str):
+            named = [named]
+        if not isinstance(named, list) or not all(isinstance(a, str) for a in named):
+            raise where.error("when", f"{field} must list step ids")
+        for step_id in named:
+            if step_id not in known_ids:
+                raise where.error(
+                    "when", f"{field} names {step_id!r}, which is not an earlier step"
+                )
+        lists[field] = tuple(named)
     last_time = raw.get("answered_last_time")
     if last_time is not None and not isinstance(last_time, str):
         raise where.error("when", "answered_last_time must be one step id")
-    return Condition(tuple(answered), last_time)
+    agreed = raw.get("agreed")
+    if agreed is not None and not isinstance(agreed, bool):
+        raise where.error("when", "agreed must be true or false")
+    return Condition(lists["answered"], last_time, lists["answered_any"], agreed)
 
 
 def placeholders(text: str) -> list[tuple[str, str]]:

@@ -409,6 +409,7 @@ class FakeTelegram:
         self._call_signal = _Signal()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._observers: list[Callable[[ApiCall], None]] = []
 
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
@@ -555,6 +556,13 @@ class FakeTelegram:
     def _record(self, call: ApiCall) -> None:
         self.calls.append(call)
         self._call_signal.notify()
+        for observer in self._observers:
+            observer(call)
+
+    def observe(self, observer: Callable[[ApiCall], None]) -> None:
+        """Call `observer` after each call the bot makes, once its effect is stored (the sandbox
+        redraws the chats it touched). An observer must not raise."""
+        self._observers.append(observer)
 
     def _learn_from(self, update: JsonDict) -> None:
         """Register what an update reveals: the chats it comes from, who opened a private chat
@@ -736,6 +744,16 @@ class FakeTelegram:
         file_id = f"fake-{kind}-{self._file_counter}"
         self._file_ids.setdefault(file_id, None)
         return file_id, f"fake-unique-{self._file_counter}"
+
+    def register_file(self, kind: str, upload: UploadedFile) -> tuple[str, str]:
+        """Keep a file a user sends (a recorded voice note), so the bot can send it on by id."""
+        file_id, unique_id = self.new_file_ids(kind)
+        self._file_ids[file_id] = upload
+        return file_id, unique_id
+
+    def stored_file(self, file_id: str) -> UploadedFile | None:
+        """The bytes behind a file id, when a user or the bot uploaded them here."""
+        return self._file_ids.get(file_id)
 
     def new_callback_query_id(self) -> str:
         self._callback_counter += 1

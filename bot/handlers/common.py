@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import Message, Update
@@ -22,6 +23,8 @@ from bot.views.staff import suspended_notice
 
 log = logging.getLogger(__name__)
 
+
+ACTIVITY_GRAIN = timedelta(hours=1)  # a person's activity is written at most this often
 
 CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -104,8 +107,9 @@ async def tell(
         log.warning("notice not delivered user=%s error=%s", user_id, type(error).__name__)
 
 
-def requires(role: Role) -> Callable[[CallerHandler], Handler]:
-    """Run the handler only for callers holding `role`, checked against the database each time.
+def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
+    """Run the handler only for callers holding one of `roles`, checked against the database
+    each time.
 
     Anyone else gets exactly what an unknown command gets (a stale-button notice for buttons);
     a suspended worker is told their access is paused.
@@ -115,13 +119,13 @@ def requires(role: Role) -> Callable[[CallerHandler], Handler]:
         @functools.wraps(handler)
         async def checked(update: Update, context: Context) -> None:
             caller = await identify(update, context)
-            if caller.has(role):
+            if any(caller.has(role) for role in roles):
                 await handler(update, context, caller)
                 return
-            log.info("refused role=%s user=%s", role.value, caller.id)
+            log.info("refused role=%s user=%s", "|".join(r.value for r in roles), caller.id)
             if update.callback_query:
                 await update.callback_query.answer(stale_button(caller.t))
-            elif role is Role.WORKER and caller.account and caller.account.worker_status:
+            elif Role.WORKER in roles and caller.account and caller.account.worker_status:
                 await answer(update, context, suspended_notice(caller.t))
             else:
                 await answer(update, context, unknown_command(caller.t))
@@ -156,15 +160,18 @@ async def after_private_update(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or not in_private_chat(update):
         return  # a business customer, a guest mention, an inline-mode button: not Escale's chat
+    if not shows_reachable(update):
+        return  # they blocked the bot: no activity, nothing released, no menu to set
     svc = services(context)
     account = await svc.repo.account(user.id)
+    now = svc.clock.now()
     if (
         account
-        and account.unreachable
-        and shows_reachable(update)
-        and await svc.outbox.release_chat(user.id, svc.clock.now())
+        and account.is_person
+        and (account.last_active is None or account.last_active <= now - ACTIVITY_GRAIN)
     ):
+        await svc.repo.touch(user.id, now)
+    if account and account.unreachable and await svc.outbox.release_chat(user.id, now):
         log.info("reachable again user=%s", user.id)
         svc.deliver()
-    if shows_reachable(update):
-        await menus.refresh(context.bot, svc, user.id)
+    await menus.refresh(context.bot, svc, user.id)

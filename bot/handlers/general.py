@@ -26,7 +26,13 @@ async def help_command(update: Update, context: Context, caller: Caller) -> None
 
 @anyone
 async def privacy(update: Update, context: Context, caller: Caller) -> None:
-    await answer(update, context, general.privacy(caller, await worker_name(context, caller)))
+    await answer(
+        update,
+        context,
+        general.privacy(
+            caller, await worker_name(context, caller), services(context).settings.retention
+        ),
+    )
 
 
 @anyone

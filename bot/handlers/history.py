@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot import logbook
 from bot.context import Caller, Context, Role, services
-from bot.handlers.common import answer, requires
+from bot.handlers.common import answer, requires, worker_name
 from bot.views import history
 from bot.views.general import stale_button
 
@@ -36,14 +36,19 @@ async def person_history(update: Update, context: Context, caller: Caller) -> No
     finished = await svc.preparations.finished(person_id)
     visible = logbook.shared_with(caller.id)
     allies = {a.id: a for a in await svc.preparations.allies(person_id)}
+    agreements = [a for a in await svc.agreements.of_person(person_id) if a.worker_id == caller.id]
+    agreed = logbook.agreed_entries(svc.dialogue, agreements, finished, visible)
     replies = history.worker_history(
         caller.t,
         svc.dialogue,
         person.known_as,
         [p for p in finished if logbook.sent_to(p, caller.id)],
-        logbook.entries(svc.dialogue, finished, visible),
+        logbook.without_agreed(logbook.entries(svc.dialogue, finished, visible), agreed),
         logbook.scores(svc.dialogue, finished, visible),
         allies,
+        agreed,
+        (person.known_as, caller.name),
+        [x for x in await svc.topics.of_person(person_id) if x.worker_id == caller.id],
     )
     for reply in replies:
         await answer(update, context, reply)
@@ -54,6 +59,12 @@ async def own_logbook(update: Update, context: Context, caller: Caller) -> None:
     svc = services(context)
     finished = await svc.preparations.finished(caller.id)
     allies = {a.id: a for a in await svc.preparations.allies(caller.id)}
-    entries = logbook.entries(svc.dialogue, finished, logbook.given)
-    for reply in history.person_logbook(caller.t, entries, allies):
+    agreements = await svc.agreements.of_person(caller.id)
+    agreed = logbook.agreed_entries(svc.dialogue, agreements, finished, logbook.given)
+    entries = logbook.without_agreed(logbook.entries(svc.dialogue, finished, logbook.given), agreed)
+    waiting = [a for a in agreements if a.status == "proposed"]
+    worker = await worker_name(context, caller)
+    assert caller.account is not None
+    names = (caller.account.known_as, worker or "")
+    for reply in history.person_logbook(caller.t, entries, allies, agreed, waiting, names):
         await answer(update, context, reply)

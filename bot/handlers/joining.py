@@ -6,7 +6,14 @@ from telegram import Update
 
 from bot import joining
 from bot.context import Caller, Context, Role, services
-from bot.handlers.common import answer, anyone, replace_buttons, tell, worker_name
+from bot.handlers.common import (
+    answer,
+    anyone,
+    replace_buttons,
+    show_in_place,
+    tell,
+    worker_name,
+)
 from bot.joining import Opened
 from bot.views import general
 from bot.views import joining as texts
@@ -54,7 +61,9 @@ async def _open_link(update: Update, context: Context, caller: Caller, payload: 
         case Opened.CONSENT_NEEDED:
             assert opened.invitation is not None and opened.worker is not None
             await answer(
-                update, context, texts.consent_request(t, opened.worker, opened.invitation)
+                update,
+                context,
+                texts.consent_request(t, opened.worker, opened.invitation, svc.settings.retention),
             )
 
 
@@ -82,6 +91,22 @@ async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
             worker_t, joined.person.label, joined.person.display_name
         ),
     )
+
+
+@anyone
+async def consent_info(update: Update, context: Context, caller: Caller) -> None:
+    """*What Escale keeps*: the consent message shows the full text in place, same buttons."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    pending = await svc.repo.pending_invitation(caller.id, svc.clock.now())
+    worker = await svc.repo.account(pending.created_by) if pending else None
+    if pending is None or worker is None or pending.id != int(context.matches[0][1]):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    reply = texts.consent_request(caller.t, worker, pending, svc.settings.retention, details=True)
+    await show_in_place(update, reply)
 
 
 @anyone

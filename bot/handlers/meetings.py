@@ -7,16 +7,17 @@ the database, that the presser is the person's worker (or the person, for their 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 
 from bot import meetings
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, anyone, replace_buttons, requires, show_in_place
-from bot.meeting_time import Parsed, parse_meeting_time
+from bot.invisible import visible_text
+from bot.meeting_time import MAX_AHEAD, Parsed, date_order, parse_meeting_time
 from bot.meetings import Pair
-from bot.repository.meetings import Meeting
+from bot.repository.meetings import CANNOT, COMING, Awaited, Meeting
 from bot.views import Reply
 from bot.views import meetings as views
 from bot.views.general import stale_button, unknown_command
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # A date asked for and not given within this time is no longer awaited: later text is not a date.
 DATE_WAIT = timedelta(hours=1)
+# The few words a person adds to "I can't come" (a Telegram message is at most 4096 characters).
+NOTE_MAX_LENGTH = 2000
 
 
 @anyone
@@ -115,6 +118,37 @@ async def cancel_pressed(update: Update, context: Context, caller: Caller) -> No
 
 
 @requires(Role.WORKER)
+async def change_from_notice(update: Update, context: Context, caller: Caller) -> None:
+    """*Set another date* under "cannot come" or a proposed time: the notice stays readable,
+    the question comes as a new message."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    found = await _own_meeting(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    pair = found[0]
+    await replace_buttons(update, context, views.chosen_set_another(caller.t))
+    await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
+    await answer(update, context, views.ask_date(caller.t, pair.person.known_as))
+
+
+@requires(Role.WORKER)
+async def cancel_from_notice(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = await _own_meeting(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    pair, meeting = found
+    await answer(update, context, views.confirm_cancel(caller.t, pair.person.known_as, meeting))
+
+
+@requires(Role.WORKER)
 async def cancel_confirmed(update: Update, context: Context, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
@@ -139,28 +173,38 @@ async def cancel_dropped(update: Update, context: Context, caller: Caller) -> No
 # -- a date typed, read back, confirmed ----------------------------------------------------------
 
 
-async def _awaited(context: Context, caller: Caller) -> tuple[int, datetime | None] | None:
+async def _awaited(context: Context, caller: Caller) -> Awaited | None:
     svc = services(context)
     return await svc.meetings.awaited(caller.id, svc.clock.now() - DATE_WAIT)
 
 
 async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
-    """If the caller was asked for a meeting date, read it back or say what is missing."""
+    """If the caller was asked for a meeting date (or another time to propose), read it back
+    or say what is missing; if asked for a few words for their worker, pass them on."""
     svc = services(context)
     awaited = await _awaited(context, caller)
     message = update.message
     if awaited is None or message is None or message.text is None:
         return False
-    pair = await _allowed(context, caller, awaited[0])
+    pair = await _allowed(context, caller, awaited.person_id)
     if pair is None:
         await svc.meetings.stop_awaiting(caller.id)
         return False
-    parsed = parse_meeting_time(message.text, svc.clock.now(), svc.settings.timezone)
+    if awaited.purpose == "note":
+        note = visible_text(message.text).strip()
+        if not note:  # nothing but invisible characters: the question again
+            await answer(update, context, views.ask_note(caller.t, pair.worker.display_name))
+        else:
+            await _note_given(update, context, caller, pair, awaited, text=note)
+        return True
+    order = date_order(caller.t.language, caller.user.language_code)
+    parsed = parse_meeting_time(message.text, svc.clock.now(), svc.settings.timezone, order)
     if not isinstance(parsed, Parsed):
         if await _preparing(context, caller):  # not a date: an answer to the question asked
             await svc.meetings.stop_awaiting(caller.id)
             return False
-        await answer(update, context, views.refused(caller.t, parsed.problem))
+        refusal = views.refused(caller.t, parsed, svc.clock.now(), pair.person.user_id)
+        await answer(update, context, refusal)
         return True
     await svc.meetings.propose(caller.id, parsed.moment)
     person_id = pair.person.user_id
@@ -196,15 +240,18 @@ async def date_confirmed(update: Update, context: Context, caller: Caller) -> No
     assert query is not None and context.matches
     svc = services(context)
     awaited = await _awaited(context, caller)
-    pair = await _allowed(context, caller, awaited[0]) if awaited else None
-    at = awaited[1] if awaited else None
-    if pair is None or (at is not None and at <= svc.clock.now()):
+    pair = await _allowed(context, caller, awaited.person_id) if awaited else None
+    at = awaited.proposed_at if awaited else None
+    if pair is None or awaited is None or (at is not None and at <= svc.clock.now()):
         await svc.meetings.stop_awaiting(caller.id)  # no longer theirs to give, or passed
         await query.answer(stale_button(caller.t))
         return
     read_back = (pair.person.user_id, int(at.timestamp())) if at else None
     if (int(context.matches[0][1]), int(context.matches[0][2])) != read_back or at is None:
         await query.answer(stale_button(caller.t))  # an older read-back than the last one
+        return
+    if awaited.purpose == "propose":
+        await _proposal_confirmed(update, context, caller, pair, awaited, at)
         return
     by_person = pair.person.user_id == caller.id
     done = await meetings.set_date(svc, pair, at, by_person=by_person)
@@ -229,16 +276,41 @@ async def date_refused(update: Update, context: Context, caller: Caller) -> None
     assert query is not None
     svc = services(context)
     awaited = await _awaited(context, caller)
-    pair = await _allowed(context, caller, awaited[0]) if awaited else None
-    if pair is None:
+    pair = await _allowed(context, caller, awaited.person_id) if awaited else None
+    if pair is None or awaited is None:
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
     await svc.meetings.propose(caller.id, None)
-    if pair.person.user_id == caller.id:
+    if awaited.purpose == "propose":
+        await show_in_place(update, views.ask_proposal(caller.t, pair.worker.display_name))
+    elif pair.person.user_id == caller.id:
         await show_in_place(update, views.person_meeting(caller.t, pair.worker.display_name, None))
     else:
         await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
+
+
+@anyone
+async def date_picked(update: Update, context: Context, caller: Caller) -> None:
+    """One reading of a date that reads both ways: read back like a typed one. The time comes
+    from the button, so it is checked like a typed one (theirs to give, ahead, within a year)."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    now = svc.clock.now()
+    awaited = await _awaited(context, caller)
+    pair = await _allowed(context, caller, awaited.person_id) if awaited else None
+    person_id, at = (
+        int(context.matches[0][1]),
+        datetime.fromtimestamp(int(context.matches[0][2]), UTC),
+    )
+    if pair is None or person_id != pair.person.user_id or not now < at <= now + MAX_AHEAD:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    await svc.meetings.propose(caller.id, at)
+    name = None if person_id == caller.id else pair.person.known_as
+    await show_in_place(update, views.confirm_date(caller.t, at, person_id, name))
 
 
 @anyone
@@ -263,6 +335,9 @@ async def later_pressed(update: Update, context: Context, caller: Caller) -> Non
     if meeting is None or not mine or await svc.meetings.prepared_for(meeting.id):
         await query.answer(stale_button(caller.t))
         return
+    if meeting.cannot_come:  # an older invitation: no reminder for a meeting they cannot come to
+        await query.answer(views.said_cannot(caller.t))
+        return
     await query.answer()
     due = await meetings.later(svc, meeting)
     text = views.later_set(caller.t, due) if due else views.later_impossible(caller.t)
@@ -279,3 +354,192 @@ async def stop_pressed(update: Update, context: Context, caller: Caller) -> None
         return
     await query.answer()
     await replace_buttons(update, context, views.reminders_stopped(caller.t))
+
+
+# -- the person is coming, or cannot come ---------------------------------------------------------
+
+
+async def _mine(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None:
+    """The meeting a button names, if it is the caller's own, still planned and ahead, and
+    their worker can act on it."""
+    assert context.matches
+    svc = services(context)
+    meeting = await svc.meetings.get(int(context.matches[0][1]), svc.clock.now())
+    if meeting is None or meeting.person_id != caller.id:
+        return None
+    pair = await meetings.pair_for(svc, caller.id)
+    return None if pair is None else (pair, meeting)
+
+
+@requires(Role.PERSON)
+async def coming_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*I'm coming*, or *I can come after all*."""
+    query = update.callback_query
+    assert query is not None
+    found = await _mine(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    pair, meeting = found
+    done = await meetings.attend(services(context), pair, meeting, COMING)
+    if done is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    log.info("meeting attendance id=%s coming", meeting.id)
+    svc, worker = services(context), pair.worker.display_name
+    text = (
+        views.coming_after_all_noted(caller.t, worker, meeting.at)
+        if meeting.cannot_come
+        else views.coming_noted(caller.t, worker)
+    )
+    await replace_buttons(update, context, views.chosen_coming(caller.t))
+    offer = not await svc.meetings.prepared_for(meeting.id)  # the invitation's buttons are gone
+    await answer(update, context, views.coming_reply(caller.t, text, offer_to_prepare=offer))
+
+
+@requires(Role.PERSON)
+async def absent_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*I can't come*: the worker is told at once; then the person may add words or a time."""
+    query = update.callback_query
+    assert query is not None
+    found = await _mine(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    pair, meeting = found
+    done = await meetings.attend(services(context), pair, meeting, CANNOT)
+    if done is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    log.info("meeting attendance id=%s cannot", meeting.id)
+    await replace_buttons(update, context, views.chosen_cannot(caller.t))
+    await answer(update, context, views.cannot_come_noted(caller.t, pair.worker.display_name, done))
+
+
+async def _absent(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None:
+    found = await _mine(context, caller)
+    return found if found is not None and found[1].cannot_come else None
+
+
+@requires(Role.PERSON)
+async def note_pressed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    found = await _absent(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    pair, meeting = found
+    await svc.meetings.await_date(
+        caller.id, caller.id, svc.clock.now(), purpose="note", meeting_id=meeting.id
+    )
+    await answer(update, context, views.ask_note(caller.t, pair.worker.display_name))
+
+
+@requires(Role.PERSON)
+async def propose_pressed(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    found = await _absent(context, caller)
+    if found is None:
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    pair, meeting = found
+    await svc.meetings.await_date(
+        caller.id, caller.id, svc.clock.now(), purpose="propose", meeting_id=meeting.id
+    )
+    await answer(update, context, views.ask_proposal(caller.t, pair.worker.display_name))
+
+
+async def _note_given(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    pair: Pair,
+    awaited: Awaited,
+    *,
+    text: str | None = None,
+    voice_file_id: str | None = None,
+) -> None:
+    svc = services(context)
+    meeting = await svc.meetings.get(awaited.meeting_id or 0, svc.clock.now())
+    if text is not None and len(text) > NOTE_MAX_LENGTH:
+        await answer(update, context, views.note_too_long(caller.t, len(text), NOTE_MAX_LENGTH))
+        return
+    done = (
+        await meetings.add_note(svc, pair, meeting, text=text, voice_file_id=voice_file_id)
+        if meeting is not None
+        else None
+    )
+    if done is None:
+        await svc.meetings.stop_awaiting(caller.id)
+        await answer(update, context, Reply(views.meeting_gone(caller.t)))
+        return
+    log.info("meeting note id=%s voice=%s", done.id, voice_file_id is not None)
+    await answer(update, context, views.note_sent(caller.t, pair.worker.display_name, done))
+
+
+async def voice_typed(update: Update, context: Context, caller: Caller) -> bool:
+    """A voice message as the few words for the worker, if those were asked for."""
+    awaited = await _awaited(context, caller)
+    voice = update.message.voice if update.message else None
+    if awaited is None or awaited.purpose != "note" or voice is None:
+        return False
+    pair = await _allowed(context, caller, awaited.person_id)
+    if pair is None:
+        await services(context).meetings.stop_awaiting(caller.id)
+        return False
+    await _note_given(update, context, caller, pair, awaited, voice_file_id=voice.file_id)
+    return True
+
+
+async def _proposal_confirmed(
+    update: Update, context: Context, caller: Caller, pair: Pair, awaited: Awaited, at: datetime
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    meeting = await svc.meetings.get(awaited.meeting_id or 0, svc.clock.now())
+    done = await meetings.propose(svc, pair, meeting, at) if meeting is not None else None
+    if done is None:
+        await svc.meetings.stop_awaiting(caller.id)
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    await query.answer()
+    log.info("meeting time proposed id=%s", done.id)
+    await show_in_place(update, Reply(views.proposal_sent(caller.t, pair.worker.display_name, at)))
+
+
+@requires(Role.WORKER)
+async def accept_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """The worker confirms the time the person proposed: the meeting moves there, its
+    reminders with it, and the person is told."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    meeting = await svc.meetings.planned(int(context.matches[0][1]))
+    pair = await _followed(context, caller, meeting.person_id) if meeting else None
+    at = meeting.proposed_at if meeting else None
+    now = svc.clock.now()
+    if (
+        pair is None
+        or meeting is None
+        or at is None
+        or int(at.timestamp()) != int(context.matches[0][2])
+        or at <= now
+    ):
+        await query.answer(views.meeting_gone(caller.t))
+        return
+    done = await meetings.set_date(svc, pair, at, by_person=False, proposed=True)
+    if done is None:
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    log.info("meeting proposal accepted id=%s", done[0].id)
+    await show_in_place(update, Reply(views.saved(caller.t, pair.person.known_as, at, done[1])))

@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, replace_buttons, requires, tell, worker_name
+from bot.repository import from_db_time
 from bot.views import person as texts
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,16 @@ async def mydata(update: Update, context: Context, caller: Caller) -> None:
     data = await svc.repo.export_person(caller.id)
     data.update(await svc.preparations.export(caller.id))
     data.update(await svc.meetings.export(caller.id))
+    data.update(await svc.agreements.export(caller.id))
+    data.update(await svc.topics.export(caller.id))
+    readable = await _readable_copy(context, caller)
+    await context.bot.send_document(
+        caller.id,
+        readable.encode(),
+        filename="escale-my-data.html",
+        caption=texts.readable_caption(caller.t),
+        protect_content=False,
+    )
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await context.bot.send_document(
         caller.id,
@@ -29,6 +40,25 @@ async def mydata(update: Update, context: Context, caller: Caller) -> None:
         protect_content=False,
     )
     log.info("data exported user=%s", caller.id)
+
+
+async def _readable_copy(context: Context, caller: Caller) -> str:
+    svc = services(context)
+    assert caller.account is not None
+    finished = await svc.preparations.finished(caller.id, limit=1000)
+    open_one = await svc.preparations.open_for(caller.id)
+    preparations = sorted([*finished, *([open_one] if open_one else [])], key=lambda p: p.id)
+    allies = {ally.id: ally for ally in await svc.preparations.allies(caller.id)}
+    meetings = await svc.meetings.export(caller.id)
+    return texts.readable_copy(
+        caller.t,
+        svc.dialogue,
+        caller.account.known_as,
+        await worker_name(context, caller),
+        preparations,
+        allies,
+        [from_db_time(m["at"]) for m in meetings["meetings"]],
+    )
 
 
 @requires(Role.PERSON)
@@ -45,7 +75,7 @@ async def forget_confirmed(update: Update, context: Context, caller: Caller) -> 
     svc = services(context)
     worker = await svc.repo.account(caller.account.worker_id or 0)
     name = caller.account.known_as
-    if await svc.repo.forget_person(caller.id) is None:
+    if await svc.repo.forget_person(caller.id, svc.clock.now()) is None:
         await query.answer()
         return
     log.info("person erased user=%s", caller.id)

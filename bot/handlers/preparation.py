@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from telegram import Message, Update, Voice
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import brief, callbacks, preparation
 from bot.context import Caller, Context, Role, services
 from bot.dialogue.model import Kind
-from bot.handlers import general
+from bot.handlers import general, moving, topics
 from bot.handlers.common import (
     answer,
     anyone,
@@ -46,6 +46,7 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     flow, already_open = await preparation.begin(services(context), caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
@@ -64,17 +65,61 @@ async def _welcome(update: Update, context: Context, caller: Caller) -> None:
 
 async def ask(context: Context, caller: Caller, flow: Flow) -> None:
     """Send the current step; remember its message so that older buttons go stale."""
+    replies = await _screen(context, caller, flow)
+    if flow.step.kind is Kind.REVIEW:  # one copy of the review in the chat, never more
+        await _delete_review(context, caller, flow)
+    sent = [await send(context, caller.id, reply) for reply in replies]
+    if flow.step.kind is Kind.REVIEW:
+        await preparation.remember_review(services(context), flow, [m.message_id for m in sent])
+    await _current_message(context, caller, flow, sent[-1])
+
+
+async def _screen(context: Context, caller: Caller, flow: Flow) -> list[Reply]:
     svc = services(context)
     worker, preview = None, None
     if flow.step.kind is Kind.REVIEW:  # only the review names the worker and shows the brief
         assert caller.account is not None
         worker = await worker_name(context, caller)
         preview = await preparation.brief_input(svc, flow, caller.account)
-    message: Message | None = None
-    for reply in views.screen(caller.t, flow, worker, preview):
-        message = await send(context, caller.id, reply)
-    assert message is not None
-    await _current_message(context, caller, flow, message)
+    return views.screen(caller.t, flow, worker, preview)
+
+
+async def _redraw_review(context: Context, caller: Caller, flow: Flow) -> None:
+    """The review after a change: its messages edited in place; sent anew only if it no longer
+    fits in as many messages, or if Telegram refuses the edit."""
+    replies = await _screen(context, caller, flow)
+    shown = preparation.review_messages(flow)
+    if len(shown) != len(replies) or flow.preparation.message_id != shown[-1]:
+        await ask(context, caller, flow)
+        return
+    for message_id, reply in zip(shown, replies, strict=True):
+        try:
+            await context.bot.edit_message_text(
+                reply.text,
+                chat_id=caller.id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply.markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                log.info("review not edited message=%s error=BadRequest", message_id)
+                await ask(context, caller, flow)
+                return
+        except TelegramError as error:
+            log.info("review not edited message=%s error=%s", message_id, type(error).__name__)
+            await ask(context, caller, flow)
+            return
+
+
+async def _delete_review(context: Context, caller: Caller, flow: Flow) -> None:
+    """Remove the review's messages from the chat (a newer copy replaces them)."""
+    for message_id in preparation.review_messages(flow):
+        try:
+            await context.bot.delete_message(caller.id, message_id)
+        except TelegramError as error:
+            log.info("review not deleted message=%s error=%s", message_id, type(error).__name__)
 
 
 async def _current_message(context: Context, caller: Caller, flow: Flow, message: Message) -> None:
@@ -100,7 +145,7 @@ async def _show_answered(context: Context, caller: Caller, before: Flow, answer:
     shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
     try:
         await context.bot.edit_message_text(
-            views.answered(caller.t, before, shown),
+            views.answered(caller.t, before, shown, answer),
             chat_id=caller.id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
@@ -147,25 +192,58 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
     if flow is None or message is None or message.text is None:
         await general.help_command(update, context)
         return
-    text, step, t = visible_text(message.text).strip(), flow.step, caller.t
+    text = visible_text(message.text).strip()
     if not text:  # nothing but invisible characters
         await ask(context, caller, flow)
         return
+    if preparation.means_stopping(text, _stop_words(context)):
+        held = await preparation.hold_typed(services(context), flow, text)
+        if held is not None:
+            offer = await answer(update, context, views.pause_offer(caller.t, held))
+            await _current_message(context, caller, held, offer)
+            return
+    await _take_text(update, context, caller, flow, text)
+
+
+def _stop_words(context: Context) -> list[str]:
+    """Every language's words for stopping: people do not always type in their chosen language."""
+    catalogs = services(context).catalogs
+    return [w for lang in catalogs.languages for w in views.stop_words(catalogs.get(lang))]
+
+
+async def _take_text(
+    update: Update, context: Context, caller: Caller, flow: Flow, text: str
+) -> None:
+    """Typed text as the answer to the current step, or a kind word on why it is not one."""
+    step, t = flow.step, caller.t
     if step.accepts_text:
         if len(text) > step.max_length:
             await answer(update, context, views.too_long(t, len(text), step.max_length))
             await ask(context, caller, flow)
             return
-        origin = origin_of(message, context.bot.id)
+        message = update.message
+        origin = origin_of(message, context.bot.id) if message is not None else None
         await _give(context, caller, flow, Answer(step.id, text=text, origin=origin))
-    elif step.kind is Kind.JOKERS and flow.new_ally_name is None:
+    elif step.kind is Kind.JOKERS and flow.new_ally_name is not None:  # a typed relation
+        words = views.relation_words(t)
+        added = await preparation.add_typed_relation(services(context), flow, text, words)
+        await ask(context, caller, added or flow)
+    elif step.kind is Kind.JOKERS:
         if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
             limit = preparation.ALLY_NAME_MAX_LENGTH
             await answer(update, context, views.ally_name_too_long(t, limit))
             await ask(context, caller, flow)
             return
-        named = await preparation.name_new_ally(services(context), flow, text)
-        await ask(context, caller, named or flow)
+        if preparation.expects_ally_name(flow):
+            named = await preparation.name_new_ally(services(context), flow, text)
+            await ask(context, caller, named or flow)
+            return
+        held = await preparation.hold_ally(services(context), flow, text)
+        if held is None:
+            await ask(context, caller, flow)
+            return
+        offer = await answer(update, context, views.ally_confirm(t, held))
+        await _current_message(context, caller, held, offer)
     elif step.kind is Kind.SCALE and _whole(text) and step.minimum <= int(text) <= step.maximum:
         await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
     else:
@@ -185,6 +263,8 @@ async def voice_received(update: Update, context: Context, caller: Caller) -> No
     if await _paused(update, context, caller, flow):
         return
     voice = update.message.voice if update.message else None
+    if voice is not None and await topics.typed(update, context, caller, voice=voice.file_id):
+        return
     if flow is None or voice is None:
         await general.not_text(update, context)
         return
@@ -219,6 +299,19 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
     if flow is None:
         await general.not_text(update, context)
         return
+    message = update.message
+    if flow.step.attachments and message and (message.photo or message.document):
+        given = _attachment(flow.step.id, message, context.bot.id)
+        if len(given.text or "") > flow.step.max_length:
+            await answer(
+                update,
+                context,
+                views.too_long(caller.t, len(given.text or ""), flow.step.max_length),
+            )
+            await ask(context, caller, flow)
+            return
+        await _give(context, caller, flow, given)
+        return
     reply = (
         views.text_or_voice_only(caller.t)
         if flow.step.accepts_text
@@ -226,6 +319,26 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
     )
     await answer(update, context, reply)
     await ask(context, caller, flow)
+
+
+def _attachment(step_id: str, message: Message, bot_id: int) -> Answer:
+    """A photo (its largest size) or a document, with its caption as the typed part (marked
+    when it was forwarded)."""
+    text = visible_text(message.caption or "").strip() or None
+    origin = origin_of(message, bot_id)
+    if message.photo:
+        photo = message.photo[-1].file_id
+        return Answer(step_id, text=text, file_id=photo, file_kind="photo", origin=origin)
+    assert message.document is not None
+    document = message.document
+    return Answer(
+        step_id,
+        text=text,
+        file_id=document.file_id,
+        file_kind="document",
+        file_name=document.file_name,
+        origin=origin,
+    )
 
 
 @anyone
@@ -288,6 +401,7 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
         await services(context).preparations.set_paused(caller.id, False)
     await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
     await _act(update, context, caller, flow, action, argument)
 
 
@@ -306,6 +420,15 @@ async def _act(
         await query.answer()
         await replace_buttons(update, context, views.chosen_continue(t))
         await ask(context, caller, flow)
+    elif action == "p":
+        await query.answer()
+        if await preparation.pause(svc, flow):
+            await replace_buttons(update, context, views.chosen_later(t))
+            await answer(update, context, general_views.preparation_paused(t))
+    elif action == "my" and (typed := preparation.typed(flow)) is not None:
+        await query.answer()
+        await replace_buttons(update, context, views.chosen_my_answer(t))
+        await _take_text(update, context, caller, flow, typed)
     elif action == "new":
         await query.answer()
         restarted = await preparation.start_over(svc, caller.id, flow.id)
@@ -316,6 +439,14 @@ async def _act(
     elif action == "o" and argument and step.option(argument) and step.kind is Kind.CHOICE:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, text=argument))
+    elif action == "a" and argument and step.option(argument) and step.kind is Kind.AGREED:
+        await query.answer()
+        after = await preparation.tell_outcome(svc, flow, argument)
+        if after is not None and after.step.id == step.id:
+            await _edit_in_place(update, context, views.question(t, after))
+        else:
+            given = after.answers.get(step.id) if after else None
+            await _moved(context, caller, flow, after, given)
     elif action == "v" and argument and argument.isdigit() and step.kind is Kind.SCALE:
         await query.answer()
         value = int(argument)
@@ -329,13 +460,13 @@ async def _act(
         after = await preparation.back(svc, flow)
         if after is not None:
             await _moved(context, caller, flow, after, None)
-    elif action == "ok" and step.kind is Kind.OWN_QUESTION and flow.proposal_fits(t):
+    elif action == "ok" and step.kind is Kind.OWN_QUESTION and (proposal := flow.proposal(t)):
         await query.answer()
-        await _give(context, caller, flow, Answer(step.id, text=flow.proposal(t)))
-    elif action == "w" and step.kind is Kind.OWN_QUESTION:
+        await _give(context, caller, flow, Answer(step.id, text=proposal))
+    elif action == "t" and step.kind is Kind.OWN_QUESTION:
         await query.answer()
-        await answer(update, context, views.write_your_own(t))
-    elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d"):
+        await _give(context, caller, flow, Answer(step.id, together=True))
+    elif step.kind is Kind.JOKERS and action in ("j", "n", "r", "x", "d", "y"):
         await _jokers(update, context, caller, flow, action, argument)
     elif step.kind is Kind.REVIEW and action in ("h", "e", "send", "keep"):
         await _review(update, context, caller, flow, action, argument)
@@ -362,7 +493,15 @@ async def _jokers(
         await _moved(context, caller, flow, after, given)
         return
     if action == "n" and flow.can_add_ally:
+        await preparation.expect_ally_name(svc, flow)
         await answer(update, context, views.ally_name_prompt(caller.t))
+        return
+    if action == "y":
+        confirmed = await preparation.confirm_ally(svc, flow)
+        if confirmed is None:
+            await _ask_again(context, caller)
+            return
+        await ask(context, caller, confirmed)  # who is this person to you?
         return
     if action == "j" and argument and argument.isdigit():
         after = await preparation.toggle_ally(svc, flow, int(argument))
@@ -400,10 +539,13 @@ async def _review(
     if action == "h" and argument:
         await query.answer()
         after = await preparation.toggle_hidden(svc, flow, argument)
-        await ask(context, caller, after or flow)
+        await _redraw_review(context, caller, after or flow)
     elif action == "e" and argument:
         await query.answer()
-        await _moved(context, caller, flow, await preparation.edit(svc, flow, argument), None)
+        after = await preparation.edit(svc, flow, argument)
+        if after is not None:  # the review comes back, once, when the answer is changed
+            await _delete_review(context, caller, flow)
+        await _moved(context, caller, flow, after, None)
     elif action == "send":
         await _send(update, context, caller, flow)
     elif action == "keep":
@@ -426,6 +568,7 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
         return
     if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
         await answer(update, context, views.worker_paused(t, worker.display_name))
+        await moving.tell_coordinators_waiting(context, caller.account, worker)
         return
     worker_t = svc.translator_for(worker)
     data = await preparation.brief_input(svc, flow, caller.account)
@@ -438,6 +581,25 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
     svc.deliver()
     await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
     await answer(update, context, views.sent(t, worker.display_name))
+
+
+@requires(Role.PERSON)
+async def resume_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*Continue where I stopped* on an invitation: the current question again, as it was."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    flow = await _open_flow(context, caller)
+    if flow is None or flow.id != int(context.matches[0][1]):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    if flow.preparation.paused:
+        await svc.preparations.set_paused(caller.id, False)
+    await svc.meetings.stop_awaiting(caller.id)  # text now answers questions
+    log.info("preparation resumed from an invitation id=%s", flow.id)
+    await replace_buttons(update, context, views.chosen_continue(caller.t))
+    await ask(context, caller, flow)
 
 
 @anyone

@@ -9,13 +9,15 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 
-from bot import joining, menus, qr
+from bot import joining, menus, qr, statistics
 from bot.context import Caller, Context, Role, services
 from bot.handlers.common import answer, requires, show_in_place, tell
 from bot.invisible import visible_name
 from bot.outbox import may_have_arrived
+from bot.repository import Invitation
 from bot.views import joining as joining_texts
 from bot.views import staff
+from bot.views import stats as stats_views
 from bot.views.general import stale_button
 
 log = logging.getLogger(__name__)
@@ -102,3 +104,70 @@ async def people(update: Update, context: Context, caller: Caller) -> None:
     await answer(
         update, context, staff.people(caller.t, await services(context).repo.people_of(caller.id))
     )
+
+
+def _may_revoke(caller: Caller, invitation: Invitation) -> bool:
+    """Coordinators revoke links for workers; a worker, the links they made for people."""
+    if invitation.kind == "worker":
+        return caller.has(Role.ADMIN)
+    return caller.has(Role.WORKER) and invitation.created_by == caller.id
+
+
+@requires(Role.WORKER, Role.ADMIN)
+async def invitations(update: Update, context: Context, caller: Caller) -> None:
+    svc = services(context)
+    now = svc.clock.now()
+    if caller.has(Role.ADMIN):
+        await answer(
+            update,
+            context,
+            staff.invitations(
+                caller.t, await svc.repo.pending_invitations(now, "worker"), for_admin=True
+            ),
+        )
+    if caller.has(Role.WORKER):
+        mine = await svc.repo.pending_invitations(now, "person", caller.id)
+        await answer(update, context, staff.invitations(caller.t, mine, for_admin=False))
+
+
+@requires(Role.WORKER, Role.ADMIN)
+async def revoke_invitation(update: Update, context: Context, caller: Caller) -> None:
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    now = svc.clock.now()
+    invitation_id = int(context.matches[0][1])
+    found = [
+        i
+        for i in await svc.repo.pending_invitations(now)
+        if i.id == invitation_id and _may_revoke(caller, i)
+    ]
+    if (
+        not found
+        or await svc.repo.revoke_invitation(invitation_id, found[0].created_by, now) is None
+    ):
+        await query.answer(stale_button(caller.t))
+        return
+    log.info("invitation revoked id=%s by=%s", invitation_id, caller.id)
+    await query.answer(staff.revoked(caller.t))
+    for_admin = found[0].kind == "worker"
+    pending = await svc.repo.pending_invitations(
+        now, found[0].kind, None if for_admin else caller.id
+    )
+    await show_in_place(update, staff.invitations(caller.t, pending, for_admin=for_admin))
+
+
+@requires(Role.ADMIN)
+async def stats(update: Update, context: Context, caller: Caller) -> None:
+    svc = services(context)
+    now = svc.clock.now()
+    report = await statistics.report(svc, now)
+    for reply in stats_views.stats(caller.t, report.counts, report.months, report.workers):
+        await answer(update, context, reply)
+    if report.chart is not None:
+        await context.bot.send_photo(
+            caller.id,
+            report.chart,
+            caption=stats_views.chart_caption(caller.t, report.months_charted),
+            parse_mode=ParseMode.HTML,
+        )

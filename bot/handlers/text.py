@@ -1,16 +1,28 @@
-"""Free text goes to what its writer is in the middle of: a meeting date, a preparation, or help."""
+"""Free text goes to what its writer is in the middle of: a part of what was agreed, a meeting
+date, a preparation, or help."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import Caller, Context
-from bot.handlers import meetings, preparation
+from bot.handlers import agreements, meetings, preparation, topics
 from bot.handlers.common import anyone
 
 
 @anyone
 async def text_received(update: Update, context: Context, caller: Caller) -> None:
+    if await agreements.text_typed(update, context, caller):
+        return
+    if await topics.typed(update, context, caller, voice=None):
+        return
     if await meetings.date_typed(update, context, caller):
         return
     await preparation.text_received(update, context, caller)
+
+
+@anyone
+async def voice_received(update: Update, context: Context, caller: Caller) -> None:
+    if await meetings.voice_typed(update, context, caller):
+        return
+    await preparation.voice_received(update, context)

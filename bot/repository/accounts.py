@@ -10,7 +10,7 @@ from typing import Any, Literal
 import aiosqlite
 
 from bot.db import Database
-from bot.repository.common import from_db_time, one, to_db_time
+from bot.repository.common import from_db_time, maybe_time, month_of, one, to_db_time
 from bot.repository.outbox import release_suspended
 from bot.repository.preparations import forget_in, forget_person_side
 
@@ -30,6 +30,7 @@ class Account:
     worker_id: int | None
     label: str | None
     unreachable: bool = False  # Telegram refused a message to them (they blocked the bot)
+    last_active: datetime | None = None  # a person's last message or button press
 
     @property
     def known_as(self) -> str:
@@ -97,6 +98,7 @@ def _invitation(row: sqlite3.Row) -> Invitation:
 
 _ACCOUNT_SELECT = """
     SELECT u.id, u.display_name, u.language, u.telegram_language, u.unreachable_since,
+           u.last_active_at,
            w.status AS worker_status, p.worker_id, p.label
     FROM users u
     LEFT JOIN workers w ON w.user_id = u.id
@@ -114,6 +116,7 @@ def _account(row: sqlite3.Row) -> Account:
         worker_id=row["worker_id"],
         label=row["label"],
         unreachable=row["unreachable_since"] is not None,
+        last_active=maybe_time(row["last_active_at"]),
     )
 
 
@@ -140,6 +143,41 @@ async def _account_in(tx: aiosqlite.Connection, user_id: int) -> Account:
     row = await one(tx, _ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
     assert row is not None, "account read back inside its own transaction"
     return _account(row)
+
+
+async def forget_person_in(
+    tx: aiosqlite.Connection, user_id: int, now: datetime, reason: str
+) -> int | None:
+    """Erase a person inside `tx` (see `Repository.forget_person`); the departure is counted
+    for their worker, without the person's id. Returns that worker, or None."""
+    row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
+    if row is None:
+        return None
+    also_worker = await one(tx, "SELECT 1 FROM workers WHERE user_id = ?", (user_id,))
+    # The link that made them a worker stays theirs if they stay a worker.
+    await tx.execute(
+        "UPDATE invitations SET used_by = NULL, label = NULL "
+        "WHERE used_by = ? AND (kind = 'person' OR ?)",
+        (user_id, also_worker is None),
+    )
+    await tx.execute("UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,))
+    if also_worker:
+        await forget_person_side(tx, user_id)
+    else:
+        await forget_in(tx, user_id)
+        await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+    await count_departure(tx, int(row["worker_id"]), reason, now)
+    return int(row["worker_id"])
+
+
+async def count_departure(
+    tx: aiosqlite.Connection, worker_id: int, reason: str, now: datetime
+) -> None:
+    await tx.execute(
+        """INSERT INTO departures (month, worker_id, reason, count) VALUES (?, ?, ?, 1)
+           ON CONFLICT (month, worker_id, reason) DO UPDATE SET count = count + 1""",
+        (month_of(now), worker_id, reason),
+    )
 
 
 class Repository:
@@ -235,6 +273,37 @@ class Repository:
                    RETURNING *""",
                 (user_id, token_hash, to_db_time(now), user_id),
             )
+        return _invitation(row) if row else None
+
+    async def pending_invitations(
+        self, now: datetime, kind: InvitationKind | None = None, created_by: int | None = None
+    ) -> list[Invitation]:
+        """Links not used yet and still working, soonest to expire first."""
+        rows = await self.db.fetchall(
+            """SELECT * FROM invitations
+               WHERE used_at IS NULL AND expires_at > ?
+                 AND (? IS NULL OR kind = ?) AND (? IS NULL OR created_by = ?)
+               ORDER BY expires_at, id""",
+            (to_db_time(now), kind, kind, created_by, created_by),
+        )
+        return [_invitation(row) for row in rows]
+
+    async def revoke_invitation(
+        self, invitation_id: int, created_by: int | None, now: datetime
+    ) -> Invitation | None:
+        """Erase an unused link (made by `created_by`, unless None): it stops working at once,
+        and whoever had opened it without answering is forgotten with it."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """DELETE FROM invitations
+                   WHERE id = ? AND used_at IS NULL AND expires_at > ?
+                     AND (? IS NULL OR created_by = ?)
+                   RETURNING *""",
+                (invitation_id, to_db_time(now), created_by, created_by),
+            )
+        if row is not None and row["claimed_by"] is not None:
+            await self.db.scrub()  # the id of whoever opened it leaves the disk too
         return _invitation(row) if row else None
 
     async def pending_invitation(self, user_id: int, now: datetime) -> Invitation | None:
@@ -402,30 +471,20 @@ class Repository:
             "consents": [dict(c) for c in consents],
         }
 
-    async def forget_person(self, user_id: int) -> int | None:
+    async def forget_person(self, user_id: int, now: datetime) -> int | None:
         """Erase a person and every trace of their id; returns the worker they were linked to.
 
         An account that an older Escale let be a worker too keeps its worker side (the people
         it follows stay linked to it): everything it held as a person is erased."""
         async with self.db.transaction() as tx:
-            row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
-            if row is None:
-                return None
-            also_worker = await one(tx, "SELECT 1 FROM workers WHERE user_id = ?", (user_id,))
-            # The link that made them a worker stays theirs if they stay a worker.
-            await tx.execute(
-                "UPDATE invitations SET used_by = NULL, label = NULL "
-                "WHERE used_by = ? AND (kind = 'person' OR ?)",
-                (user_id, also_worker is None),
-            )
-            await tx.execute(
-                "UPDATE invitations SET claimed_by = NULL WHERE claimed_by = ?", (user_id,)
-            )
-            if also_worker:
-                await forget_person_side(tx, user_id)
-            else:
-                await forget_in(tx, user_id)
-                await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
-            worker_id = int(row["worker_id"])
-        await self.db.scrub()
+            worker_id = await forget_person_in(tx, user_id, now, "left")
+        if worker_id is not None:
+            await self.db.scrub()
         return worker_id
+
+    async def touch(self, user_id: int, now: datetime) -> None:
+        """A person did something: their data's retention counts from now."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE users SET last_active_at = ? WHERE id = ?", (to_db_time(now), user_id)
+            )

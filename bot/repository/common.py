@@ -14,6 +14,11 @@ def to_db_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def month_of(moment: datetime) -> str:
+    """`2026-11`: the month a count belongs to (UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
 def from_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 

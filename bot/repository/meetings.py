@@ -25,6 +25,33 @@ class Meeting:
     person_id: int
     at: datetime
     reminders_off: bool
+    attendance: str | None = None  # 'coming' or 'cannot', as the person said; None if not said
+    proposed_at: datetime | None = None  # another time the person proposed, once they cannot come
+    has_note: bool = False  # the person added a few words (or a voice message) for their worker
+    cancelled: bool = False
+
+    @property
+    def cannot_come(self) -> bool:
+        return self.attendance == CANNOT
+
+    @property
+    def coming(self) -> bool:
+        return self.attendance == COMING
+
+
+COMING = "coming"
+CANNOT = "cannot"
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """What the user's next message is awaited for: `purpose` is 'date' (the meeting date of
+    `person_id`), 'propose' (another time for `meeting_id`) or 'note' (a few words about it)."""
+
+    person_id: int
+    proposed_at: datetime | None  # the date read back and not yet confirmed
+    purpose: str
+    meeting_id: int | None
 
 
 @dataclass(frozen=True)
@@ -49,11 +76,15 @@ class DaySummary:
 
 @dataclass(frozen=True)
 class DayMeeting:
-    """One line of a worker's meeting-day list: who, when, and whether they prepared."""
+    """One line of a worker's meeting-day list: who, when, whether they prepared, and what the
+    person said about coming (or that the meeting is cancelled)."""
 
     person_name: str
     at: datetime
     prepared: bool
+    attendance: str | None = None
+    proposed_at: datetime | None = None
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +103,10 @@ def _meeting(row: sqlite3.Row) -> Meeting:
         person_id=row["person_id"],
         at=from_db_time(row["at"]),
         reminders_off=bool(row["reminders_off"]),
+        attendance=row["attendance"],
+        proposed_at=maybe_time(row["proposed_at"]),
+        has_note=row["absence_note"] is not None or row["absence_voice"] is not None,
+        cancelled=row["status"] == "cancelled",
     )
 
 
@@ -102,6 +137,14 @@ class MeetingStore:
         )
         return None if row is None else _meeting(row)
 
+    async def planned(self, meeting_id: int) -> Meeting | None:
+        """A planned meeting, even one whose time has passed (a time proposed instead of it
+        can still be confirmed)."""
+        row = await self.db.fetchone(
+            "SELECT * FROM meetings WHERE id = ? AND status = 'planned'", (meeting_id,)
+        )
+        return None if row is None else _meeting(row)
+
     async def prepared_for(self, meeting_id: int) -> bool:
         """Whether a preparation for this meeting was sent (its invitations are then done)."""
         row = await self.db.fetchone(
@@ -119,11 +162,14 @@ class MeetingStore:
         schedule: Schedule,
         notices: Sequence[Outgoing],
         now: datetime,
+        addendum: Outgoing | None = None,
     ) -> tuple[Meeting, datetime | None] | None:
         """Set the person's next meeting, or move the one ahead if `move` (otherwise refuse:
         None). Its reminders are planned anew, what was queued for the old time withdrawn,
-        `notices` queued and the date `by` was typing settled, all in one transaction.
-        Returns the meeting and the time it had before, if it moved."""
+        what the person said about coming to the old time cleared, `notices` queued and the
+        date `by` was typing settled, all in one transaction; `addendum` too, if the worker's
+        list for the meeting's day has already gone out. Returns the meeting and the time it
+        had before, if it moved."""
         async with self.db.transaction() as tx:
             current = await one(
                 tx,
@@ -144,7 +190,9 @@ class MeetingStore:
             else:
                 row = await one(
                     tx,
-                    """UPDATE meetings SET at = ?, set_by = ?, reminders_off = 0, updated_at = ?
+                    """UPDATE meetings SET at = ?, set_by = ?, reminders_off = 0, updated_at = ?,
+                           attendance = NULL, attendance_at = NULL, absence_note = NULL,
+                           absence_voice = NULL, proposed_at = NULL
                        WHERE id = ? RETURNING *""",
                     (to_db_time(at), by, to_db_time(now), current["id"]),
                 )
@@ -167,8 +215,119 @@ class MeetingStore:
                     ),
                 )
             await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
+            if addendum is not None and await one(
+                tx,
+                """SELECT 1 FROM day_summaries
+                   WHERE worker_id = ? AND day = ? AND status = 'queued'""",
+                (schedule.worker_id, schedule.day.isoformat()),
+            ):
+                await enqueue(tx, [addendum], purpose="day_summary", now=now, about=person_id)
             await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (by,))
         return meeting, None if current is None else from_db_time(current["at"])
+
+    async def attend(
+        self,
+        meeting_id: int,
+        person_id: int,
+        attendance: str,
+        *,
+        invitations: Sequence[datetime],
+        notices: Sequence[Outgoing],
+        now: datetime,
+    ) -> tuple[Meeting, bool] | None:
+        """The person says they are coming, or cannot come, to a meeting still ahead. Cannot
+        come: its invitations are withdrawn. Coming after all: `invitations` are planned again.
+        Returns the meeting and whether this changed what they had said (nothing is queued
+        when it did not); None when the meeting is not theirs, not planned or past."""
+        async with self.db.transaction() as tx:
+            before = await one(
+                tx,
+                """SELECT * FROM meetings
+                   WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?""",
+                (meeting_id, person_id, to_db_time(now)),
+            )
+            if before is None:
+                return None
+            if before["attendance"] == attendance:
+                return _meeting(before), False
+            row = await one(
+                tx,
+                """UPDATE meetings SET attendance = ?, attendance_at = ?, updated_at = ?
+                   WHERE id = ? RETURNING *""",
+                (attendance, to_db_time(now), to_db_time(now), meeting_id),
+            )
+            assert row is not None
+            await tx.execute(
+                "DELETE FROM awaiting_date WHERE user_id = ? AND purpose <> 'date'", (person_id,)
+            )
+            if attendance == CANNOT:
+                await withdraw_reminders(tx, meeting_id)
+            elif before["attendance"] == CANNOT:
+                await tx.execute(
+                    """UPDATE meetings SET absence_note = NULL, absence_voice = NULL,
+                           proposed_at = NULL
+                       WHERE id = ?""",
+                    (meeting_id,),
+                )
+                row = await one(tx, "SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+                assert row is not None
+                if not row["reminders_off"]:
+                    await tx.executemany(
+                        """INSERT INTO reminders (meeting_id, kind, due_at, status)
+                           VALUES (?, 'invite', ?, 'pending')""",
+                        [(meeting_id, to_db_time(due)) for due in invitations],
+                    )
+            await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
+            return _meeting(row), True
+
+    async def add_absence_note(
+        self,
+        meeting_id: int,
+        person_id: int,
+        *,
+        text: str | None,
+        voice_file_id: str | None,
+        notices: Sequence[Outgoing],
+        now: datetime,
+    ) -> Meeting | None:
+        """The few words (or the voice message) the person chose to add to their "I cannot
+        come"; what they add replaces what they added before."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE meetings SET absence_note = ?, absence_voice = ?, updated_at = ?
+                   WHERE id = ? AND person_id = ? AND status = 'planned' AND attendance = ?
+                   RETURNING *""",
+                (text, voice_file_id, to_db_time(now), meeting_id, person_id, CANNOT),
+            )
+            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (person_id,))
+            if row is None:
+                return None
+            await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
+            return _meeting(row)
+
+    async def propose_time(
+        self,
+        meeting_id: int,
+        person_id: int,
+        at: datetime,
+        notices: Sequence[Outgoing],
+        now: datetime,
+    ) -> Meeting | None:
+        """Another time the person proposes for a meeting they cannot come to."""
+        async with self.db.transaction() as tx:
+            row = await one(
+                tx,
+                """UPDATE meetings SET proposed_at = ?, updated_at = ?
+                   WHERE id = ? AND person_id = ? AND status = 'planned' AND attendance = ?
+                   RETURNING *""",
+                (to_db_time(at), to_db_time(now), meeting_id, person_id, CANNOT),
+            )
+            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (person_id,))
+            if row is None:
+                return None
+            await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
+            return _meeting(row)
 
     async def cancel(
         self, meeting_id: int, person_id: int, notices: Sequence[Outgoing], now: datetime
@@ -211,7 +370,7 @@ class MeetingStore:
                 tx,
                 f"""UPDATE meetings AS m SET reminders_off = 0
                     WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?
-                      AND NOT {_PREPARED} RETURNING id""",
+                      AND attendance IS NOT 'cannot' AND NOT {_PREPARED} RETURNING id""",
                 (meeting_id, person_id, to_db_time(due_at)),
             )
             if row is None:
@@ -314,18 +473,29 @@ class MeetingStore:
     async def meetings_of_worker(
         self, worker_id: int, start: datetime, end: datetime
     ) -> list[DayMeeting]:
-        """The planned meetings between `start` and `end` of the people `worker_id` follows."""
+        """The meetings between `start` and `end` of the people `worker_id` follows, planned or
+        cancelled."""
         rows = await self.db.fetchall(
-            f"""SELECT COALESCE(p.label, u.display_name) AS name, m.at, {_PREPARED} AS prepared
+            f"""SELECT COALESCE(p.label, u.display_name) AS name, m.at, m.status, m.attendance,
+                       m.proposed_at, {_PREPARED} AS prepared
                 FROM meetings m
                 JOIN people p ON p.user_id = m.person_id
                 JOIN users u ON u.id = m.person_id
-                WHERE p.worker_id = ? AND m.status = 'planned' AND m.at >= ? AND m.at < ?
+                WHERE p.worker_id = ? AND m.status IN ('planned', 'cancelled')
+                  AND m.at >= ? AND m.at < ?
                 ORDER BY m.at, name""",
             (worker_id, to_db_time(start), to_db_time(end)),
         )
         return [
-            DayMeeting(row["name"], from_db_time(row["at"]), bool(row["prepared"])) for row in rows
+            DayMeeting(
+                row["name"],
+                from_db_time(row["at"]),
+                bool(row["prepared"]),
+                attendance=row["attendance"],
+                proposed_at=maybe_time(row["proposed_at"]),
+                cancelled=row["status"] == "cancelled",
+            )
+            for row in rows
         ]
 
     async def settle_summary(
@@ -345,8 +515,10 @@ class MeetingStore:
     async def export(self, person_id: int) -> dict[str, Any]:
         """The person's meetings and the reminders planned for them, for /mydata."""
         meetings = await self.db.fetchall(
-            """SELECT id, at, status, created_at, updated_at FROM meetings
-               WHERE person_id = ? ORDER BY at""",
+            """SELECT id, at, status, attendance, attendance_at, absence_note,
+                      absence_voice IS NOT NULL AS absence_voice_message, proposed_at,
+                      created_at, updated_at
+               FROM meetings WHERE person_id = ? ORDER BY at""",
             (person_id,),
         )
         reminders = await self.db.fetchall(
@@ -361,26 +533,40 @@ class MeetingStore:
 
     # -- a date being typed ---------------------------------------------------------------------
 
-    async def await_date(self, user_id: int, person_id: int, now: datetime) -> None:
-        """The user's next message is the date of `person_id`'s meeting."""
+    async def await_date(
+        self,
+        user_id: int,
+        person_id: int,
+        now: datetime,
+        *,
+        purpose: str = "date",
+        meeting_id: int | None = None,
+    ) -> None:
+        """The user's next message is the date of `person_id`'s meeting, or (a person who
+        cannot come) another time to propose, or a few words, for `meeting_id`."""
         async with self.db.transaction() as tx:
             await tx.execute(
-                """INSERT INTO awaiting_date (user_id, person_id, proposed_at, created_at)
-                   VALUES (?, ?, NULL, ?)
+                """INSERT INTO awaiting_date (user_id, person_id, proposed_at, created_at,
+                                              purpose, meeting_id)
+                   VALUES (?, ?, NULL, ?, ?, ?)
                    ON CONFLICT (user_id) DO UPDATE SET person_id = excluded.person_id,
-                       proposed_at = NULL, created_at = excluded.created_at""",
-                (user_id, person_id, to_db_time(now)),
+                       proposed_at = NULL, created_at = excluded.created_at,
+                       purpose = excluded.purpose, meeting_id = excluded.meeting_id""",
+                (user_id, person_id, to_db_time(now), purpose, meeting_id),
             )
 
-    async def awaited(self, user_id: int, since: datetime) -> tuple[int, datetime | None] | None:
-        """(person whose meeting date is being typed, the date read back and not yet confirmed),
-        if the user was asked for it after `since`."""
+    async def awaited(self, user_id: int, since: datetime) -> Awaited | None:
+        """What the user was asked to type after `since`, if anything."""
         row = await self.db.fetchone(
-            """SELECT person_id, proposed_at FROM awaiting_date
+            """SELECT person_id, proposed_at, purpose, meeting_id FROM awaiting_date
                WHERE user_id = ? AND created_at > ?""",
             (user_id, to_db_time(since)),
         )
-        return None if row is None else (row["person_id"], maybe_time(row["proposed_at"]))
+        if row is None:
+            return None
+        return Awaited(
+            row["person_id"], maybe_time(row["proposed_at"]), row["purpose"], row["meeting_id"]
+        )
 
     async def propose(self, user_id: int, at: datetime | None) -> None:
         async with self.db.transaction() as tx:

@@ -17,7 +17,7 @@ import aiosqlite
 from bot.db import Database
 from bot.repository.common import from_db_time, maybe_time, one, to_db_time
 
-OutgoingKind = Literal["text", "voice"]
+OutgoingKind = Literal["text", "voice", "photo", "document"]
 Buttons = Sequence[Sequence[tuple[str, str]]]
 
 

@@ -35,6 +35,10 @@ class Answer:
     voice_file_id: str | None = None
     voice_duration: int | None = None
     hidden: bool = False
+    file_id: str | None = None  # a photo or a document sent as (part of) the answer
+    file_kind: Literal["photo", "document"] | None = None
+    file_name: str | None = None
+    together: bool = False  # "keep it for the meeting": to put into words with the worker
     origin: Origin | None = None
 
     @property
@@ -74,6 +78,10 @@ def _answer(row: sqlite3.Row) -> Answer:
         voice_file_id=row["voice_file_id"],
         voice_duration=row["voice_duration"],
         hidden=bool(row["hidden"]),
+        file_id=row["file_id"],
+        file_kind=row["file_kind"],
+        file_name=row["file_name"],
+        together=bool(row["together"]),
         origin=_origin(row["origin"]),
     )
 
@@ -199,12 +207,16 @@ class PreparationStore:
             if answer is not None:
                 await tx.execute(
                     """INSERT INTO answers (preparation_id, step, skipped, text, voice_file_id,
-                                            voice_duration, origin, answered_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                            voice_duration, file_id, file_kind, file_name,
+                                            together, origin, answered_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (preparation_id, step) DO UPDATE SET
                            skipped = excluded.skipped, text = excluded.text,
                            voice_file_id = excluded.voice_file_id,
                            voice_duration = excluded.voice_duration,
+                           file_id = excluded.file_id, file_kind = excluded.file_kind,
+                           file_name = excluded.file_name,
+                           together = excluded.together,
                            origin = excluded.origin,
                            answered_at = excluded.answered_at""",
                     (
@@ -214,6 +226,10 @@ class PreparationStore:
                         answer.text,
                         answer.voice_file_id,
                         answer.voice_duration,
+                        answer.file_id,
+                        answer.file_kind,
+                        answer.file_name,
+                        int(answer.together),
                         answer.origin,
                         to_db_time(now),
                     ),
@@ -374,7 +390,7 @@ class PreparationStore:
         )
         answers = await self.db.fetchall(
             """SELECT a.preparation_id, a.step, a.skipped, a.text, a.voice_file_id, a.hidden,
-                      a.origin, a.answered_at
+                      a.file_kind, a.file_name, a.together, a.origin, a.answered_at
                FROM answers a JOIN preparations p ON p.id = a.preparation_id
                WHERE p.person_id = ? ORDER BY a.preparation_id, a.answered_at""",
             (person_id,),
@@ -397,9 +413,32 @@ class PreparationStore:
 
 async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
     """What erasing a person removes beyond their user row's cascade: messages addressed to them
-    (a brief's rows go with its preparation)."""
+    (a brief's rows go with its preparation), and what a worker was typing about them (a part
+    of what was agreed); their agreements and topics go with their user row."""
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (person_id,))
     await tx.execute("DELETE FROM albums WHERE chat_id = ?", (person_id,))
+    await _forget_negotiation(tx, person_id)
+
+
+async def _forget_negotiation(tx: aiosqlite.Connection, person_id: int) -> None:
+    """What a worker was typing about the person (a part of what was agreed, topics), what the
+    person was typing in answer, and, for a user row that stays, their agreements and topics."""
+    await tx.execute(
+        """DELETE FROM awaiting_text WHERE purpose LIKE 'ag!_%' ESCAPE '!' AND target_id IN
+               (SELECT id FROM agreements WHERE person_id = ?)""",
+        (person_id,),
+    )
+    await tx.execute(
+        """DELETE FROM awaiting_text WHERE purpose IN ('tp_topics', 'tp_word') AND target_id IN
+               (SELECT id FROM topic_lists WHERE person_id = ?)""",
+        (person_id,),
+    )
+    await tx.execute(
+        "DELETE FROM awaiting_text WHERE user_id = ? AND purpose IN ('ag_amend', 'tp_comment')",
+        (person_id,),
+    )
+    await tx.execute("DELETE FROM agreements WHERE person_id = ?", (person_id,))
+    await tx.execute("DELETE FROM topic_lists WHERE person_id = ?", (person_id,))
 
 
 async def forget_person_side(tx: aiosqlite.Connection, person_id: int) -> None:
@@ -411,6 +450,7 @@ async def forget_person_side(tx: aiosqlite.Connection, person_id: int) -> None:
               OR (chat_id = ? AND purpose IN ('read', 'reminder', 'meeting'))""",
         (person_id, person_id),
     )
+    await _forget_negotiation(tx, person_id)
     for statement in (
         "DELETE FROM preparations WHERE person_id = ?",
         "DELETE FROM allies WHERE person_id = ?",

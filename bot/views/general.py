@@ -7,19 +7,19 @@ from datetime import datetime
 from bot import callbacks
 from bot.context import Caller, Role
 from bot.i18n import Translator
+from bot.period import Period
 from bot.views import Reply, bullets, esc, meetings
+from bot.views.retention import period_in_words
 from bot.views.staff import suspended_notice
 
 
 def visitor_welcome(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Hello! I am <b>Escale</b>.\n\n"
-            "I help people get ready for their meetings with their social worker: before each "
-            "meeting, a few short questions about what matters to you today. You decide what "
-            "your worker will read.\n\n"
-            "To use Escale, you need an invitation link from your social worker. If you are "
-            "followed by a service that uses Escale, ask your worker for a link."
+            "Hello! I am <b>Escale</b>.\n\nI help you prepare your meetings with your "
+            "social worker. Before a meeting, I ask you a few short questions. You "
+            "decide what your social worker reads.\n\nTo start, you need a link. Ask "
+            "your social worker for it."
         )
     )
 
@@ -32,36 +32,44 @@ def help_text(
     parts: list[str] = []
     if caller.has(Role.ADMIN):
         parts.append(
-            t._("<b>As a coordinator</b>")
+            t._("<b>For the coordination</b>")
             + "\n"
             + bullets(
                 [
-                    t._("/newworker — create a one-time link for a new worker"),
-                    t._("/workers — see the workers, suspend or reactivate one"),
+                    t._("/newworker — a link for a new social worker"),
+                    t._(
+                        "/workers — the social workers: pause or restore access, move a "
+                        "person, let a social worker leave"
+                    ),
+                    t._("/invitations — the links not used yet: see them or cancel one"),
+                    t._("/stats — the service in numbers, never what anyone wrote"),
                 ]
             )
         )
     if caller.has(Role.WORKER):
         parts.append(
-            t._("<b>As a worker</b>")
+            t._("<b>For social workers</b>")
             + "\n"
             + bullets(
                 [
                     t._(
-                        "/invite — create a one-time link for a person you follow "
-                        "(you can add their first name: /invite Léa)"
+                        "/invite — a link for a person you follow. You can add their first name: "
+                        "/invite Léa"
                     ),
-                    t._("/meeting — set, move or cancel the meeting with a person"),
+                    t._("/meeting — set, move or cancel a meeting"),
                     t._("/people — the people you follow"),
-                    t._("/history — what a person has sent you over time"),
+                    t._("/invitations — your links not used yet: see them or cancel one"),
+                    t._("/history — what a person sent you over time"),
+                    t._("/topics — topics you want to add to a person's next meeting"),
+                    t._("/agreed — write down what you agreed at a meeting"),
                 ]
             )
         )
     if caller.has(Role.PERSON):
         intro = (
-            t._("You are followed by {worker} in Escale.").format(worker=esc(worker_name))
+            t._("{worker} supports you in Escale.").format(worker=esc(worker_name))
             if worker_name
-            else t._("You are followed by a worker in Escale.")
+            else t._("A social worker supports you in Escale.")
         )
         if next_meeting is not None:
             intro += "\n" + meetings.next_meeting_line(t, next_meeting)
@@ -72,9 +80,9 @@ def help_text(
                 [
                     t._("/prepare — prepare your next meeting"),
                     t._("/meeting — the date of your next meeting"),
-                    t._("/logbook — your small steps and how they went"),
-                    t._("/mydata — get a copy of what Escale keeps about you"),
-                    t._("/forget — erase your data and leave Escale"),
+                    t._("/logbook — your small steps"),
+                    t._("/mydata — a copy of your data"),
+                    t._("/forget — erase everything and leave"),
                 ]
             )
         )
@@ -109,24 +117,21 @@ def staff_welcome(caller: Caller) -> Reply:
 
 
 def unknown_command(t: Translator) -> Reply:
-    return Reply(t._("Sorry, I don't know this command. /help shows what you can do."))
+    return Reply(t._("I don't know this command. /help shows what you can do."))
 
 
 def text_only(t: Translator) -> Reply:
-    return Reply(t._("I can only read text messages. /help shows what you can do."))
+    return Reply(t._("I can only read written messages. /help shows what you can do."))
 
 
 def something_went_wrong(t: Translator) -> Reply:
     return Reply(
-        t._(
-            "Sorry, something went wrong on my side. What you sent before is safe; "
-            "please try again in a moment."
-        )
+        t._("Sorry, I have a problem. What you sent before is safe. Please try again in a moment.")
     )
 
 
 def edit_ignored(t: Translator) -> Reply:
-    return Reply(t._("I don't take edited messages into account. Please send a new message."))
+    return Reply(t._("I don't read changed messages. Please send a new message."))
 
 
 def language_choice(t: Translator, names: list[tuple[str, str]]) -> Reply:
@@ -138,7 +143,7 @@ def language_choice(t: Translator, names: list[tuple[str, str]]) -> Reply:
 
 
 def language_set(t: Translator, name: str) -> Reply:
-    return Reply(t._("Done: I will speak {language} with you.").format(language=name))
+    return Reply(t._("Done. I will speak {language} with you.").format(language=name))
 
 
 def slow_down(t: Translator) -> Reply:
@@ -161,7 +166,7 @@ def language_not_kept(t: Translator) -> Reply:
 
 def stale_button(t: Translator) -> str:
     """Shown as a short notice when a button no longer applies (kept under 200 characters)."""
-    return t._("This button no longer works. /help shows what you can do.")
+    return t._("This button does not work any more. /help shows what you can do.")
 
 
 def button_private_only(t: Translator) -> str:
@@ -169,70 +174,96 @@ def button_private_only(t: Translator) -> str:
     return t._("Escale's buttons work only in your private chat with me.")
 
 
-def privacy(caller: Caller, worker_name: str | None) -> Reply:
+def privacy(caller: Caller, worker_name: str | None, retention: Period) -> Reply:
     t = caller.t
     if caller.has(Role.PERSON) or not (caller.has(Role.WORKER) or caller.has(Role.ADMIN)):
-        return Reply(person_privacy(t, worker_name))
+        return Reply(person_privacy(t, worker_name, retention))
     return Reply(
         t._("<b>What Escale keeps</b>")
         + "\n"
         + bullets(
             [
                 t._(
-                    "For workers: your Telegram id, your name, your language, and the people "
-                    "you follow."
+                    "About you: your Telegram number, your name, your language and the "
+                    "people you follow."
                 ),
-                t._("For the people you follow: what they choose to send you, nothing more."),
+                t._("From the people you follow: only what they choose to send you."),
                 t._(
-                    "Coordinators see the list of workers and how many people each follows, "
-                    "never what a person wrote."
+                    "The coordination sees the social workers and the people each one "
+                    "follows, to move a person if needed. It also sees numbers. It never "
+                    "sees what a person wrote."
                 ),
             ]
         )
         + "\n\n"
-        + t._("To stop being a worker in Escale, ask your coordinator.")
+        + t._("To leave Escale, ask your coordination.")
     )
 
 
-def person_privacy(t: Translator, worker_name: str | None) -> str:
-    """The privacy text a person reads before agreeing, and again with /privacy."""
-    worker = esc(worker_name) if worker_name else t._("your worker")
+def person_privacy(t: Translator, worker_name: str | None, retention: Period) -> str:
+    """The full privacy text a person reads with /privacy (the consent links to it)."""
+    worker = esc(worker_name) if worker_name else t._("Your social worker")
     return (
         t._("<b>What Escale keeps</b>")
         + "\n"
         + bullets(
             [
-                t._("your Telegram id, your first name and your language;"),
-                t._("the name your worker gave when inviting you, and the day you joined;"),
-                t._("the dates of your meetings, to invite you to prepare them;"),
+                t._("your Telegram number, your first name and your language;"),
+                t._("the name your social worker gave you, and the day you joined;"),
+                t._("the dates of your meetings, to remind you to prepare them;"),
+                t._("your answers, written or spoken, and the people you name as help;"),
                 t._(
-                    "the answers you give to prepare your meetings, written or spoken, and the "
-                    "people you name as possible help."
+                    "the topics your social worker wants to add, and your answers; what your "
+                    "social worker writes after a meeting, and what you say about it. Only "
+                    "what you accept goes into your logbook."
                 ),
             ]
         )
         + "\n\n"
         + t._("<b>Who sees it</b>")
         + "\n"
-        + t._(
-            "You. {worker} reads only what you decide to send. The coordinators of the "
-            "service see numbers, never what you wrote."
-        ).format(worker=worker)
+        + t._("You. {worker} reads only what you decide to send.").format(worker=worker)
+        + " "
+        + coordinators_see(t)
         + "\n\n"
         + t._("<b>For how long</b>")
         + "\n"
-        + t._(
-            "As long as you use Escale. /mydata gives you a copy of everything at any time. "
-            "/forget erases everything and only tells your worker that you left. Messages "
-            "already sent to your worker stay in their Telegram."
+        + bullets(
+            [
+                t._(
+                    "{period} after your last visit. A month before, I tell you: you can "
+                    "keep a copy with /mydata. Then everything is erased."
+                ).format(period=period_in_words(t, retention)),
+                t._("Each preparation is erased {period} after you finish it.").format(
+                    period=period_in_words(t, retention)
+                ),
+                t._("A link not used is erased when it stops working."),
+                t._("The copy of a message I sent is erased 30 days later."),
+            ]
         )
+        + "\n\n"
+        + t._(
+            "/mydata gives you a copy of everything. /forget erases everything now. Your "
+            "social worker is only told that you left. Messages already sent to your social "
+            "worker stay in their Telegram."
+        )
+    )
+
+
+def coordinators_see(t: Translator) -> str:
+    """Exactly what coordinators see, said the same way in the consent and in /privacy."""
+    return t._(
+        "The coordination of the service sees who supports you. So it can give you another "
+        "social worker if needed. Otherwise it sees only numbers: how many people, "
+        'preparations and reminders. A number below 5 shows as "fewer than 5". It never sees '
+        "what you write."
     )
 
 
 def preparation_paused(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Your preparation is paused. Everything you answered is kept: /prepare takes you "
+            "Your preparation is paused. Your answers are kept. /prepare takes you "
             "back where you stopped."
         ),
         [[prepare_button(t)]],
@@ -240,13 +271,13 @@ def preparation_paused(t: Translator) -> Reply:
 
 
 def nothing_to_cancel(t: Translator) -> Reply:
-    return Reply(t._("There is nothing in progress to cancel. /help shows what you can do."))
+    return Reply(t._("Nothing is in progress. /help shows what you can do."))
 
 
 def private_only(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Escale works only in a private chat, to keep what people write private. "
-            "I am leaving this group."
+            "Escale works only in a private chat. This keeps what people write "
+            "private. I am leaving this group."
         )
     )

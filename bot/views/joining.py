@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.period import Period
 from bot.repository import Account, Invitation
 from bot.views import Reply, esc
 from bot.views.general import person_privacy, prepare_button
@@ -12,9 +13,9 @@ from bot.views.general import person_privacy, prepare_button
 def worker_link(t: Translator, url: str, invitation: Invitation) -> Reply:
     return Reply(
         t._(
-            "Here is a link for a new worker. It works once, until {date}.\n\n{url}\n\n"
-            "Send it to the worker yourself; whoever opens it becomes a worker. "
-            "I will tell you who joined."
+            "Here is a link for a new social worker. It works once, until {date}.\n\n"
+            "{url}\n\nSend it yourself. The person who opens it becomes a social "
+            "worker in Escale. I will tell you who joined."
         ).format(date=t.date_time(invitation.expires_at), url=esc(url))
     )
 
@@ -29,8 +30,8 @@ def person_link(t: Translator, url: str, invitation: Invitation) -> Reply:
         text
         + " "
         + t._(
-            "It works once, until {date}.\n\n{url}\n\n"
-            "Send it to them, or show them the QR code below to scan with their phone."
+            "It works once, until {date}.\n\n{url}\n\nSend it to the person. Or show the "
+            "QR code below: they scan it with their phone."
         ).format(date=t.date_time(invitation.expires_at), url=esc(url))
     )
 
@@ -49,8 +50,8 @@ def qr_not_sent(t: Translator) -> Reply:
 def invalid_link(t: Translator) -> Reply:
     return Reply(
         t._(
-            "This link does not work (anymore). Links work only once and for a few days. "
-            "Ask the person who gave it to you for a new one."
+            "This link does not work. A link works only once, for a few days. Ask "
+            "the person who gave it to you for a new one."
         )
     )
 
@@ -58,26 +59,28 @@ def invalid_link(t: Translator) -> Reply:
 def became_worker(t: Translator, name: str) -> Reply:
     return Reply(
         t._(
-            "Welcome to Escale, {name}! You are now a worker.\n\n"
-            "/invite creates a one-time link for a person you follow; when they accept, I will "
-            "tell you. /people lists them. /help shows everything."
+            "Welcome to Escale, {name}! You can now follow people here.\n\n/invite "
+            "makes a link for a person you follow. I will tell you when they join. "
+            "/people shows them. /help shows everything."
         ).format(name=esc(name))
     )
 
 
 def worker_joined_notice(t: Translator, name: str) -> Reply:
-    return Reply(t._("{name} opened your link and is now a worker.").format(name=esc(name)))
+    return Reply(
+        t._("{name} opened your link. They can now follow people in Escale.").format(name=esc(name))
+    )
 
 
 def already_worker(t: Translator) -> Reply:
-    return Reply(t._("You are already a worker in Escale: nothing has changed. /help"))
+    return Reply(t._("You can already follow people in Escale. Nothing changed. /help"))
 
 
 def not_for_people(t: Translator) -> Reply:
     return Reply(
         t._(
-            "This link is for social workers, and you are followed as a person in Escale: "
-            "nothing has changed."
+            "This link is for social workers. You already use Escale to prepare your "
+            "meetings. Nothing changed."
         )
     )
 
@@ -85,8 +88,8 @@ def not_for_people(t: Translator) -> Reply:
 def not_for_staff(t: Translator) -> Reply:
     return Reply(
         t._(
-            "This link is for a person followed by a worker. You are a worker or coordinator "
-            "in Escale, so nothing has changed. Give the link to the person it is meant for."
+            "This link is for a person you follow, not for you. Nothing changed. "
+            "Give the link to that person."
         )
     )
 
@@ -94,42 +97,62 @@ def not_for_staff(t: Translator) -> Reply:
 def already_linked(t: Translator, worker_name: str | None) -> Reply:
     return Reply(
         t._(
-            "You are already followed by {worker} in Escale: nothing has changed. "
-            "/help shows what you can do."
-        ).format(worker=esc(worker_name or t._("your worker")))
+            "{worker} already supports you in Escale. Nothing changed. /help shows what you can do."
+        ).format(worker=esc(worker_name or t._("Your social worker")))
     )
 
 
-def consent_request(t: Translator, worker: Account, invitation: Invitation) -> Reply:
+def consent_request(
+    t: Translator,
+    worker: Account,
+    invitation: Invitation,
+    retention: Period,
+    *,
+    details: bool = False,
+) -> Reply:
+    """Under 90 words; the full text of what Escale keeps is one tap away (or shown, `details`)."""
     worker_name = esc(worker.display_name)
+    kept = (
+        person_privacy(t, worker.display_name, retention)
+        if details
+        else t._(
+            "Escale keeps your name, your answers and your meeting dates. The coordination "
+            "knows who supports you. It never sees what you write. /privacy tells you "
+            "everything."
+        )
+    )
+    rows = [
+        [
+            (t._("I agree"), callbacks.build(callbacks.JOIN_YES, invitation.id)),
+            (t._("Not now"), callbacks.build(callbacks.JOIN_NO, invitation.id)),
+        ]
+    ]
+    if not details:
+        rows.append(
+            [(t._("ℹ️ What Escale keeps"), callbacks.build(callbacks.JOIN_INFO, invitation.id))]
+        )
     return Reply(
         t._("Hello! {worker} invites you to use <b>Escale</b>.").format(worker=worker_name)
         + "\n\n"
         + t._(
-            "Escale helps you get ready for your meetings with {worker}. Before a meeting, I "
-            "ask you a few short questions: what matters to you today, what you want, what "
-            "could help. You choose what {worker} reads. Nothing is sent without your say-so."
+            "Escale helps you prepare your meetings with {worker}. Before a meeting, I ask you a "
+            "few short questions. You choose what {worker} reads. Nothing is sent unless you say "
+            "yes."
         ).format(worker=worker_name)
         + "\n\n"
-        + person_privacy(t, worker.display_name)
+        + kept
         + "\n\n"
-        + t._("Do you agree to use Escale this way? You can stop at any time with /forget."),
-        [
-            [
-                (t._("I agree"), callbacks.build(callbacks.JOIN_YES, invitation.id)),
-                (t._("Not now"), callbacks.build(callbacks.JOIN_NO, invitation.id)),
-            ]
-        ],
+        + t._("Do you agree? You can stop at any time with /forget."),
+        rows,
     )
 
 
 def joined(t: Translator, worker_name: str) -> Reply:
     return Reply(
         t._(
-            "Thank you. You are now linked to {worker}, and {worker} has been told.\n\n"
-            "Before each meeting, you can prepare it here: a few short questions, and you "
-            "decide what {worker} reads.\n\n"
-            "/help shows what you can do, /privacy what Escale keeps."
+            "Thank you. {worker} now knows that you are here.\n\nBefore each meeting, "
+            "you can prepare it here. You decide what {worker} reads.\n\n/help shows "
+            "what you can do."
         ).format(worker=esc(worker_name)),
         [[prepare_button(t)]],
     )
@@ -138,8 +161,8 @@ def joined(t: Translator, worker_name: str) -> Reply:
 def not_now(t: Translator, invitation: Invitation) -> Reply:
     return Reply(
         t._(
-            "No problem: nothing has been kept. If you change your mind, open the same link "
-            "again before {date}, or ask your worker for a new one."
+            "No problem. Nothing is kept. If you change your mind, open the same "
+            "link before {date}. Or ask your social worker for a new link."
         ).format(date=t.date_time(invitation.expires_at))
     )
 
@@ -148,11 +171,12 @@ def person_joined_notice(t: Translator, label: str | None, telegram_name: str) -
     if label:
         return Reply(
             t._(
-                "{label} ({name} on Telegram) accepted your invitation and is now linked to you."
+                "{label} ({name} on Telegram) said yes to your invitation. You now "
+                "follow them in Escale."
             ).format(label=esc(label), name=esc(telegram_name))
         )
     return Reply(
-        t._("{name} accepted your invitation and is now linked to you.").format(
+        t._("{name} said yes to your invitation. You now follow them in Escale.").format(
             name=esc(telegram_name)
         )
     )
@@ -160,4 +184,4 @@ def person_joined_notice(t: Translator, label: str | None, telegram_name: str) -
 
 def consent_answered(t: Translator, agreed: bool) -> str:
     """What the consent message shows once answered, in place of its buttons."""
-    return t._("✅ You agreed.") if agreed else t._("You chose: not now.")
+    return t._("✅ You said yes.") if agreed else t._("You chose: not now.")

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from bot import brief, callbacks
 from bot.dialogue import engine
-from bot.dialogue.model import Kind
+from bot.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
 from bot.i18n import Translator
-from bot.preparation import Flow
-from bot.repository import Outgoing
+from bot.preparation import Flow, maybe_ally
+from bot.repository import Answer, Outgoing
 from bot.views import Reply, esc
 from bot.views import meetings as meeting_views
 
@@ -33,20 +33,36 @@ def question_text(t: Translator, flow: Flow) -> str:
     """The question as asked, with its progress line and hint; also the base of its edit."""
     step = flow.step
     position, total = flow.progress
-    proposal = esc(flow.proposal(t)) if step.kind is Kind.OWN_QUESTION else None
+    proposal = flow.proposal(t) if step.kind is Kind.OWN_QUESTION else None
     text = engine.fill(
-        t, flow.dialogue, step.question, flow.answers, flow.previous, flow.allies, proposal=proposal
+        t,
+        flow.dialogue,
+        step.question,
+        flow.answers,
+        flow.previous,
+        flow.allies,
+        proposal=esc(proposal) if proposal else None,
     )
     lines = [
-        "<i>" + t._("Question {number} of {total}").format(number=position, total=total) + "</i>",
-        text,
+        "<i>" + t._("Question {number} of {total}").format(number=position, total=total) + "</i>"
     ]
+    if step.kind is Kind.OWN_QUESTION:
+        lines.extend(_side_by_side(t, flow))
+    lines.append(text)
+    if step.kind is Kind.AGREED:
+        lines.append(_agreed_so_far(t, flow))
+    if proposal and "{" + PROPOSAL + "}" not in step.question:
+        lines.append(
+            t._("Here is an idea, made from your words:") + "\n<b>" + esc(proposal) + "</b>"
+        )
     if step.kind is Kind.SCALE:
         lines.extend(t._(label) for label in (step.low_label, step.high_label) if label)
     if step.hint:
         lines.append("<i>" + t._(step.hint) + "</i>")
-    if step.kind is Kind.OWN_QUESTION and not flow.proposal_fits(t):
-        lines.append("<i>" + t._("This question is too long for me to keep as it is.") + "</i>")
+    if step.attachments:
+        lines.append(
+            "<i>" + t._("You can also send a photo or a document, like a letter.") + "</i>"
+        )
     if step.kind is Kind.JOKERS and not flow.can_add_ally:
         lines.append(
             "<i>"
@@ -56,6 +72,39 @@ def question_text(t: Translator, flow: Flow) -> str:
             + "</i>"
         )
     return "\n\n".join(lines)
+
+
+def _side_by_side(t: Translator, flow: Flow) -> list[str]:
+    """The answers an own question is made of, as the person gave them, one under the other."""
+    lines = []
+    for scope, step_id in placeholders(flow.step.proposal or ""):
+        source = flow.dialogue.step(step_id)
+        answer = (flow.previous if scope == PREVIOUS else flow.answers).get(step_id)
+        if source is None or answer is None or not answer.given:
+            continue
+        words = engine.answer_words(t, source, answer, flow.allies)
+        lines.append(f"<b>{esc(t._(source.label))}</b>\n<i>{esc(words)}</i>")
+    return ["\n\n".join(lines)] if lines else []
+
+
+def _agreed_so_far(t: Translator, flow: Flow) -> str:
+    """Each agreed step, with how it went once told; the one asked now in bold."""
+    outcomes = flow.outcomes
+    lines = []
+    for index, item in enumerate(flow.agreed_items):
+        line = t._("{who}: {what}").format(
+            who=esc(item.get("who", "")), what=esc(item.get("what", ""))
+        )
+        if item.get("by_when"):
+            line += " — " + t._("by {when}").format(when=esc(item["by_when"]))
+        if index < len(outcomes):
+            option = flow.step.option(outcomes[index])
+            lines.append(f"✔ {line} → <i>{esc(t._(option.label)) if option else ''}</i>")
+        elif index == len(outcomes):
+            lines.append(f"👉 <b>{line}</b>")
+        else:
+            lines.append(f"• {line}")
+    return "\n".join(lines)
 
 
 def question(t: Translator, flow: Flow) -> Reply:
@@ -71,17 +120,20 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
     step, pid = flow.step, flow.id
     if step.kind is Kind.CHOICE:
         return [[(t._(o.label), callbacks.step(pid, step.id, "o", o.id))] for o in step.options]
+    if step.kind is Kind.AGREED:
+        return [[(t._(o.label), callbacks.step(pid, step.id, "a", o.id))] for o in step.options]
     if step.kind is Kind.SCALE:
         values = range(step.minimum, step.maximum + 1)
         return [[(str(v), callbacks.step(pid, step.id, "v", v)) for v in values]]
     if step.kind is Kind.OWN_QUESTION:
-        own = [(t._("✏️ I'll write it my way"), callbacks.step(pid, step.id, "w"))]
-        if not flow.proposal_fits(t):
-            return [own]
-        return [[(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))], own]
+        rows: Buttons = []
+        if flow.proposal(t):
+            rows.append([(t._("✔ Yes, that's my question"), callbacks.step(pid, step.id, "ok"))])
+        rows.append([(t._("🤝 Keep it for the meeting"), callbacks.step(pid, step.id, "t"))])
+        return rows
     if step.kind is Kind.JOKERS:
         chosen = set(flow.chosen_allies)
-        rows: Buttons = [
+        rows = [
             [
                 (
                     ("✅ " if ally.id in chosen else "") + ally.name,
@@ -104,7 +156,63 @@ def _moves(t: Translator, flow: Flow) -> Buttons:
         row.append((t._("« Back"), callbacks.step(pid, step.id, "b")))
     if step.skippable:
         row.append((t._("I'd rather not"), callbacks.step(pid, step.id, "s")))
-    return [row] if row else []
+    rows = [row] if row else []
+    rows.append([later_button(t, flow)])
+    return rows
+
+
+def later_button(t: Translator, flow: Flow) -> tuple[str, str]:
+    """On every question: stop for now, without having to know /cancel."""
+    return (t._("⏸ Later"), callbacks.step(flow.id, flow.step.id, "p"))
+
+
+def pause_offer(t: Translator, flow: Flow) -> Reply:
+    """Typed words that may mean stopping: ask before taking them as an answer."""
+    rows: Buttons = [[(t._("⏸ Yes, stop for now"), callbacks.step(flow.id, flow.step.id, "p"))]]
+    if flow.step.accepts_text or flow.step.kind is Kind.JOKERS:
+        rows.append([(t._("✏️ No, it is my answer"), callbacks.step(flow.id, flow.step.id, "my"))])
+    else:
+        rows.append([(t._("No, go on"), callbacks.step(flow.id, flow.step.id, "go"))])
+    return Reply(t._("Do you want to stop for now? Your answers are kept."), rows)
+
+
+def stop_words(t: Translator) -> list[str]:
+    """Typed words and phrases that may mean the person wants to stop, in their language."""
+    # Translators: words or short phrases a person may type to stop a preparation, separated by
+    # "|". They are not shown: Escale asks whether the person wants to pause when a short message
+    # contains one. Add the common ways to say it in your language; keep "stop" if people use it.
+    words = t._("stop|later|pause|I have to go|I must go|not now|enough|bye|quit|cancel")
+    return [w.strip() for w in words.split("|") if w.strip()]
+
+
+def chosen_later(t: Translator) -> str:
+    return t._("⏸ Later")
+
+
+def chosen_my_answer(t: Translator) -> str:
+    return t._("It is my answer")
+
+
+RECAP_LENGTH = 60  # characters of each typed answer shown in the recap
+
+
+def recap(t: Translator, flow: Flow) -> str:
+    """What was already answered, one short line each, to pick the thread up again."""
+    lines = []
+    for step in flow.asked:
+        if step.id == flow.step.id:
+            break
+        given = flow.answers.get(step.id)
+        if given is None or given.skipped or step.kind is Kind.REVIEW:
+            continue
+        if given.text and step.accepts_text:  # typed words: only their beginning
+            shown = esc(brief.shorten(" ".join(given.text.split()), RECAP_LENGTH))
+        else:
+            shown = brief.describe_answer(t, step, given, flow.allies)
+        lines.append(f"• {esc(t._(step.label))}: {shown}")
+    if not lines:
+        return ""
+    return t._("Your answers so far:") + "\n" + "\n".join(lines)
 
 
 def new_ally_relation(t: Translator, flow: Flow) -> Reply:
@@ -118,9 +226,71 @@ def new_ally_relation(t: Translator, flow: Flow) -> Reply:
     )
 
 
-def answered(t: Translator, flow: Flow, shown: str) -> str:
-    """The question once answered: its text, then what the person gave, without buttons."""
-    return f"{question_text(t, flow)}\n\n✔ <i>{shown}</i>"
+def ally_confirm(t: Translator, flow: Flow) -> Reply:
+    """Typed text on the jokers question: confirmed before it becomes a joker."""
+    name = f"<b>{esc(maybe_ally(flow) or '')}</b>"
+    step, pid = flow.step, flow.id
+    return Reply(
+        t._("Add {name} as someone who could help?").format(name=name),
+        [
+            [(t._("✔ Yes, add this name"), callbacks.step(pid, step.id, "y"))],
+            [(t._("✖ No"), callbacks.step(pid, step.id, "x"))],
+        ],
+    )
+
+
+def relation_words(t: Translator) -> dict[str, list[str]]:
+    """What people type for each relation of the default dialogue, in their language."""
+    # Translators: each list is what a person may type to say who a joker is to them, separated
+    # by "|". They are not shown; the longest one found in the typed text wins. Add the common
+    # words of your language (with "my"/"the" forms people really type).
+    lists = {
+        "family": t._(
+            "family|my daughter|my son|my child|my children|my mother|my mum|my mom|my father|"
+            "my dad|my parents|my sister|my brother|my wife|my husband|my partner|my aunt|"
+            "my uncle|my cousin|my grandmother|my grandfather|my granny"
+        ),
+        "friend": t._("friend|my friend|a friend|my neighbour|my neighbor|neighbour|neighbor"),
+        "pro": t._(
+            "professional|doctor|my doctor|nurse|lawyer|my lawyer|teacher|psychologist|"
+            "therapist|pharmacist|midwife|educator"
+        ),
+        "association": t._(
+            "association|charity|food bank|volunteer|volunteers|club|church|mosque|union"
+        ),
+        "institution": t._(
+            "institution|public service|town hall|city hall|job centre|job center|school|"
+            "hospital|bank|court|police|housing office|tax office"
+        ),
+        "elected": t._("elected|mayor|the mayor|councillor|councilor|MP|member of parliament"),
+        "worker": t._(
+            "my social worker|social worker|the social worker|caseworker|my caseworker|"
+            "my worker|support worker"
+        ),
+    }
+    return {key: [w.strip() for w in words.split("|") if w.strip()] for key, words in lists.items()}
+
+
+def answered(t: Translator, flow: Flow, shown: str, answer: Answer | None = None) -> str:
+    """The question once answered: its text, then what the person gave, without buttons, and
+    a word of recognition for a challenge met."""
+    text = f"{question_text(t, flow)}\n\n✔ <i>{shown}</i>"
+    praise = _praise(flow, answer) if answer is not None else None
+    return text + "\n\n" + t._(praise) if praise else text
+
+
+def _praise(flow: Flow, answer: Answer) -> str | None:
+    step = flow.step
+    if not answer.given or not answer.text:
+        return None
+    chosen = (
+        [answer.text]
+        if step.kind is Kind.CHOICE
+        else [i.get("outcome", "") for i in engine.json_list(answer.text)]
+        if step.kind is Kind.AGREED
+        else []
+    )
+    return next((o.praise for c in chosen if (o := step.option(c)) and o.praise), None)
 
 
 def review(
@@ -142,42 +312,48 @@ def review(
         row = [
             (t._("✏️ {section}").format(section=label), callbacks.step(pid, review_id, "e", step.id))
         ]
-        if answer is not None:
-            toggle = t._("👁 Show") if hidden else t._("🙈 Hide")
+        if answer is not None:  # a screen reader reads only the label: it names the section
+            toggle = (
+                t._("👁 Show: {section}").format(section=label)
+                if hidden
+                else t._("🙈 Hide: {section}").format(section=label)
+            )
             row.append((toggle, callbacks.step(pid, review_id, "h", step.id)))
         rows.append(row)
     send_label = (
         t._("📨 Send to {worker}").format(worker=worker_name)
         if worker_name
-        else t._("📨 Send to my worker")
+        else t._("📨 Send to my social worker")
     )
     rows.append([(send_label, callbacks.step(pid, review_id, "send"))])
     rows.append([(t._("🔒 Keep it for me"), callbacks.step(pid, review_id, "keep"))])
+    rows.append([later_button(t, flow)])
     hidden_names = [t._(s.label) for s in flow.asked if (a := flow.answers.get(s.id)) and a.hidden]
     closing = intro
     if hidden_names:
-        closing += "\n\n" + t._("Hidden from your worker: {sections}").format(
-            sections=esc(", ".join(hidden_names))
-        )
+        closing += "\n\n" + t._("Hidden: {sections}").format(sections=esc(", ".join(hidden_names)))
     return [Reply(part) for part in parts] + [Reply(closing, rows)]
 
 
 def resume_offer(t: Translator, flow: Flow) -> Reply:
     pid, step_id = flow.id, flow.step.id
     if flow.step.kind is Kind.REVIEW:
-        text = t._("You have a preparation in progress: we stopped at the review.")
+        text = t._("You started a preparation. We stopped at the last check.")
     else:
         position, total = flow.progress
-        text = t._(
-            "You have a preparation in progress: we stopped at question {number} of {total}."
-        ).format(number=position, total=total)
+        text = t._("You started a preparation. We stopped at question {number} of {total}.").format(
+            number=position, total=total
+        )
+    so_far = recap(t, flow)
+    if so_far:
+        text += "\n\n" + so_far
     return Reply(
-        text + "\n\n" + t._("Would you like to continue, or start over?"),
+        text + "\n\n" + t._("Do you want to go on, or start again?"),
         [
             [(t._("Continue"), callbacks.step(pid, step_id, "go"))],
             [
                 (
-                    t._("Start over (erases these answers)"),
+                    t._("Start again (erases these answers)"),
                     callbacks.step(pid, step_id, "new"),
                 )
             ],
@@ -187,71 +363,64 @@ def resume_offer(t: Translator, flow: Flow) -> Reply:
 
 def welcome(t: Translator, meeting_at: datetime | None) -> Reply:
     text = t._(
-        "Let's prepare your meeting. It takes about five minutes, one question at a time.\n\n"
-        "You can skip any question, go back, and change your answers at the end. "
-        "Nothing is sent to your worker unless you choose to."
+        "Let's prepare your meeting. One question at a time.\n\nYou can skip a "
+        "question. You can change your answers at the end. Nothing is sent "
+        "unless you say yes."
     )
     if meeting_at is not None:
         text = meeting_views.next_meeting_line(t, meeting_at) + "\n\n" + text
     return Reply(text)
 
 
-def write_your_own(t: Translator) -> Reply:
-    return Reply(t._("Write your question in your own words, or send a voice message."))
-
-
 def ally_name_prompt(t: Translator) -> Reply:
     return Reply(
-        t._(
-            "Write the name of the person or the organisation, for example: Marie, or "
-            "the food bank."
-        )
+        t._("Write the name of the person or the group. For example: Marie, or the food bank.")
     )
 
 
 def too_long(t: Translator, length: int, limit: int) -> Reply:
     return Reply(
         t._(
-            "That is a bit long for me: {length} characters, and this question takes up to "
-            "{limit}. Could you say it in fewer words? You can also send a voice message."
+            "This is too long for me: {length} characters. The limit is {limit}. Can "
+            "you say it with fewer words? You can also send a voice message."
         ).format(length=length, limit=limit)
     )
 
 
 def ally_name_too_long(t: Translator, limit: int) -> Reply:
-    return Reply(t._("Please write a shorter name (up to {limit} characters).").format(limit=limit))
+    return Reply(
+        t._("Please write a shorter name: {limit} characters at most.").format(limit=limit)
+    )
 
 
 def use_buttons(t: Translator) -> Reply:
-    return Reply(t._("For this question, please choose with the buttons below it."))
+    return Reply(t._("For this question, please press a button below it."))
 
 
 def text_or_voice_only(t: Translator) -> Reply:
-    return Reply(
-        t._("I can only take a written answer or a voice message here. Here is the question again.")
-    )
+    return Reply(t._("Here I can only take words or a voice message. Here is the question again."))
 
 
 def edit_ignored(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Editing a message does not change your answer. To change an answer, use « Back "
-            "or the review at the end. Here is where we are."
+            "Changing a message does not change your answer. Use « Back, or change "
+            "it at the end. Here is where we are."
         )
     )
 
 
 def not_a_step_button(t: Translator) -> str:
     """Shown as a short notice on an older question's button (kept under 200 characters)."""
-    return t._("This button belongs to an earlier question. Here is where we are.")
+    return t._("This button is from an earlier question. Here is where we are.")
 
 
 def sent(t: Translator, worker_name: str | None) -> Reply:
-    worker = esc(worker_name) if worker_name else t._("your worker")
+    worker = esc(worker_name) if worker_name else t._("your social worker")
     return Reply(
         t._(
-            "Sent. {worker} will receive your preparation. I will tell you when they have read "
-            "it.\n\n/logbook shows your small steps."
+            "Sent. {worker} will get your preparation. I will tell you when {worker} "
+            "has read it.\n\n/logbook shows your small steps."
         ).format(worker=worker)
     )
 
@@ -259,8 +428,8 @@ def sent(t: Translator, worker_name: str | None) -> Reply:
 def kept(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Kept for you: nothing was sent to your worker. It will help you next time. "
-            "/logbook shows your small steps."
+            "Kept for you. Nothing was sent. It will help you next time. /logbook "
+            "shows your small steps."
         )
     )
 
@@ -273,7 +442,7 @@ def chosen_continue(t: Translator) -> str:
 
 
 def chosen_start_over(t: Translator) -> str:
-    return t._("Start over")
+    return t._("Start again")
 
 
 def chosen_keep(t: Translator) -> str:
@@ -287,8 +456,9 @@ def chosen_send(t: Translator, worker: str) -> str:
 def worker_paused(t: Translator, worker: str) -> Reply:
     return Reply(
         t._(
-            "{worker} cannot receive preparations at the moment, so I cannot send it. You can "
-            "keep it for yourself; your service can link you to another worker."
+            "{worker} cannot get preparations at the moment. So I cannot send it. Your "
+            "preparation stays here. You can keep it for yourself. Your service can give you "
+            "another social worker. I told the coordination that you are waiting."
         ).format(worker=esc(worker))
     )
 
@@ -296,15 +466,15 @@ def worker_paused(t: Translator, worker: str) -> Reply:
 def no_worker(t: Translator) -> Reply:
     return Reply(
         t._(
-            "You are not linked to a worker right now, so I cannot send it. You can keep it "
-            "for yourself."
+            "No social worker is with you right now. So I cannot send it. You can "
+            "keep it for yourself."
         )
     )
 
 
 def read_notice(t: Translator, person_id: int, worker_name: str, reference: str) -> Outgoing:
     """For the outbox: the person learns that their worker has read their preparation."""
-    text = t._("{worker} has read your preparation ({reference}).").format(
+    text = t._("{worker} read your preparation ({reference}).").format(
         worker=esc(worker_name), reference=reference
     )
     return notice(t, person_id, Reply(text))
@@ -334,12 +504,21 @@ def notice(t: Translator, chat_id: int, reply: Reply) -> Outgoing:
 
 def repeat_note(t: Translator) -> str:
     """Heads a message sent again because an earlier attempt may have arrived."""
-    return t._("⚠️ Possible repeat: this message may already have reached you.")
+    return t._("⚠️ Maybe sent twice. You may already have this message.")
 
 
 def read_button(t: Translator, preparation_id: int, *, done: bool) -> Buttons:
+    """Under a brief: *I've read it*, and topics the worker would like to add."""
     label = t._("✔ Read") if done else t._("✓ I've read it")
-    return [[(label, callbacks.build(callbacks.READ, preparation_id))]]
+    return [
+        [(label, callbacks.build(callbacks.READ, preparation_id))],
+        [
+            (
+                t._("➕ Topics I would like to add"),
+                callbacks.build(callbacks.TOPICS_BRIEF, preparation_id),
+            )
+        ],
+    ]
 
 
 def already_read(t: Translator) -> str:
@@ -354,7 +533,14 @@ def brief_messages(
     messages = [
         Outgoing(worker_id, "text", part.html, repeat, protect=True)
         if isinstance(part, brief.TextPart)
-        else Outgoing(worker_id, "voice", part.file_id, repeat, caption=part.caption, protect=True)
+        else Outgoing(
+            worker_id,
+            "voice" if isinstance(part, brief.VoicePart) else part.kind,
+            part.file_id,
+            repeat,
+            caption=part.caption,
+            protect=True,
+        )
         for part in parts
     ]
     last_text = max(i for i, m in enumerate(messages) if m.kind == "text")

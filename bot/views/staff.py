@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.i18n import Translator
-from bot.repository import Account, PersonSummary, WorkerSummary
+from bot.repository import Account, Invitation, PersonSummary, WorkerSummary
 from bot.views import Reply, bullets, esc
 
 
 def people(t: Translator, persons: list[PersonSummary]) -> Reply:
     if not persons:
-        return Reply(
-            t._("Nobody is linked to you yet. /invite creates a link for a person you follow.")
-        )
+        return Reply(t._("You follow nobody yet. /invite makes a link for a person you follow."))
     lines = []
     for person in persons:
         name = (
@@ -32,7 +30,7 @@ def people(t: Translator, persons: list[PersonSummary]) -> Reply:
 
 def workers(t: Translator, summaries: list[WorkerSummary]) -> Reply:
     if not summaries:
-        return Reply(t._("There is no worker yet. /newworker creates a link for one."))
+        return Reply(t._("There is no social worker yet. /newworker makes a link for one."))
     lines = []
     buttons = []
     for worker in summaries:
@@ -45,50 +43,63 @@ def workers(t: Translator, summaries: list[WorkerSummary]) -> Reply:
             label = t._("Suspend {name}").format(name=worker.display_name)
             data = callbacks.build(callbacks.WORKER_SUSPEND, worker.user_id)
         else:
-            label = t._("Reactivate {name}").format(name=worker.display_name)
+            label = t._("Restore {name}").format(name=worker.display_name)
             data = callbacks.build(callbacks.WORKER_RESUME, worker.user_id)
-        buttons.append([(label, data)])
-    return Reply(t._("<b>Workers</b>") + "\n" + bullets(lines), buttons)
+        people = t._("👥 {name}").format(name=worker.display_name)
+        buttons.append(
+            [(label, data), (people, callbacks.build(callbacks.WORKER_PEOPLE, worker.user_id))]
+        )
+    return Reply(
+        t._("<b>Social workers</b>")
+        + "\n"
+        + bullets(lines)
+        + "\n\n"
+        + t._(
+            "👥 shows the people a social worker follows. There you can move a person, or let "
+            "the social worker leave."
+        ),
+        buttons,
+    )
 
 
 def worker_suspended(t: Translator) -> Reply:
     return Reply(
         t._(
-            "Your coordinator has paused your access as a worker in Escale. The people you "
-            "follow stay linked to you. Ask your coordinator if you think this is a mistake."
+            "Your access to Escale is paused by the coordination. The people you "
+            "follow stay with you. Ask the coordination if you think it is a mistake."
         )
     )
 
 
 def worker_reactivated(t: Translator) -> Reply:
-    return Reply(t._("Your coordinator has reactivated your access as a worker. /help"))
+    return Reply(t._("The coordination restored your access to Escale. /help"))
 
 
 def suspended_notice(t: Translator) -> Reply:
-    return Reply(t._("Your access as a worker is paused. Ask your coordinator to reactivate it."))
+    return Reply(t._("Your access is paused. Ask the coordination to restore it."))
 
 
 def status_changed(t: Translator, worker: Account) -> str:
     """A short notice after a suspend/reactivate button (at most 200 characters)."""
     if worker.worker_status == "active":
-        return t._("{name} is active again.").format(name=worker.display_name)[:200]
-    return t._("{name} is suspended.").format(name=worker.display_name)[:200]
+        return t._("Access restored: {name}.").format(name=worker.display_name)[:200]
+    return t._("Access paused: {name}.").format(name=worker.display_name)[:200]
 
 
 def label_too_long(t: Translator, limit: int) -> Reply:
     return Reply(
         t._(
-            "This name is too long: {limit} characters at most. Try again with a shorter one, "
-            "for example /invite Léa"
+            "This name is too long: {limit} characters at most. Try a shorter one. "
+            "For example: /invite Léa"
         ).format(limit=limit)
     )
 
 
 def worker_unreachable(t: Translator, name: str) -> str:
     return t._(
-        "Escale can no longer write to the worker {name}: Telegram refuses the messages "
-        "(they may have blocked the bot). Preparations sent to them are waiting and will be "
-        "delivered as soon as they write to Escale again."
+        "Escale cannot write to {name} any more. Telegram refuses the messages. "
+        "Maybe {name} blocked Escale. The preparations for {name} are waiting. "
+        "They will arrive when {name} writes to Escale again."
     ).format(name=esc(name))
 
 
@@ -109,7 +120,54 @@ def brief_undelivered(t: Translator, worker_name: str, reference: str, uncertain
 
 def person_unreachable(t: Translator, name: str) -> str:
     return t._(
-        "Escale can no longer write to {name}: Telegram refuses the messages (they may have "
-        "blocked the bot). Nothing is lost; messages will reach them if they write to Escale "
-        "again."
+        "Escale cannot write to {name} any more. Telegram refuses the messages. "
+        "Maybe {name} blocked Escale. Nothing is lost. The messages will arrive "
+        "if {name} writes to Escale again."
     ).format(name=esc(name))
+
+
+def invitations(t: Translator, pending: list[Invitation], *, for_admin: bool) -> Reply:
+    """The links not used yet, each with when it stops working and a button to revoke it."""
+    make = (
+        t._("/newworker makes a new link for a worker.")
+        if for_admin
+        else t._("/invite makes a new link.")
+    )
+    if not pending:
+        return Reply(t._("No link is waiting to be used.") + " " + make)
+    lines = []
+    buttons = []
+    for invitation in pending:
+        who = _invitation_name(t, invitation)
+        lines.append(
+            t._("{who}: works until {date}").format(
+                who=esc(who), date=t.date_time(invitation.expires_at)
+            )
+        )
+        buttons.append(
+            [
+                (
+                    t._("Revoke: {who}").format(who=who),
+                    callbacks.build(callbacks.INVITATION_REVOKE, invitation.id),
+                )
+            ]
+        )
+    title = (
+        t._("<b>Links for workers, not used yet</b>")
+        if for_admin
+        else t._("<b>Your links not used yet</b>")
+    )
+    return Reply(title + "\n" + bullets(lines) + "\n\n" + make, buttons)
+
+
+def _invitation_name(t: Translator, invitation: Invitation) -> str:
+    if invitation.kind == "worker":
+        return t._("worker link of {date}").format(date=t.date(invitation.created_at))
+    if invitation.label:
+        return invitation.label
+    return t._("link of {date}").format(date=t.date(invitation.created_at))
+
+
+def revoked(t: Translator) -> str:
+    """A short notice on the pressed button (at most 200 characters)."""
+    return t._("Revoked: this link no longer works.")

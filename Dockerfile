@@ -15,7 +15,7 @@ COPY bot/ bot/
 COPY locales/ locales/
 COPY dialogues/ dialogues/
 
-# bot/i18n.py looks for the catalogs in the folder that holds bot/, i.e. /app/locales here.
+# bot/core/i18n.py looks for the catalogs in the folder that holds bot/, i.e. /app/locales here.
 # A plain `pip install .` would copy bot/ into site-packages, where no locales/ sits beside
 # it; an editable install (-e) installs the dependencies and leaves the code in /app, next to
 # its catalogs. The .mo files are not in the repository, so they are compiled here.

@@ -20,10 +20,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import logs
 from bot.app import build_application
-from bot.config import Settings
-from bot.i18n import LOCALES_DIR
+from bot.core import logs
+from bot.core.config import Settings
+from bot.core.i18n import LOCALES_DIR
 from tests.conftest import ADMIN_ID, Escale, FakeClock, start_app, stop_app
 from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_worker

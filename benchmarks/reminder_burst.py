@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.seed import seed_burst
-from bot import logs
 from bot.app import build_application
-from bot.clock import SystemClock
-from bot.config import Settings
 from bot.context import Services
+from bot.core import logs
+from bot.core.clock import SystemClock
+from bot.core.config import Settings
 from tests.conftest import start_app, stop_app
 from tests.fake_telegram import FakeTelegram
 

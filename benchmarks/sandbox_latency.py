@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot import logs
+from bot.core import logs
 from bot.emulator.server import ApiCall
 from bot.sandbox import web as page_server
 from bot.sandbox.world import COORDINATOR_ID, WORKER_ID, Sandbox

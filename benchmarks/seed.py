@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.db import Database
-from bot.repository.common import to_db_time
+from bot.core.db import Database
+from bot.core.rows import to_db_time
 from tests.fake_telegram import FakeTelegram
 
 WORKER_ID = 10_000_000

@@ -24,12 +24,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.db import Database
-from bot.operations.backup import backup
-from bot.period import Period
-from bot.repository.common import to_db_time
-from bot.repository.retention import RetentionStore
-from bot.repository.stats import StatsStore
+from bot.core.db import Database
+from bot.core.period import Period
+from bot.core.rows import to_db_time
+from bot.service.operations.backup import backup
+from bot.service.retention_store import RetentionStore
+from bot.service.stats_store import StatsStore
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 

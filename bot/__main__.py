@@ -22,9 +22,9 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import logs
 from bot.app import CONFLICT_STOP, build_application
-from bot.config import (
+from bot.core import logs
+from bot.core.config import (
     ConfigError,
     Settings,
     has_token,
@@ -32,13 +32,13 @@ from bot.config import (
     load_dialogue_path,
     load_settings,
 )
-from bot.db import DatabaseError
-from bot.dialogue.model import DialogueError, load
-from bot.i18n import CatalogError
-from bot.operations import admin, status
-from bot.operations.backup import OperationError, backup, restore
+from bot.core.db import DatabaseError
+from bot.core.i18n import CatalogError
+from bot.core.updates import ALLOWED_UPDATES
+from bot.preparation.dialogue.model import DialogueError, load
 from bot.sandbox import run as sandbox
-from bot.updates import ALLOWED_UPDATES
+from bot.service.operations import admin, status
+from bot.service.operations.backup import OperationError, backup, restore
 
 log = logging.getLogger("bot")
 

@@ -19,36 +19,38 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, flood, menus, undelivered, unreachable, updates
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.accounts import handlers as joining
+from bot.accounts import person_handlers as person
+from bot.accounts import staff_handlers as staff
 from bot.context import Context, Services, services
-from bot.db import Database
-from bot.dialogue.model import load as load_dialogue
-from bot.flood import FLOOD, FloodGuard
-from bot.handlers import (
-    agreements,
-    general,
-    groups,
-    history,
-    joining,
-    meetings,
-    moving,
-    person,
-    preparation,
-    staff,
-    text,
-    topics,
-)
-from bot.handlers.common import after_private_update, answer
-from bot.health import Heartbeat, PollingRequest
-from bot.i18n import Catalogs
-from bot.offers import Offers
-from bot.outbox import Sender
-from bot.reminders import Reminders
-from bot.request import EscaleRequest, Pace
-from bot.retention import Retention
-from bot.views.general import something_went_wrong
+from bot.core import updates
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.i18n import Catalogs
+from bot.core.request import EscaleRequest, Pace, shared_tls
+from bot.general import album_handlers as albums
+from bot.general import flood_handlers as flood
+from bot.general import groups_handlers as groups
+from bot.general import handlers as general
+from bot.general import menus
+from bot.general import text_handlers as text
+from bot.general.common_handlers import after_private_update, answer
+from bot.general.flood_handlers import FLOOD, FloodGuard
+from bot.general.views import something_went_wrong
+from bot.meetings import handlers as meetings
+from bot.meetings.reminders import Reminders
+from bot.negotiation import agreements_handlers as agreements
+from bot.negotiation import topics_handlers as topics
+from bot.negotiation.offers import Offers
+from bot.outbox import undelivered, unreachable
+from bot.outbox.sender import Sender
+from bot.preparation import handlers as preparation
+from bot.preparation import history_handlers as history
+from bot.preparation.dialogue.model import load as load_dialogue
+from bot.service import moving_handlers as moving
+from bot.service.health import Heartbeat, PollingRequest
+from bot.service.retention import Retention
 
 log = logging.getLogger(__name__)
 
@@ -62,77 +64,21 @@ NOT_PRIVATE = ~filters.ChatType.PRIVATE & (
     filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 )
 
-COMMANDS = {
-    "start": joining.start,
-    "help": general.help_command,
-    "privacy": general.privacy,
-    "language": general.language,
-    "cancel": general.cancel,
-    "newworker": staff.new_worker,
-    "workers": staff.list_workers,
-    "invite": staff.invite,
-    "people": staff.people,
-    "invitations": staff.invitations,
-    "stats": staff.stats,
-    "mydata": person.mydata,
-    "forget": person.forget,
-    "prepare": preparation.prepare,
-    "logbook": history.own_logbook,
-    "history": history.choose_person,
-    "meeting": meetings.meeting_command,
-    "agreed": agreements.agreed_command,
-    "topics": topics.topics_command,
-}
-
-BUTTONS = [
-    (callbacks.pattern(callbacks.LANGUAGE, r"[a-z]{2,3}(?:_[A-Z]{2})?"), general.language_chosen),
-    (callbacks.pattern(callbacks.JOIN_YES, r"\d{1,18}"), joining.consent_yes),
-    (callbacks.pattern(callbacks.JOIN_NO, r"\d{1,18}"), joining.consent_no),
-    (callbacks.pattern(callbacks.JOIN_INFO, r"\d{1,18}"), joining.consent_info),
-    (callbacks.pattern(callbacks.WORKER_SUSPEND, r"\d{1,18}"), staff.suspend_worker),
-    (callbacks.pattern(callbacks.WORKER_RESUME, r"\d{1,18}"), staff.resume_worker),
-    (callbacks.pattern(callbacks.WORKER_PEOPLE, r"\d{1,18}"), moving.worker_people),
-    (callbacks.pattern(callbacks.MOVE, r"\d{1,18}"), moving.move_pressed),
-    (callbacks.MOVE_TO_PATTERN, moving.move_to),
-    (callbacks.pattern(callbacks.LEAVE, r"\d{1,18}"), moving.leave_pressed),
-    (callbacks.LEAVE_TO_PATTERN, moving.leave_to),
-    (callbacks.pattern(callbacks.LEAVE_SHARE, r"\d{1,18}"), moving.leave_share),
-    (callbacks.SHARE_YES_PATTERN, moving.share_yes),
-    (callbacks.pattern(callbacks.SHARE_NO, r"\d{1,18}"), moving.share_no),
-    (callbacks.pattern(callbacks.INVITATION_REVOKE, r"\d{1,12}"), staff.revoke_invitation),
-    (callbacks.pattern(callbacks.FORGET_YES), person.forget_confirmed),
-    (callbacks.pattern(callbacks.FORGET_NO), person.forget_cancelled),
-    (callbacks.pattern(callbacks.PREPARE), preparation.prepare),
-    (callbacks.STEP_PATTERN, preparation.step_pressed),
-    (callbacks.pattern(callbacks.READ, r"\d{1,12}"), preparation.read_pressed),
-    (callbacks.pattern(callbacks.HISTORY, r"\d{1,18}"), history.person_history),
-    (callbacks.pattern(callbacks.MEETING, r"\d{1,18}"), meetings.person_chosen),
-    (callbacks.pattern(callbacks.MEETING_CHANGE, r"\d{1,12}"), meetings.change_pressed),
-    (callbacks.pattern(callbacks.MEETING_CANCEL, r"\d{1,12}"), meetings.cancel_pressed),
-    (callbacks.pattern(callbacks.MEETING_CANCEL_YES, r"\d{1,12}"), meetings.cancel_confirmed),
-    (callbacks.pattern(callbacks.MEETING_KEEP, r"\d{1,12}"), meetings.cancel_dropped),
-    (callbacks.pattern(callbacks.MEETING_CHANGE_NOTICE, r"\d{1,12}"), meetings.change_from_notice),
-    (callbacks.pattern(callbacks.MEETING_CANCEL_NOTICE, r"\d{1,12}"), meetings.cancel_from_notice),
-    (callbacks.DATE_YES_PATTERN, meetings.date_confirmed),
-    (callbacks.pattern(callbacks.DATE_NO), meetings.date_refused),
-    (callbacks.pattern(callbacks.DATE_UNKNOWN), meetings.date_unknown),
-    (callbacks.pattern(callbacks.REMIND_LATER, r"\d{1,12}"), meetings.later_pressed),
-    (callbacks.pattern(callbacks.REMIND_STOP, r"\d{1,12}"), meetings.stop_pressed),
-    (callbacks.pattern(callbacks.RESUME, r"\d{1,12}"), preparation.resume_pressed),
-    (callbacks.pattern(callbacks.MEETING_COMING, r"\d{1,12}"), meetings.coming_pressed),
-    (callbacks.pattern(callbacks.ABSENT_UNDO, r"\d{1,12}"), meetings.coming_pressed),
-    (callbacks.pattern(callbacks.MEETING_ABSENT, r"\d{1,12}"), meetings.absent_pressed),
-    (callbacks.pattern(callbacks.ABSENT_NOTE, r"\d{1,12}"), meetings.note_pressed),
-    (callbacks.pattern(callbacks.ABSENT_PROPOSE, r"\d{1,12}"), meetings.propose_pressed),
-    (callbacks.MEETING_ACCEPT_PATTERN, meetings.accept_pressed),
-    (callbacks.DATE_PICK_PATTERN, meetings.date_picked),
-    (callbacks.pattern(callbacks.AGREE_MEETING, r"\d{1,12}"), agreements.meeting_chosen),
-    (callbacks.pattern(callbacks.AGREE_PERSON, r"\d{1,18}"), agreements.person_chosen),
-    (callbacks.AGREE_PATTERN, agreements.pressed),
-    (callbacks.pattern(callbacks.TOPICS_BRIEF, r"\d{1,12}"), topics.from_brief),
-    (callbacks.pattern(callbacks.TOPICS_PERSON, r"\d{1,18}"), topics.person_chosen),
-    (callbacks.TOPIC_PATTERN, topics.pressed),
-]
+# Each feature lists its own commands and buttons; the app only puts them together.
+FEATURES = (
+    joining,
+    general,
+    staff,
+    person,
+    preparation,
+    history,
+    meetings,
+    agreements,
+    topics,
+    moving,
+)
+COMMANDS = {name: handler for feature in FEATURES for name, handler in feature.COMMANDS.items()}
+BUTTONS = [button for feature in FEATURES for button in feature.BUTTONS]
 
 
 def build_application(
@@ -141,20 +87,22 @@ def build_application(
     """Build Escale without touching the network or the disk; both happen in `post_init`.
 
     Catalogs and the dialogue load here, so a missing translation or a broken dialogue file
-    stops start-up before any network call.
+    stops start-up before any network call. Both HTTP clients share the process's TLS settings
+    (`shared_tls()`): building an Application, as each test does, does not load the CA bundle.
     """
+    http = {"verify": shared_tls()}
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     clock = clock or SystemClock()
     heartbeat = Heartbeat(settings.database_path, clock)
-    # One pace for everything Escale sends, replies and outbox alike (bot/request.py).
+    # One pace for everything Escale sends, replies and outbox alike (bot/core/request.py).
     pace = Pace(settings.sends_per_second)
     app = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
-        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1))
-        .request(EscaleRequest(pace, clock))
+        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http))
+        .request(EscaleRequest(pace, clock, httpx_kwargs=http))
         .post_init(_open_resources)
         .post_stop(_stop_sender)
         .post_shutdown(_close_resources)
@@ -175,7 +123,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # private chat (inline-mode ones answered quietly), then one reply per album.
     app.add_handler(TypeHandler(Update, flood.guard), group=-3)
     app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-2)
-    app.add_handler(TypeHandler(Update, updates.one_reply_per_album), group=-1)
+    app.add_handler(TypeHandler(Update, albums.one_reply_per_album), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
@@ -205,8 +153,9 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         pace=app.bot_data[PACE],
     )
     await svc.sender.start()
-    svc.startup_menus = menus.StartupMenus(app.bot, svc)
-    svc.startup_menus.start()  # a convenience: Escale answers while they are being set
+    startup_menus = menus.StartupMenus(app.bot, svc)
+    startup_menus.start()  # a convenience: Escale answers while they are being set
+    svc.startup_menus = startup_menus
     log.info("escale ready bot=%s", app.bot.username)
 
 

@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from telegram import Update, User
 from telegram.ext import CallbackContext
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.db import Database
-from bot.dialogue.model import Dialogue
-from bot.i18n import Catalogs, Translator
-from bot.invisible import visible_name
-from bot.outbox import Sender
-from bot.repository import Account, PreparationStore, Repository, TelegramProfile
-from bot.repository.agreements import AgreementStore
-from bot.repository.meetings import MeetingStore
-from bot.repository.moving import MovingStore
-from bot.repository.outbox import OutboxStore
-from bot.repository.topics import TopicStore
-
-if TYPE_CHECKING:
-    from bot.menus import StartupMenus
+from bot.accounts.store import Account, Repository, TelegramProfile
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.i18n import Catalogs, Translator
+from bot.core.invisible import visible_name
+from bot.meetings.store import MeetingStore
+from bot.negotiation.agreements_store import AgreementStore
+from bot.negotiation.topics_store import TopicStore
+from bot.outbox.store import OutboxStore
+from bot.preparation.dialogue.model import Dialogue
+from bot.preparation.store import PreparationStore
+from bot.service.moving_store import MovingStore
 
 Context = CallbackContext[Any, Any, Any, Any]
 
@@ -33,6 +30,24 @@ class Role(enum.Enum):
     ADMIN = "admin"
     WORKER = "worker"
     PERSON = "person"
+
+
+class BackgroundTask(Protocol):
+    """Work started after start-up (the command menus): awaited by tests, stopped at the end."""
+
+    async def settled(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Delivery(Protocol):
+    """The outbox's sender as the services know it (`bot.outbox.sender.Sender`)."""
+
+    def wake(self) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Services:
@@ -50,8 +65,8 @@ class Services:
         self._moving: MovingStore | None = None
         self._agreements: AgreementStore | None = None
         self._topics: TopicStore | None = None
-        self.sender: Sender | None = None
-        self.startup_menus: StartupMenus | None = None
+        self.sender: Delivery | None = None
+        self.startup_menus: BackgroundTask | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot import logs
+from bot.accounts.store import Repository
 from bot.app import build_application
-from bot.config import Settings
-from bot.db import Database
-from bot.repository import Repository
-from bot.updates import ALLOWED_UPDATES
+from bot.core import logs
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.updates import ALLOWED_UPDATES
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001

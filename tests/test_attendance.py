@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot import callbacks
+from bot.core import callbacks
 from tests.conftest import Escale
 from tests.fake_telegram import TelegramUser
 from tests.journeys import make_person, make_worker

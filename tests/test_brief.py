@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.brief import (
+from bot.core.i18n import Catalogs, Translator
+from bot.emulator.html_check import parse_telegram_html
+from bot.preparation.brief import (
     BriefInput,
     BriefPart,
     TextPart,
@@ -19,10 +21,8 @@ from bot.brief import (
     render_brief,
     sparkline,
 )
-from bot.dialogue.model import Dialogue, Kind, Step, load
-from bot.emulator.html_check import parse_telegram_html
-from bot.i18n import Catalogs, Translator
-from bot.repository.preparations import Ally, Answer
+from bot.preparation.dialogue.model import Dialogue, Kind, Step, load
+from bot.preparation.store import Ally, Answer
 
 PARIS = ZoneInfo("Europe/Paris")
 PREPARED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Tuesday, 10:00 in Paris

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_settings
-from bot.period import Period
-from bot.schedule import QuietHours
+from bot.core.config import DEFAULT_API_BASE_URL, ConfigError, load_settings
+from bot.core.period import Period
+from bot.core.schedule import QuietHours
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwx"
 

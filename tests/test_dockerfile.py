@@ -247,7 +247,7 @@ def test_the_catalogs_are_compiled_in_the_build_beside_the_code() -> None:
         f"line {run.line} compiles catalogs elsewhere than {locales}"
     )
     assert index > _copied("locales")[1], f"line {run.line} runs before the catalogs are copied"
-    # bot/i18n.py reads <folder holding bot/>/locales: the code must run from where it was
+    # bot/core/i18n.py reads <folder holding bot/>/locales: the code must run from where it was
     # copied (editable install or PYTHONPATH), not from a copy in site-packages.
     assert posixpath.dirname(_image_path("bot")) == posixpath.dirname(locales), (
         "bot/ and locales/ must sit side by side in the image"

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dialogue import engine
-from bot.dialogue.model import AGREED, Dialogue, Step, load, parse
-from bot.i18n import Catalogs, Translator
-from bot.repository import Ally, Answer
+from bot.core.i18n import Catalogs, Translator
+from bot.preparation.dialogue import engine
+from bot.preparation.dialogue.model import AGREED, Dialogue, Step, load, parse
+from bot.preparation.store import Ally, Answer
 
 ALLIES = {1: Ally(1, "Marie", "family"), 2: Ally(2, "CAF <Nord>", "institution")}
 REVIEW: dict[str, Any] = {"id": "review", "kind": "review", "question": "Read it."}

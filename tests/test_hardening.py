@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.db import Database, DatabaseError, DatabaseInUseError
+from bot.core.config import Settings
+from bot.core.db import Database, DatabaseError, DatabaseInUseError
 from bot.emulator.server import Button, JsonDict
-from bot.repository.outbox import Outgoing, enqueue
+from bot.outbox.store import Outgoing, enqueue
 from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker, new_worker_token, person_token
@@ -136,7 +136,7 @@ async def test_the_lock_does_not_outlive_a_killed_process(tmp_path: Path) -> Non
         "-c",
         "import asyncio, sys, time\n"
         "from pathlib import Path\n"
-        "from bot.db import Database\n"
+        "from bot.core.db import Database\n"
         f"db = asyncio.run(Database.open(Path({str(path)!r})))\n"
         "print('open', flush=True)\n"
         "time.sleep(60)\n",

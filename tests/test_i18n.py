@@ -11,8 +11,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.dialogue.model import PREPARATION, load
-from bot.i18n import LOCALES_DIR, CatalogError, Catalogs
+from bot.core.i18n import LOCALES_DIR, CatalogError, Catalogs
+from bot.preparation.dialogue.model import PREPARATION, load
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "n_": (1, 2), "N_": None}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR
+from bot.core.i18n import LOCALES_DIR
 
 # Forms that assume a man, as they were found in Escale's own French (issue 11), and their kin.
 # Each is a pattern over one translated message; see the README ("Adding a language") for the rule.

@@ -6,7 +6,7 @@ import struct
 import zlib
 from datetime import timedelta
 
-from bot.chart import bar_chart
+from bot.service.chart import bar_chart
 from tests.conftest import Escale
 from tests.fake_telegram import TelegramUser
 from tests.journeys import make_person, make_worker, token_in

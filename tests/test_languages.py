@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import LOCALES_DIR
-from bot.views.preparation import sent
+from bot.core.i18n import LOCALES_DIR
+from bot.preparation.views import sent
 from tests.conftest import Escale
 from tests.journeys import make_worker
 from tests.walk import ANSWER, Reading, first_preparation, join

@@ -3,7 +3,7 @@
 import logging
 import sys
 
-from bot.logs import RedactingFormatter
+from bot.core.logs import RedactingFormatter
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application
-from bot.config import Settings
-from bot.db import Database
-from bot.updates import ALLOWED_UPDATES
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.updates import ALLOWED_UPDATES
 from tests.conftest import ADMIN_ID, Escale, FakeClock, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker

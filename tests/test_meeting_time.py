@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.meeting_time import DateOrder, Parsed, Problem, Refused, date_order, parse_meeting_time
+from bot.meetings.dates import DateOrder, Parsed, Problem, Refused, date_order, parse_meeting_time
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=PARIS)  # a Wednesday

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import build_application
-from bot.config import Settings
+from bot.core.config import Settings
 from tests.conftest import Escale, running_escale, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, SentMessage, TelegramUser
 from tests.journeys import make_person, make_worker, token_in

@@ -6,8 +6,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot import migrations
-from bot.db import Database, DatabaseError
+from bot.core import migrations
+from bot.core.db import Database, DatabaseError
 
 
 async def _tables(path: Path) -> set[str]:

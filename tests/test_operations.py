@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.health import heartbeat_path
-from bot.migrations import MIGRATIONS
-from bot.operations.backup import OperationError, backup, check_file, restore
-from bot.operations.status import health
-from bot.repository.common import to_db_time
+from bot.core.migrations import MIGRATIONS
+from bot.core.rows import to_db_time
+from bot.service.health import heartbeat_path
+from bot.service.operations.backup import OperationError, backup, check_file, restore
+from bot.service.operations.status import health
 from tests.conftest import ADMIN_ID, Escale, stop_app
 from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_person, make_worker, token_in

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.db import Database
-from bot.outbox import Sender
-from bot.repository.common import to_db_time
-from bot.repository.outbox import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
+from bot.core.db import Database
+from bot.core.rows import to_db_time
+from bot.outbox.sender import Sender
+from bot.outbox.store import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
 from tests.conftest import START, FakeClock
 from tests.fake_telegram import FakeTelegram, TelegramUser
 
@@ -414,7 +414,7 @@ async def test_a_sent_body_is_gone_from_the_database_and_its_wal(
 
 
 def test_the_pace_leaves_a_share_of_each_second_to_replies() -> None:
-    from bot.request import Pace
+    from bot.core.request import Pace
 
     pace = Pace(per_second=5, kept_for_replies=2)
     for _ in range(3):

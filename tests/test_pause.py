@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.preparation import means_stopping
+from bot.preparation.flow import means_stopping
 from tests.conftest import Escale
 from tests.test_preparation import answers_row, current_step, prepared_pair
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 
 from benchmarks.seed import WORKER_NAME, Burst, seed_burst
-from bot.config import Settings
-from bot.request import KEPT_FOR_REPLIES, PER_SECOND
+from bot.core.config import Settings
+from bot.core.request import KEPT_FOR_REPLIES, PER_SECOND
 from tests.conftest import ADMIN_ID, START, Escale, FakeClock, running_escale
 from tests.fake_telegram import FakeTelegram
 

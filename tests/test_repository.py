@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
-from bot.repository import Repository, TelegramProfile
+from bot.accounts.store import Repository, TelegramProfile
+from bot.core.db import Database
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule import LATER, QuietHours, before, fit, invitations, summary_time, wall_clock
+from bot.core.schedule import LATER, QuietHours, before, fit, invitations, summary_time, wall_clock
 
 PARIS = ZoneInfo("Europe/Paris")
 NIGHT = QuietHours(time(21), time(8))

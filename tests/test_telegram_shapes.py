@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import Settings
-from bot.updates import ALLOWED_UPDATES
+from bot.core.config import Settings
+from bot.core.updates import ALLOWED_UPDATES
 from tests.conftest import ADMIN_ID, Escale, running_escale
 from tests.fake_telegram import BusinessAccount, FakeTelegram, SentMessage, TelegramUser
 from tests.journeys import make_person, make_worker, token_in

@@ -3,7 +3,7 @@
 import math
 import re
 
-from bot.tokens import deep_link, looks_like_token, new_token, token_hash
+from bot.accounts.tokens import deep_link, looks_like_token, new_token, token_hash
 
 
 def test_tokens_carry_at_least_128_bits_and_fit_a_deep_link() -> None:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import LONGEST_NAP
+from bot.core.clock import LONGEST_NAP
 
 
 def _system_now() -> datetime:

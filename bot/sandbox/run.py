@@ -12,11 +12,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import logs
-from bot.config import ConfigError, raw_setting
-from bot.db import DatabaseError
-from bot.dialogue.model import DialogueError
-from bot.i18n import CatalogError
+from bot.core import logs
+from bot.core.config import ConfigError, raw_setting
+from bot.core.db import DatabaseError
+from bot.core.i18n import CatalogError
+from bot.preparation.dialogue.model import DialogueError
 from bot.sandbox import web as page
 from bot.sandbox.world import DEFAULT_DATABASE, Sandbox
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.i18n import Catalogs
+from bot.core.i18n import Catalogs
+from bot.sandbox.views import page_strings
 from bot.sandbox.world import Sandbox, SandboxError
-from bot.views.sandbox import page_strings
 
 log = logging.getLogger(__name__)
 

@@ -28,12 +28,12 @@ from urllib.parse import parse_qs, urlsplit
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.config import Settings, load_settings
 from bot.context import Services
+from bot.core.config import Settings, load_settings
+from bot.core.updates import ALLOWED_UPDATES
 from bot.emulator.server import ApiCall, FakeTelegram, SentMessage, UploadedFile, utf16_length
 from bot.sandbox import render
 from bot.sandbox.clock import SandboxClock, _system_now
-from bot.updates import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 

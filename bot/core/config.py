@@ -1,0 +1,270 @@
+"""Settings read from the environment (and a `.env` file), checked before anything else runs."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from bot.core.period import Period
+from bot.core.schedule import QuietHours
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DIALOGUES_DIR = Path(__file__).resolve().parents[2] / "dialogues"
+PREPARATION = DIALOGUES_DIR / "preparation.toml"  # the dialogue Escale ships with
+
+DEFAULT_QUIET_HOURS = QuietHours(time(21), time(8))
+DEFAULT_DATABASE = Path("data/escale.sqlite3")
+DEFAULT_RETENTION = Period(months=24)
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Escale needs to run; built by `load_settings` or directly in tests."""
+
+    token: str
+    api_base_url: str = DEFAULT_API_BASE_URL
+    admin_ids: frozenset[int] = frozenset()
+    database_path: Path = DEFAULT_DATABASE
+    default_locale: str = "fr"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+    invitation_lifetime: timedelta = timedelta(days=7)
+    dialogue_path: Path = PREPARATION
+    reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=48), timedelta(hours=24))
+    quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
+    retention: Period = DEFAULT_RETENTION
+    sends_per_second: int = 25  # everything Escale sends, under Telegram's ~30 a second
+    updates_per_minute: int = 30  # from one user; beyond, one notice and silence for a while
+
+    @property
+    def api_file_base_url(self) -> str:
+        """Where files are downloaded from: the Bot API's `/file/bot` beside its `/bot`."""
+        if self.api_base_url.endswith("/bot"):
+            return self.api_base_url[: -len("bot")] + "file/bot"
+        return self.api_base_url.rstrip("/") + "/file/bot"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read settings from `environ` (default: the process environment) over a `.env` file."""
+    values = _values(environ, env_file)
+
+    def get(name: str) -> str:
+        return values.get(name, "").strip()
+
+    return Settings(
+        token=_token(get("TELEGRAM_BOT_TOKEN")),
+        api_base_url=_base_url(get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
+        admin_ids=_admin_ids(get("ESCALE_ADMIN_IDS")),
+        database_path=Path(get("ESCALE_DATABASE") or DEFAULT_DATABASE),
+        default_locale=_locale(get("ESCALE_DEFAULT_LOCALE") or "fr"),
+        timezone=_timezone(get("ESCALE_TIMEZONE") or "Europe/Paris"),
+        invitation_lifetime=_duration(
+            "ESCALE_INVITATION_LIFETIME", get("ESCALE_INVITATION_LIFETIME") or "7d"
+        ),
+        dialogue_path=_dialogue_path(get("ESCALE_DIALOGUE")),
+        reminder_offsets=_offsets(values.get("ESCALE_REMINDER_OFFSETS", "48h,24h")),
+        quiet_hours=_quiet_hours(values.get("ESCALE_QUIET_HOURS", "21:00-08:00")),
+        retention=_retention(get("ESCALE_RETENTION") or "24 months"),
+        sends_per_second=_whole(
+            "ESCALE_SENDS_PER_SECOND", get("ESCALE_SENDS_PER_SECOND") or "25", 1, 1000
+        ),
+        updates_per_minute=_whole(
+            "ESCALE_UPDATES_PER_MINUTE", get("ESCALE_UPDATES_PER_MINUTE") or "30", 5, 10000
+        ),
+    )
+
+
+def raw_setting(
+    name: str, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> str:
+    """One setting as written (trimmed, empty when unset), for choices made before loading."""
+    return _values(environ, env_file).get(name, "").strip()
+
+
+def has_token(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> bool:
+    """Whether a bot token is set at all: without one, `python -m bot` runs the sandbox."""
+    return bool(raw_setting("TELEGRAM_BOT_TOKEN", environ, env_file))
+
+
+def load_dialogue_path(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Path:
+    """Only the dialogue file's setting: checking dialogues needs no token."""
+    return _dialogue_path(_values(environ, env_file).get("ESCALE_DIALOGUE", "").strip())
+
+
+def load_database_path(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Path:
+    """Only the database's setting: backups, restores and status need no token."""
+    return Path(_values(environ, env_file).get("ESCALE_DATABASE", "").strip() or DEFAULT_DATABASE)
+
+
+def _values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return values
+
+
+def _token(raw: str) -> str:
+    if not raw:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token "
+            "in the environment or in .env"
+        )
+    if not _TOKEN_SHAPE.match(raw):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits, a colon, "
+            "then letters, digits, _ or -, as @BotFather gives it)"
+        )
+    return raw
+
+
+def _whole(variable: str, raw: str, low: int, high: int) -> int:
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{variable}: {raw!r} is not a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _base_url(raw: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", raw):
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL must be an http(s) URL such as {DEFAULT_API_BASE_URL}"
+        )
+    return raw
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.isdigit():
+            raise ConfigError(
+                f"ESCALE_ADMIN_IDS: {part!r} is not a Telegram user id "
+                "(expected numbers separated by commas, e.g. 12345,67890)"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _locale(raw: str) -> str:
+    if not _LOCALE_SHAPE.match(raw):
+        raise ConfigError(f"ESCALE_DEFAULT_LOCALE: {raw!r} is not a language code such as fr or en")
+    return raw
+
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(raw: str) -> timedelta | None:
+    """`90s`, `30m`, `48h`, `7d` as a timedelta; None if it is not one (or is zero)."""
+    found = _DURATION.match(raw.strip())
+    if not found or int(found.group(1)) == 0:
+        return None
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def _duration(variable: str, raw: str) -> timedelta:
+    duration = parse_duration(raw)
+    if duration is None:
+        raise ConfigError(
+            f"{variable}: {raw!r} is not a duration (a number and a unit: s, m, h or d, e.g. 7d)"
+        )
+    return duration
+
+
+def _retention(raw: str) -> Period:
+    period = Period.parse(raw)
+    if period is None:
+        raise ConfigError(
+            f"ESCALE_RETENTION: {raw!r} is not a period (a number and days, weeks, months or "
+            "years, e.g. 24 months)"
+        )
+    if period.approximate < timedelta(days=30):
+        raise ConfigError(
+            f"ESCALE_RETENTION: {raw!r} is too short: people are told before their data is "
+            "erased, so it must be at least 30 days"
+        )
+    return period
+
+
+def _offsets(raw: str) -> tuple[timedelta, ...]:
+    """`48h,24h`: when to invite a person before a meeting; empty means no reminders."""
+    offsets = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        offset = parse_duration(item)
+        if offset is None:
+            raise ConfigError(
+                f"ESCALE_REMINDER_OFFSETS: {item!r} is not a duration "
+                "(durations with s, m, h or d, separated by commas, e.g. 48h,24h)"
+            )
+        offsets.append(offset)
+    return tuple(sorted(set(offsets), reverse=True))
+
+
+_QUIET = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def _quiet_hours(raw: str) -> QuietHours | None:
+    """`21:00-08:00`: no reminders in this daily window; empty disables it."""
+    raw = raw.strip()
+    if not raw:
+        return None
+
+    def refuse(problem: str) -> ConfigError:
+        return ConfigError(
+            f"ESCALE_QUIET_HOURS: {raw!r}: {problem} (expected a window such as 21:00-08:00, "
+            "or nothing to allow reminders at any hour)"
+        )
+
+    found = _QUIET.match(raw)
+    if not found:
+        raise refuse("not two times")
+    start_hour, start_minute, end_hour, end_minute = map(int, found.groups())
+    if max(start_hour, end_hour) > 23 or max(start_minute, end_minute) > 59:
+        raise refuse("not a time of day")
+    if (start_hour, start_minute) == (end_hour, end_minute):
+        raise refuse("the window starts and ends at the same time")
+    return QuietHours(time(start_hour, start_minute), time(end_hour, end_minute))
+
+
+def _timezone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(
+            f"ESCALE_TIMEZONE: {raw!r} is not a known time zone "
+            "(e.g. Europe/Paris, Europe/Brussels)"
+        ) from None
+
+
+def _dialogue_path(raw: str) -> Path:
+    if not raw:
+        return PREPARATION
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(
+            f"ESCALE_DIALOGUE: {raw!r} is not a file (expected a dialogue file such as "
+            "dialogues/preparation.toml)"
+        )
+    return path

@@ -1,0 +1,1 @@
+"""What is not one feature's: help, privacy, language, cancel, free text, menus, groups, flood."""

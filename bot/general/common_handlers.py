@@ -1,0 +1,179 @@
+"""Plumbing shared by handlers: replying, telling someone else, checking roles on every update."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.accounts.staff_views import suspended_notice
+from bot.accounts.store import Account
+from bot.context import Caller, Context, Role, identify, services
+from bot.core.i18n import Translator
+from bot.core.text import NO_PREVIEW, Reply
+from bot.core.updates import in_private_chat, shows_reachable
+from bot.general import menus
+from bot.general.views import stale_button, unknown_command
+
+log = logging.getLogger(__name__)
+
+
+ACTIVITY_GRAIN = timedelta(hours=1)  # a person's activity is written at most this often
+
+CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+Buttons = list[tuple[re.Pattern[str], Handler]]  # a button's payload pattern, and its handler
+
+
+async def send(context: Context, chat_id: int, reply: Reply) -> Message:
+    message: Message = await context.bot.send_message(
+        chat_id,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=reply.markup,
+        link_preview_options=NO_PREVIEW,
+    )
+    return message
+
+
+async def answer(update: Update, context: Context, reply: Reply) -> Message:
+    """Reply in the chat the update came from."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await send(context, chat.id, reply)
+
+
+async def show_in_place(update: Update, reply: Reply) -> None:
+    """Replace the pressed button's message; unchanged content is not an error."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply.markup,
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
+async def replace_buttons(update: Update, context: Context, footer: str) -> None:
+    """After a button is pressed: keep the message, drop its buttons, add what was chosen.
+
+    `footer` is HTML: any user-written part of it must be escaped by the caller."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message) or not query.message.text_html:
+        return
+    try:
+        await query.message.edit_text(
+            f"{query.message.text_html}\n\n<i>{footer}</i>",
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+        )
+    except TelegramError as error:  # its text may quote what was written: log the type only
+        log.info(
+            "buttons not replaced message=%s error=%s",
+            query.message.message_id,
+            type(error).__name__,
+        )
+        if isinstance(error, BadRequest):  # the text came back in a form Telegram refuses
+            await _drop_markup(query.message)
+
+
+async def _drop_markup(message: Message) -> None:
+    """At least the pressed buttons go, when the message cannot be rewritten."""
+    try:
+        await message.edit_reply_markup(None)
+    except TelegramError as error:
+        log.info(
+            "buttons not removed message=%s error=%s", message.message_id, type(error).__name__
+        )
+
+
+async def tell(
+    context: Context, user_id: int, account: Account | None, build: Callable[[Translator], Reply]
+) -> None:
+    """Send a notice to another user, in their language; a failure is logged, not raised."""
+    try:
+        await send(context, user_id, build(services(context).translator_for(account)))
+    except TelegramError as error:
+        log.warning("notice not delivered user=%s error=%s", user_id, type(error).__name__)
+
+
+def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
+    """Run the handler only for callers holding one of `roles`, checked against the database
+    each time.
+
+    Anyone else gets exactly what an unknown command gets (a stale-button notice for buttons);
+    a suspended worker is told their access is paused.
+    """
+
+    def decorate(handler: CallerHandler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(update: Update, context: Context) -> None:
+            caller = await identify(update, context)
+            if any(caller.has(role) for role in roles):
+                await handler(update, context, caller)
+                return
+            log.info("refused role=%s user=%s", "|".join(r.value for r in roles), caller.id)
+            if update.callback_query:
+                await update.callback_query.answer(stale_button(caller.t))
+            elif Role.WORKER in roles and caller.account and caller.account.worker_status:
+                await answer(update, context, suspended_notice(caller.t))
+            else:
+                await answer(update, context, unknown_command(caller.t))
+
+        return checked
+
+    return decorate
+
+
+def anyone(handler: CallerHandler) -> Handler:
+    """Run the handler for any sender, with their caller identity resolved."""
+
+    @functools.wraps(handler)
+    async def identified(update: Update, context: Context) -> None:
+        await handler(update, context, await identify(update, context))
+
+    return identified
+
+
+async def worker_name(context: Context, caller: Caller) -> str | None:
+    """The display name of the worker following the caller, if the caller is a person."""
+    if caller.account is None or caller.account.worker_id is None:
+        return None
+    worker = await services(context).repo.account(caller.account.worker_id)
+    return worker.display_name if worker else None
+
+
+async def after_private_update(update: Update, context: Context) -> None:
+    """Runs after every private update's handler: the sender's menu follows what just changed,
+    and someone Telegram had refused messages for gets what was held for them, once they can
+    receive it again (blocking the bot, even twice, releases nothing)."""
+    user = update.effective_user
+    if user is None or not in_private_chat(update):
+        return  # a business customer, a guest mention, an inline-mode button: not Escale's chat
+    if not shows_reachable(update):
+        return  # they blocked the bot: no activity, nothing released, no menu to set
+    svc = services(context)
+    account = await svc.repo.account(user.id)
+    now = svc.clock.now()
+    if (
+        account
+        and account.is_person
+        and (account.last_active is None or account.last_active <= now - ACTIVITY_GRAIN)
+    ):
+        await svc.repo.touch(user.id, now)
+    if account and account.unreachable and await svc.outbox.release_chat(user.id, now):
+        log.info("reachable again user=%s", user.id)
+        svc.deliver()
+    await menus.refresh(context.bot, svc, user.id)

@@ -1,0 +1,189 @@
+"""Meetings as a domain: set, move or cancel one, tell the other side, plan its reminders.
+
+Whoever sets the date (the worker, or the person when the worker has not), the other one is
+told in their own language, in the same transaction that stores the date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.accounts.store import Account
+from bot.context import Services
+from bot.core import schedule
+from bot.core.text import Reply
+from bot.meetings import views
+from bot.meetings.store import CANNOT, DayMeeting, Meeting, Schedule
+from bot.outbox.store import Outgoing
+from bot.preparation import views as preparation_views
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A person and the worker who follows them: the two sides of a meeting."""
+
+    person: Account
+    worker: Account
+
+
+async def pair_for(svc: Services, person_id: int) -> Pair | None:
+    """The person and their worker, while that worker is active (a suspended one can do
+    nothing with a meeting date)."""
+    person = await svc.repo.account(person_id)
+    if person is None or person.worker_id is None:
+        return None
+    worker = await svc.repo.account(person.worker_id)
+    return Pair(person, worker) if worker is not None and worker.is_active_worker else None
+
+
+def _notice(svc: Services, to: Account, text: str | Reply) -> Outgoing:
+    reply = text if isinstance(text, Reply) else Reply(text)
+    return preparation_views.notice(svc.translator_for(to), to.user_id, reply)
+
+
+def plan(svc: Services, pair: Pair, at: datetime) -> Schedule:
+    """The invitations before a meeting at `at` and the worker's list for its day."""
+    settings, now = svc.settings, svc.clock.now()
+    day = at.astimezone(settings.timezone).date()
+    summary_at = schedule.summary_time(day, settings.quiet_hours, settings.timezone)
+    return Schedule(
+        invitations=schedule.invitations(
+            at, settings.reminder_offsets, settings.quiet_hours, settings.timezone, now
+        ),
+        worker_id=pair.worker.user_id,
+        day=day,
+        summary_at=summary_at if summary_at > now else None,  # the worker set it today
+    )
+
+
+async def set_date(
+    svc: Services, pair: Pair, at: datetime, *, by_person: bool, proposed: bool = False
+) -> tuple[Meeting, datetime | None] | None:
+    """Store the date (the worker moves a meeting ahead; a person only gives one when none is
+    set: else None), plan its reminders, tell the other side. `proposed`: the worker accepts
+    the time the person proposed, and the person is told so."""
+    current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
+    if by_person:
+        t = svc.translator_for(pair.worker)
+        told = views.told_by_person(t, pair.person.known_as, at)
+        notices = [_notice(svc, pair.worker, told)]
+    else:
+        t = svc.translator_for(pair.person)
+        name = pair.worker.display_name
+        if proposed:
+            text = views.proposal_accepted_for_person(t, name, at)
+        elif current:
+            text = views.moved_for_person(t, name, current.at, at)
+        else:
+            text = views.set_for_person(t, name, at)
+        notices = [_notice(svc, pair.person, text)]
+    prepared = current is not None and await svc.meetings.prepared_for(current.id)
+    worker_t = svc.translator_for(pair.worker)
+    line = DayMeeting(pair.person.known_as, at, prepared)
+    addendum = _notice(svc, pair.worker, views.day_list_addendum(worker_t, line))
+    by = pair.person if by_person else pair.worker
+    result = await svc.meetings.set(
+        pair.person.user_id,
+        at,
+        by=by.user_id,
+        move=not by_person,
+        schedule=plan(svc, pair, at),
+        notices=notices,
+        now=svc.clock.now(),
+        addendum=addendum,
+    )
+    svc.deliver()
+    return result
+
+
+async def attend(svc: Services, pair: Pair, meeting: Meeting, attendance: str) -> Meeting | None:
+    """The person says they are coming or cannot come. The worker is told at once when they
+    cannot come, and when they can after all; that they are coming shows in the day list."""
+    worker_t = svc.translator_for(pair.worker)
+    name = pair.person.known_as
+    notices = []
+    if attendance == CANNOT:
+        notices = [_notice(svc, pair.worker, views.cannot_come_for_worker(worker_t, name, meeting))]
+    elif meeting.cannot_come:
+        text = views.coming_after_all_for_worker(worker_t, name, meeting.at)
+        notices = [_notice(svc, pair.worker, Reply(text))]
+    settings, now = svc.settings, svc.clock.now()
+    invitations = schedule.invitations(
+        meeting.at, settings.reminder_offsets, settings.quiet_hours, settings.timezone, now
+    )
+    done = await svc.meetings.attend(
+        meeting.id,
+        pair.person.user_id,
+        attendance,
+        invitations=invitations,
+        notices=notices,
+        now=now,
+    )
+    if done is None:
+        return None
+    if done[1]:
+        svc.deliver()
+    return done[0]
+
+
+async def add_note(
+    svc: Services, pair: Pair, meeting: Meeting, *, text: str | None, voice_file_id: str | None
+) -> Meeting | None:
+    """The few words, or the voice message, the person chose to add for their worker."""
+    t = svc.translator_for(pair.worker)
+    name = pair.person.known_as
+    repeat = preparation_views.repeat_note(t)
+    if voice_file_id is not None:
+        caption = views.absence_voice_caption(t, name, meeting.at)
+        notice = Outgoing(pair.worker.user_id, "voice", voice_file_id, repeat, caption=caption)
+    else:
+        notice = _notice(
+            svc, pair.worker, views.absence_note_for_worker(t, name, meeting.at, text or "")
+        )
+    done = await svc.meetings.add_absence_note(
+        meeting.id,
+        pair.person.user_id,
+        text=text,
+        voice_file_id=voice_file_id,
+        notices=[notice],
+        now=svc.clock.now(),
+    )
+    if done is not None:
+        svc.deliver()
+    return done
+
+
+async def propose(svc: Services, pair: Pair, meeting: Meeting, at: datetime) -> Meeting | None:
+    """Another time the person proposes: the worker can confirm it with one button."""
+    t = svc.translator_for(pair.worker)
+    reply = views.proposal_for_worker(t, pair.person.known_as, meeting, at)
+    done = await svc.meetings.propose_time(
+        meeting.id, pair.person.user_id, at, [_notice(svc, pair.worker, reply)], svc.clock.now()
+    )
+    if done is not None:
+        svc.deliver()
+    return done
+
+
+async def cancel(svc: Services, pair: Pair, meeting: Meeting) -> bool:
+    t = svc.translator_for(pair.person)
+    notice = _notice(
+        svc, pair.person, views.cancelled_for_person(t, pair.worker.display_name, meeting.at)
+    )
+    done = await svc.meetings.cancel(meeting.id, pair.person.user_id, [notice], svc.clock.now())
+    svc.deliver()
+    return done
+
+
+async def later(svc: Services, meeting: Meeting) -> datetime | None:
+    """*Later* on an invitation: ask again in a few hours (outside quiet hours), if the
+    meeting is still ahead by then. Returns when, or None."""
+    settings, now = svc.settings, svc.clock.now()
+    due = schedule.fit(
+        now + schedule.LATER, meeting.at, settings.quiet_hours, settings.timezone, now
+    )
+    if due is None or not await svc.meetings.remind_again(meeting.id, meeting.person_id, due, now):
+        return None
+    svc.deliver()
+    return due

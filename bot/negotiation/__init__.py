@@ -1,0 +1,1 @@
+"""The worker's voice and what was agreed: topics before a meeting, agreements after it."""

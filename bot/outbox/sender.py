@@ -1,0 +1,440 @@
+"""The sender: delivers the outbox one message at a time, in order, until each has arrived.
+
+Rows are written by whoever causes them, in the same transaction; the sender only ever talks to
+Telegram outside a transaction. An attempt is recorded as begun before the call, so an attempt a
+crash interrupted is known at the next start. Telegram has no idempotency key: when a call's
+outcome is unknown the message is sent once more, headed by its repeat note, and never again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any, Literal
+
+import httpx
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.core.clock import Clock
+from bot.core.request import PER_SECOND, Pace, outbox_call, retry_after
+from bot.core.text import NO_PREVIEW, Reply, utf16_length
+from bot.outbox.store import OutboxRow, OutboxStore, Outgoing
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts
+MAX_CAPTION = 1024
+BATCH = 50
+BACKOFF_CAP = timedelta(minutes=5)
+PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
+LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
+
+# Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+# Who to tell, and what, when a chat refuses the bot (read-only: the sender queues them).
+OnUnreachable = Callable[[int], Awaitable[Sequence[Outgoing]]]
+# Who to tell, and what, when a message ends undelivered (refused twice, or its outcome
+# unknown twice): read-only, the sender queues them with the row's end.
+OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Outgoing]]]
+# Called before each pass with the time: queues whatever has come due (reminders, say) and
+# returns when it next has something due, so one loop serves every timed message.
+Producer = Callable[[datetime], Awaitable[datetime | None]]
+
+
+class Sender:
+    """One task that sends whatever is due, then sleeps until the next row is due or `wake()`."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: OutboxStore,
+        clock: Clock,
+        on_unreachable: OnUnreachable,
+        producers: Sequence[Producer] = (),
+        per_second: int = PER_SECOND,
+        on_undelivered: OnUndelivered | None = None,
+        pace: Pace | None = None,
+    ) -> None:
+        self._bot = bot
+        self._store = store
+        self._clock = clock
+        self._on_unreachable = on_unreachable
+        self._on_undelivered = on_undelivered
+        self._producers = producers
+        # The application's one pace, shared with replies; a sender of its own has its own.
+        self._pace = pace or Pace(per_second)
+        self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._recover_first = False
+        self._scrub = False  # rows ended in this pass, whose words are then scrubbed
+
+    async def start(self) -> None:
+        """Recover attempts a crash interrupted, then run the loop as a task."""
+        if self._task is not None:
+            raise RuntimeError("the outbox sender is already running")
+        interrupted = await self._store.recover()
+        if interrupted:
+            log.warning("outbox recovered interrupted=%s", interrupted)
+        self._idle.clear()
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Cancel the loop; a row whose call was cut short stays 'sending' until `start()`."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        await asyncio.wait({task})
+
+    def wake(self) -> None:
+        """Look for due rows now; call after committing new ones. At once no longer idle."""
+        self._idle.clear()
+        self._woken.set()
+
+    async def drained(self) -> None:
+        """Return once nothing is due at the clock's current time and no call is in flight."""
+        task = self._task
+        if task is None:
+            raise RuntimeError("the outbox sender is not running")
+        idle = asyncio.create_task(self._idle.wait())
+        try:
+            await asyncio.wait({idle, task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            idle.cancel()
+        if not self._idle.is_set():
+            raise RuntimeError("the outbox sender stopped")
+
+    async def _run(self) -> None:
+        while True:
+            self._woken.clear()
+            try:
+                if self._recover_first:
+                    await self._store.recover()
+                    self._recover_first = False
+                now = self._clock.now()
+                wakes: list[datetime | None] = [now + LOOK_AGAIN]
+                for produce in self._producers:
+                    wakes.append(await self._produce(produce, now))
+                # Held back by the pace, rows are due already: wait for the pace, not for them.
+                paced = await self._send_due()
+                wakes.append(paced if paced is not None else await self._store.next_due())
+                until = min(w for w in wakes if w is not None)
+            except Exception as error:
+                # Most likely the database; no call is in flight now, so a row left 'sending'
+                # was interrupted and is recovered (as a possible repeat) on the next pass.
+                _log_unexpected("outbox pass failed", error)
+                self._recover_first = True
+                until = self._clock.now() + PAUSE_AFTER_FAILURE
+            else:
+                if self._woken.is_set():  # rows queued during the pass may be due already
+                    continue
+            self._idle.set()
+            await self._wait(until)
+            self._idle.clear()
+
+    async def _produce(self, produce: Producer, now: datetime) -> datetime | None:
+        """A failing producer must not hold back what is already queued (briefs above all):
+        it is tried again a little later."""
+        try:
+            return await produce(now)
+        except Exception as error:
+            _log_unexpected("outbox producer failed", error)
+            return now + PAUSE_AFTER_FAILURE
+
+    async def _wait(self, until: datetime) -> None:
+        """Until `until` by the injected clock (never real time), or until `wake()`."""
+        waiters: list[asyncio.Task[Any]] = [
+            asyncio.create_task(self._woken.wait()),
+            asyncio.create_task(self._clock.sleep_until(until)),
+        ]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _send_due(self) -> datetime | None:
+        """Send what is due, as fast as the pace allows; when paced, the time to go on.
+
+        A sent row's words are blanked; before the sender rests, the database is scrubbed
+        so that they are gone from its log file too."""
+        self._scrub = False
+        try:
+            while rows := await self._store.due(self._clock.now(), BATCH):
+                for row in rows:
+                    now = self._clock.now()
+                    slot = self._pace.next_slot(now, outbox=True)
+                    if slot > now:
+                        return slot
+                    if await self._attempt(row):
+                        self._pace.sent(now)
+            return None
+        finally:
+            if self._scrub:
+                await self._store.db.scrub()
+
+    async def _attempt(self, due: OutboxRow) -> bool:
+        """One attempt at one row; whether it called Telegram (and so counts for the pace)."""
+        row = await self._store.begin_attempt(due.id)
+        if row is None:  # erased or held since it was read
+            return False
+        if row.expired(self._clock.now()):
+            await self._store.give_up(row.id, "failed", "expired")
+            self._scrub = True
+            log.info("outbox expired id=%s purpose=%s", row.id, row.purpose)
+            return False
+        try:
+            try:
+                with outbox_call():
+                    message_id = await self._send(row, plain=False)
+            except BadRequest as error:
+                log.warning(
+                    "outbox refused id=%s error=%s; sending it as plain text",
+                    row.id,
+                    _error_name(error),
+                )
+                with outbox_call():
+                    message_id = await self._send(row, plain=True)
+        except BadRequest as error:
+            await self._end_undelivered(row, "failed", _error_name(error))
+            log.error(
+                "outbox failed id=%s chat=%s purpose=%s error=%s",
+                row.id,
+                row.chat_id,
+                row.purpose,
+                _error_name(error),
+            )
+        except RetryAfter as error:
+            delay = retry_after(error)
+            await self._store.retry(row.id, self._clock.now() + delay, "RetryAfter")
+            log.info("outbox flood control id=%s retry_in=%ss", row.id, delay.total_seconds())
+        except Forbidden:
+            notices = await self._unreachable_notices(row.chat_id)
+            newly = await self._store.hold_chat(row.chat_id, self._clock.now(), notices)
+            log.warning(
+                "outbox held chat=%s id=%s: the chat refuses the bot (told=%s)",
+                row.chat_id,
+                row.id,
+                len(notices) if newly else 0,
+            )
+        except NetworkError as error:  # TimedOut included
+            if may_have_arrived(error):
+                await self._unknown_outcome(row, _error_name(error))
+            else:
+                await self._retry_later(row, _error_name(error))
+        except Exception as error:  # an answer we could not read: the call may have worked
+            _log_unexpected(f"outbox attempt failed id={row.id}", error)
+            await self._unknown_outcome(row, _error_name(error))
+        else:
+            await self._store.delivered(row.id, message_id, self._clock.now())
+            self._scrub = True
+            log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
+        return True
+
+    async def _unknown_outcome(self, row: OutboxRow, name: str) -> None:
+        """The message may have arrived: send it once more, marked; after that, give up."""
+        if row.maybe_delivered:
+            await self._end_undelivered(row, "uncertain", name)
+            log.warning(
+                "outbox uncertain id=%s chat=%s error=%s: the resend's outcome is unknown too",
+                row.id,
+                row.chat_id,
+                name,
+            )
+        else:
+            await self._retry_later(row, name, maybe_delivered=True)
+
+    async def _end_undelivered(
+        self, row: OutboxRow, status: Literal["failed", "uncertain"], name: str
+    ) -> None:
+        """No more attempts: the words go, and whoever should know is told (once)."""
+        notices: Sequence[Outgoing] = ()
+        if self._on_undelivered is not None:
+            try:
+                notices = await self._on_undelivered(row, status == "uncertain")
+            except Exception as error:
+                _log_unexpected(f"outbox on_undelivered failed id={row.id}", error)
+        told = await self._store.give_up(row.id, status, name, notices, now=self._clock.now())
+        if told:
+            log.warning("outbox undelivered id=%s told=%s", row.id, len(notices))
+        self._scrub = True
+
+    async def _retry_later(
+        self, row: OutboxRow, error: str, *, maybe_delivered: bool = False
+    ) -> None:
+        delay = min(timedelta(seconds=2 ** min(row.attempts, 16)), BACKOFF_CAP)
+        await self._store.retry(
+            row.id, self._clock.now() + delay, error, maybe_delivered=maybe_delivered
+        )
+        log.warning(
+            "outbox retry id=%s chat=%s attempt=%s error=%s maybe_delivered=%s retry_in=%ss",
+            row.id,
+            row.chat_id,
+            row.attempts,
+            error,
+            maybe_delivered or row.maybe_delivered,
+            delay.total_seconds(),
+        )
+
+    async def _unreachable_notices(self, chat_id: int) -> Sequence[Outgoing]:
+        try:
+            return await self._on_unreachable(chat_id)
+        except Exception as error:
+            _log_unexpected(f"outbox on_unreachable failed chat={chat_id}", error)
+            return ()
+
+    async def _send(self, row: OutboxRow, *, plain: bool) -> int:
+        """Send `row` as HTML, or as plain text split to fit; the id of the message sent."""
+        markup = Reply(row.body, row.buttons).markup
+        if row.kind in ("voice", "photo", "document"):
+            return await self._send_voice(row, markup, plain=plain)
+        text = _headed(row.repeat_note, row.body) if row.maybe_delivered else row.body
+        if not plain:
+            message = await self._bot.send_message(
+                row.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                protect_content=row.protect,
+                link_preview_options=NO_PREVIEW,
+            )
+            return message.message_id
+        parts = _chunks(plain_text(text), MAX_TEXT)
+        for index, part in enumerate(parts):
+            message = await self._bot.send_message(
+                row.chat_id,
+                part,
+                parse_mode=None,
+                reply_markup=markup if index == len(parts) - 1 else None,
+                protect_content=row.protect,
+                link_preview_options=NO_PREVIEW,
+            )
+        return message.message_id  # the last part's, which carries the buttons
+
+    async def _send_voice(
+        self, row: OutboxRow, markup: InlineKeyboardMarkup | None, *, plain: bool
+    ) -> int:
+        caption = row.caption or ""
+        if row.maybe_delivered:
+            caption = _headed(row.repeat_note, caption)
+        rest: list[str] = []
+        if plain:
+            caption = plain_text(caption)
+            if utf16_length(caption) > MAX_CAPTION:  # too long to caption: follows as text
+                caption, rest = "", _chunks(caption, MAX_TEXT)
+        parse_mode = None if plain else ParseMode.HTML
+        if row.kind == "photo":
+            message = await self._bot.send_photo(
+                row.chat_id,
+                photo=row.body,
+                caption=caption or None,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                protect_content=row.protect,
+            )
+        elif row.kind == "document":
+            message = await self._bot.send_document(
+                row.chat_id,
+                document=row.body,
+                caption=caption or None,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                protect_content=row.protect,
+            )
+        else:
+            message = await self._bot.send_voice(
+                row.chat_id,
+                voice=row.body,
+                caption=caption or None,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                protect_content=row.protect,
+            )
+        for part in rest:
+            await self._bot.send_message(
+                row.chat_id,
+                part,
+                parse_mode=None,
+                protect_content=row.protect,
+                link_preview_options=NO_PREVIEW,
+            )
+        return message.message_id
+
+
+def _headed(note: str, html: str) -> str:
+    return f"{note}\n\n{html}" if html else note
+
+
+def may_have_arrived(error: NetworkError) -> bool:
+    """Whether the request may have reached Telegram although no answer came back.
+
+    PTB raises NetworkError (or TimedOut) from the httpx exception when no answer came, and
+    without a cause (or from a JSON error) when Telegram or a proxy answered with an error
+    status such as 502: then nothing was sent.
+    """
+    cause = error.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return False
+    return not isinstance(cause, _NOT_SENT)
+
+
+def _error_name(error: BaseException) -> str:
+    """The error's class (and its cause's): never its text, which may quote the message."""
+    cause = error.__cause__
+    name = type(error).__name__
+    return f"{name}({type(cause).__name__})" if cause is not None else name
+
+
+def _log_unexpected(event: str, error: BaseException) -> None:
+    """Type and stack only: an exception's text may quote what a person wrote."""
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s error=%s\n%s", event, _error_name(error), stack)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """What the HTML shows, without tags and with entities resolved: Telegram cannot refuse it."""
+    parser = _TextOnly()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """`text` cut into parts of at most `limit` UTF-16 units, at a line break where possible."""
+    parts: list[str] = []
+    while utf16_length(text) > limit:
+        cut = _fitting(text, limit)
+        newline = text.rfind("\n", 0, cut)
+        if newline > 0:
+            cut = newline + 1
+        parts.append(text[:cut])
+        text = text[cut:]
+    parts.append(text)
+    return [part for part in parts if part.strip()] or [text]
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 units."""
+    size = 0
+    for index, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit:
+            return index
+    return len(text)

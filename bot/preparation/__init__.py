@@ -1,0 +1,2 @@
+"""A person prepares their meeting: the dialogue and its engine, the flow, the brief, the
+logbook."""

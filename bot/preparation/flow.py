@@ -1,0 +1,439 @@
+"""A person's preparation as a domain: where they are, what each action changes, what is sent.
+
+Every change is committed before the bot replies, and checks the step it was made for, so a
+doubled or late press changes nothing. Nothing reaches the worker before the person sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.accounts.store import Account
+from bot.context import Services
+from bot.core.i18n import Translator
+from bot.core.invisible import visible_name
+from bot.negotiation import agreements
+from bot.outbox.store import Outgoing
+from bot.preparation import brief, logbook
+from bot.preparation.dialogue import engine
+from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step
+from bot.preparation.store import Ally, Answer, Preparation
+
+ALLY_NAME_MAX_LENGTH = 60
+MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons
+HISTORY_DEPTH = 7  # earlier scores drawn in a sparkline
+STOP_MESSAGE_WORDS = 6  # a longer message is an answer, even if it says "stop" somewhere
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words without accents or punctuation: `Arrête !` and `arrete` read alike."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return re.findall(r"\w+", plain)
+
+
+def means_stopping(text: str, stop_words: Iterable[str]) -> bool:
+    """Whether a short typed message contains one of the words or phrases that mean stopping."""
+    words = _words(text)
+    if not words or len(words) > STOP_MESSAGE_WORDS:
+        return False
+    for phrase in stop_words:
+        wanted = _words(phrase)
+        n = len(wanted)
+        if n and any(words[i : i + n] == wanted for i in range(len(words) - n + 1)):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Flow:
+    """An open preparation with what it needs to be shown: the dialogue, last time, the allies."""
+
+    dialogue: Dialogue
+    preparation: Preparation
+    last_time: Preparation | None  # the person's previous finished preparation, sent or kept
+    allies: Mapping[int, Ally]
+    agreed: Answer | None = None  # the steps agreed since last time, accepted by the person
+
+    @property
+    def previous(self) -> Mapping[str, Answer]:
+        """Last time's answers, and the steps agreed since, under `model.AGREED`."""
+        answers = dict(self.last_time.answers) if self.last_time else {}
+        if self.agreed is not None:
+            answers[AGREED] = self.agreed
+        return answers
+
+    @property
+    def id(self) -> int:
+        return self.preparation.id
+
+    @property
+    def step(self) -> Step:
+        """The current step as asked (a variant chosen by earlier answers applies)."""
+        step = self.dialogue.step(self.preparation.step or "")
+        assert step is not None, "current() moves a preparation off a step the file dropped"
+        return engine.effective(step, self.answers)
+
+    @property
+    def answers(self) -> Mapping[str, Answer]:
+        return self.preparation.answers
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return engine.progress(self.dialogue, self.step.id, self.answers, self.previous)
+
+    @property
+    def first(self) -> bool:
+        before = engine.step_before(self.dialogue, self.step.id, self.answers, self.previous)
+        return before is None
+
+    @property
+    def chosen_allies(self) -> list[int]:
+        """The jokers ticked so far: the step's scratch, else a saved answer being edited."""
+        if "chosen" in self.preparation.scratch:
+            return [int(i) for i in self.preparation.scratch["chosen"]]
+        saved = self.answers.get(self.step.id)
+        return engine.chosen_allies(saved) if saved else []
+
+    @property
+    def agreed_items(self) -> list[dict[str, str]]:
+        """The steps agreed since last time: what, who, by_when."""
+        return engine.agreed_steps(self.previous)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """How each agreed step went, as told so far in this step."""
+        told = self.preparation.scratch.get("outcomes", [])
+        return [o for o in told if isinstance(o, str)] if isinstance(told, list) else []
+
+    @property
+    def new_ally_name(self) -> str | None:
+        name = self.preparation.scratch.get("new_ally")
+        return name if isinstance(name, str) else None
+
+    @property
+    def asked(self) -> list[Step]:
+        return engine.asked_steps(self.dialogue, self.answers, self.previous)
+
+    @property
+    def can_add_ally(self) -> bool:
+        return len(self.allies) < MAX_ALLIES
+
+    def proposal(self, t: Translator) -> str | None:
+        """A wording of the person's question made from their words, where it reads well and
+        fits the step (else None: nothing is offered)."""
+        found = engine.proposal_for(t, self.dialogue, self.step, self.answers, self.previous)
+        return found if found is not None and len(found) <= self.step.max_length else None
+
+    def reference(self) -> str:
+        return reference(self.preparation.id)
+
+
+def reference(preparation_id: int) -> str:
+    """A stable reference a worker can quote; it also tells a repeat from a new brief."""
+    return f"ESC-{preparation_id:05d}"
+
+
+async def current(svc: Services, person_id: int) -> Flow | None:
+    """The person's open preparation, if any."""
+    preparation = await svc.preparations.open_for(person_id)
+    if preparation is None:
+        return None
+    if svc.dialogue.step(preparation.step or "") is None:
+        # A step dropped from the file since the preparation began: carry on at the review.
+        await svc.preparations.move(
+            preparation.id,
+            preparation.step or "",
+            to_step=svc.dialogue.review.id,
+            back_to_review=False,
+            now=svc.clock.now(),
+        )
+        return await current(svc, person_id)
+    return await _flow(svc, preparation)
+
+
+async def _flow(svc: Services, preparation: Preparation) -> Flow:
+    earlier = await svc.preparations.finished(preparation.person_id, limit=1)
+    allies = await svc.preparations.allies(preparation.person_id)
+    last_time = earlier[0] if earlier else None
+    person = await svc.repo.account(preparation.person_id)
+    agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
+    return Flow(
+        svc.dialogue,
+        preparation,
+        last_time,
+        {ally.id: ally for ally in allies[-MAX_ALLIES:]},  # a list kept before the cap
+        agreed,
+    )
+
+
+async def begin(svc: Services, person_id: int) -> tuple[Flow, bool]:
+    """Open a preparation; the flag says whether one was already open (offer to resume)."""
+    existing = await current(svc, person_id)
+    if existing:
+        return existing, True
+    earlier = await svc.preparations.finished(person_id, limit=1)
+    last_time = earlier[0] if earlier else None
+    previous = dict(last_time.answers) if last_time else {}
+    person = await svc.repo.account(person_id)
+    agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
+    if agreed is not None:
+        previous[AGREED] = agreed
+    first = engine.first_step(svc.dialogue, previous)
+    preparation = await svc.preparations.start(person_id, first.id, svc.clock.now())
+    return await _flow(svc, preparation), False
+
+
+async def start_over(svc: Services, person_id: int, preparation_id: int) -> Flow | None:
+    if not await svc.preparations.discard(preparation_id, person_id):
+        return None
+    flow, _ = await begin(svc, person_id)
+    return flow
+
+
+async def _go(
+    svc: Services,
+    flow: Flow,
+    to: Step,
+    *,
+    answer: Answer | None = None,
+    back_to_review: bool = False,
+) -> Flow | None:
+    moved = await svc.preparations.move(
+        flow.id,
+        flow.step.id,
+        to_step=to.id,
+        back_to_review=back_to_review and to.kind is not Kind.REVIEW,
+        answer=answer,
+        now=svc.clock.now(),
+    )
+    return await current(svc, flow.preparation.person_id) if moved else None
+
+
+async def give(svc: Services, flow: Flow, answer: Answer) -> Flow | None:
+    """Record the answer to the current step and move on; after an edit from the review, back
+    to it, by way of any question the new answer opened."""
+    answers = {**flow.answers, answer.step: answer}
+    if flow.preparation.back_to_review:
+        to = engine.newly_opened(flow.dialogue, flow.step.id, answers, flow.previous)
+        return await _go(svc, flow, to, answer=answer, back_to_review=True)
+    to = engine.next_step(flow.dialogue, flow.step.id, answers, flow.previous)
+    return await _go(svc, flow, to, answer=answer)
+
+
+async def skip(svc: Services, flow: Flow) -> Flow | None:
+    return await give(svc, flow, Answer(flow.step.id, skipped=True))
+
+
+async def back(svc: Services, flow: Flow) -> Flow | None:
+    """One step back; after an edit from the review, back to the review."""
+    if flow.preparation.back_to_review:
+        return await _go(svc, flow, flow.dialogue.review)
+    before = engine.step_before(flow.dialogue, flow.step.id, flow.answers, flow.previous)
+    return await _go(svc, flow, before) if before else None
+
+
+async def edit(svc: Services, flow: Flow, step_id: str) -> Flow | None:
+    """From the review, change one answer, then come back to the review."""
+    step = flow.dialogue.step(step_id)
+    if step is None or step_id not in {s.id for s in flow.asked}:
+        return None
+    return await _go(svc, flow, step, back_to_review=True)
+
+
+async def toggle_hidden(svc: Services, flow: Flow, step_id: str) -> Flow | None:
+    if not await svc.preparations.toggle_hidden(flow.id, step_id):
+        return None
+    return await current(svc, flow.preparation.person_id)
+
+
+async def _scratch(svc: Services, flow: Flow, **values: object) -> Flow | None:
+    scratch = {**flow.preparation.scratch, "chosen": flow.chosen_allies, **values}
+    scratch = {k: v for k, v in scratch.items() if v is not None}
+    if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+        return None
+    return await current(svc, flow.preparation.person_id)
+
+
+async def hold_typed(svc: Services, flow: Flow, text: str) -> Flow | None:
+    """Keep typed text aside while the person says whether it was an answer."""
+    scratch = {**flow.preparation.scratch, "typed": text}
+    if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+        return None
+    return await current(svc, flow.preparation.person_id)
+
+
+def typed(flow: Flow) -> str | None:
+    text = flow.preparation.scratch.get("typed")
+    return text if isinstance(text, str) else None
+
+
+def review_messages(flow: Flow) -> list[int]:
+    """The messages that show the review now, oldest first (empty before it is shown)."""
+    ids = flow.preparation.scratch.get("review")
+    return [int(i) for i in ids] if isinstance(ids, list) else []
+
+
+async def remember_review(svc: Services, flow: Flow, message_ids: Sequence[int]) -> None:
+    """Which messages show the review, so that a change edits them instead of adding a copy."""
+    scratch = {**flow.preparation.scratch, "review": list(message_ids)}
+    await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now())
+
+
+async def pause(svc: Services, flow: Flow) -> bool:
+    return await svc.preparations.set_paused(flow.preparation.person_id, True)
+
+
+async def toggle_ally(svc: Services, flow: Flow, ally_id: int) -> Flow | None:
+    if ally_id not in flow.allies:
+        return None
+    chosen = flow.chosen_allies
+    chosen = [i for i in chosen if i != ally_id] if ally_id in chosen else [*chosen, ally_id]
+    return await _scratch(svc, flow, chosen=chosen)
+
+
+async def name_new_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, new_ally=name, maybe_ally=None)
+
+
+async def expect_ally_name(svc: Services, flow: Flow) -> Flow | None:
+    """*Someone new* was pressed: the next typed text is a name, no need to ask."""
+    return await _scratch(svc, flow, naming=True)
+
+
+def expects_ally_name(flow: Flow) -> bool:
+    return flow.preparation.scratch.get("naming") is True
+
+
+async def hold_ally(svc: Services, flow: Flow, name: str) -> Flow | None:
+    """Text typed on the jokers question without *Someone new*: kept aside until confirmed."""
+    name = visible_name(name)
+    if not flow.can_add_ally or not name:
+        return None
+    return await _scratch(svc, flow, maybe_ally=name)
+
+
+def maybe_ally(flow: Flow) -> str | None:
+    name = flow.preparation.scratch.get("maybe_ally")
+    return name if isinstance(name, str) else None
+
+
+async def confirm_ally(svc: Services, flow: Flow) -> Flow | None:
+    name = maybe_ally(flow)
+    return await name_new_ally(svc, flow, name) if name else None
+
+
+async def cancel_new_ally(svc: Services, flow: Flow) -> Flow | None:
+    return await _scratch(svc, flow, new_ally=None, maybe_ally=None, naming=None)
+
+
+RELATION_MAX_LENGTH = 40  # a relation typed in the person's words, kept as they wrote it
+
+
+def relation_for(text: str, step: Step, words: Mapping[str, Sequence[str]]) -> str | None:
+    """The relation a typed answer names ("ma fille" → family), by the longest phrase found."""
+    typed = _words(text)
+    best: tuple[int, str] | None = None
+    for option in step.options:
+        for phrase in words.get(option.id, ()):
+            wanted = _words(phrase)
+            n = len(wanted)
+            found = n and any(typed[i : i + n] == wanted for i in range(len(typed) - n + 1))
+            if found and (best is None or n > best[0]):
+                best = (n, option.id)
+    return best[1] if best else None
+
+
+async def add_typed_relation(
+    svc: Services, flow: Flow, text: str, words: Mapping[str, Sequence[str]]
+) -> Flow | None:
+    """A relation typed instead of chosen: understood, else kept in the person's own words."""
+    relation = relation_for(text, flow.step, words)
+    if relation is not None:
+        return await add_ally(svc, flow, relation)
+    own = visible_name(text)
+    return await add_ally(svc, flow, own if len(own) <= RELATION_MAX_LENGTH else "", free=True)
+
+
+async def add_ally(svc: Services, flow: Flow, relation: str, *, free: bool = False) -> Flow | None:
+    name = flow.new_ally_name
+    if name is None or (not free and flow.step.option(relation) is None):
+        return None
+    scratch = {"chosen": flow.chosen_allies}
+    added = await svc.preparations.add_ally(
+        flow.id, flow.step.id, name, relation, scratch, svc.clock.now(), limit=MAX_ALLIES
+    )
+    return await current(svc, flow.preparation.person_id) if added else None
+
+
+async def tell_outcome(svc: Services, flow: Flow, option_id: str) -> Flow | None:
+    """How the next agreed step went; once each is told, that is the step's answer."""
+    items = flow.agreed_items
+    outcomes = [*flow.outcomes, option_id][: len(items)]
+    if len(outcomes) < len(items):
+        scratch = {"outcomes": outcomes}
+        if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+            return None
+        return await current(svc, flow.preparation.person_id)
+    told = [{**item, "outcome": outcome} for item, outcome in zip(items, outcomes, strict=True)]
+    return await give(svc, flow, Answer(flow.step.id, text=json.dumps(told, ensure_ascii=False)))
+
+
+async def jokers_done(svc: Services, flow: Flow) -> Flow | None:
+    chosen = [i for i in flow.chosen_allies if i in flow.allies]
+    if not chosen:
+        return await skip(svc, flow)
+    return await give(svc, flow, Answer(flow.step.id, text=json.dumps(chosen)))
+
+
+async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.BriefInput:
+    """What the worker reads, exactly as the review shows it."""
+    earlier = await svc.preparations.finished(person.user_id, limit=HISTORY_DEPTH)
+    meeting = await svc.meetings.next_for(person.user_id, svc.clock.now())
+    return brief.BriefInput(
+        reference=flow.reference(),
+        person_name=person.known_as,
+        prepared_at=svc.clock.now(),
+        steps=flow.asked,
+        answers=flow.answers,
+        # Last time is quoted only if this worker read it: a kept preparation stays private.
+        previous_answers=flow.previous if logbook.sent_to(flow.last_time, person.worker_id) else {},
+        allies=flow.allies,
+        history={
+            step.id: values[-HISTORY_DEPTH:]
+            for step, values in logbook.scores(
+                flow.dialogue, earlier, logbook.shared_with(person.worker_id)
+            ).items()
+        },
+        meeting_at=meeting.at if meeting else None,
+        meeting_id=meeting.id if meeting else None,
+    )
+
+
+async def send(
+    svc: Services, flow: Flow, worker_id: int, sent: brief.BriefInput, messages: Sequence[Outgoing]
+) -> bool:
+    """Close the preparation as sent, with the brief queued for the worker in the same step;
+    it belongs to the meeting the brief names, whose reminders then stop."""
+    return await svc.preparations.finish(
+        flow.id,
+        flow.step.id,
+        send_to=worker_id,
+        messages=messages,
+        now=svc.clock.now(),
+        meeting_id=sent.meeting_id,
+    )
+
+
+async def keep(svc: Services, flow: Flow) -> bool:
+    return await svc.preparations.finish(
+        flow.id, flow.step.id, send_to=None, messages=[], now=svc.clock.now()
+    )

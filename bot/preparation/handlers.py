@@ -1,0 +1,674 @@
+"""The preparation in Telegram: read the update, move the preparation, show where it stands.
+
+A press is honoured only on the message that asks the current step of the presser's own open
+preparation; anything else gets a short notice and, for its owner, the current question again.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+
+from telegram import Message, Update, Voice
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.context import Caller, Context, Role, services
+from bot.core import callbacks
+from bot.core.callbacks import StepAction
+from bot.core.invisible import visible_text
+from bot.core.text import NO_PREVIEW, Reply
+from bot.core.updates import origin_of
+from bot.general import handlers as general
+from bot.general import views as general_views
+from bot.general.common_handlers import (
+    Buttons,
+    Handler,
+    answer,
+    anyone,
+    replace_buttons,
+    requires,
+    send,
+    show_in_place,
+    worker_name,
+)
+from bot.general.views import stale_button
+from bot.negotiation import topics_handlers as topics
+from bot.outbox.store import Outgoing
+from bot.preparation import brief, views
+from bot.preparation import flow as preparation
+from bot.preparation.dialogue.model import Kind
+from bot.preparation.flow import Flow
+from bot.preparation.store import Answer
+from bot.service import moving_handlers as moving
+
+log = logging.getLogger(__name__)
+
+
+@requires(Role.PERSON)
+async def prepare(update: Update, context: Context, caller: Caller) -> None:
+    """/prepare or *Prepare my meeting*: start, or offer to resume the open preparation."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
+    flow, already_open = await preparation.begin(services(context), caller.id)
+    if already_open:
+        offer = await answer(update, context, views.resume_offer(caller.t, flow))
+        await _current_message(context, caller, flow, offer)
+        return
+    log.info("preparation started id=%s", flow.id)
+    await _welcome(update, context, caller)
+    await ask(context, caller, flow)
+
+
+async def _welcome(update: Update, context: Context, caller: Caller) -> None:
+    svc = services(context)
+    meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
+    await answer(update, context, views.welcome(caller.t, meeting.at if meeting else None))
+
+
+async def ask(context: Context, caller: Caller, flow: Flow) -> None:
+    """Send the current step; remember its message so that older buttons go stale."""
+    replies = await _screen(context, caller, flow)
+    if flow.step.kind is Kind.REVIEW:  # one copy of the review in the chat, never more
+        await _delete_review(context, caller, flow)
+    sent = [await send(context, caller.id, reply) for reply in replies]
+    if flow.step.kind is Kind.REVIEW:
+        await preparation.remember_review(services(context), flow, [m.message_id for m in sent])
+    await _current_message(context, caller, flow, sent[-1])
+
+
+async def _screen(context: Context, caller: Caller, flow: Flow) -> list[Reply]:
+    svc = services(context)
+    worker, preview = None, None
+    if flow.step.kind is Kind.REVIEW:  # only the review names the worker and shows the brief
+        assert caller.account is not None
+        worker = await worker_name(context, caller)
+        preview = await preparation.brief_input(svc, flow, caller.account)
+    return views.screen(caller.t, flow, worker, preview)
+
+
+async def _redraw_review(context: Context, caller: Caller, flow: Flow) -> None:
+    """The review after a change: its messages edited in place; sent anew only if it no longer
+    fits in as many messages, or if Telegram refuses the edit."""
+    replies = await _screen(context, caller, flow)
+    shown = preparation.review_messages(flow)
+    if len(shown) != len(replies) or flow.preparation.message_id != shown[-1]:
+        await ask(context, caller, flow)
+        return
+    for message_id, reply in zip(shown, replies, strict=True):
+        try:
+            await context.bot.edit_message_text(
+                reply.text,
+                chat_id=caller.id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply.markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                log.info("review not edited message=%s error=BadRequest", message_id)
+                await ask(context, caller, flow)
+                return
+        except TelegramError as error:
+            log.info("review not edited message=%s error=%s", message_id, type(error).__name__)
+            await ask(context, caller, flow)
+            return
+
+
+async def _delete_review(context: Context, caller: Caller, flow: Flow) -> None:
+    """Remove the review's messages from the chat (a newer copy replaces them)."""
+    for message_id in preparation.review_messages(flow):
+        try:
+            await context.bot.delete_message(caller.id, message_id)
+        except TelegramError as error:
+            log.info("review not deleted message=%s error=%s", message_id, type(error).__name__)
+
+
+async def _current_message(context: Context, caller: Caller, flow: Flow, message: Message) -> None:
+    """Only `message`'s buttons act on the preparation now: the previous one's are removed."""
+    await services(context).preparations.set_message(flow.id, flow.step.id, message.message_id)
+    old = flow.preparation.message_id
+    if old and old != message.message_id:
+        await _drop_buttons(context, caller.id, old)
+
+
+async def _drop_buttons(context: Context, chat_id: int, message_id: int) -> None:
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError as error:
+        log.info("buttons not removed message=%s error=%s", message_id, type(error).__name__)
+
+
+async def _show_answered(context: Context, caller: Caller, before: Flow, answer: Answer) -> None:
+    """The answered question keeps its text, shows the answer and loses its buttons."""
+    message_id = before.preparation.message_id
+    if message_id is None:
+        return
+    shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
+    try:
+        await context.bot.edit_message_text(
+            views.answered(caller.t, before, shown, answer),
+            chat_id=caller.id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+        )
+    except TelegramError as error:
+        log.info("answer not shown message=%s error=%s", message_id, type(error).__name__)
+
+
+async def _moved(
+    context: Context, caller: Caller, before: Flow, after: Flow | None, given: Answer | None
+) -> None:
+    """After a move: show what was given on the old question, then ask the new step."""
+    if after is None:
+        await _ask_again(context, caller)
+        return
+    if given is not None:
+        await _show_answered(context, caller, before, given)
+    elif before.preparation.message_id:
+        await _drop_buttons(context, caller.id, before.preparation.message_id)
+    await ask(context, caller, after)
+
+
+async def _ask_again(context: Context, caller: Caller) -> None:
+    flow = await preparation.current(services(context), caller.id)
+    if flow is not None:
+        await ask(context, caller, flow)
+
+
+async def _give(context: Context, caller: Caller, flow: Flow, given: Answer) -> None:
+    after = await preparation.give(services(context), flow, given)
+    await _moved(context, caller, flow, after, given)
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+
+async def text_received(update: Update, context: Context, caller: Caller) -> None:
+    """Free text: the answer to the current question, or, outside a preparation, help."""
+    flow = await _open_flow(context, caller)
+    if await _paused(update, context, caller, flow):
+        return
+    message = update.message
+    if flow is None or message is None or message.text is None:
+        await general.help_command(update, context)
+        return
+    text = visible_text(message.text).strip()
+    if not text:  # nothing but invisible characters
+        await ask(context, caller, flow)
+        return
+    if preparation.means_stopping(text, _stop_words(context)):
+        held = await preparation.hold_typed(services(context), flow, text)
+        if held is not None:
+            offer = await answer(update, context, views.pause_offer(caller.t, held))
+            await _current_message(context, caller, held, offer)
+            return
+    await _take_text(update, context, caller, flow, text)
+
+
+def _stop_words(context: Context) -> list[str]:
+    """Every language's words for stopping: people do not always type in their chosen language."""
+    catalogs = services(context).catalogs
+    return [w for lang in catalogs.languages for w in views.stop_words(catalogs.get(lang))]
+
+
+async def _take_text(
+    update: Update, context: Context, caller: Caller, flow: Flow, text: str
+) -> None:
+    """Typed text as the answer to the current step, or a kind word on why it is not one."""
+    step, t = flow.step, caller.t
+    if step.accepts_text:
+        if len(text) > step.max_length:
+            await answer(update, context, views.too_long(t, len(text), step.max_length))
+            await ask(context, caller, flow)
+            return
+        message = update.message
+        origin = origin_of(message, context.bot.id) if message is not None else None
+        await _give(context, caller, flow, Answer(step.id, text=text, origin=origin))
+    elif step.kind is Kind.JOKERS and flow.new_ally_name is not None:  # a typed relation
+        words = views.relation_words(t)
+        added = await preparation.add_typed_relation(services(context), flow, text, words)
+        await ask(context, caller, added or flow)
+    elif step.kind is Kind.JOKERS:
+        if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
+            limit = preparation.ALLY_NAME_MAX_LENGTH
+            await answer(update, context, views.ally_name_too_long(t, limit))
+            await ask(context, caller, flow)
+            return
+        if preparation.expects_ally_name(flow):
+            named = await preparation.name_new_ally(services(context), flow, text)
+            await ask(context, caller, named or flow)
+            return
+        held = await preparation.hold_ally(services(context), flow, text)
+        if held is None:
+            await ask(context, caller, flow)
+            return
+        offer = await answer(update, context, views.ally_confirm(t, held))
+        await _current_message(context, caller, held, offer)
+    elif step.kind is Kind.SCALE and _whole(text) and step.minimum <= int(text) <= step.maximum:
+        await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
+    else:
+        await answer(update, context, views.use_buttons(t))
+        await ask(context, caller, flow)
+
+
+def _whole(text: str) -> bool:
+    """ASCII digits only: `"²".isdigit()` is true, but int() refuses it."""
+    return text.isascii() and text.isdigit()
+
+
+@anyone
+async def voice_received(update: Update, context: Context, caller: Caller) -> None:
+    """A voice message answers a free-text question; the worker will get the voice itself."""
+    flow = await _open_flow(context, caller)
+    if await _paused(update, context, caller, flow):
+        return
+    voice = update.message.voice if update.message else None
+    if voice is not None and await topics.typed(update, context, caller, voice=voice.file_id):
+        return
+    if flow is None or voice is None:
+        await general.not_text(update, context)
+        return
+    if not flow.step.accepts_text:
+        await answer(update, context, views.use_buttons(caller.t))
+        await ask(context, caller, flow)
+        return
+    assert update.message is not None, "a voice comes in a message"
+    given = Answer(
+        flow.step.id,
+        voice_file_id=voice.file_id,
+        voice_duration=_seconds(voice),
+        origin=origin_of(update.message, context.bot.id),
+    )
+    await _give(context, caller, flow, given)
+
+
+def _seconds(voice: Voice) -> int:
+    """PTB 22 warns that `duration` will become a timedelta; accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        duration = voice.duration
+    return int(duration.total_seconds()) if isinstance(duration, timedelta) else int(duration)
+
+
+@anyone
+async def other_received(update: Update, context: Context, caller: Caller) -> None:
+    """A sticker, photo, document…: explained kindly, the question asked again."""
+    flow = await _open_flow(context, caller)
+    if await _paused(update, context, caller, flow):
+        return
+    if flow is None:
+        await general.not_text(update, context)
+        return
+    message = update.message
+    if flow.step.attachments and message and (message.photo or message.document):
+        given = _attachment(flow.step.id, message, context.bot.id)
+        if len(given.text or "") > flow.step.max_length:
+            await answer(
+                update,
+                context,
+                views.too_long(caller.t, len(given.text or ""), flow.step.max_length),
+            )
+            await ask(context, caller, flow)
+            return
+        await _give(context, caller, flow, given)
+        return
+    reply = (
+        views.text_or_voice_only(caller.t)
+        if flow.step.accepts_text
+        else views.use_buttons(caller.t)
+    )
+    await answer(update, context, reply)
+    await ask(context, caller, flow)
+
+
+def _attachment(step_id: str, message: Message, bot_id: int) -> Answer:
+    """A photo (its largest size) or a document, with its caption as the typed part (marked
+    when it was forwarded)."""
+    text = visible_text(message.caption or "").strip() or None
+    origin = origin_of(message, bot_id)
+    if message.photo:
+        photo = message.photo[-1].file_id
+        return Answer(step_id, text=text, file_id=photo, file_kind="photo", origin=origin)
+    assert message.document is not None
+    document = message.document
+    return Answer(
+        step_id,
+        text=text,
+        file_id=document.file_id,
+        file_kind="document",
+        file_name=document.file_name,
+        origin=origin,
+    )
+
+
+@anyone
+async def edited(update: Update, context: Context, caller: Caller) -> None:
+    """An edit never changes an answer: say so and show where we are."""
+    flow = await _open_flow(context, caller)
+    if flow is None or flow.preparation.paused:
+        await general.edited(update, context)
+        return
+    await answer(update, context, views.edit_ignored(caller.t))
+    await ask(context, caller, flow)
+
+
+async def _open_flow(context: Context, caller: Caller) -> Flow | None:
+    if not caller.has(Role.PERSON):
+        return None
+    return await preparation.current(services(context), caller.id)
+
+
+async def _paused(update: Update, context: Context, caller: Caller, flow: Flow | None) -> bool:
+    """After /cancel a message is not an answer: say the preparation waits, and take nothing."""
+    if flow is None or not flow.preparation.paused:
+        return False
+    await answer(update, context, general_views.preparation_paused(caller.t))
+    return True
+
+
+# -- buttons -------------------------------------------------------------------------------------
+
+
+@anyone
+async def step_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """A button of a question or of the review; checked against the preparation's row."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    found = callbacks.STEP_PATTERN.match(query.data)
+    assert found is not None, "registered with this pattern"
+    preparation_id, step_id, action, argument = (
+        int(found[1]),
+        found[2],
+        found[3],
+        found[4],
+    )
+    flow = await _open_flow(context, caller)
+    message_id = query.message.message_id if query.message else None
+    current = (
+        flow is not None
+        and flow.id == preparation_id
+        and flow.step.id == step_id
+        and flow.preparation.message_id in (None, message_id)
+    )
+    if flow is None or not current:
+        log.info("stale step button user=%s", caller.id)
+        if flow is None:
+            await query.answer(stale_button(caller.t))
+            return
+        await query.answer(views.not_a_step_button(caller.t))
+        await ask(context, caller, flow)
+        return
+    if flow.preparation.paused:  # a press on the current question carries on after /cancel
+        await services(context).preparations.set_paused(caller.id, False)
+    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
+    await services(context).agreements.stop_awaiting(caller.id)
+    await _act(update, context, caller, flow, action, argument)
+
+
+async def _act(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    flow: Flow,
+    action: str,
+    argument: str | None,
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc, step, t = services(context), flow.step, caller.t
+    if action == StepAction.GO:
+        await query.answer()
+        await replace_buttons(update, context, views.chosen_continue(t))
+        await ask(context, caller, flow)
+    elif action == StepAction.PAUSE:
+        await query.answer()
+        if await preparation.pause(svc, flow):
+            await replace_buttons(update, context, views.chosen_later(t))
+            await answer(update, context, general_views.preparation_paused(t))
+    elif action == StepAction.MINE and (typed := preparation.typed(flow)) is not None:
+        await query.answer()
+        await replace_buttons(update, context, views.chosen_my_answer(t))
+        await _take_text(update, context, caller, flow, typed)
+    elif action == StepAction.NEW:
+        await query.answer()
+        restarted = await preparation.start_over(svc, caller.id, flow.id)
+        if restarted is not None:
+            await replace_buttons(update, context, views.chosen_start_over(t))
+            await _welcome(update, context, caller)
+            await ask(context, caller, restarted)
+    elif (
+        action == StepAction.OPTION
+        and argument
+        and step.option(argument)
+        and step.kind is Kind.CHOICE
+    ):
+        await query.answer()
+        await _give(context, caller, flow, Answer(step.id, text=argument))
+    elif (
+        action == StepAction.AGREED
+        and argument
+        and step.option(argument)
+        and step.kind is Kind.AGREED
+    ):
+        await query.answer()
+        after = await preparation.tell_outcome(svc, flow, argument)
+        if after is not None and after.step.id == step.id:
+            await _edit_in_place(update, context, views.question(t, after))
+        else:
+            given = after.answers.get(step.id) if after else None
+            await _moved(context, caller, flow, after, given)
+    elif action == StepAction.VALUE and argument and argument.isdigit() and step.kind is Kind.SCALE:
+        await query.answer()
+        value = int(argument)
+        if step.minimum <= value <= step.maximum:
+            await _give(context, caller, flow, Answer(step.id, text=str(value)))
+    elif action == StepAction.SKIP and step.skippable:
+        await query.answer()
+        await _give(context, caller, flow, Answer(step.id, skipped=True))
+    elif action == StepAction.BACK:
+        await query.answer()
+        after = await preparation.back(svc, flow)
+        if after is not None:
+            await _moved(context, caller, flow, after, None)
+    elif (
+        action == StepAction.ACCEPT
+        and step.kind is Kind.OWN_QUESTION
+        and (proposal := flow.proposal(t))
+    ):
+        await query.answer()
+        await _give(context, caller, flow, Answer(step.id, text=proposal))
+    elif action == StepAction.FOR_THE_MEETING and step.kind is Kind.OWN_QUESTION:
+        await query.answer()
+        await _give(context, caller, flow, Answer(step.id, together=True))
+    elif step.kind is Kind.JOKERS and action in (
+        StepAction.JOKER,
+        StepAction.NEW_JOKER,
+        StepAction.RELATION,
+        StepAction.CANCEL,
+        StepAction.DONE,
+        StepAction.ADD_NAME,
+    ):
+        await _jokers(update, context, caller, flow, action, argument)
+    elif step.kind is Kind.REVIEW and action in (
+        StepAction.HIDE,
+        StepAction.EDIT,
+        StepAction.SEND,
+        StepAction.KEEP,
+    ):
+        await _review(update, context, caller, flow, action, argument)
+    else:
+        log.info("unexpected step action user=%s action=%s", caller.id, action)
+        await query.answer(stale_button(t))
+
+
+async def _jokers(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    flow: Flow,
+    action: str,
+    argument: str | None,
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    await query.answer()
+    if action == StepAction.DONE:
+        after = await preparation.jokers_done(svc, flow)
+        given = after.answers.get(flow.step.id) if after else None
+        await _moved(context, caller, flow, after, given)
+        return
+    if action == StepAction.NEW_JOKER and flow.can_add_ally:
+        await preparation.expect_ally_name(svc, flow)
+        await answer(update, context, views.ally_name_prompt(caller.t))
+        return
+    if action == StepAction.ADD_NAME:
+        confirmed = await preparation.confirm_ally(svc, flow)
+        if confirmed is None:
+            await _ask_again(context, caller)
+            return
+        await ask(context, caller, confirmed)  # who is this person to you?
+        return
+    if action == StepAction.JOKER and argument and argument.isdigit():
+        after = await preparation.toggle_ally(svc, flow, int(argument))
+    elif action == StepAction.RELATION and argument:
+        after = await preparation.add_ally(svc, flow, argument)
+    elif action == StepAction.CANCEL:
+        after = await preparation.cancel_new_ally(svc, flow)
+    else:
+        after = None
+    if after is None:
+        await _ask_again(context, caller)
+        return
+    await _edit_in_place(update, context, views.question(caller.t, after))
+
+
+async def _edit_in_place(update: Update, context: Context, reply: Reply) -> None:
+    """The jokers question redrawn with the new choice; the row holds it even if this fails."""
+    try:
+        await show_in_place(update, reply)
+    except TelegramError as error:
+        log.info("message not edited error=%s", type(error).__name__)
+
+
+async def _review(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    flow: Flow,
+    action: str,
+    argument: str | None,
+) -> None:
+    query = update.callback_query
+    assert query is not None and caller.account is not None
+    svc, t = services(context), caller.t
+    if action == StepAction.HIDE and argument:
+        await query.answer()
+        after = await preparation.toggle_hidden(svc, flow, argument)
+        await _redraw_review(context, caller, after or flow)
+    elif action == StepAction.EDIT and argument:
+        await query.answer()
+        after = await preparation.edit(svc, flow, argument)
+        if after is not None:  # the review comes back, once, when the answer is changed
+            await _delete_review(context, caller, flow)
+        await _moved(context, caller, flow, after, None)
+    elif action == StepAction.SEND:
+        await _send(update, context, caller, flow)
+    elif action == StepAction.KEEP:
+        await query.answer()
+        if await preparation.keep(svc, flow):
+            log.info("preparation kept id=%s", flow.id)
+            await replace_buttons(update, context, views.chosen_keep(t))
+            await answer(update, context, views.kept(t))
+
+
+async def _send(update: Update, context: Context, caller: Caller, flow: Flow) -> None:
+    query = update.callback_query
+    assert query is not None and caller.account is not None
+    svc, t = services(context), caller.t
+    worker_id = caller.account.worker_id
+    worker = await svc.repo.account(worker_id) if worker_id else None
+    await query.answer()
+    if worker is None:
+        await answer(update, context, views.no_worker(t))
+        return
+    if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
+        await answer(update, context, views.worker_paused(t, worker.display_name))
+        await moving.tell_coordinators_waiting(context, caller.account, worker)
+        return
+    worker_t = svc.translator_for(worker)
+    data = await preparation.brief_input(svc, flow, caller.account)
+    parts = brief.render_brief(worker_t, flow.dialogue, data)
+    messages: list[Outgoing] = views.brief_messages(worker_t, worker.user_id, flow.id, parts)
+    if not await preparation.send(svc, flow, worker.user_id, data, messages):
+        await _ask_again(context, caller)
+        return
+    log.info("preparation sent id=%s parts=%s", flow.id, len(messages))
+    svc.deliver()
+    await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
+    await answer(update, context, views.sent(t, worker.display_name))
+
+
+@requires(Role.PERSON)
+async def resume_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*Continue where I stopped* on an invitation: the current question again, as it was."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc = services(context)
+    flow = await _open_flow(context, caller)
+    if flow is None or flow.id != int(context.matches[0][1]):
+        await query.answer(stale_button(caller.t))
+        return
+    await query.answer()
+    if flow.preparation.paused:
+        await svc.preparations.set_paused(caller.id, False)
+    await svc.meetings.stop_awaiting(caller.id)  # text now answers questions
+    log.info("preparation resumed from an invitation id=%s", flow.id)
+    await replace_buttons(update, context, views.chosen_continue(caller.t))
+    await ask(context, caller, flow)
+
+
+@anyone
+async def read_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """The worker has read a brief: tell the person once, and show it on the button."""
+    query = update.callback_query
+    assert query is not None and context.matches
+    svc, t = services(context), caller.t
+    prepared = await svc.preparations.get(int(context.matches[0][1]))
+    if prepared is None or prepared.worker_id != caller.id or not caller.has(Role.WORKER):
+        await query.answer(stale_button(t))
+        return
+    person_t = svc.translator_for(await svc.repo.account(prepared.person_id))
+    notice = views.read_notice(
+        person_t, prepared.person_id, caller.name, preparation.reference(prepared.id)
+    )
+    if await svc.preparations.mark_read(prepared.id, caller.id, notice, svc.clock.now()):
+        svc.deliver()
+        await query.answer()
+    else:
+        await query.answer(views.already_read(t))
+    try:
+        await query.edit_message_reply_markup(
+            Reply("", views.read_button(t, prepared.id, done=True)).markup
+        )
+    except TelegramError as error:
+        log.info("read button not updated error=%s", type(error).__name__)
+
+
+# What this feature answers: its commands and its buttons (bot/app.py registers them).
+COMMANDS: dict[str, Handler] = {
+    "prepare": prepare,
+}
+BUTTONS: Buttons = [
+    (callbacks.pattern(callbacks.PREPARE), prepare),
+    (callbacks.STEP_PATTERN, step_pressed),
+    (callbacks.pattern(callbacks.READ, r"\d{1,12}"), read_pressed),
+    (callbacks.pattern(callbacks.RESUME, r"\d{1,12}"), resume_pressed),
+]

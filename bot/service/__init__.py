@@ -1,0 +1,1 @@
+"""Running a service: moving people, workers who leave, numbers, retention, health, operations."""

@@ -1,0 +1,93 @@
+"""`python -m bot status`: is Escale healthy? The same answer for Docker and for a human.
+
+Healthy means: the instance heard from Telegram lately (a successful `getUpdates`), and no
+message in the outbox has been due for long without being sent. Exit code 0 if healthy, 1 if
+not, so `HEALTHCHECK CMD python -m bot status` works as it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.core.db import BUSY_TIMEOUT_SECONDS
+from bot.core.rows import from_db_time, to_db_time
+from bot.service.health import read_beat
+
+POLL_LIMIT = timedelta(minutes=2)  # long polling answers at least every 10 seconds
+OUTBOX_LIMIT = timedelta(minutes=10)  # paced sending clears 1,000 messages in under a minute
+
+
+@dataclass(frozen=True)
+class Health:
+    healthy: bool
+    lines: list[str]
+
+
+def health(database: Path, now: datetime | None = None) -> Health:
+    """Read the heartbeat and the outbox (read-only) and judge them at `now`."""
+    now = now or datetime.now(UTC)
+    lines = [f"database: {database}"]
+    healthy = True
+    beat = read_beat(database)
+    if beat is None:
+        healthy = False
+        lines.append("polling: no heartbeat (Escale is not running, or has not polled yet)")
+    else:
+        age = now - beat.polled_at
+        fresh = age <= POLL_LIMIT
+        healthy = healthy and fresh
+        lines.append(
+            f"polling: last getUpdates {beat.polled_at.isoformat(timespec='seconds')} "
+            f"({_ago(age)} ago, process {beat.pid}) — {'ok' if fresh else 'TOO OLD'}"
+        )
+    try:
+        oldest, waiting, held = _outbox(database, now)
+    except (sqlite3.Error, OSError) as error:
+        return Health(False, [*lines, f"outbox: cannot be read ({error})"])
+    if oldest is None:
+        lines.append("outbox: nothing due")
+    else:
+        late = now - oldest
+        fresh = late <= OUTBOX_LIMIT
+        healthy = healthy and fresh
+        lines.append(
+            f"outbox: {waiting} due, the oldest since {_ago(late)} — {'ok' if fresh else 'STUCK'}"
+        )
+    if held:
+        lines.append(f"outbox: {held} held for someone who blocked the bot (not a fault)")
+    lines.append("healthy" if healthy else "UNHEALTHY")
+    return Health(healthy, lines)
+
+
+def _outbox(database: Path, now: datetime) -> tuple[datetime | None, int, int]:
+    if not database.is_file():
+        raise OSError(f"{database} does not exist")
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+    try:
+        oldest, waiting = connection.execute(
+            """SELECT MIN(due_at), COUNT(*) FROM outbox
+               WHERE status IN ('pending', 'sending') AND due_at <= ?""",
+            (to_db_time(now),),
+        ).fetchone()
+        (held,) = connection.execute("SELECT COUNT(*) FROM outbox WHERE status = 'held'").fetchone()
+    finally:
+        connection.close()
+    return (from_db_time(oldest) if oldest else None), int(waiting), int(held)
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def run(database: Path) -> int:
+    result = health(database)
+    print("\n".join(result.lines))
+    return 0 if result.healthy else 1

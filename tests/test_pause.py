@@ -6,6 +6,7 @@ import pytest
 
 from bot.preparation.flow import means_stopping
 from tests.conftest import Escale
+from tests.fake_telegram import TelegramUser
 from tests.test_preparation import answers_row, current_step, prepared_pair
 
 
@@ -93,3 +94,36 @@ def test_stop_words_are_whole_words_in_a_short_message(text: str, stopping: bool
     words = ["stop", "I have to go", "bye", "arrête"]
     assert means_stopping(text, words) is stopping
     assert means_stopping("arrete", words)
+
+
+async def _scratch_text(escale: Escale, person: TelegramUser) -> str:
+    row = await escale.db.fetchone(
+        "SELECT scratch FROM preparations WHERE person_id = ? AND status = 'open'",
+        (person.user_id,),
+    )
+    assert row is not None
+    return str(row["scratch"])
+
+
+async def test_typed_words_the_person_said_were_no_answer_are_not_kept(escale: Escale) -> None:
+    _worker, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("Bye, my son is ill")  # "not an answer": Yes, stop for now
+    assert "my son is ill" in await _scratch_text(escale, person)  # held while asked
+    await person.press("⏸ Yes, stop for now")
+    assert "my son is ill" not in await _scratch_text(escale, person)
+    await person.press("📝 Prepare my meeting")
+    await person.press("Continue")
+    await person.send("Rent")
+    await person.send("enough, I quit")  # on a choice question: No, go on
+    await person.press("No, go on")
+    assert "quit" not in await _scratch_text(escale, person)
+    assert await current_step(escale, person) == "for_whom"
+
+
+async def test_cancel_drops_held_words_and_unconfirmed_names(escale: Escale) -> None:
+    _worker, person = await prepared_pair(escale)
+    await person.send("/prepare")
+    await person.send("stop, my ex is back")
+    await person.send("/cancel")
+    assert "my ex is back" not in await _scratch_text(escale, person)

@@ -268,6 +268,17 @@ async def hold_typed(svc: Services, flow: Flow, text: str) -> Flow | None:
     return await current(svc, flow.preparation.person_id)
 
 
+async def forget_typed(svc: Services, flow: Flow) -> Flow:
+    """The person said what the held text was: it is no longer kept aside (a pause or *go on*
+    must not leave it in the database, and *my answer* stores it as the answer)."""
+    if "typed" not in flow.preparation.scratch:
+        return flow
+    scratch = {k: v for k, v in flow.preparation.scratch.items() if k != "typed"}
+    if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
+        return flow
+    return await current(svc, flow.preparation.person_id) or flow
+
+
 def typed(flow: Flow) -> str | None:
     text = flow.preparation.scratch.get("typed")
     return text if isinstance(text, str) else None

@@ -425,6 +425,7 @@ async def _act(
     svc, step, t = services(context), flow.step, caller.t
     if action == StepAction.GO:
         await query.answer()
+        flow = await preparation.forget_typed(svc, flow)
         await replace_buttons(update, context, views.chosen_continue(t))
         await ask(context, caller, flow)
     elif action == StepAction.PAUSE:
@@ -434,6 +435,7 @@ async def _act(
             await answer(update, context, general_views.preparation_paused(t))
     elif action == StepAction.MINE and (typed := preparation.typed(flow)) is not None:
         await query.answer()
+        flow = await preparation.forget_typed(svc, flow)
         await replace_buttons(update, context, views.chosen_my_answer(t))
         await _take_text(update, context, caller, flow, typed)
     elif action == StepAction.NEW:

@@ -248,13 +248,19 @@ class PreparationStore:
             return row is not None
 
     async def set_paused(self, person_id: int, paused: bool) -> bool:
-        """Pause the person's open preparation (/cancel) or carry on with it (*Continue*)."""
+        """Pause the person's open preparation (/cancel) or carry on with it (*Continue*).
+
+        A pause drops what was typed and held aside for the person to say what it was (a text
+        that may have meant stopping, a name not yet confirmed as a joker): they never said to
+        keep it, and the question is asked afresh on coming back."""
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
-                """UPDATE preparations SET paused = ?
+                """UPDATE preparations SET paused = ?,
+                          scratch = CASE WHEN ? THEN json_remove(scratch, '$.typed', '$.maybe_ally')
+                                         ELSE scratch END
                    WHERE person_id = ? AND status = 'open' RETURNING id""",
-                (int(paused), person_id),
+                (int(paused), int(paused), person_id),
             )
             return row is not None
 

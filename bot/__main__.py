@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from telegram import Bot, Update
-from telegram.error import InvalidToken, NetworkError
+from telegram import Bot
+from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.app import CONFLICT_STOP, build_application
 from bot.core import logs
@@ -31,12 +34,25 @@ from bot.core.config import (
 )
 from bot.core.db import DatabaseError
 from bot.core.i18n import CatalogError
+from bot.core.updates import ALLOWED_UPDATES
 from bot.preparation.dialogue.model import DialogueError, load
 from bot.sandbox import run as sandbox
 from bot.service.operations import admin, status
 from bot.service.operations.backup import OperationError, backup, restore
 
 log = logging.getLogger("bot")
+
+# What python-telegram-bot needs in the answer to getMe (the username for commands).
+BOT_FIELDS = ("id", "is_bot", "first_name", "username")
+BOOTSTRAP_RETRIES = 5  # deleteWebhook before polling: PTB waits retry_after, then 1 s, 1.5 s…
+
+
+class IncompleteBotApiAnswer(Exception):
+    """The server answered getMe without a field Escale cannot run without."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(", ".join(missing))
+        self.missing = missing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         # an unreachable server, where one line says it better.
         asyncio.run(_check_bot_api(settings))
         # SIGINT and SIGTERM stop polling, then post_shutdown closes the database.
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        # Only the updates Escale handles: no Business customers, guest mentions, inline queries.
+        # A refused deleteWebhook (flood control, a passing server error) is tried again.
+        app.run_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
     except DatabaseError as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
@@ -72,6 +94,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except IncompleteBotApiAnswer as error:
+        print(
+            f"escale: the Bot API at {_host(settings.api_base_url)} answered getMe without "
+            f"{error} (a Bot API server always gives them); check TELEGRAM_API_BASE_URL",
+            file=sys.stderr,
+        )
+        return 1
+    except BadRequest as error:  # before NetworkError, its parent: the server answered
+        print(
+            f"escale: the Bot API at {_host(settings.api_base_url)} refused a start-up call "
+            f"(400: {error.message}); this is a bug in Escale, please report it",
+            file=sys.stderr,
+        )
+        return 1
     except NetworkError as error:
         print(
             f"escale: cannot reach the Bot API at {_host(settings.api_base_url)} "
@@ -184,9 +220,25 @@ def _shown(path: Path) -> Path:
 
 
 async def _check_bot_api(settings: Settings) -> None:
-    """Raise InvalidToken or NetworkError now if Telegram refuses the token or cannot be reached."""
-    async with Bot(settings.token, settings.api_base_url, settings.api_file_base_url) as bot:
-        await bot.get_me()
+    """Raise InvalidToken or NetworkError now if Telegram refuses the token or cannot be
+    reached, IncompleteBotApiAnswer if its getMe lacks what python-telegram-bot needs (PTB
+    would stop with a traceback, or later fail on every command)."""
+    request = HTTPXRequest()
+    bot = Bot(
+        settings.token,
+        settings.api_base_url,
+        settings.api_file_base_url,
+        request=request,
+        get_updates_request=request,
+    )
+    async with request:
+        with warnings.catch_warnings():  # PTB would rather we called get_me, which parses
+            warnings.simplefilter("ignore", PTBUserWarning)
+            me = await bot.do_api_request("getMe")
+    fields = me if isinstance(me, dict) else {}
+    missing = [name for name in BOT_FIELDS if fields.get(name) in (None, "")]
+    if missing:
+        raise IncompleteBotApiAnswer(missing)
 
 
 def _host(url: str) -> str:

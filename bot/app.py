@@ -23,11 +23,13 @@ from bot.accounts import handlers as joining
 from bot.accounts import person_handlers as person
 from bot.accounts import staff_handlers as staff
 from bot.context import Context, Services, services
+from bot.core import updates
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
+from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
 from bot.general import handlers as general
@@ -52,7 +54,12 @@ from bot.service.retention import Retention
 
 log = logging.getLogger(__name__)
 
+# `UpdateType.MESSAGE` and `EDITED_MESSAGE`, never `EDITED` (which takes a Business account's
+# customers' edits too) nor `filters.TEXT` alone (which takes edits as answers).
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+PRIVATE_EDIT = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
+# A forwarded "/forget" is someone else's words, not the person's command: it is text.
+OWN_COMMAND = PRIVATE & ~filters.FORWARDED
 NOT_PRIVATE = ~filters.ChatType.PRIVATE & (
     filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 )
@@ -111,21 +118,23 @@ def build_application(
 
 
 def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(TypeHandler(Update, flood.guard), group=-2)
-    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-1)
+    # Before every handler, each in a group of its own (a TypeHandler matches every update, and
+    # only the first match of a group runs): the flood limit, buttons outside the presser's
+    # private chat (inline-mode ones answered quietly), then one reply per album.
+    app.add_handler(TypeHandler(Update, flood.guard), group=-3)
+    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-2)
+    app.add_handler(TypeHandler(Update, albums.one_reply_per_album), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
-        app.add_handler(CommandHandler(name, handler, filters=PRIVATE))
+        app.add_handler(CommandHandler(name, handler, filters=OWN_COMMAND))
     for pattern, handler in BUTTONS:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(general.stale_callback))
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, general.unknown_command))
+    app.add_handler(MessageHandler(OWN_COMMAND & filters.COMMAND, general.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, text.text_received))
     app.add_handler(MessageHandler(PRIVATE & filters.VOICE, text.voice_received))
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED, preparation.edited)
-    )
+    app.add_handler(MessageHandler(PRIVATE_EDIT, preparation.edited))
     app.add_handler(MessageHandler(PRIVATE, preparation.other_received))
     app.add_handler(TypeHandler(Update, after_private_update), group=1)
     app.add_error_handler(_on_error)
@@ -144,15 +153,18 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         pace=app.bot_data[PACE],
     )
     await svc.sender.start()
-    await menus.set_default_menus(app.bot, svc.catalogs)
-    for admin_id in svc.settings.admin_ids:
-        await menus.refresh(app.bot, svc, admin_id)
+    startup_menus = menus.StartupMenus(app.bot, svc)
+    startup_menus.start()  # a convenience: Escale answers while they are being set
+    svc.startup_menus = startup_menus
     log.info("escale ready bot=%s", app.bot.username)
 
 
 async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Before the bot's HTTP client closes: an interrupted send is recovered at the next start."""
     svc: Services = app.bot_data["services"]
+    startup_menus, svc.startup_menus = svc.startup_menus, None
+    if startup_menus is not None:
+        await startup_menus.stop()
     sender, svc.sender = svc.sender, None
     if sender is not None:
         await sender.stop()
@@ -188,9 +200,8 @@ async def _on_error(update: object, context: Context) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, stack)
-    if isinstance(update, Update) and update.effective_chat and update.effective_user:
-        chat = update.effective_chat
-        if chat.type != chat.PRIVATE:
+    if isinstance(update, Update) and update.effective_user:
+        if not updates.in_private_chat(update):  # never a group, a customer, a guest's chat
             return
         catalogs = services(context).catalogs
         t = catalogs.get(catalogs.resolve(None, update.effective_user.language_code))

@@ -32,6 +32,14 @@ class Role(enum.Enum):
     PERSON = "person"
 
 
+class BackgroundTask(Protocol):
+    """Work started after start-up (the command menus): awaited by tests, stopped at the end."""
+
+    async def settled(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Delivery(Protocol):
     """The outbox's sender as the services know it (`bot.outbox.sender.Sender`)."""
 
@@ -58,6 +66,7 @@ class Services:
         self._agreements: AgreementStore | None = None
         self._topics: TopicStore | None = None
         self.sender: Delivery | None = None
+        self.startup_menus: BackgroundTask | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)

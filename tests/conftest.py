@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
 from telegram.ext import Application
 
 from bot.accounts.store import Repository
@@ -21,6 +20,7 @@ from bot.app import build_application
 from bot.core import logs
 from bot.core.config import Settings
 from bot.core.db import Database
+from bot.core.updates import ALLOWED_UPDATES
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001
@@ -61,14 +61,22 @@ class FakeClock:
             self._moved.notify_all()
 
 
-async def start_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """What `run_polling` does before it waits, without signal handlers or a loop of its own."""
+async def start_app(
+    app: Application[Any, Any, Any, Any, Any, Any], *, menus_settled: bool = True
+) -> None:
+    """What `run_polling` does before it waits, without signal handlers or a loop of its own.
+
+    By default it also waits until the command menus, set in the background, are set: a test
+    of a refused setMyCommands passes `menus_settled=False`."""
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=Update.ALL_TYPES)
+    await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
     await app.start()
+    startup_menus = app.bot_data["services"].startup_menus
+    if menus_settled and startup_menus is not None:
+        await startup_menus.settled()
 
 
 async def stop_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -137,6 +145,30 @@ class Escale:
         await start_app(self.app)
 
 
+@pytest.fixture(autouse=True)
+def no_message_to_strangers(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """In every test, whatever starts the emulator: the bot never writes to a private chat that
+    did not write to it first (a Business account's customer, a user seen in a group or in an
+    inline-mode press). Real Telegram refuses it; the emulator records each attempt."""
+    started: list[FakeTelegram] = []
+    start = FakeTelegram.start
+
+    async def recorded(fake: FakeTelegram) -> None:
+        started.append(fake)
+        await start(fake)
+
+    monkeypatch.setattr(FakeTelegram, "start", recorded)
+    yield
+    if request.node.get_closest_marker("writes_to_strangers"):
+        return
+    for fake in started:
+        assert fake.uninvited == [], (
+            f"the bot wrote to private chats that never wrote to it: {sorted(set(fake.uninvited))}"
+        )
+
+
 @pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
@@ -164,19 +196,26 @@ async def running_escale(
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
     clock: FakeClock | None = None,
+    *,
+    menus_settled: bool = True,
+    expected_errors: Sequence[str] = (),
 ) -> AsyncIterator[Escale]:
-    """Escale started on these settings; once stopped, no error and no token in the logs."""
+    """Escale started on these settings; once stopped, no token in the logs and no error but
+    the `expected_errors` (parts of their messages), each of which must have been logged."""
     logs.quiet_noisy_loggers()
     caplog.set_level(logging.INFO)
     clock = clock or FakeClock()
     running = Escale(telegram, settings, clock, build_application(settings, clock))
-    await start_app(running.app)
+    await start_app(running.app, menus_settled=menus_settled)
     try:
         yield running
     finally:
         await stop_app(running.app)
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not failures, f"the bot logged errors: {[r.getMessage() for r in failures]}"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    failures = [e for e in errors if not any(part in e for part in expected_errors)]
+    assert not failures, f"the bot logged errors: {failures}"
+    for part in expected_errors:
+        assert any(part in e for e in errors), f"no error logged with {part!r}: {errors}"
     assert telegram.token not in caplog.text, "the token reached the logs"
 
 

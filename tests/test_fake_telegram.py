@@ -29,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from tests.fake_telegram import (
+    BusinessAccount,
     FakeTelegram,
     HtmlError,
     TelegramChannel,
@@ -753,9 +754,140 @@ async def test_realistic_user_payloads_parse_in_ptb(tg: FakeTelegram, bot: Bot) 
     await bot.send_photo(5, photo.photo[-1].file_id)
 
 
+async def test_the_new_update_shapes_parse_in_ptb(tg: FakeTelegram, bot: Bot) -> None:
+    person = TelegramUser(tg, no_settle, user_id=5, first_name="A")
+    other = TelegramUser(tg, no_settle, user_id=6, first_name="B")
+    await person.send_forwarded("the landlord's words", author="M. Roux")
+    await person.send_forwarded(voice=True)
+    await person.send_via_bot("an article", "wiki")
+    await person.send_album(3, caption="letters")
+    await person.blocks_bot()
+    await person.unblocks_bot()
+    await person.press_inline("x")
+    await person.calls_as_guest("@escale_test_bot hi", other)
+    shop = BusinessAccount(tg, no_settle, person, "biz")
+    await shop.connect()
+    sent = await shop.customer_writes(other, "hello")
+    await shop.customer_edits(other, sent, "hello!")
+    await shop.customer_deletes(other, sent)
+    updates = await bot.get_updates(timeout=0, allowed_updates=Update.ALL_TYPES)
+    forwarded, forwarded_voice, via, *album = (u.message for u in updates[:6])
+    assert forwarded is not None and forwarded.forward_origin is not None
+    assert forwarded.forward_origin.sender_user_name == "M. Roux"  # type: ignore[attr-defined]
+    assert forwarded_voice is not None and forwarded_voice.voice is not None
+    assert via is not None and via.via_bot is not None and via.via_bot.username == "wiki"
+    assert len({m.media_group_id for m in album if m is not None}) == 1
+    assert [m.caption for m in album if m is not None] == ["letters", None, None]
+    blocked, unblocked = (u.my_chat_member for u in updates[6:8])
+    assert blocked is not None and blocked.new_chat_member.status == "kicked"
+    assert unblocked is not None and unblocked.new_chat_member.status == "member"
+    inline = updates[8].callback_query
+    assert inline is not None and inline.message is None and inline.inline_message_id
+    guest = updates[9].guest_message
+    assert guest is not None and guest.chat.id == 6 and guest.guest_query_id
+    assert updates[10].business_connection is not None
+    assert updates[11].business_message is not None
+    assert updates[12].edited_business_message is not None
+    assert updates[13].deleted_business_messages is not None
+
+
+@pytest.mark.writes_to_strangers
+async def test_only_a_user_who_wrote_to_the_bot_can_be_written_to(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    writer = TelegramUser(tg, no_settle, user_id=5, first_name="A")
+    customer = TelegramUser(tg, no_settle, user_id=6, first_name="B")
+    guest = TelegramUser(tg, no_settle, user_id=7, first_name="C")
+    presser = TelegramUser(tg, no_settle, user_id=8, first_name="D")
+    shop = BusinessAccount(tg, no_settle, writer, "biz")
+    await shop.customer_writes(customer, "hello")
+    await guest.calls_as_guest("@escale_test_bot hi", customer)
+    await presser.press_inline()
+    for user_id in (6, 7, 8):  # seen, but none of them opened a chat with the bot
+        with pytest.raises(Forbidden, match="can't initiate conversation"):
+            await bot.send_message(user_id, "hi")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message(9, "nobody")
+    await writer.send("/start")
+    await bot.send_message(5, "hi")
+    assert tg.uninvited == [6, 7, 8]
+    await writer.blocks_bot()
+    with pytest.raises(Forbidden, match="blocked"):
+        await bot.send_message(5, "still there?")
+    await writer.unblocks_bot()
+    await bot.send_message(5, "welcome back")
+
+
+async def test_updates_the_bot_did_not_ask_for_are_withheld(tg: FakeTelegram, bot: Bot) -> None:
+    person = TelegramUser(tg, no_settle, user_id=5, first_name="A")
+    await bot.get_updates(timeout=0, allowed_updates=["message", "callback_query"])
+    assert tg.allowed_updates == {"message", "callback_query"}
+    await person.send("hello")
+    await person.edit("hello", "hello!")
+    await person.blocks_bot()
+    await tg.wait_fetched(tg.updates[-1]["update_id"])  # withheld: nothing to wait for
+    first = tg.push_update({"edited_message": tg.updates[1]["edited_message"]}, unfiltered=True)
+    updates = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in updates] == [1, first]
+    assert [u["update_id"] for u in tg.withheld] == [2, 3]
+    await bot.get_updates(timeout=0, allowed_updates=[])  # back to Telegram's default
+    assert tg.allowed_updates is None
+    assert tg.wants({"my_chat_member": {}}) and not tg.wants({"chat_member": {}})
+
+
+async def test_sent_messages_come_back_with_their_entities(bot: Bot, user: TelegramUser) -> None:
+    source = (
+        "<b>Zoé 👋</b> &lt;3 &amp; <i>co <u>x</u></i>: see https://t.me/escale_test_bot?start=a1, "
+        '/help or @escale_team. <a href="https://example.org/?a=1">site</a>'
+        '<pre><code class="language-python">x = 1</code></pre><blockquote>q</blockquote>'
+        "<tg-spoiler>s</tg-spoiler><code>https://not.a.link</code><b></b>"
+    )
+    sent = await bot.send_message(USER_ID, source, parse_mode=ParseMode.HTML)
+    entities = [(e.type, e.offset, e.length) for e in sent.entities]
+    # Offsets and lengths in UTF-16 code units of the visible text: the emoji counts two.
+    assert entities[:3] == [("bold", 0, 6), ("italic", 12, 4), ("underline", 15, 1)]
+    assert ("url", 22, 37) in entities  # without the comma after it
+    assert ("bot_command", 61, 5) in entities
+    assert ("mention", 70, 12) in entities
+    links = [e for e in sent.entities if e.type == "text_link"]
+    assert [link.url for link in links] == ["https://example.org/?a=1"]
+    [pre] = [e for e in sent.entities if e.type == "pre"]
+    assert pre.language == "python"
+    assert [e.type for e in sent.entities][-3:] == ["blockquote", "spoiler", "code"]
+    assert "url" not in [e.type for e in sent.entities if e.offset >= pre.offset]
+    assert sent.text_html.startswith("<b>Zoé 👋</b> &lt;3 &amp; <i>co <u>x</u></i>: see")
+    plain = await bot.send_message(USER_ID, "a /start and https://x.org")
+    assert [(e.type, e.offset) for e in plain.entities] == [("bot_command", 2), ("url", 13)]
+
+
+async def test_an_edited_message_keeps_the_formatting_ptb_rebuilds(
+    bot: Bot, user: TelegramUser
+) -> None:
+    sent = await bot.send_message(
+        USER_ID,
+        "Hi <b>Léa &amp; Zoé</b> &lt;3",
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard("A"),
+    )
+    rebuilt = await bot.edit_message_text(
+        f"{sent.text_html}\n\n<i>chosen</i>", USER_ID, sent.message_id, parse_mode=ParseMode.HTML
+    )
+    assert not isinstance(rebuilt, bool)
+    assert rebuilt.text == "Hi Léa & Zoé <3\n\nchosen"
+    assert rebuilt.text_html == "Hi <b>Léa &amp; Zoé</b> &lt;3\n\n<i>chosen</i>"
+
+
+async def test_get_me_can_be_answered_incompletely(tg: FakeTelegram, bot: Bot) -> None:
+    tg.answer_next("getMe", {"id": 1, "is_bot": True, "first_name": "E"})
+    me = await bot.get_me()
+    assert me.username is None
+    assert (await bot.get_me()).username == "escale_test_bot"
+
+
 # ---------------------------------------------------------------------- groups and channels
 
 
+@pytest.mark.writes_to_strangers
 async def test_group_add_send_and_leave(tg: FakeTelegram, bot: Bot) -> None:
     echo = EchoBot(bot, tg)
     person = TelegramUser(tg, echo.settle, user_id=5, first_name="A")
@@ -772,8 +904,10 @@ async def test_group_add_send_and_leave(tg: FakeTelegram, bot: Bot) -> None:
     assert group.left
     with pytest.raises(Forbidden, match="not a member"):
         await bot.send_message(group.chat_id, "still here?")
-    # Their private chat exists: they wrote from a group (the brief's rule).
-    await bot.send_message(5, "hi")
+    # Writing in a group opens no private chat: Telegram refuses a bot that writes first.
+    with pytest.raises(Forbidden, match="initiate conversation"):
+        await bot.send_message(5, "hi")
+    assert tg.uninvited == [5]
 
 
 async def test_channel_add_bot_as_administrator(tg: FakeTelegram, bot: Bot) -> None:

@@ -9,9 +9,12 @@ import socket
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_application
 from bot.core.config import Settings
 from bot.core.db import Database
+from bot.core.updates import ALLOWED_UPDATES
 from tests.conftest import ADMIN_ID, Escale, FakeClock, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker
@@ -278,3 +281,112 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
             process.send_signal(signal.SIGTERM)
             out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, out.decode() + err.decode()
+
+
+async def test_a_webhook_call_refused_once_at_start_up_is_tried_again(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.fail_next(
+            "deleteWebhook",
+            status=429,
+            description="Too Many Requests: retry after 1",
+            retry_after=1,
+        )
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}
+        process = await _run(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 30)
+    logs = out.decode() + err.decode()
+    assert process.returncode == 0, logs
+    assert "Traceback" not in logs
+    assert [call.status for call in telegram.calls_to("deleteWebhook")] == [429, 200]
+
+
+@pytest.mark.parametrize(
+    ("status", "description", "retry_after", "logged"),
+    [
+        (
+            429,
+            "Too Many Requests: retry after 1",
+            1,
+            "flood control method=setMyCommands retry_in=1s",
+        ),
+        (500, "Internal Server Error", None, "retry method=setMyCommands attempt=1 error=HTTP500"),
+        (
+            400,
+            "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID",
+            None,
+            "a mistake in Escale's commands, not a network problem",
+        ),
+    ],
+)
+async def test_a_menu_refused_at_start_up_does_not_stop_escale(
+    tmp_path: Path, status: int, description: str, retry_after: int | None, logged: str
+) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.fail_next(
+            "setMyCommands", status=status, description=description, retry_after=retry_after
+        )
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}
+        process = await _run(env, tmp_path)
+        try:
+            await telegram.wait_polling(timeout=30)
+
+            async def fetched(update_id: int) -> None:
+                await telegram.wait_fetched(update_id, timeout=30)
+
+            user = TelegramUser(telegram, fetched, user_id=42, first_name="Zoé", language_code="en")
+            await _reply_to(telegram, user, "/start", "Hello! I am Escale.")
+            assert telegram.allowed_updates == set(ALLOWED_UPDATES)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 30)
+    logs = out.decode() + err.decode()
+    assert process.returncode == 0, logs
+    assert "Traceback" not in logs
+    assert "cannot reach the Bot API" not in logs
+    assert logged in logs
+
+
+@pytest.mark.parametrize(
+    ("me", "missing"),
+    [
+        ({"id": 123456, "is_bot": True, "first_name": "Escale"}, "username"),
+        ({"id": 123456, "is_bot": True, "username": "escale_bot"}, "first_name"),
+        (True, "id, is_bot, first_name, username"),
+    ],
+)
+async def test_an_incomplete_get_me_answer_is_said_in_one_line(
+    tmp_path: Path, me: object, missing: str
+) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.answer_next("getMe", me)
+        process = await _run(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}, tmp_path
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "Traceback" not in err.decode()
+    assert err.decode().strip().splitlines()[-1] == (
+        f"escale: the Bot API at 127.0.0.1:{telegram.port} answered getMe without {missing} "
+        "(a Bot API server always gives them); check TELEGRAM_API_BASE_URL"
+    )
+
+
+async def test_a_bad_request_at_start_up_is_not_called_a_network_problem(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as telegram:
+        telegram.fail_next("getMe", status=400, description="Bad Request: method is disabled")
+        process = await _run(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram.base_url}, tmp_path
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "Traceback" not in err.decode()
+    assert err.decode().strip().splitlines()[-1] == (
+        f"escale: the Bot API at 127.0.0.1:{telegram.port} refused a start-up call "
+        "(400: Method is disabled); this is a bug in Escale, please report it"
+    )

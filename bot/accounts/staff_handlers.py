@@ -7,6 +7,7 @@ from typing import Literal
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import NetworkError, TelegramError
 
 from bot.accounts import invitations as joining
 from bot.accounts import qr
@@ -19,6 +20,7 @@ from bot.core.invisible import visible_name
 from bot.general import menus
 from bot.general.common_handlers import Buttons, Handler, answer, requires, show_in_place, tell
 from bot.general.views import stale_button
+from bot.outbox.sender import may_have_arrived
 from bot.service import statistics, stats_views
 
 log = logging.getLogger(__name__)
@@ -83,12 +85,21 @@ async def invite(update: Update, context: Context, caller: Caller) -> None:
         services(context), "person", caller.id, context.bot.username, label=label or None
     )
     await answer(update, context, joining_texts.person_link(caller.t, link.url, link.invitation))
-    await context.bot.send_photo(
-        caller.id,
-        qr.qr_png(link.url),
-        caption=joining_texts.qr_caption(caller.t, link.invitation),
-        parse_mode=ParseMode.HTML,
-    )
+    # The link is what matters and it has arrived: the QR code is a convenience on top.
+    try:
+        await context.bot.send_photo(
+            caller.id,
+            qr.qr_png(link.url),
+            caption=joining_texts.qr_caption(caller.t, link.invitation),
+            parse_mode=ParseMode.HTML,
+        )
+    except TelegramError as error:
+        if isinstance(error, NetworkError) and may_have_arrived(error):
+            # Cut off once sent: it may well be on the screen, so nothing is said about it.
+            log.warning("invitation QR code outcome unknown user=%s", caller.id)
+            return
+        log.warning("invitation QR code not sent user=%s error=%s", caller.id, type(error).__name__)
+        await tell(context, caller.id, caller.account, joining_texts.qr_not_sent)
 
 
 @requires(Role.WORKER)

@@ -434,6 +434,21 @@ class Repository:
                     (chat_id, signature),
                 )
 
+    # -- albums -------------------------------------------------------------------------------
+
+    async def first_of_album(self, chat_id: int, media_group_id: str, now: datetime) -> bool:
+        """Whether this message is the first Escale sees of its album (several photos sent at
+        once arrive as one message each): only the first gets a reply. One row per chat."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                """INSERT INTO albums (chat_id, media_group_id, seen_at) VALUES (?, ?, ?)
+                   ON CONFLICT (chat_id) DO UPDATE SET
+                       media_group_id = excluded.media_group_id, seen_at = excluded.seen_at
+                   WHERE albums.media_group_id != excluded.media_group_id""",
+                (chat_id, media_group_id, to_db_time(now)),
+            )
+            return cursor.rowcount == 1
+
     # -- a person's own data ------------------------------------------------------------------
 
     async def export_person(self, user_id: int) -> dict[str, Any]:

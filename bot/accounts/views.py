@@ -42,6 +42,11 @@ def qr_caption(t: Translator, invitation: Invitation) -> str:
     return t._("Invitation: scan to open Escale.")
 
 
+def qr_not_sent(t: Translator) -> Reply:
+    """After the link arrived, its QR code did not: the link is enough."""
+    return Reply(t._("The QR code could not be sent this time. The link above works all the same."))
+
+
 def invalid_link(t: Translator) -> Reply:
     return Reply(
         t._(

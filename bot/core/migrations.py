@@ -451,3 +451,21 @@ async def m006_attachments(db: aiosqlite.Connection) -> None:
     await db.execute("ALTER TABLE outbox_m006 RENAME TO outbox")
     for sql in extras:
         await db.execute(sql)
+
+
+@migration
+async def m009_telegram_shapes(db: aiosqlite.Connection) -> None:
+    """Where an answer came from (a forwarded message, one composed with another bot), and the
+    last album seen in each chat, so an album gets one reply."""
+    await _script(
+        db,
+        """
+        ALTER TABLE answers ADD COLUMN
+            origin TEXT CHECK (origin IN ('forwarded', 'via_bot'));
+        CREATE TABLE albums (
+            chat_id INTEGER PRIMARY KEY,
+            media_group_id TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        )
+        """,
+    )

@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 
-__all__ = ["HtmlError", "ParsedHtml", "analyse_telegram_html", "parse_telegram_html"]
+__all__ = ["HtmlError", "ParsedHtml", "Span", "analyse_telegram_html", "parse_telegram_html"]
 
 # Allowed tags and the attributes each one accepts.
 _ATTRIBUTES: dict[str, frozenset[str]] = {
@@ -58,11 +58,27 @@ class HtmlError(ValueError):
 
 
 @dataclass(frozen=True)
+class Span:
+    """One formatting tag: its canonical name, attributes, and the visible characters it covers
+    (Python string indices into `ParsedHtml.text`, end exclusive)."""
+
+    tag: str
+    attributes: tuple[tuple[str, str], ...]
+    start: int
+    end: int
+
+    def attribute(self, name: str) -> str | None:
+        return dict(self.attributes).get(name)
+
+
+@dataclass(frozen=True)
 class ParsedHtml:
-    """What the user sees, plus a canonical markup string to compare two formattings."""
+    """What the user sees, a canonical markup string to compare two formattings, and the tags
+    in the order they close (inner ones first), from which entities are built."""
 
     text: str
     canonical: str
+    spans: tuple[Span, ...] = ()
 
 
 def parse_telegram_html(text: str) -> str:
@@ -89,6 +105,9 @@ class _Parser:
         self.visible: list[str] = []
         self.canonical: list[str] = []
         self.stack: list[str] = []
+        self.opened: list[tuple[str, dict[str, str], int]] = []
+        self.spans: list[Span] = []
+        self.size = 0  # visible characters so far
 
     def run(self) -> ParsedHtml:
         src = self.src
@@ -102,6 +121,7 @@ class _Parser:
             elif char == "&":
                 decoded = self._entity(self.pos)
                 self.visible.append(decoded)
+                self.size += len(decoded)
                 self.canonical.append(html.escape(decoded, quote=False))
             elif char == ">":
                 raise HtmlError(
@@ -110,11 +130,12 @@ class _Parser:
                 )
             else:
                 self.visible.append(char)
+                self.size += 1
                 self.canonical.append(char)
                 self.pos += 1
         if self.stack:
             raise HtmlError(f'Can\'t find end tag corresponding to start tag "{self.stack[-1]}"')
-        return ParsedHtml("".join(self.visible), "".join(self.canonical))
+        return ParsedHtml("".join(self.visible), "".join(self.canonical), tuple(self.spans))
 
     def _entity(self, start: int) -> str:
         """Decode the entity at ``start`` and move past it; only documented ones are allowed."""
@@ -155,6 +176,7 @@ class _Parser:
         self.pos += 1  # the closing ">"
         self._check_attributes(name, attributes, offset)
         self.stack.append(name)
+        self.opened.append((name, attributes, self.size))
         canonical = _CANONICAL_TAG.get(name, name)
         rendered = "".join(
             f' {key}="{html.escape(value)}"'
@@ -271,5 +293,9 @@ class _Parser:
                 f'found "</{name}>"'
             )
         self.stack.pop()
+        tag, attributes, start = self.opened.pop()
+        self.spans.append(
+            Span(_CANONICAL_TAG.get(tag, tag), tuple(sorted(attributes.items())), start, self.size)
+        )
         self.canonical.append(f"</{_CANONICAL_TAG.get(name, name)}>")
         self.pos = close + 1

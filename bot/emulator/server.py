@@ -4,6 +4,12 @@ It keeps what the bot did (calls, messages per chat, commands...) for assertions
 requests the way Telegram does (so mistakes fail in tests rather than in production), and can
 inject faults (errors, rate limits, connections dropped after the call took effect) for retry
 logic.
+
+It answers the way Telegram does where a simpler fake would not: a sent message comes back
+with its formatting as `entities` (see `entities.py`); only the update types named in the
+bot's last `allowed_updates` are delivered (the others are kept in `withheld`); and the bot may
+write only to private chats whose user wrote to it or started it — anyone else gets 403, and
+the attempt is recorded in `uninvited`, which the test suite checks after every test.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any, Literal, Self
 
 from aiohttp import web
 
+from .entities import detected_entities, entities_from_html
 from .html_check import HtmlError, analyse_telegram_html
 
 __all__ = [
@@ -138,6 +145,44 @@ _SCOPE_TYPES = frozenset(
         "chat_member",
     }
 )
+# The update types, and which of them Telegram sends when allowed_updates was never given.
+UPDATE_TYPES = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "guest_message",
+    "message_reaction",
+    "message_reaction_count",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "purchased_paid_media",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+    "managed_bot",
+)
+DEFAULT_UPDATE_TYPES = frozenset(UPDATE_TYPES) - {
+    "chat_member",
+    "message_reaction",
+    "message_reaction_count",
+}
+# Where an update names a user the bot has thereby seen (not a chat they opened with it).
+_USER_KEYS = frozenset({"from", "user", "sender_user", "via_bot", "guest_bot_caller_user"})
+# Updates whose message is in the chat it came from (a business message is in someone
+# else's chat, a guest message in a chat the bot is not part of).
+_OWN_CHAT_MESSAGES = ("message", "edited_message", "channel_post", "edited_channel_post")
 _RATE_LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice"})
 
 
@@ -192,6 +237,16 @@ class SentMessage:
     deleted: bool = False
     edit_date: int | None = None
     media: JsonDict = field(default_factory=dict, repr=False)
+    entities: list[JsonDict] = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A text as Telegram stores it: what shows, its canonical formatting, its entities."""
+
+    text: str
+    canonical: str
+    entities: list[JsonDict]
 
 
 @dataclass(frozen=True)
@@ -316,9 +371,16 @@ class FakeTelegram:
         self.calls: list[ApiCall] = []
         self.unknown_methods: list[str] = []
         self.updates: list[JsonDict] = []
+        self.withheld: list[JsonDict] = []
         self.commands: dict[tuple[str, int | None, str], list[tuple[str, str]]] = {}
         self.left_chats: set[int] = set()
         self.blocked: set[int] = set()
+        # Private chats a user opened by writing to (or starting) the bot; the bot may write
+        # nowhere else in private. Every attempt elsewhere is kept in `uninvited` (chat ids).
+        self.opened_chats: set[int] = set()
+        self.uninvited: list[int] = []
+        # None: Telegram's default (every type but chat_member and the reactions).
+        self.allowed_updates: frozenset[str] | None = None
         self.callback_answers: dict[str, JsonDict] = {}
         self.menu_buttons: dict[int | None, JsonDict] = {}
         self.throttled = 0
@@ -335,6 +397,7 @@ class FakeTelegram:
         self._callback_counter = 0
         self._faults: dict[str, deque[_Fault]] = {}
         self._drops: dict[str, int] = {}
+        self._answers: dict[str, deque[Any]] = {}
         self._per_second: int | None = None
         self._send_times: deque[float] = deque()
         self._max_offset = 0
@@ -424,8 +487,14 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ inbound updates
 
-    def push_update(self, payload: JsonDict) -> int:
-        """Queue an update for the bot (users -> bot) and wake a pending long poll."""
+    def push_update(self, payload: JsonDict, *, unfiltered: bool = False) -> int:
+        """Queue an update for the bot (users -> bot) and wake a pending long poll.
+
+        Like Telegram, an update of a type the bot did not ask for (`allowed_updates` of its
+        last getUpdates) is never delivered: it is kept in `withheld`. With `unfiltered`, it
+        is delivered anyway, as Telegram does with updates created before the bot narrowed
+        the list ("unwanted updates may be received for a short period of time").
+        """
         update_id = self._next_update_id
         self._next_update_id += 1
         body = copy.deepcopy(payload)
@@ -433,12 +502,22 @@ class FakeTelegram:
         update: JsonDict = {"update_id": update_id, **body}
         self._learn_from(update)
         self.updates.append(update)
+        if not unfiltered and not self.wants(update):
+            self.withheld.append(update)
+            return update_id
         self._pending.append(update)
         self._updates_signal.notify()
         return update_id
 
+    def wants(self, update: JsonDict) -> bool:
+        """Whether the bot's allowed_updates let this update through."""
+        allowed = DEFAULT_UPDATE_TYPES if self.allowed_updates is None else self.allowed_updates
+        return any(kind in update for kind in allowed)
+
     async def wait_fetched(self, update_id: int, timeout: float = 10) -> None:  # noqa: ASYNC109
         """Return once getUpdates was called with offset > update_id (PTB has queued it)."""
+        if any(update["update_id"] == update_id for update in self.withheld):
+            return  # never to be delivered: nothing to wait for
         try:
             async with asyncio.timeout(timeout):
                 while self._max_offset <= update_id:
@@ -486,20 +565,20 @@ class FakeTelegram:
         self._observers.append(observer)
 
     def _learn_from(self, update: JsonDict) -> None:
-        """Register the chats, users, message ids, files and queries an update reveals."""
+        """Register what an update reveals: the chats it comes from, who opened a private chat
+        with the bot, message ids, files and queries.
+
+        Only the update's own chat counts. A user named inside it (a forward's author, a
+        business customer, someone in a group) has not opened a chat with the bot, and real
+        Telegram refuses to let a bot write to them first.
+        """
 
         def walk(value: Any, key: str | None) -> None:
             if isinstance(value, dict):
-                if key == "chat" and isinstance(value.get("id"), int) and "type" in value:
-                    self._chats[value["id"]] = {**self._chats.get(value["id"], {}), **value}
-                if (
-                    key == "from"
-                    and value.get("is_bot") is False
-                    and isinstance(value.get("id"), int)
-                ):
-                    self._register_private_chat(value)
                 if isinstance(value.get("file_id"), str):
                     self._file_ids.setdefault(value["file_id"], None)
+                if key in _USER_KEYS and value.get("is_bot") is False:
+                    self._know_user(value)
                 for child_key, child in value.items():
                     walk(child, child_key)
             elif isinstance(value, list):
@@ -507,36 +586,69 @@ class FakeTelegram:
                     walk(item, key)
 
         walk(update, None)
-        for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
+        for kind in _OWN_CHAT_MESSAGES:
             message = update.get(kind)
-            if isinstance(message, dict):
-                chat_id = message.get("chat", {}).get("id")
-                message_id = message.get("message_id")
-                if isinstance(chat_id, int) and isinstance(message_id, int):
-                    self._incoming.setdefault(chat_id, set()).add(message_id)
-                    counter = self._message_counters.get(chat_id, 0)
-                    self._message_counters[chat_id] = max(counter, message_id)
+            if not isinstance(message, dict):
+                continue
+            chat = message.get("chat", {})
+            chat_id, message_id = chat.get("id"), message.get("message_id")
+            if not isinstance(chat_id, int) or "type" not in chat:
+                continue
+            self._chats[chat_id] = {**self._chats.get(chat_id, {}), **chat}
+            sender = message.get("from", {})
+            if chat["type"] == "private" and sender.get("id") == chat_id:
+                self._open_private_chat(sender)
+            if isinstance(message_id, int):
+                self._incoming.setdefault(chat_id, set()).add(message_id)
+                counter = self._message_counters.get(chat_id, 0)
+                self._message_counters[chat_id] = max(counter, message_id)
         query = update.get("callback_query")
         if isinstance(query, dict) and isinstance(query.get("id"), str):
             self._callback_ids.add(query["id"])
         member = update.get("my_chat_member")
         if isinstance(member, dict):
-            chat_id = member.get("chat", {}).get("id")
-            new = member.get("new_chat_member", {})
-            if isinstance(chat_id, int) and new.get("user", {}).get("id") == self.bot_id:
-                if new.get("status") in ("left", "kicked"):
-                    self.left_chats.add(chat_id)
-                else:
-                    self.left_chats.discard(chat_id)
+            self._learn_membership(member)
 
-    def _register_private_chat(self, user: JsonDict) -> None:
-        if user["id"] in self._chats:
+    def _learn_membership(self, member: JsonDict) -> None:
+        """The bot's own membership changed: added to or removed from a chat, or, in a private
+        chat, started, blocked or unblocked by the user."""
+        chat = member.get("chat", {})
+        chat_id = chat.get("id")
+        new = member.get("new_chat_member", {})
+        if not isinstance(chat_id, int) or new.get("user", {}).get("id") != self.bot_id:
             return
-        chat: JsonDict = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        self._chats[chat_id] = {**self._chats.get(chat_id, {}), **chat}
+        gone = new.get("status") in ("left", "kicked")
+        if chat.get("type") == "private":
+            if gone:
+                self.blocked.add(chat_id)
+            else:
+                self.blocked.discard(chat_id)
+                self._open_private_chat(member.get("from", {"id": chat_id}))
+        elif gone:
+            self.left_chats.add(chat_id)
+        else:
+            self.left_chats.discard(chat_id)
+
+    def _open_private_chat(self, user: JsonDict) -> None:
+        """The user wrote to the bot (or started it): from now on the bot may write to them."""
+        user_id = user.get("id")
+        if not isinstance(user_id, int) or user.get("is_bot"):
+            return
+        self.opened_chats.add(user_id)
+        self._know_user(user)
+
+    def _know_user(self, user: JsonDict) -> None:
+        """A user the bot has seen somewhere: writing to them answers 403 until they open a
+        private chat with the bot (an unknown id answers 400, chat not found)."""
+        user_id = user.get("id")
+        if not isinstance(user_id, int) or user_id in self._chats:
+            return
+        chat: JsonDict = {"id": user_id, "type": "private", "first_name": user.get("first_name")}
         for key in ("last_name", "username"):
             if user.get(key):
                 chat[key] = user[key]
-        self._chats[user["id"]] = chat
+        self._chats[user_id] = chat
 
     # ------------------------------------------------------------------ test helpers
 
@@ -577,7 +689,7 @@ class FakeTelegram:
     def add_private_chat(self, user_id: int, first_name: str) -> None:
         """A user who wrote to the bot before the test began (data seeded straight into the
         database): their private chat exists, without an update for the bot to handle."""
-        self._register_private_chat({"id": user_id, "is_bot": False, "first_name": first_name})
+        self._open_private_chat({"id": user_id, "is_bot": False, "first_name": first_name})
 
     def fail_next(
         self,
@@ -597,6 +709,12 @@ class FakeTelegram:
         queue = self._faults.setdefault(name, deque())
         for _ in range(times):
             queue.append(_Fault(status, description, retry_after, chat_id))
+
+    def answer_next(self, method: str, result: Any) -> None:
+        """Answer the next call to ``method`` with this result, as a server that does not
+        quite follow the Bot API might (a getMe without a username, say)."""
+        name = self._handlers.get(method.lower(), (method, None))[0]
+        self._answers.setdefault(name, deque()).append(copy.deepcopy(result))
 
     def drop_next(self, method: str, *, times: int = 1) -> None:
         """Perform the next ``times`` calls to ``method``, then close the connection unanswered.
@@ -665,12 +783,17 @@ class FakeTelegram:
         payload["chat"] = chat
         if message.edit_date is not None:
             payload["edit_date"] = message.edit_date
+        entities = copy.deepcopy(message.entities)
         if message.kind == "text":
             payload["text"] = message.text
+            if entities:
+                payload["entities"] = entities
         else:
             payload.update(copy.deepcopy(message.media))
             if message.text:
                 payload["caption"] = message.text
+                if entities:
+                    payload["caption_entities"] = entities
         rows = _inline_rows(message.reply_markup)
         if rows is not None:
             payload["reply_markup"] = {"inline_keyboard": copy.deepcopy(rows)}
@@ -759,6 +882,9 @@ class FakeTelegram:
                 _ApiError(fault.status, fault.description, parameters).body(),
                 False,
             )
+        answers = self._answers.get(method)
+        if answers:
+            return method, 200, {"ok": True, "result": answers.popleft()}, False
         dropped = self._drops.get(method, 0) > 0
         if dropped:
             self._drops[method] -= 1
@@ -835,6 +961,12 @@ class FakeTelegram:
         if chat is None:
             raise _bad("chat not found")
         if check_access:
+            if chat["type"] == "private" and chat_id not in self.opened_chats:
+                self.uninvited.append(chat_id)
+                log.error(
+                    "FakeTelegram: the bot wrote to chat %s, which never wrote to it", chat_id
+                )
+                raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             if chat["type"] == "private" and chat_id in self.blocked:
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
             if chat["type"] != "private" and chat_id in self.left_chats:
@@ -855,40 +987,40 @@ class FakeTelegram:
         return mode
 
     @staticmethod
-    def _render(raw: str, parse_mode: str | None) -> tuple[str, str]:
-        """(visible text, canonical formatting) — Markdown modes are not parsed by the fake."""
+    def _render(raw: str, parse_mode: str | None) -> _Rendered:
+        """What Telegram makes of a text: Markdown modes are not parsed by the fake."""
         if parse_mode == "HTML":
             try:
                 parsed = analyse_telegram_html(raw)
             except HtmlError as error:
                 raise _bad(f"can't parse entities: {error.reason}") from None
-            return parsed.text, parsed.canonical
-        return raw, html.escape(raw, quote=False)
+            return _Rendered(parsed.text, parsed.canonical, entities_from_html(parsed))
+        return _Rendered(raw, html.escape(raw, quote=False), detected_entities(raw))
 
-    def _text(self, params: JsonDict) -> tuple[str, str | None, str, str]:
-        """Validate a message text: (raw, parse_mode as sent, visible, canonical)."""
+    def _text(self, params: JsonDict) -> tuple[str, str | None, _Rendered]:
+        """Validate a message text: (raw, parse_mode as sent, what Telegram makes of it)."""
         raw = params.get("text")
         if not isinstance(raw, str) or not raw.strip():
             raise _bad("message text is empty")
-        visible, canonical = self._render(raw, self._parse_mode(params))
-        if not visible.strip():
+        rendered = self._render(raw, self._parse_mode(params))
+        if not rendered.text.strip():
             raise _bad("message text is empty")
-        if utf16_length(visible) > MAX_TEXT_LENGTH:
+        if utf16_length(rendered.text) > MAX_TEXT_LENGTH:
             raise _bad("message is too long")
         sent_mode = params.get("parse_mode")
-        return raw, sent_mode if isinstance(sent_mode, str) else None, visible, canonical
+        return raw, sent_mode if isinstance(sent_mode, str) else None, rendered
 
-    def _caption(self, params: JsonDict) -> tuple[str | None, str | None, str]:
+    def _caption(self, params: JsonDict) -> tuple[str | None, str | None, _Rendered]:
         raw = params.get("caption")
         if raw is None or raw == "":
-            return None, None, ""
+            return None, None, _Rendered("", "", [])
         if not isinstance(raw, str):
             raise _bad("can't parse caption")
-        visible, _ = self._render(raw, self._parse_mode(params))
-        if utf16_length(visible) > MAX_CAPTION_LENGTH:
+        rendered = self._render(raw, self._parse_mode(params))
+        if utf16_length(rendered.text) > MAX_CAPTION_LENGTH:
             raise _bad("message caption is too long")
         sent_mode = params.get("parse_mode")
-        return raw, sent_mode if isinstance(sent_mode, str) else None, visible
+        return raw, sent_mode if isinstance(sent_mode, str) else None, rendered
 
     @staticmethod
     def _markup(params: JsonDict) -> tuple[JsonDict | None, list[list[Button]]]:
@@ -983,6 +1115,8 @@ class FakeTelegram:
         offset = self._int(params, "offset", 0) or 0
         limit = min(max(self._int(params, "limit", 100) or 100, 1), 100)
         timeout = max(self._int(params, "timeout", 0) or 0, 0)
+        if "allowed_updates" in params:
+            self._set_allowed_updates(params["allowed_updates"])
         if offset > 0:
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
             self._max_offset = max(self._max_offset, offset)
@@ -1006,9 +1140,18 @@ class FakeTelegram:
                 self._polls -= 1
         return copy.deepcopy(ready()[:limit])
 
+    def _set_allowed_updates(self, value: Any) -> None:
+        """Telegram keeps the last list given; an empty one means the default again."""
+        if not isinstance(value, list) or not all(isinstance(kind, str) for kind in value):
+            raise _bad("can't parse allowed updates")
+        unknown = sorted(set(value) - set(UPDATE_TYPES))
+        if unknown:
+            log.warning("FakeTelegram: allowed_updates names unknown types %s", unknown)
+        self.allowed_updates = frozenset(value) if value else None
+
     async def _send_message(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
         chat_id = self._target_chat(params)
-        raw, parse_mode, visible, _ = self._text(params)
+        raw, parse_mode, rendered = self._text(params)
         markup, buttons = self._markup(params)
         message = self._store_new(
             chat_id,
@@ -1016,9 +1159,10 @@ class FakeTelegram:
             kind="text",
             html=raw,
             parse_mode=parse_mode,
-            text=visible,
+            text=rendered.text,
             reply_markup=markup,
             buttons=buttons,
+            entities=rendered.entities,
         )
         return self.message_payload(message)
 
@@ -1035,17 +1179,16 @@ class FakeTelegram:
         message = self._own_message(chat_id, params, "message to edit not found")
         if message.kind != "text":
             raise _bad("there is no text in the message to edit")
-        raw, parse_mode, visible, canonical = self._text(params)
+        raw, parse_mode, rendered = self._text(params)
         markup, buttons = self._markup(params)
         self._check_edit_markup(markup)
-        _, old_canonical = self._render(
-            message.html or "", self._parse_mode({"parse_mode": message.parse_mode})
-        )
-        if canonical == old_canonical and _inline_rows(markup) == _inline_rows(
+        old = self._render(message.html or "", self._parse_mode({"parse_mode": message.parse_mode}))
+        if rendered.canonical == old.canonical and _inline_rows(markup) == _inline_rows(
             message.reply_markup
         ):
             raise _bad(NOT_MODIFIED)
-        message.html, message.parse_mode, message.text = raw, parse_mode, visible
+        message.html, message.parse_mode, message.text = raw, parse_mode, rendered.text
+        message.entities = rendered.entities
         message.reply_markup, message.buttons = markup, buttons
         message.edits += 1
         message.edit_date = self.now()
@@ -1188,7 +1331,7 @@ class FakeTelegram:
         chat_id = self._target_chat(params)
         source = self._media_source(field_name, params, files)
         known = self._file_ids.get(source) if isinstance(source, str) else source
-        caption, parse_mode, visible = self._caption(params)
+        caption, parse_mode, rendered = self._caption(params)
         markup, buttons = self._markup(params)
         file_id, unique_id = self._upload_ids(kind, source)
         size = len(known.data) if known is not None else 1024
@@ -1242,11 +1385,12 @@ class FakeTelegram:
             kind=kind,
             html=caption,
             parse_mode=parse_mode,
-            text=visible,
+            text=rendered.text,
             reply_markup=markup,
             buttons=buttons,
             file=source,
             media=media,
+            entities=rendered.entities,
         )
         return self.message_payload(message)
 

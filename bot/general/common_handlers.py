@@ -18,6 +18,7 @@ from bot.accounts.store import Account
 from bot.context import Caller, Context, Role, identify, services
 from bot.core.i18n import Translator
 from bot.core.text import NO_PREVIEW, Reply
+from bot.core.updates import in_private_chat, shows_reachable
 from bot.general import menus
 from bot.general.views import stale_button, unknown_command
 
@@ -84,6 +85,18 @@ async def replace_buttons(update: Update, context: Context, footer: str) -> None
             query.message.message_id,
             type(error).__name__,
         )
+        if isinstance(error, BadRequest):  # the text came back in a form Telegram refuses
+            await _drop_markup(query.message)
+
+
+async def _drop_markup(message: Message) -> None:
+    """At least the pressed buttons go, when the message cannot be rewritten."""
+    try:
+        await message.edit_reply_markup(None)
+    except TelegramError as error:
+        log.info(
+            "buttons not removed message=%s error=%s", message.message_id, type(error).__name__
+        )
 
 
 async def tell(
@@ -144,23 +157,23 @@ async def worker_name(context: Context, caller: Caller) -> str | None:
 
 async def after_private_update(update: Update, context: Context) -> None:
     """Runs after every private update's handler: the sender's menu follows what just changed,
-    and someone Telegram had refused messages for gets what was held for them."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat and user and chat.type == chat.PRIVATE:
-        svc = services(context)
-        account = await svc.repo.account(user.id)
-        now = svc.clock.now()
-        if (
-            account
-            and account.is_person
-            and (account.last_active is None or account.last_active <= now - ACTIVITY_GRAIN)
-        ):
-            await svc.repo.touch(user.id, now)
-        if (
-            account
-            and account.unreachable
-            and await svc.outbox.release_chat(user.id, svc.clock.now())
-        ):
-            log.info("reachable again user=%s", user.id)
-            svc.deliver()
-        await menus.refresh(context.bot, svc, user.id)
+    and someone Telegram had refused messages for gets what was held for them, once they can
+    receive it again (blocking the bot, even twice, releases nothing)."""
+    user = update.effective_user
+    if user is None or not in_private_chat(update):
+        return  # a business customer, a guest mention, an inline-mode button: not Escale's chat
+    if not shows_reachable(update):
+        return  # they blocked the bot: no activity, nothing released, no menu to set
+    svc = services(context)
+    account = await svc.repo.account(user.id)
+    now = svc.clock.now()
+    if (
+        account
+        and account.is_person
+        and (account.last_active is None or account.last_active <= now - ACTIVITY_GRAIN)
+    ):
+        await svc.repo.touch(user.id, now)
+    if account and account.unreachable and await svc.outbox.release_chat(user.id, now):
+        log.info("reachable again user=%s", user.id)
+        svc.deliver()
+    await menus.refresh(context.bot, svc, user.id)

@@ -18,6 +18,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context, services
 from bot.core.clock import Clock
+from bot.core.updates import in_private_chat
 from bot.general.common_handlers import send
 from bot.general.views import slow_down
 
@@ -73,7 +74,7 @@ async def guard(update: Update, context: Context) -> None:
         log.warning("flood limit reached user=%s: silent for a while", user.id)
         catalogs = services(context).catalogs
         chat = update.effective_chat
-        if chat is not None and chat.type == chat.PRIVATE:
+        if chat is not None and in_private_chat(update):  # never a customer's, a guest's chat
             t = catalogs.get(catalogs.resolve(None, user.language_code))
             try:
                 await send(context, chat.id, slow_down(t))

@@ -49,8 +49,9 @@ async def _say_and_leave(update: Update, context: Context) -> None:
 async def button_outside_private(update: Update, context: Context) -> None:
     """Runs before every other handler: a button acts only in its presser's private chat.
 
-    A press on a message in a group (or on an inline message, which has no chat) gets a short
-    notice and nothing else: nothing is read, stored or posted there."""
+    A press on a message in a group gets a short notice and nothing else: nothing is read,
+    stored or posted there. A press on an inline-mode message (no message, no chat: Escale has
+    no inline mode) gets a quiet answer."""
     query = update.callback_query
     if query is None:
         return
@@ -61,6 +62,13 @@ async def button_outside_private(update: Update, context: Context) -> None:
         and message.chat.id == query.from_user.id
     ):
         return
+    if message is None:  # an inline-mode message: Escale has none, a quiet answer will do
+        log.info("inline-mode button answered quietly user=%s", query.from_user.id)
+        try:
+            await query.answer()
+        except TelegramError as error:
+            log.info("button answer not sent error=%s", type(error).__name__)
+        raise ApplicationHandlerStop
     catalogs = services(context).catalogs
     t = catalogs.get(catalogs.resolve(None, query.from_user.language_code))
     log.info("refused button outside a private chat user=%s", query.from_user.id)

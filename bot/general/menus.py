@@ -3,19 +3,25 @@
 Visitors get the per-language menus of all private chats. Anyone with a role, or with a language
 of their own choosing, gets a menu for their chat alone; what was last set is remembered in the
 database, so Telegram is called only when roles or language change. Menus are cosmetic: every
-handler checks the role itself.
+handler checks the role itself: so they are set in the background after start-up, retried
+until Telegram takes them, and Escale answers people meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
-from telegram.error import TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.accounts.store import Repository
 from bot.context import Role, Services, roles_of
 from bot.core.i18n import N_, Catalogs, Translator
+from bot.core.request import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +68,107 @@ def _commands(t: Translator, names: list[str]) -> list[BotCommand]:
     return [BotCommand(name, t._(DESCRIPTIONS[name])) for name in names]
 
 
-async def set_default_menus(bot: Bot, catalogs: Catalogs) -> None:
+@dataclass(frozen=True)
+class DefaultMenu:
+    """One visitor menu: for the private chats of users of `language` (None: everyone else)."""
+
+    language: str | None
+    commands: list[BotCommand]
+
+    async def set(self, bot: Bot) -> None:
+        await bot.set_my_commands(self.commands, BotCommandScopeAllPrivateChats(), self.language)
+
+
+def default_menus(catalogs: Catalogs) -> list[DefaultMenu]:
     """The visitor menu in private chats, once per language and once for everyone else."""
-    scope = BotCommandScopeAllPrivateChats()
-    for language in catalogs.languages:
-        await bot.set_my_commands(
-            _commands(catalogs.get(language), menu_for(frozenset())), scope, language
-        )
-    await bot.set_my_commands(
-        _commands(catalogs.get(catalogs.default), menu_for(frozenset())), scope
-    )
+    visitor = menu_for(frozenset())
+    menus = [
+        DefaultMenu(code, _commands(catalogs.get(code), visitor)) for code in catalogs.languages
+    ]
+    return [*menus, DefaultMenu(None, _commands(catalogs.get(catalogs.default), visitor))]
+
+
+FIRST_RETRY = timedelta(seconds=5)
+LONGEST_RETRY = timedelta(minutes=10)
+
+
+class StartupMenus:
+    """Sets the visitor menus, then the coordinators' own, in a task of its own.
+
+    Telegram may refuse a call at start-up (flood control, a passing server error, a
+    timeout): it is tried again, after `retry_after` when Telegram gives one, else after a
+    growing pause, on the injected clock. A 400 is a mistake in Escale's command list, not the
+    network: it is logged once as an error and that menu is left alone.
+    """
+
+    def __init__(self, bot: Bot, svc: Services) -> None:
+        self._bot = bot
+        self._svc = svc
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="startup-menus")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+
+    async def settled(self) -> None:
+        """Return once every menu was set or given up (for tests and for a clean log)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        try:
+            for menu in default_menus(self._svc.catalogs):
+                await self._until_taken(menu)
+            for admin_id in sorted(self._svc.settings.admin_ids):
+                await refresh(self._bot, self._svc, admin_id)
+        except Exception as error:  # the database, say: the next update of each user retries
+            stack = "".join(traceback.format_tb(error.__traceback__))  # type and stack only
+            log.error("command menus not set error=%s\n%s", type(error).__name__, stack)
+            return
+        log.info("command menus set")
+
+    async def _until_taken(self, menu: DefaultMenu) -> None:
+        pause = FIRST_RETRY
+        language = menu.language or "default"
+        while True:
+            try:
+                await menu.set(self._bot)
+                return
+            except BadRequest as error:
+                log.error(
+                    "Telegram refused the %s command menu (400: %s): a mistake in Escale's "
+                    "commands, not a network problem; Escale runs without this menu",
+                    language,
+                    error.message,
+                )
+                return
+            except RetryAfter as error:
+                wait = retry_after(error)
+                log.warning(
+                    "command menu %s: flood control, retry in %ss",
+                    language,
+                    wait.total_seconds(),
+                )
+            except TelegramError as error:
+                wait, pause = pause, min(pause * 2, LONGEST_RETRY)
+                log.warning(
+                    "command menu %s not set error=%s, retry in %ss",
+                    language,
+                    type(error).__name__,
+                    wait.total_seconds(),
+                )
+            await _sleep(self._svc, self._svc.clock.now() + wait)
+
+
+async def _sleep(svc: Services, moment: datetime) -> None:
+    while svc.clock.now() < moment:
+        await svc.clock.sleep_until(moment)
 
 
 async def sync_chat_menu(

@@ -226,7 +226,7 @@ class Sender:
                 len(notices) if newly else 0,
             )
         except NetworkError as error:  # TimedOut included
-            if _may_have_arrived(error):
+            if may_have_arrived(error):
                 await self._unknown_outcome(row, _error_name(error))
             else:
                 await self._retry_later(row, _error_name(error))
@@ -373,7 +373,7 @@ def _headed(note: str, html: str) -> str:
     return f"{note}\n\n{html}" if html else note
 
 
-def _may_have_arrived(error: NetworkError) -> bool:
+def may_have_arrived(error: NetworkError) -> bool:
     """Whether the request may have reached Telegram although no answer came back.
 
     PTB raises NetworkError (or TimedOut) from the httpx exception when no answer came, and

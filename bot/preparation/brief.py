@@ -27,6 +27,7 @@ MESSAGE_BUDGET = 4000
 SHORT_ANSWER = 200  # characters of typed text kept by describe_answer
 NAME_MAX = 100  # characters of the person's name shown, so a header always fits
 SPARKS = "▁▂▃▄▅▆▇█"
+ORIGIN_MARKS = {"forwarded": "↪️ ", "via_bot": "🤖 "}  # before an answer someone else wrote
 
 _ATOM = re.compile(r"<[^<>]*>|&#?[0-9A-Za-z]+;|.", re.DOTALL)  # never cut inside one
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
@@ -98,12 +99,12 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
         caption = t._("{label} — {name}").format(
             label=esc(t._(step.label)), name=isolated(esc(name))
         )
+        if answer is not None and answer.given:
+            caption = "\n".join([caption, *_origin_lines(t, answer, name), _ref(t, brief)])
         if answer is not None and answer.given and answer.voice_file_id:
-            voices.append(VoicePart(answer.voice_file_id, caption + "\n" + _ref(t, brief)))
+            voices.append(VoicePart(answer.voice_file_id, caption))
         if answer is not None and answer.given and answer.file_id and answer.file_kind:
-            voices.append(
-                FilePart(answer.file_kind, answer.file_id, caption + "\n" + _ref(t, brief))
-            )
+            voices.append(FilePart(answer.file_kind, answer.file_id, caption))
     folded = quiet + (
         [t._("Not addressed: {sections}").format(sections=", ".join(unaddressed))]
         if unaddressed
@@ -142,14 +143,15 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     """A short one-line HTML form of an answer, for under its question and in history lists."""
     if answer.skipped:
         return "<i>" + t._("I'd rather not") + "</i>"
+    mark = ORIGIN_MARKS.get(answer.origin or "", "")
     if answer.voice_file_id:
-        return "🎤 " + t._("voice message")
+        return mark + "🎤 " + t._("voice message")
     if answer.together:
         return together(t)
     if step.kind is Kind.AGREED:
         return "; ".join(agreed_lines(t, step, answer)) or _not_addressed(t)
     if answer.file_id and not (answer.text or "").strip():
-        return attachment(t, answer)
+        return mark + attachment(t, answer)
     text = " ".join((answer.text or "").split())
     if not text:
         return _not_addressed(t)
@@ -160,7 +162,7 @@ def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[i
     if step.kind is Kind.JOKERS:
         ids = chosen_allies(answer)
         return "; ".join(_ally(t, step, allies[i]) for i in ids if i in allies) or _not_addressed(t)
-    return esc(shorten(text, SHORT_ANSWER))
+    return mark + esc(shorten(text, SHORT_ANSWER))
 
 
 def sparkline(values: Sequence[int], minimum: int, maximum: int) -> str:
@@ -204,7 +206,7 @@ def _last_time(t: Translator, dialogue: Dialogue, brief: BriefInput, step: Step)
 def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: BriefInput) -> list[str]:
     if answer is None or not answer.given:
         return [_not_addressed(t)]
-    lines: list[str] = []
+    lines = _origin_lines(t, answer, shorten(brief.person_name, NAME_MAX))
     if answer.file_id:
         lines.append(attachment(t, answer, below=True))
     if answer.voice_file_id:
@@ -236,6 +238,20 @@ def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: Brief
     else:
         lines.append(esc(text))
     return lines or [_not_addressed(t)]
+
+
+def _origin_lines(t: Translator, answer: Answer, name: str) -> list[str]:
+    """Above an answer the person did not write: the brief is "in their own words" otherwise."""
+    if answer.origin == "forwarded":
+        # Translators: above an answer the person forwarded (the landlord's text, say).
+        text = t._("Forwarded message: {name} did not write it")
+    elif answer.origin == "via_bot":
+        # Translators: above an answer made with another Telegram bot, not typed by the person.
+        text = t._("Made with another bot: {name} did not write it")
+    else:
+        return []
+    mark = ORIGIN_MARKS[answer.origin]
+    return [mark + "<i>" + text.format(name=isolated(esc(name))) + "</i>"]
 
 
 def attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:

@@ -20,6 +20,7 @@ from bot.core import callbacks
 from bot.core.callbacks import StepAction
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
+from bot.core.updates import origin_of
 from bot.general import handlers as general
 from bot.general import views as general_views
 from bot.general.common_handlers import (
@@ -227,7 +228,9 @@ async def _take_text(
             await answer(update, context, views.too_long(t, len(text), step.max_length))
             await ask(context, caller, flow)
             return
-        await _give(context, caller, flow, Answer(step.id, text=text))
+        message = update.message
+        origin = origin_of(message, context.bot.id) if message is not None else None
+        await _give(context, caller, flow, Answer(step.id, text=text, origin=origin))
     elif step.kind is Kind.JOKERS and flow.new_ally_name is not None:  # a typed relation
         words = views.relation_words(t)
         added = await preparation.add_typed_relation(services(context), flow, text, words)
@@ -276,7 +279,13 @@ async def voice_received(update: Update, context: Context, caller: Caller) -> No
         await answer(update, context, views.use_buttons(caller.t))
         await ask(context, caller, flow)
         return
-    given = Answer(flow.step.id, voice_file_id=voice.file_id, voice_duration=_seconds(voice))
+    assert update.message is not None, "a voice comes in a message"
+    given = Answer(
+        flow.step.id,
+        voice_file_id=voice.file_id,
+        voice_duration=_seconds(voice),
+        origin=origin_of(update.message, context.bot.id),
+    )
     await _give(context, caller, flow, given)
 
 
@@ -299,7 +308,7 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
         return
     message = update.message
     if flow.step.attachments and message and (message.photo or message.document):
-        given = _attachment(flow.step.id, message)
+        given = _attachment(flow.step.id, message, context.bot.id)
         if len(given.text or "") > flow.step.max_length:
             await answer(
                 update,
@@ -319,11 +328,14 @@ async def other_received(update: Update, context: Context, caller: Caller) -> No
     await ask(context, caller, flow)
 
 
-def _attachment(step_id: str, message: Message) -> Answer:
-    """A photo (its largest size) or a document, with its caption as the typed part."""
+def _attachment(step_id: str, message: Message, bot_id: int) -> Answer:
+    """A photo (its largest size) or a document, with its caption as the typed part (marked
+    when it was forwarded)."""
     text = visible_text(message.caption or "").strip() or None
+    origin = origin_of(message, bot_id)
     if message.photo:
-        return Answer(step_id, text=text, file_id=message.photo[-1].file_id, file_kind="photo")
+        photo = message.photo[-1].file_id
+        return Answer(step_id, text=text, file_id=photo, file_kind="photo", origin=origin)
     assert message.document is not None
     document = message.document
     return Answer(
@@ -332,6 +344,7 @@ def _attachment(step_id: str, message: Message) -> Answer:
         file_id=document.file_id,
         file_kind="document",
         file_name=document.file_name,
+        origin=origin,
     )
 
 

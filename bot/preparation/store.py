@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.core.db import Database
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
+from bot.core.updates import Origin
 from bot.meetings.store import withdraw_reminders
 from bot.outbox.store import Outgoing, enqueue
 
@@ -36,6 +37,7 @@ class Answer:
     file_kind: Literal["photo", "document"] | None = None
     file_name: str | None = None
     together: bool = False  # "keep it for the meeting": to put into words with the worker
+    origin: Origin | None = None
 
     @property
     def given(self) -> bool:
@@ -78,7 +80,16 @@ def _answer(row: sqlite3.Row) -> Answer:
         file_kind=row["file_kind"],
         file_name=row["file_name"],
         together=bool(row["together"]),
+        origin=_origin(row["origin"]),
     )
+
+
+def _origin(value: object) -> Origin | None:
+    if value == "forwarded":
+        return "forwarded"
+    if value == "via_bot":
+        return "via_bot"
+    return None
 
 
 def _preparation(row: sqlite3.Row, answers: Sequence[sqlite3.Row]) -> Preparation:
@@ -195,8 +206,8 @@ class PreparationStore:
                 await tx.execute(
                     """INSERT INTO answers (preparation_id, step, skipped, text, voice_file_id,
                                             voice_duration, file_id, file_kind, file_name,
-                                            together, answered_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            together, origin, answered_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (preparation_id, step) DO UPDATE SET
                            skipped = excluded.skipped, text = excluded.text,
                            voice_file_id = excluded.voice_file_id,
@@ -204,6 +215,7 @@ class PreparationStore:
                            file_id = excluded.file_id, file_kind = excluded.file_kind,
                            file_name = excluded.file_name,
                            together = excluded.together,
+                           origin = excluded.origin,
                            answered_at = excluded.answered_at""",
                     (
                         preparation_id,
@@ -216,6 +228,7 @@ class PreparationStore:
                         answer.file_kind,
                         answer.file_name,
                         int(answer.together),
+                        answer.origin,
                         to_db_time(now),
                     ),
                 )
@@ -381,7 +394,7 @@ class PreparationStore:
         )
         answers = await self.db.fetchall(
             """SELECT a.preparation_id, a.step, a.skipped, a.text, a.voice_file_id, a.hidden,
-                      a.file_kind, a.file_name, a.together, a.answered_at
+                      a.file_kind, a.file_name, a.together, a.origin, a.answered_at
                FROM answers a JOIN preparations p ON p.id = a.preparation_id
                WHERE p.person_id = ? ORDER BY a.preparation_id, a.answered_at""",
             (person_id,),
@@ -407,6 +420,7 @@ async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
     (a brief's rows go with its preparation), and what a worker was typing about them (a part
     of what was agreed); their agreements and topics go with their user row."""
     await tx.execute("DELETE FROM outbox WHERE chat_id = ?", (person_id,))
+    await tx.execute("DELETE FROM albums WHERE chat_id = ?", (person_id,))
     await _forget_negotiation(tx, person_id)
 
 
@@ -448,5 +462,6 @@ async def forget_person_side(tx: aiosqlite.Connection, person_id: int) -> None:
         "DELETE FROM awaiting_date WHERE person_id = ?",
         "DELETE FROM consents WHERE user_id = ?",
         "DELETE FROM people WHERE user_id = ?",
+        "DELETE FROM albums WHERE chat_id = ?",
     ):
         await tx.execute(statement, (person_id,))

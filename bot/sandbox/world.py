@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
 from bot.context import Services
 from bot.core.config import Settings, load_settings
+from bot.core.updates import ALLOWED_UPDATES
 from bot.emulator.server import ApiCall, FakeTelegram, SentMessage, UploadedFile, utf16_length
 from bot.sandbox import render
 from bot.sandbox.clock import SandboxClock, _system_now
@@ -122,8 +122,11 @@ async def start_escale(app: AnyApplication) -> None:
     if app.post_init:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
+    await app.updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
     await app.start()
+    startup_menus = app.bot_data["services"].startup_menus
+    if startup_menus is not None:  # the emulator refuses none: the first picture shows them
+        await startup_menus.settled()
 
 
 async def stop_escale(app: AnyApplication) -> None:

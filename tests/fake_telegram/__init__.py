@@ -15,10 +15,18 @@ from bot.emulator.server import (
     UploadedFile,
 )
 
-from .client import Settle, TelegramChannel, TelegramGroup, TelegramUser, command_entities
+from .client import (
+    BusinessAccount,
+    Settle,
+    TelegramChannel,
+    TelegramGroup,
+    TelegramUser,
+    command_entities,
+)
 
 __all__ = [
     "ApiCall",
+    "BusinessAccount",
     "Button",
     "FakeTelegram",
     "HtmlError",

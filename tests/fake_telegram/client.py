@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.emulator.server import Button, FakeTelegram, JsonDict, SentMessage, utf16_length
 
-__all__ = ["Settle", "TelegramChannel", "TelegramGroup", "TelegramUser"]
+__all__ = ["BusinessAccount", "Settle", "TelegramChannel", "TelegramGroup", "TelegramUser"]
 
 Settle = Callable[[int], Awaitable[None]]
 
@@ -88,8 +88,8 @@ class TelegramUser:
             chat["username"] = self.username
         return chat
 
-    async def _push(self, payload: JsonDict) -> None:
-        await self.settle(self.telegram.push_update(payload))
+    async def _push(self, payload: JsonDict, *, unfiltered: bool = False) -> None:
+        await self.settle(self.telegram.push_update(payload, unfiltered=unfiltered))
 
     def _new_message(self, **content: Any) -> JsonDict:
         return {
@@ -164,6 +164,124 @@ class TelegramUser:
             "file_size": 20_000,
         }
         await self._send_message(self._new_message(document=document))
+
+    async def send_forwarded(
+        self, text: str | None = None, *, author: str = "Mme Martin", voice: bool = False
+    ) -> None:
+        """Forward someone else's message (a text, or a voice note): Telegram marks it with
+        `forward_origin`; an author who hides their account is only a name."""
+        origin: JsonDict = {
+            "type": "hidden_user",
+            "date": self.telegram.now() - 3600,
+            "sender_user_name": author,
+        }
+        if voice:
+            file_id, unique_id = self.telegram.new_file_ids("voice")
+            content: JsonDict = {
+                "voice": {
+                    "file_id": file_id,
+                    "file_unique_id": unique_id,
+                    "duration": 4,
+                    "mime_type": "audio/ogg",
+                    "file_size": 16_000,
+                }
+            }
+        else:
+            content = {"text": text or ""}
+        await self._send_message(self._new_message(forward_origin=origin, **content))
+
+    async def send_via_bot(self, text: str, bot_username: str = "wiki") -> None:
+        """A message composed with an inline bot ("@wiki Paris"): Telegram adds `via_bot`."""
+        via: JsonDict = {
+            "id": 777000 + len(bot_username),
+            "is_bot": True,
+            "first_name": bot_username.capitalize(),
+            "username": bot_username,
+        }
+        await self._send_message(self._new_message(text=text, via_bot=via))
+
+    async def send_album(self, count: int = 3, caption: str | None = None) -> None:
+        """Several photos sent at once: Telegram delivers one message each, sharing a
+        `media_group_id`, back to back (the caption rides on the first)."""
+        group_id = f"1{self.user_id}{self.telegram.now()}{len(self._sent)}"
+        last = 0
+        for index in range(count):
+            file_id, unique_id = self.telegram.new_file_ids("photo")
+            photo: JsonDict = {
+                "file_id": file_id,
+                "file_unique_id": unique_id,
+                "width": 1280,
+                "height": 960,
+                "file_size": 150_000,
+            }
+            message = self._new_message(photo=[photo], media_group_id=group_id)
+            if index == 0 and caption is not None:
+                message["caption"] = caption
+            self._sent.append(message)
+            last = self.telegram.push_update({"message": copy.deepcopy(message)})
+        await self.settle(last)
+
+    async def blocks_bot(self) -> None:
+        """The user blocks the bot: sends are refused with 403, and Telegram tells the bot with
+        a `my_chat_member` update (again each time the client repeats it)."""
+        self.telegram.block(self.user_id)
+        await self._membership("member", "kicked")
+
+    async def unblocks_bot(self) -> None:
+        """The user unblocks (restarts) the bot: Telegram sends `my_chat_member` again."""
+        self.telegram.unblock(self.user_id)
+        await self._membership("kicked", "member")
+
+    async def _membership(self, old: str, new: str) -> None:
+        def member(status: str) -> JsonDict:
+            fields: JsonDict = {"user": self.telegram.bot_user(), "status": status}
+            if status == "kicked":
+                fields["until_date"] = 0  # forever
+            return fields
+
+        await self._push(
+            {
+                "my_chat_member": {
+                    "chat": self.chat_dict,
+                    "from": self.user_dict,
+                    "date": self.telegram.now(),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
+
+    async def press_inline(self, data: str = "anything") -> str | None:
+        """Press a button of a message sent in inline mode: the query has an
+        `inline_message_id` and no `message` (Escale has no inline mode, but it can happen)."""
+        query_id = self.telegram.new_callback_query_id()
+        query: JsonDict = {
+            "id": query_id,
+            "from": self.user_dict,
+            "chat_instance": f"{self.user_id}-inline",
+            "inline_message_id": f"AgAAA{query_id}",
+            "data": data,
+        }
+        await self._push({"callback_query": query})
+        answer = self.telegram.callback_answers.get(query_id)
+        if answer is None:
+            return None
+        text = answer.get("text")
+        return text if isinstance(text, str) else None
+
+    async def calls_as_guest(self, text: str, other: TelegramUser) -> None:
+        """The user mentions the bot in their chat with `other`, a chat the bot is not in:
+        a `guest_message` update (Bot API 10)."""
+        message: JsonDict = {
+            "message_id": 5_000 + len(self._sent),
+            "date": self.telegram.now(),
+            "chat": {**other.chat_dict},
+            "from": self.user_dict,
+            "text": text,
+            "guest_query_id": f"guest-{self.user_id}-{len(self._sent)}",
+        }
+        self._sent.append(message)
+        await self._push({"guest_message": message})
 
     async def send_location(self, latitude: float = 48.8566, longitude: float = 2.3522) -> None:
         location: JsonDict = {"latitude": latitude, "longitude": longitude}
@@ -383,4 +501,72 @@ class TelegramChannel(_SharedChat):
                 "can_post_messages": True,
                 "can_edit_messages": True,
             },
+        )
+
+
+class BusinessAccount:
+    """A Telegram Business account that connected the bot to answer its customers.
+
+    The updates it brings are about someone else's chat: its customers never wrote to the bot,
+    and Telegram does not let the bot write to them except on the account's behalf. Updates
+    are pushed `unfiltered`, as if created before the bot narrowed its allowed_updates, so a
+    test can check that handlers leave them alone too.
+    """
+
+    def __init__(
+        self, telegram: FakeTelegram, settle: Settle, owner: TelegramUser, connection_id: str
+    ) -> None:
+        self.telegram = telegram
+        self.settle = settle
+        self.owner = owner
+        self.connection_id = connection_id
+        self._next_id = 100
+
+    async def _push(self, payload: JsonDict) -> None:
+        await self.settle(self.telegram.push_update(payload, unfiltered=True))
+
+    async def connect(self) -> None:
+        await self._push(
+            {
+                "business_connection": {
+                    "id": self.connection_id,
+                    "user": self.owner.user_dict,
+                    "user_chat_id": self.owner.user_id,
+                    "date": self.telegram.now(),
+                    "is_enabled": True,
+                    "rights": {"can_reply": True},
+                }
+            }
+        )
+
+    def _message(self, customer: TelegramUser, text: str, message_id: int) -> JsonDict:
+        return {
+            "business_connection_id": self.connection_id,
+            "message_id": message_id,
+            "date": self.telegram.now(),
+            "chat": customer.chat_dict,
+            "from": customer.user_dict,
+            "text": text,
+        }
+
+    async def customer_writes(self, customer: TelegramUser, text: str) -> int:
+        """A customer writes to the business account; returns the message id."""
+        self._next_id += 1
+        await self._push({"business_message": self._message(customer, text, self._next_id)})
+        return self._next_id
+
+    async def customer_edits(self, customer: TelegramUser, message_id: int, text: str) -> None:
+        edited = self._message(customer, text, message_id)
+        edited["edit_date"] = self.telegram.now()
+        await self._push({"edited_business_message": edited})
+
+    async def customer_deletes(self, customer: TelegramUser, message_id: int) -> None:
+        await self._push(
+            {
+                "deleted_business_messages": {
+                    "business_connection_id": self.connection_id,
+                    "chat": customer.chat_dict,
+                    "message_ids": [message_id],
+                }
+            }
         )

@@ -32,7 +32,14 @@ async def test_language_follows_telegram_then_the_persons_choice(escale: Escale)
     worker = await make_worker(escale, "Alice")
     person = await make_person(escale, worker, language_code="fr")
     await person.send("/language")
-    assert person.buttons() == ["English", "Français"]
+    assert person.buttons() == [
+        "العربية",
+        "English",
+        "Español",
+        "Français",
+        "Nederlands",
+        "Українська",
+    ]  # every catalog, each named in its own language
     await person.press("English")
     assert person.last.text == "Done. I will speak English with you."
     await person.send("/help")

@@ -153,7 +153,10 @@ async def open_link_as_new_person(browser: Browser, pane: Locator, name: str) ->
     dialog = browser.page.locator("#open-dialog")
     await dialog.locator('input[name="name"]').fill(name)
     await dialog.locator('select[name="language"]').select_option("fr")
+    panes = browser.page.locator(".pane")
+    count = await panes.count()
     await dialog.locator('button[value="new"]').click()
+    await expect(panes).to_have_count(count + 1)  # the new person's chat, added after the click
     person = browser.pane(max(browser.sandbox.participants))
     await expect(person).to_be_visible()
     return person

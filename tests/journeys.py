@@ -32,9 +32,12 @@ async def make_worker(
 
 
 async def person_token(worker: TelegramUser, label: str | None = None) -> str:
+    before = len(worker.messages)
     await worker.send(f"/invite {label}" if label else "/invite")
-    texts = [m.text for m in worker.messages if m.kind == "text"]
-    return token_in(texts[-1])
+    # The outbox sender runs beside the handlers: a brief may land between /invite and now.
+    links = [m.text for m in worker.messages[before:] if m.kind == "text" and LINK.search(m.text)]
+    assert links, "no invitation link after /invite"
+    return token_in(links[-1])
 
 
 async def make_person(

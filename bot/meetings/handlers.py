@@ -380,22 +380,30 @@ async def _mine(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None
     return None if pair is None else (pair, meeting)
 
 
-@requires(Role.PERSON)
-async def coming_pressed(update: Update, context: Context, caller: Caller) -> None:
-    """*I'm coming*, or *I can come after all*."""
+async def _attend(
+    update: Update, context: Context, caller: Caller, attendance: str
+) -> tuple[Pair, Meeting, Meeting] | None:
+    """Record the person's answer on their own meeting: (pair, meeting before, after), or None
+    once a stale press has been told so."""
     query = update.callback_query
     assert query is not None
     found = await _mine(context, caller)
-    if found is None:
+    done = None if found is None else await meetings.attend(services(context), *found, attendance)
+    if found is None or done is None:
         await query.answer(views.meeting_gone(caller.t))
-        return
-    pair, meeting = found
-    done = await meetings.attend(services(context), pair, meeting, COMING)
-    if done is None:
-        await query.answer(views.meeting_gone(caller.t))
-        return
+        return None
     await query.answer()
-    log.info("meeting attendance id=%s coming", meeting.id)
+    log.info("meeting attendance id=%s %s", found[1].id, attendance)
+    return found[0], found[1], done
+
+
+@requires(Role.PERSON)
+async def coming_pressed(update: Update, context: Context, caller: Caller) -> None:
+    """*I'm coming*, or *I can come after all*."""
+    attended = await _attend(update, context, caller, COMING)
+    if attended is None:
+        return
+    pair, meeting, _done = attended
     svc, worker = services(context), pair.worker.display_name
     text = (
         views.coming_after_all_noted(caller.t, worker, meeting.at)
@@ -410,19 +418,10 @@ async def coming_pressed(update: Update, context: Context, caller: Caller) -> No
 @requires(Role.PERSON)
 async def absent_pressed(update: Update, context: Context, caller: Caller) -> None:
     """*I can't come*: the worker is told at once; then the person may add words or a time."""
-    query = update.callback_query
-    assert query is not None
-    found = await _mine(context, caller)
-    if found is None:
-        await query.answer(views.meeting_gone(caller.t))
+    attended = await _attend(update, context, caller, CANNOT)
+    if attended is None:
         return
-    pair, meeting = found
-    done = await meetings.attend(services(context), pair, meeting, CANNOT)
-    if done is None:
-        await query.answer(views.meeting_gone(caller.t))
-        return
-    await query.answer()
-    log.info("meeting attendance id=%s cannot", meeting.id)
+    pair, _meeting, done = attended
     await replace_buttons(update, context, views.chosen_cannot(caller.t))
     await answer(update, context, views.cannot_come_noted(caller.t, pair.worker.display_name, done))
 

@@ -134,12 +134,12 @@ async def test_the_lock_does_not_outlive_a_killed_process(tmp_path: Path) -> Non
     holder = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "import asyncio, sys, time\n"
+        "import asyncio, threading\n"
         "from pathlib import Path\n"
         "from bot.core.db import Database\n"
         f"db = asyncio.run(Database.open(Path({str(path)!r})))\n"
         "print('open', flush=True)\n"
-        "time.sleep(60)\n",
+        "threading.Event().wait()\n",  # holds the lock until it is killed
         stdout=asyncio.subprocess.PIPE,
         cwd=ROOT,
     )

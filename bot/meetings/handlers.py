@@ -431,38 +431,37 @@ async def _absent(context: Context, caller: Caller) -> tuple[Pair, Meeting] | No
     return found if found is not None and found[1].cannot_come else None
 
 
-@requires(Role.PERSON)
-async def note_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def _await_from_absent(
+    update: Update, context: Context, caller: Caller, purpose: str
+) -> Pair | None:
+    """After *I can't come*: wait for the person's words or proposed time, or tell a stale press."""
     query = update.callback_query
     assert query is not None
     svc = services(context)
     found = await _absent(context, caller)
     if found is None:
         await query.answer(views.meeting_gone(caller.t))
-        return
+        return None
     await query.answer()
     pair, meeting = found
     await svc.meetings.await_date(
-        caller.id, caller.id, svc.clock.now(), purpose="note", meeting_id=meeting.id
+        caller.id, caller.id, svc.clock.now(), purpose=purpose, meeting_id=meeting.id
     )
-    await answer(update, context, views.ask_note(caller.t, pair.worker.display_name))
+    return pair
+
+
+@requires(Role.PERSON)
+async def note_pressed(update: Update, context: Context, caller: Caller) -> None:
+    pair = await _await_from_absent(update, context, caller, "note")
+    if pair is not None:
+        await answer(update, context, views.ask_note(caller.t, pair.worker.display_name))
 
 
 @requires(Role.PERSON)
 async def propose_pressed(update: Update, context: Context, caller: Caller) -> None:
-    query = update.callback_query
-    assert query is not None
-    svc = services(context)
-    found = await _absent(context, caller)
-    if found is None:
-        await query.answer(views.meeting_gone(caller.t))
-        return
-    await query.answer()
-    pair, meeting = found
-    await svc.meetings.await_date(
-        caller.id, caller.id, svc.clock.now(), purpose="propose", meeting_id=meeting.id
-    )
-    await answer(update, context, views.ask_proposal(caller.t, pair.worker.display_name))
+    pair = await _await_from_absent(update, context, caller, "propose")
+    if pair is not None:
+        await answer(update, context, views.ask_proposal(caller.t, pair.worker.display_name))
 
 
 async def _note_given(

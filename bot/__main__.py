@@ -28,6 +28,7 @@ from bot.core.config import (
     ConfigError,
     Settings,
     has_token,
+    load_database,
     load_database_path,
     load_dialogue_path,
     load_settings,
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CatalogError, DialogueError) as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
-    log.info("starting api=%s database=%s", _host(settings.api_base_url), settings.database_path)
+    log.info("starting api=%s database=%s", _host(settings.api_base_url), settings.database_label)
     try:
         # Asked once by hand first: PTB's own start-up would log a traceback for a bad token or
         # an unreachable server, where one line says it better.
@@ -185,7 +186,7 @@ def status_command(args: list[str]) -> int:
         print("escale: usage: python -m bot status", file=sys.stderr)
         return 2
     try:
-        database = load_database_path()
+        database = load_database()
     except ConfigError as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2

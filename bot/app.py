@@ -142,7 +142,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc: Services = app.bot_data["services"]
-    svc.attach(await open_database(svc.settings.database_path))
+    svc.attach(await open_database(svc.settings.database))
     svc.sender = Sender(
         app.bot,
         svc.outbox,

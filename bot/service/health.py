@@ -59,6 +59,8 @@ class Heartbeat:
             return
         temporary = self._path.with_name(self._path.name + ".tmp")
         try:
+            # On PostgreSQL nothing else creates the folder (the SQLite file would be in it).
+            self._path.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_text(
                 json.dumps({"polled_at": now.isoformat(), "pid": os.getpid()}), encoding="utf-8"
             )

@@ -13,7 +13,6 @@ import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 from typing import Any, Literal
 
 import httpx
@@ -23,13 +22,19 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core.clock import Clock
 from bot.core.request import PER_SECOND, Pace, outbox_call, retry_after
-from bot.core.text import NO_PREVIEW, Reply, utf16_length
+from bot.core.text import (
+    MAX_CAPTION,
+    MAX_TEXT,
+    NO_PREVIEW,
+    Reply,
+    plain_text,
+    split_plain,
+    utf16_length,
+)
 from bot.outbox.store import OutboxRow, OutboxStore, Outgoing
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts
-MAX_CAPTION = 1024
 BATCH = 50
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
@@ -307,7 +312,7 @@ class Sender:
                 link_preview_options=NO_PREVIEW,
             )
             return message.message_id
-        parts = _chunks(plain_text(text), MAX_TEXT)
+        parts = split_plain(plain_text(text), MAX_TEXT)
         for index, part in enumerate(parts):
             message = await self._bot.send_message(
                 row.chat_id,
@@ -329,7 +334,7 @@ class Sender:
         if plain:
             caption = plain_text(caption)
             if utf16_length(caption) > MAX_CAPTION:  # too long to caption: follows as text
-                caption, rest = "", _chunks(caption, MAX_TEXT)
+                caption, rest = "", split_plain(caption, MAX_TEXT)
         parse_mode = None if plain else ParseMode.HTML
         if row.kind == "photo":
             message = await self._bot.send_photo(
@@ -397,44 +402,3 @@ def _log_unexpected(event: str, error: BaseException) -> None:
     """Type and stack only: an exception's text may quote what a person wrote."""
     stack = "".join(traceback.format_tb(error.__traceback__))
     log.error("%s error=%s\n%s", event, _error_name(error), stack)
-
-
-class _TextOnly(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def plain_text(html: str) -> str:
-    """What the HTML shows, without tags and with entities resolved: Telegram cannot refuse it."""
-    parser = _TextOnly()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    """`text` cut into parts of at most `limit` UTF-16 units, at a line break where possible."""
-    parts: list[str] = []
-    while utf16_length(text) > limit:
-        cut = _fitting(text, limit)
-        newline = text.rfind("\n", 0, cut)
-        if newline > 0:
-            cut = newline + 1
-        parts.append(text[:cut])
-        text = text[cut:]
-    parts.append(text)
-    return [part for part in parts if part.strip()] or [text]
-
-
-def _fitting(text: str, limit: int) -> int:
-    """How many characters of `text` fit in `limit` UTF-16 units."""
-    size = 0
-    for index, char in enumerate(text):
-        size += 2 if ord(char) > 0xFFFF else 1
-        if size > limit:
-            return index
-    return len(text)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -31,7 +32,7 @@ from bot.core.text import (
     split_plain,
     utf16_length,
 )
-from bot.outbox.store import OutboxRow, OutboxStore, Outgoing
+from bot.outbox.store import OutboxRow, OutboxStore, Outgoing, Queued
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,13 @@ LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another proce
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Who to tell, and what, when a chat refuses the bot (read-only: the sender queues them).
-OnUnreachable = Callable[[int], Awaitable[Sequence[Outgoing]]]
+OnUnreachable = Callable[[int], Awaitable[Sequence[Queued]]]
 # Who to tell, and what, when a message ends undelivered (refused twice, or its outcome
 # unknown twice): read-only, the sender queues them with the row's end.
-OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Outgoing]]]
+OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Queued]]]
+# Writes a queued notice in words, in its recipient's language of now; None when there is
+# nothing left to say (what it was about is gone).
+Render = Callable[[OutboxRow], Awaitable[Outgoing | None]]
 # Called before each pass with the time: queues whatever has come due (reminders, say) and
 # returns when it next has something due, so one loop serves every timed message.
 Producer = Callable[[datetime], Awaitable[datetime | None]]
@@ -66,12 +70,14 @@ class Sender:
         per_second: int = PER_SECOND,
         on_undelivered: OnUndelivered | None = None,
         pace: Pace | None = None,
+        render: Render | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
         self._clock = clock
         self._on_unreachable = on_unreachable
         self._on_undelivered = on_undelivered
+        self._render = render
         self._producers = producers
         # The application's one pace, shared with replies; a sender of its own has its own.
         self._pace = pace or Pace(per_second)
@@ -189,13 +195,20 @@ class Sender:
     async def _attempt(self, due: OutboxRow) -> bool:
         """One attempt at one row; whether it called Telegram (and so counts for the pace)."""
         row = await self._store.begin_attempt(due.id)
-        if row is None:  # erased or held since it was read
+        if row is None:  # erased or held since it was read (a held row lost any erased name)
+            self._scrub = True
             return False
         if row.expired(self._clock.now()):
             await self._store.give_up(row.id, "failed", "expired")
             self._scrub = True
             log.info("outbox expired id=%s purpose=%s", row.id, row.purpose)
             return False
+        if row.notice is not None:
+            written = await self._written(row)
+            if written is None:
+                self._scrub = True
+                return False
+            row = written
         try:
             try:
                 with outbox_call():
@@ -224,6 +237,7 @@ class Sender:
         except Forbidden:
             notices = await self._unreachable_notices(row.chat_id)
             newly = await self._store.hold_chat(row.chat_id, self._clock.now(), notices)
+            self._scrub = True  # the rows held lost any erased name: gone from the disk too
             log.warning(
                 "outbox held chat=%s id=%s: the chat refuses the bot (told=%s)",
                 row.chat_id,
@@ -244,6 +258,30 @@ class Sender:
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
         return True
 
+    async def _written(self, row: OutboxRow) -> OutboxRow | None:
+        """A notice in words, now; None (and the row ended) when there is nothing to say."""
+        try:
+            if self._render is None:
+                raise LookupError("no renderer for notices")
+            message = await self._render(row)
+        except Exception as error:
+            _log_unexpected(f"outbox notice not written id={row.id} kind={row.notice}", error)
+            await self._store.give_up(row.id, "failed", f"unwritten:{_error_name(error)}")
+            return None
+        if message is None:
+            await self._store.give_up(row.id, "failed", "obsolete")
+            log.info("outbox obsolete id=%s kind=%s", row.id, row.notice)
+            return None
+        return replace(
+            row,
+            kind=message.kind,
+            body=message.body,
+            caption=message.caption,
+            buttons=tuple(tuple(line) for line in message.buttons),
+            protect=message.protect,
+            repeat_note=message.repeat_note,
+        )
+
     async def _unknown_outcome(self, row: OutboxRow, name: str) -> None:
         """The message may have arrived: send it once more, marked; after that, give up."""
         if row.maybe_delivered:
@@ -261,7 +299,7 @@ class Sender:
         self, row: OutboxRow, status: Literal["failed", "uncertain"], name: str
     ) -> None:
         """No more attempts: the words go, and whoever should know is told (once)."""
-        notices: Sequence[Outgoing] = ()
+        notices: Sequence[Queued] = ()
         if self._on_undelivered is not None:
             try:
                 notices = await self._on_undelivered(row, status == "uncertain")
@@ -289,7 +327,7 @@ class Sender:
             delay.total_seconds(),
         )
 
-    async def _unreachable_notices(self, chat_id: int) -> Sequence[Outgoing]:
+    async def _unreachable_notices(self, chat_id: int) -> Sequence[Queued]:
         try:
             return await self._on_unreachable(chat_id)
         except Exception as error:

@@ -27,7 +27,7 @@ from bot.context import Context, Services, services
 from bot.core import updates
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
 from bot.core.webhook import HandledBeforeAnswer
@@ -151,7 +151,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc: Services = app.bot_data["services"]
-    svc.attach(await Database.open(svc.settings.database_path))
+    svc.attach(await open_database(svc.settings.database_path))
     svc.sender = Sender(
         app.bot,
         svc.outbox,

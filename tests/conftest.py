@@ -90,9 +90,7 @@ async def start_app(
     assert app.updater is not None
     webhook: Webhook | None = app.bot_data["services"].settings.webhook
     if webhook is None:
-        await app.updater.start_polling(
-            poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES
-        )
+        await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
     else:
         await app.updater.start_webhook(
             listen=webhook.listen,

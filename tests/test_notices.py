@@ -11,10 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import aiosqlite
-
 from bot.core import migrations
-from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.notices import NoticeKind
 from bot.outbox.notices import RENDERERS
 from bot.outbox.store import OutboxStore
@@ -127,20 +125,23 @@ async def test_rows_queued_before_notices_are_sent_as_written(tmp_path: Path) ->
     path = tmp_path / "escale.sqlite3"
     names = [name for name, _ in migrations.MIGRATIONS]
     before = names[names.index("m011_notices") - 1]
-    async with aiosqlite.connect(path, isolation_level=None) as raw:
-        await migrations.upgrade(raw, path, upto=before)
-        for purpose, body, status in [
-            ("meeting", "<b>Old</b> words", "pending"),
-            ("erased", f"The data of {CANARY} reached…", "held"),
-        ]:
-            await raw.execute(
-                """INSERT INTO outbox (chat_id, purpose, kind, body, repeat_note, status,
-                                       due_at, created_at)
-                   VALUES (7, ?, 'text', ?, 'Maybe twice', ?, '2026-11-25T09:00:00+00:00',
-                           '2026-11-25T09:00:00+00:00')""",
-                (purpose, body, status),
-            )
-    db = await Database.open(path)
+    old_db = await open_database(path, upto=before)
+    try:
+        async with old_db.transaction() as tx:
+            for purpose, body, status in [
+                ("meeting", "<b>Old</b> words", "pending"),
+                ("erased", f"The data of {CANARY} reached…", "held"),
+            ]:
+                await tx.execute(
+                    """INSERT INTO outbox (chat_id, purpose, kind, body, repeat_note, status,
+                                           due_at, created_at)
+                       VALUES (7, ?, 'text', ?, 'Maybe twice', ?, '2026-11-25T09:00:00+00:00',
+                               '2026-11-25T09:00:00+00:00')""",
+                    (purpose, body, status),
+                )
+    finally:
+        await old_db.close()
+    db = await open_database(path)
     try:
         store = OutboxStore(db)
         old, erased = await store.get(1), await store.get(2)

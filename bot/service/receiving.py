@@ -86,6 +86,9 @@ class RecordingDatabase(Database):
     async def scrub(self) -> None:
         await self.inner.scrub()
 
+    async def lead(self, role: str) -> bool:
+        return await self.inner.lead(role)
+
     async def close(self) -> None:
         await self.inner.close()
 

@@ -4,8 +4,10 @@ Rows are written by whoever causes them, in the same transaction; the sender onl
 Telegram outside a transaction. However many instances of Escale share the database, one sender
 works at a time: the instance the database elects (`Database.lead`); the others' senders wait,
 and one of them takes over (recovering what was cut short) once the elected one is gone. The
-reminders, offers and retention it produces are therefore queued by one instance too. An attempt is recorded as begun before the call, so an attempt a
-crash interrupted is known at the next start. Telegram has no idempotency key: when a call's
+reminders, offers and retention it produces are therefore queued by one instance too.
+
+An attempt is recorded as begun before the call, so an attempt a crash interrupted is known at
+the next start. Telegram has no idempotency key: when a call's
 outcome is unknown the message is sent once more, headed by its repeat note, and never again.
 """
 

@@ -44,7 +44,7 @@ from bot.meetings.reminders import Reminders
 from bot.negotiation import agreements_handlers as agreements
 from bot.negotiation import topics_handlers as topics
 from bot.negotiation.offers import Offers
-from bot.outbox import undelivered, unreachable
+from bot.outbox import notices, undelivered, unreachable
 from bot.outbox.sender import Sender
 from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
@@ -169,6 +169,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         producers=producers,
         on_undelivered=functools.partial(undelivered.notices, svc),
         pace=app.bot_data[PACE],
+        render=functools.partial(notices.render, svc),
     )
     await svc.sender.start()
     webhook = svc.settings.webhook

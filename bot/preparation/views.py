@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
 from bot.core.i18n import Translator
-from bot.core.text import Reply, esc
+from bot.core.text import Reply, esc, shorten
 from bot.meetings import views as meeting_views
 from bot.outbox.store import Outgoing
 from bot.preparation import brief
@@ -235,7 +235,7 @@ def recap(t: Translator, flow: Flow) -> str:
         if given is None or given.skipped or step.kind is Kind.REVIEW:
             continue
         if given.text and step.accepts_text:  # typed words: only their beginning
-            shown = esc(brief.shorten(" ".join(given.text.split()), RECAP_LENGTH))
+            shown = esc(shorten(" ".join(given.text.split()), RECAP_LENGTH))
         else:
             shown = brief.describe_answer(t, step, given, flow.allies)
         lines.append(f"• {esc(t._(step.label))}: {shown}")

@@ -11,16 +11,8 @@ import pytest
 from bot.core.i18n import Catalogs, Translator
 from bot.core.text import split_html
 from bot.emulator.html_check import parse_telegram_html
-from bot.preparation.brief import (
-    BriefInput,
-    BriefPart,
-    TextPart,
-    VoicePart,
-    describe_answer,
-    in_brief_order,
-    render_brief,
-    sparkline,
-)
+from bot.preparation.brief_model import BriefInput, BriefPart, TextPart, VoicePart, in_brief_order
+from bot.preparation.brief_views import describe_answer, render_brief, sparkline
 from bot.preparation.dialogue.model import Dialogue, Kind, Step, load
 from bot.preparation.store import Ally, Answer
 

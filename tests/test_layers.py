@@ -4,7 +4,7 @@ A module's layer comes from where it sits and what it is called (README, "Where 
 
 - core:     `bot/core/` (database, clock, i18n, text, Telegram plumbing)
 - store:    `<feature>/store.py`, `*_store.py` (the SQL; rows as frozen dataclasses)
-- model:    `model.py` (plain data a feature is made of)
+- model:    `model.py`, `*_model.py` (plain data a feature is made of, stores' rows included)
 - context:  `bot/context.py` (the services, who is speaking)
 - view:     `<feature>/views.py`, `*_views.py` (words: given data, return text)
 - notice:   `<feature>/notices.py` (a queued notice in words, when the outbox sends it: reads
@@ -29,7 +29,7 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 ALLOWED: dict[str, set[str]] = {
     "core": {"core"},
     "store": {"core", "store"},
-    "model": {"core", "model"},
+    "model": {"core", "store", "model"},
     "context": {"core", "store", "model"},
     "rule": {"core", "store", "model", "context", "rule"},
     "view": {"core", "store", "model", "view"},
@@ -48,17 +48,13 @@ KNOWN: set[tuple[str, str]] = {
     # What was agreed carries the words for who does each step ("my worker") into the next
     # preparation's answers: to become a role the views name.
     ("bot.negotiation.agreements", "bot.negotiation.agreements_views"),
-    # Views given rule objects rather than data: the preparation's state (Flow), the brief's
-    # input, the engine's answer words, the logbook, a date's refusal reasons, the caller.
-    ("bot.accounts.person_views", "bot.preparation.brief"),
+    # Views given rule objects rather than data: the preparation's state (Flow), the steps a
+    # preparation asked (/mydata), the logbook, a date's refusal reasons, the caller.
     ("bot.accounts.person_views", "bot.preparation.dialogue.engine"),
     ("bot.general.views", "bot.context"),
     ("bot.meetings.views", "bot.meetings.dates"),
-    ("bot.preparation.history_views", "bot.preparation.brief"),
     ("bot.preparation.history_views", "bot.preparation.flow"),
     ("bot.preparation.history_views", "bot.preparation.logbook"),
-    ("bot.preparation.views", "bot.preparation.brief"),
-    ("bot.preparation.views", "bot.preparation.dialogue.engine"),
     ("bot.preparation.views", "bot.preparation.flow"),
 }
 

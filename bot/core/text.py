@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -74,6 +75,17 @@ def fitting(text: str, limit: int) -> int:
 def shorten(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def format_fields(text: str, values: Mapping[str, str]) -> str:
+    """`text` with each `{field}` replaced by name, fields missing from `values` left empty
+    (`str.format` would read `{previous.x}` as an attribute)."""
+    out: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(text):
+        out.append(literal)
+        if name is not None:
+            out.append(values.get(name, ""))
+    return "".join(out)
 
 
 def bullets(lines: Sequence[str]) -> str:

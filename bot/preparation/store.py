@@ -41,6 +41,32 @@ class Answer:
         return not self.skipped
 
 
+def json_list(text: str | None) -> list[dict[str, str]]:
+    """A JSON list of flat objects of texts (agreed steps, say); anything else is empty."""
+    try:
+        found = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [
+        {k: v for k, v in item.items() if isinstance(k, str) and isinstance(v, str)}
+        for item in found
+        if isinstance(item, dict)
+    ]
+
+
+def chosen_allies(answer: Answer) -> list[int]:
+    """The ally ids stored in a jokers answer (a JSON list); anything else chooses nobody."""
+    if answer.skipped or not answer.text:
+        return []
+    try:
+        ids = json.loads(answer.text)
+    except ValueError:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
 @dataclass(frozen=True)
 class Preparation:
     id: int

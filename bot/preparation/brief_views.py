@@ -1,6 +1,7 @@
 """The brief a worker receives once a person sends their preparation, in Telegram HTML.
 
-Pure functions: the caller gathers the answers and sends the parts. The brief is the person's
+Pure functions of the data the rules gathered (bot/preparation/brief_model.py); the caller
+sends the parts. The brief is the person's
 words, so every piece of their text is escaped, nothing they wrote is ever cut, a hidden answer
 leaves no trace, and a long brief is split into messages Telegram accepts, each carrying the
 brief's reference so a worker can tell the parts (and a possible repeat) apart.
@@ -9,62 +10,25 @@ brief's reference so a worker can tell the parts (and a possible repeat) apart.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
 
 from bot.core.i18n import Translator
 from bot.core.invisible import isolated
 from bot.core.text import MESSAGE_BUDGET, esc, pack, shorten, utf16_length
-from bot.preparation.dialogue.engine import chosen_allies, json_list
+from bot.preparation.brief_model import (
+    BriefInput,
+    BriefPart,
+    FilePart,
+    TextPart,
+    VoicePart,
+    in_brief_order,
+)
 from bot.preparation.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
-from bot.preparation.store import Ally, Answer
+from bot.preparation.store import Ally, Answer, chosen_allies, json_list
 
 SHORT_ANSWER = 200  # characters of typed text kept by describe_answer
 NAME_MAX = 100  # characters of the person's name shown, so a header always fits
 SPARKS = "▁▂▃▄▅▆▇█"
 ORIGIN_MARKS = {"forwarded": "↪️ ", "via_bot": "🤖 "}  # before an answer someone else wrote
-
-
-@dataclass(frozen=True)
-class BriefInput:
-    """Everything a brief shows; `steps` are the steps asked, in order, without the review."""
-
-    reference: str
-    person_name: str
-    prepared_at: datetime
-    steps: Sequence[Step]
-    answers: Mapping[str, Answer]
-    previous_answers: Mapping[str, Answer]
-    allies: Mapping[int, Ally]
-    history: Mapping[str, Sequence[int]]  # scale step id -> earlier values seen, oldest first
-    meeting_at: datetime | None = None
-    meeting_id: int | None = None  # not shown: the meeting a sent preparation is attached to
-
-
-@dataclass(frozen=True)
-class TextPart:
-    html: str
-
-
-@dataclass(frozen=True)
-class VoicePart:
-    """A voice answer, sent as the voice itself: the worker hears the person."""
-
-    file_id: str
-    caption: str
-
-
-@dataclass(frozen=True)
-class FilePart:
-    """A photo or a document the person gave as part of an answer, sent as itself."""
-
-    kind: Literal["photo", "document"]
-    file_id: str
-    caption: str
-
-
-BriefPart = TextPart | VoicePart | FilePart
 
 
 def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[BriefPart]:
@@ -115,12 +79,6 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
         for index, chunk in enumerate(chunks, start=1)
     ]
     return parts + voices
-
-
-def in_brief_order(steps: Sequence[Step]) -> list[Step]:
-    """The steps that lead the brief (by rank), then the others in the dialogue's order."""
-    leading = sorted((s for s in steps if s.lead is not None), key=lambda s: s.lead or 0)
-    return leading + [s for s in steps if s.lead is None]
 
 
 def _is_quiet(step: Step, answer: Answer) -> bool:

@@ -21,6 +21,8 @@ behind a NAMED operation of this interface, never in a store:
   `scrub(erasure=False)` after words were only blanked in place (a delivered message).
 - `Transaction.lock(key)`: hold `key` (a number) exclusively until the transaction ends.
 - `Database.sole_instance`: whether this engine admits one Escale at a time (SQLite's lock file).
+- `Database.lead(role)`: whether this process is, now, the one instance doing `role` (the
+  outbox's sender): elected among the instances, and replaced when it dies.
 
 A new operation of this kind goes here, with its meaning in words, and in both engines.
 """
@@ -151,6 +153,14 @@ class Database(ABC):
 
         `erasure=False` is the lighter call of the outbox once delivered words were blanked:
         an engine may then leave their old bytes for the next erasure's scrub to reach."""
+
+    @abstractmethod
+    async def lead(self, role: str) -> bool:
+        """Whether this process is the one instance doing `role` now: it becomes it when no
+        other process is, and stays it until it closes the database or dies. Asked again before
+        each piece of that work, as the answer can change. SQLite: always (one instance).
+        PostgreSQL: a session advisory lock, held on a connection of its own, which the server
+        drops when that connection ends (the process killed, the network cut)."""
 
     @abstractmethod
     async def close(self) -> None:

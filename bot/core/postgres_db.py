@@ -15,6 +15,7 @@ more (triggers, changing a CHECK) has a variant per engine in `bot/core/migratio
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 import time
@@ -70,6 +71,12 @@ _REFERENCES = """
     JOIN pg_class parent ON parent.oid = k.confrelid
     WHERE k.contype = 'f' AND k.confdeltype IN ('c', 'n', 'd')
       AND child.relnamespace = current_schema()::regnamespace"""
+
+
+def _key(db: PostgresDatabase, role: str) -> int:
+    """A stable 63-bit number for an advisory lock: the role within the schema."""
+    digest = hashlib.blake2b(f"escale:{db._schema}:{role}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
 def _count(status: str) -> int:
@@ -134,6 +141,10 @@ class PostgresDatabase(Database):
         self._deleted: set[str] = set()
         self._updated: set[str] = set()
         self._to_rewrite: set[str] = set()  # vacuumed after a delivery, to rewrite at an erasure
+        # For `lead`: per role, the connection that holds (or keeps asking for) its lock.
+        self._leaders: dict[str, asyncpg.Connection[Any]] = {}
+        self._held: set[str] = set()
+        self._schema = ""
         # Rows a DELETE or UPDATE reaches through foreign keys (ON DELETE CASCADE or SET NULL):
         # table -> the tables referring to it so. Read from the schema once it is up to date.
         self._reached: dict[str, set[str]] = {}
@@ -173,6 +184,7 @@ class PostgresDatabase(Database):
                         "of Escale once to bring it up to date, or use the version that wrote it"
                     )
             version = await pool.fetchval("SHOW server_version")
+            db._schema = str(await pool.fetchval("SELECT current_schema()"))
             for row in await pool.fetch(_REFERENCES):
                 db._reached.setdefault(row["parent"], set()).add(row["child"])
         except asyncpg.InsufficientPrivilegeError as error:
@@ -246,7 +258,38 @@ class PostgresDatabase(Database):
             (time.monotonic() - started) * 1000,
         )
 
+    async def lead(self, role: str) -> bool:
+        """A session advisory lock named for the role (and the schema, so two services in one
+        database do not share it), asked on a connection of its own and held as long as that
+        connection lives: the server releases it when the process dies or the network is cut,
+        and another instance's next ask takes it. Each ask checks the connection still works."""
+        connection = self._leaders.get(role)
+        if connection is not None:
+            try:
+                if role in self._held:
+                    await connection.fetchval("SELECT 1")
+                    return True
+                if await connection.fetchval("SELECT pg_try_advisory_lock($1)", _key(self, role)):
+                    self._held.add(role)
+                    return True
+                return False
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                self._held.discard(role)
+                self._leaders.pop(role, None)
+                connection.terminate()
+                return False  # asked again later, on a new connection
+        try:
+            connection = await asyncpg.connect(self.url, timeout=BUSY_TIMEOUT_SECONDS)
+        except (OSError, asyncpg.PostgresError):
+            return False
+        self._leaders[role] = connection
+        return await self.lead(role)
+
     async def close(self) -> None:
+        for connection in self._leaders.values():
+            await connection.close()  # its advisory locks go with it
+        self._leaders.clear()
+        self._held.clear()
         await self._pool.close()
         log.info("database closed url=%s", self.location)
 

@@ -273,7 +273,7 @@ class PostgresDatabase(Database):
                     self._held.add(role)
                     return True
                 return False
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except Exception:  # whatever broke it, that connection is done
                 self._held.discard(role)
                 self._leaders.pop(role, None)
                 connection.terminate()

@@ -6,6 +6,7 @@ preparation; anything else gets a short notice and, for its owner, the current q
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from datetime import timedelta
@@ -18,6 +19,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.context import Caller, Context, Role, services
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
+from bot.core.i18n import Translator
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
 from bot.core.updates import origin_of
@@ -37,9 +39,10 @@ from bot.general.common_handlers import (
 from bot.general.views import stale_button
 from bot.negotiation import topics_handlers as topics
 from bot.outbox.store import Outgoing
-from bot.preparation import brief_views, views
+from bot.preparation import brief, brief_views, views
 from bot.preparation import flow as preparation
-from bot.preparation.dialogue.model import Kind
+from bot.preparation.brief_model import BriefInput
+from bot.preparation.dialogue.model import Dialogue, Kind
 from bot.preparation.flow import Flow
 from bot.preparation.store import Answer
 from bot.service import moving_handlers as moving
@@ -594,28 +597,32 @@ async def _review(
 async def _send(update: Update, context: Context, caller: Caller, flow: Flow) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
-    svc, t = services(context), caller.t
-    worker_id = caller.account.worker_id
-    worker = await svc.repo.account(worker_id) if worker_id else None
+    t = caller.t
     await query.answer()
-    if worker is None:
-        await answer(update, context, views.no_worker(t))
-        return
-    if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
-        await answer(update, context, views.worker_paused(t, worker.display_name))
-        await moving.tell_coordinators_waiting(context, caller.account, worker)
-        return
-    worker_t = svc.translator_for(worker)
-    data = await preparation.brief_input(svc, flow, caller.account)
-    parts = brief_views.render_brief(worker_t, flow.dialogue, data)
-    messages: list[Outgoing] = views.brief_messages(worker_t, worker.user_id, flow.id, parts)
-    if not await preparation.send(svc, flow, worker.user_id, data, messages):
-        await _ask_again(context, caller)
-        return
-    log.info("preparation sent id=%s parts=%s", flow.id, len(messages))
-    svc.deliver()
-    await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
-    await answer(update, context, views.sent(t, worker.display_name))
+    write = functools.partial(_brief_messages, dialogue=flow.dialogue)
+    sent = await brief.send(services(context), flow, caller.account, write)
+    match sent.outcome:
+        case brief.Sending.NO_WORKER:
+            await answer(update, context, views.no_worker(t))
+        case brief.Sending.WORKER_PAUSED:
+            assert sent.worker is not None
+            await answer(update, context, views.worker_paused(t, sent.worker.display_name))
+            await moving.tell_coordinators_waiting(context, caller.account, sent.worker)
+        case brief.Sending.MOVED_ON:
+            await _ask_again(context, caller)
+        case brief.Sending.SENT:
+            assert sent.worker is not None
+            log.info("preparation sent id=%s parts=%s", flow.id, sent.messages)
+            await replace_buttons(update, context, views.chosen_send(t, sent.worker.display_name))
+            await answer(update, context, views.sent(t, sent.worker.display_name))
+
+
+def _brief_messages(
+    t: Translator, worker_id: int, preparation_id: int, data: BriefInput, *, dialogue: Dialogue
+) -> list[Outgoing]:
+    """The brief in the worker's words, as the outbox will send it."""
+    parts = brief_views.render_brief(t, dialogue, data)
+    return views.brief_messages(t, worker_id, preparation_id, parts)
 
 
 @requires(Role.PERSON)
@@ -639,26 +646,21 @@ async def resume_pressed(update: Update, context: Context, caller: Caller) -> No
 
 @anyone
 async def read_pressed(update: Update, context: Context, caller: Caller) -> None:
-    """The worker has read a brief: tell the person once, and show it on the button."""
+    """The worker has read a brief: the person is told once, and the button shows it."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc, t = services(context), caller.t
-    prepared = await svc.preparations.get(int(context.matches[0][1]))
-    if prepared is None or prepared.worker_id != caller.id or not caller.has(Role.WORKER):
-        await query.answer(stale_button(t))
-        return
-    person_t = svc.translator_for(await svc.repo.account(prepared.person_id))
-    notice = views.read_notice(
-        person_t, prepared.person_id, caller.name, preparation.reference(prepared.id)
-    )
-    if await svc.preparations.mark_read(prepared.id, caller.id, notice, svc.clock.now()):
-        svc.deliver()
-        await query.answer()
-    else:
-        await query.answer(views.already_read(t))
+    t, preparation_id = caller.t, int(context.matches[0][1])
+    match await brief.read(services(context), caller, preparation_id):
+        case brief.Reading.NOT_YOURS:
+            await query.answer(stale_button(t))
+            return
+        case brief.Reading.ALREADY_READ:
+            await query.answer(views.already_read(t))
+        case brief.Reading.TOLD:
+            await query.answer()
     try:
         await query.edit_message_reply_markup(
-            Reply("", views.read_button(t, prepared.id, done=True)).markup
+            Reply("", views.read_button(t, preparation_id, done=True)).markup
         )
     except TelegramError as error:
         log.info("read button not updated error=%s", type(error).__name__)

@@ -514,11 +514,6 @@ def brief_read(t: Translator, worker_name: str, reference: str) -> str:
     )
 
 
-def read_notice(t: Translator, person_id: int, worker_name: str, reference: str) -> Outgoing:
-    """For the outbox: the person learns that their worker has read their preparation."""
-    return notice(t, person_id, Reply(brief_read(t, worker_name, reference)))
-
-
 def brief_undelivered(t: Translator, worker_name: str, reference: str, uncertain: bool) -> str:
     """For the person: their brief will not be sent again, and what they can do."""
     if uncertain:

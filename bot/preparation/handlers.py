@@ -225,45 +225,29 @@ async def _take_text(
     update: Update, context: Context, caller: Caller, flow: Flow, text: str
 ) -> None:
     """Typed text as the answer to the current step, or a kind word on why it is not one."""
-    step, t = flow.step, caller.t
-    if step.accepts_text:
-        if len(text) > step.max_length:
-            await answer(update, context, views.too_long(t, len(text), step.max_length))
+    t, message = caller.t, update.message
+    origin = origin_of(message, context.bot.id) if message is not None else None
+    words = views.relation_words(t)
+    taken = await preparation.take_text(services(context), flow, text, origin, words)
+    match taken.what:
+        case preparation.Typed.ANSWERED:
+            await _moved(context, caller, flow, taken.flow, taken.answer)
+        case preparation.Typed.TOO_LONG:
+            await answer(update, context, views.too_long(t, len(text), taken.limit))
             await ask(context, caller, flow)
-            return
-        message = update.message
-        origin = origin_of(message, context.bot.id) if message is not None else None
-        await _give(context, caller, flow, Answer(step.id, text=text, origin=origin))
-    elif step.kind is Kind.JOKERS and flow.new_ally_name is not None:  # a typed relation
-        words = views.relation_words(t)
-        added = await preparation.add_typed_relation(services(context), flow, text, words)
-        await ask(context, caller, added or flow)
-    elif step.kind is Kind.JOKERS:
-        if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
-            limit = preparation.ALLY_NAME_MAX_LENGTH
-            await answer(update, context, views.ally_name_too_long(t, limit))
+        case preparation.Typed.NAME_TOO_LONG:
+            await answer(update, context, views.ally_name_too_long(t, taken.limit))
             await ask(context, caller, flow)
-            return
-        if preparation.expects_ally_name(flow):
-            named = await preparation.name_new_ally(services(context), flow, text)
-            await ask(context, caller, named or flow)
-            return
-        held = await preparation.hold_ally(services(context), flow, text)
-        if held is None:
+        case preparation.Typed.RELATION | preparation.Typed.NAMED:
+            await ask(context, caller, taken.flow or flow)
+        case preparation.Typed.ALLY_TO_CONFIRM if taken.flow is not None:
+            offer = await answer(update, context, views.ally_confirm(t, taken.flow))
+            await _current_message(context, caller, taken.flow, offer)
+        case preparation.Typed.ALLY_TO_CONFIRM:
             await ask(context, caller, flow)
-            return
-        offer = await answer(update, context, views.ally_confirm(t, held))
-        await _current_message(context, caller, held, offer)
-    elif step.kind is Kind.SCALE and _whole(text) and step.minimum <= int(text) <= step.maximum:
-        await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
-    else:
-        await answer(update, context, views.use_buttons(t))
-        await ask(context, caller, flow)
-
-
-def _whole(text: str) -> bool:
-    """ASCII digits only: `"²".isdigit()` is true, but int() refuses it."""
-    return text.isascii() and text.isdigit()
+        case preparation.Typed.BUTTONS_ONLY:
+            await answer(update, context, views.use_buttons(t))
+            await ask(context, caller, flow)
 
 
 @anyone
@@ -469,11 +453,12 @@ async def _act(
         else:
             given = after.answers.get(step.id) if after else None
             await _moved(context, caller, flow, after, given)
-    elif action == StepAction.VALUE and argument and argument.isdigit() and step.kind is Kind.SCALE:
+    elif (
+        action == StepAction.VALUE
+        and (value := preparation.score_of(step, argument or "")) is not None
+    ):
         await query.answer()
-        value = int(argument)
-        if step.minimum <= value <= step.maximum:
-            await _give(context, caller, flow, Answer(step.id, text=str(value)))
+        await _give(context, caller, flow, Answer(step.id, text=str(value)))
     elif action == StepAction.SKIP and step.skippable:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, skipped=True))

@@ -30,7 +30,6 @@ from bot.core.config import Settings
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
-from bot.core.webhook import HandledBeforeAnswer
 from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
@@ -51,7 +50,9 @@ from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
 from bot.preparation.dialogue.model import load as load_dialogue
 from bot.service import moving_handlers as moving
+from bot.service import receiving
 from bot.service.health import Heartbeat, PollingRequest, WebhookWatch
+from bot.service.receiving import AlreadyHandled, HandledBeforeAnswer, RecordingDatabase
 from bot.service.retention import Retention
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,13 @@ def build_application(
     )
     received = HandledBeforeAnswer() if settings.webhook else None
     if received is not None:
-        # Each update is handled before Telegram is answered (bot/core/webhook.py), and Telegram
-        # keeps one update per chat in flight: different chats may run side by side.
+        # Each update is handled once before Telegram is answered (bot/service/receiving.py),
+        # and Telegram keeps one update per chat in flight: different chats run side by side.
         builder = builder.update_queue(received).concurrent_updates(True)
     app = builder.build()
     if received is not None:
         received.attach(app)
+        app.bot_data[RECEIVED] = received
     dialogue = load_dialogue(settings.dialogue_path)
     app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
     app.bot_data["heartbeat"] = heartbeat
@@ -151,13 +153,20 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc: Services = app.bot_data["services"]
-    svc.attach(await open_database(svc.settings.database_path))
+    db = await open_database(svc.settings.database_path)
+    producers = [Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run]
+    received: HandledBeforeAnswer | None = app.bot_data.get(RECEIVED)
+    if received is not None:  # webhook mode: the first write of an update records it handled
+        db = RecordingDatabase(db, svc.clock)
+        received.use(db, svc.clock)
+        producers.append(functools.partial(receiving.forget_old, db))
+    svc.attach(db)
     svc.sender = Sender(
         app.bot,
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run],
+        producers=producers,
         on_undelivered=functools.partial(undelivered.notices, svc),
         pace=app.bot_data[PACE],
         render=functools.partial(notices.render, svc),
@@ -210,6 +219,7 @@ async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> No
 
 
 PACE = "pace"  # bot_data key: the one pace, shared by replies and the outbox
+RECEIVED = "received"  # bot_data key: webhook mode's update queue (bot/service/receiving.py)
 WATCH = "webhook_watch"  # bot_data key: webhook mode's heartbeat (bot/service/health.py)
 CONFLICT_STOP = "conflict_stop"  # bot_data key: polling stopped because another client polls
 
@@ -220,6 +230,9 @@ async def _on_error(update: object, context: Context) -> None:
     A 409 from getUpdates means another program polls this token (a copy on another machine):
     retrying would fight it forever, so Escale says so once and stops cleanly."""
     error = context.error
+    if isinstance(error, AlreadyHandled):  # another instance handled it meanwhile: all is well
+        log.info("update handled elsewhere update=%s", error.args[0])
+        return
     if isinstance(error, Conflict) and update is None:
         if not context.application.bot_data.get(CONFLICT_STOP):
             context.application.bot_data[CONFLICT_STOP] = True

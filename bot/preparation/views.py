@@ -96,7 +96,7 @@ def _agreed_so_far(t: Translator, flow: Flow) -> str:
     lines = []
     for index, item in enumerate(flow.agreed_items):
         line = t._("{who}: {what}").format(
-            who=esc(item.get("who", "")), what=esc(item.get("what", ""))
+            who=esc(brief_views.agreed_who(t, item)), what=esc(item.get("what", ""))
         )
         if item.get("by_when"):
             line += " — " + t._("by {when}").format(when=esc(item["by_when"]))

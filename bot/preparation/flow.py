@@ -22,6 +22,7 @@ from bot.negotiation import agreements
 from bot.outbox.store import Outgoing
 from bot.preparation import logbook
 from bot.preparation.brief_model import BriefInput
+from bot.preparation.brief_model import reference as reference
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step
 from bot.preparation.store import Ally, Answer, Preparation, chosen_allies
@@ -135,11 +136,6 @@ class Flow:
 
     def reference(self) -> str:
         return reference(self.preparation.id)
-
-
-def reference(preparation_id: int) -> str:
-    """A stable reference a worker can quote; it also tells a repeat from a new brief."""
-    return f"ESC-{preparation_id:05d}"
 
 
 async def current(svc: Services, person_id: int) -> Flow | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -15,6 +14,7 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs, Translator
 from bot.core.invisible import visible_name
+from bot.core.roles import Role as Role
 from bot.meetings.store import MeetingStore
 from bot.negotiation.agreements_store import AgreementStore
 from bot.negotiation.topics_store import TopicStore
@@ -24,12 +24,6 @@ from bot.preparation.store import PreparationStore
 from bot.service.moving_store import MovingStore
 
 Context = CallbackContext[Any, Any, Any, Any]
-
-
-class Role(enum.Enum):
-    ADMIN = "admin"
-    WORKER = "worker"
-    PERSON = "person"
 
 
 class BackgroundTask(Protocol):

@@ -42,13 +42,9 @@ ALLOWED: dict[str, set[str]] = {
     "emulator": {"emulator"},
 }
 
-# Known debts, each an import that breaks the rules today and is to be removed; the test fails
-# when one is gone (so the list only shrinks) and when a new one appears.
-KNOWN: set[tuple[str, str]] = {
-    # The preparation's views are given its state (Flow), whose properties the engine computes:
-    # to become plain data built by the rules.
-    ("bot.preparation.views", "bot.preparation.flow"),
-}
+# Known debts, each an import that breaks the rules and is to be removed; the test fails when one
+# is gone (so the list only shrinks) and when a new one appears. None is left.
+KNOWN: set[tuple[str, str]] = set()
 
 
 def module_name(path: Path) -> str:

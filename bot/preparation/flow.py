@@ -137,6 +137,16 @@ class Flow:
     def reference(self) -> str:
         return reference(self.preparation.id)
 
+    @property
+    def held_ally(self) -> str | None:
+        """A name typed on the jokers question, held until the person confirms it."""
+        return maybe_ally(self)
+
+    @property
+    def back_to_review(self) -> bool:
+        """An answer is being changed from the review, which comes back after it."""
+        return self.preparation.back_to_review
+
 
 async def current(svc: Services, person_id: int) -> Flow | None:
     """The person's open preparation, if any."""

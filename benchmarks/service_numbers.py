@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.period import Period
 from bot.core.rows import to_db_time
 from bot.service.operations.backup import backup
@@ -95,7 +96,7 @@ async def main(people: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="escale-bench-"))
     try:
         path = folder / "escale.sqlite3"
-        db = await Database.open(path)
+        db = await open_database(path)
         await seed(db, people)
         stats = await timed(lambda: StatsStore(db).counts(NOW))
         scan = await timed(lambda: db.fetchall("SELECT started_at, worker_id FROM preparations"))

@@ -25,7 +25,7 @@ from bot.context import CONTEXT_TYPES, EscaleApplication, EscaleContext, Service
 from bot.core import updates
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
 from bot.general import album_handlers as albums
@@ -141,7 +141,7 @@ def _register(app: EscaleApplication, flood_guard: FloodGuard) -> None:
 
 async def _open_resources(app: EscaleApplication, *, pace: Pace) -> None:
     svc = app.bot_data.services
-    svc.attach(await Database.open(svc.settings.database_path))
+    svc.attach(await open_database(svc.settings.database_path))
     svc.sender = Sender(
         app.bot,
         svc.outbox,

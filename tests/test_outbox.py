@@ -12,6 +12,7 @@ import pytest
 from telegram import Bot
 
 from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.rows import to_db_time
 from bot.outbox.sender import Sender
 from bot.outbox.store import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
@@ -83,7 +84,7 @@ def text(
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "outbox.sqlite3")
+    database = await open_database(tmp_path / "outbox.sqlite3")
     yield database
     await database.close()
 

@@ -6,15 +6,12 @@ outbox (or is dropped because the meeting moved, passed or was prepared for). Ne
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.core.db import Database
+from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.outbox.store import Outgoing, enqueue
 
@@ -97,7 +94,7 @@ class Schedule:
     summary_at: datetime | None  # None when that day's list time has already passed
 
 
-def _meeting(row: sqlite3.Row) -> Meeting:
+def _meeting(row: Row) -> Meeting:
     return Meeting(
         id=row["id"],
         person_id=row["person_id"],
@@ -586,7 +583,7 @@ class MeetingStore:
             return row is not None
 
 
-async def withdraw_reminders(tx: aiosqlite.Connection, meeting_id: int) -> None:
+async def withdraw_reminders(tx: Transaction, meeting_id: int) -> None:
     """The meeting moved, was cancelled, declined or prepared for: its pending reminders are
     dropped, and an invitation already queued but not sent is withdrawn."""
     await tx.execute(

@@ -6,15 +6,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
-from bot.core.db import Database
+from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 
 OutgoingKind = Literal["text", "voice", "photo", "document"]
@@ -39,7 +36,7 @@ class Outgoing:
 
 
 async def enqueue(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     messages: Sequence[Outgoing],
     *,
     purpose: str,
@@ -95,7 +92,7 @@ HELD_SUSPENDED = "suspended"
 _TO_SUSPENDED_WORKER = """chat_id IN (SELECT user_id FROM workers WHERE status = 'suspended')"""
 
 
-async def release_suspended(tx: aiosqlite.Connection, worker_id: int, now: datetime) -> int:
+async def release_suspended(tx: Transaction, worker_id: int, now: datetime) -> int:
     """The worker is active again: what was held for them is due at once. How many rows."""
     cursor = await tx.execute(
         """UPDATE outbox SET status = 'pending', error = NULL, due_at = MIN(due_at, ?)
@@ -133,7 +130,7 @@ class OutboxRow:
         return self.expires_at is not None and now >= self.expires_at
 
 
-def _row(row: sqlite3.Row) -> OutboxRow:
+def _row(row: Row) -> OutboxRow:
     buttons = json.loads(row["buttons"]) if row["buttons"] else []
     return OutboxRow(
         id=row["id"],

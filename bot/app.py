@@ -15,6 +15,7 @@ from telegram.ext import (
     CommandHandler,
     MessageHandler,
     TypeHandler,
+    Updater,
     filters,
 )
 
@@ -28,6 +29,7 @@ from bot.core.config import Settings
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
+from bot.core.webhook import HandledBeforeAnswer
 from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
@@ -48,7 +50,7 @@ from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
 from bot.preparation.dialogue.model import load as load_dialogue
 from bot.service import moving_handlers as moving
-from bot.service.health import Heartbeat, PollingRequest
+from bot.service.health import Heartbeat, PollingRequest, WebhookWatch
 from bot.service.retention import Retention
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ def build_application(
     heartbeat = Heartbeat(settings.database_path, clock)
     # One pace for everything Escale sends, replies and outbox alike (bot/core/request.py).
     pace = Pace(settings.sends_per_second)
-    app = (
+    builder = (
         Application.builder()
         .context_types(CONTEXT_TYPES)
         .token(settings.token)
@@ -103,11 +105,18 @@ def build_application(
         .base_file_url(settings.api_file_base_url)
         .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http))
         .request(EscaleRequest(pace, clock, httpx_kwargs=http))
-        .post_init(functools.partial(_open_resources, pace=pace))
+        .post_init(functools.partial(_open_resources, pace=pace, heartbeat=heartbeat))
         .post_stop(_stop_sender)
         .post_shutdown(functools.partial(_close_resources, heartbeat=heartbeat))
-        .build()
     )
+    received = HandledBeforeAnswer() if settings.webhook else None
+    if received is not None:
+        # Each update is handled before Telegram is answered (bot/core/webhook.py), and Telegram
+        # keeps one update per chat in flight: different chats may run side by side.
+        builder = builder.update_queue(received).concurrent_updates(True)
+    app = builder.build()
+    if received is not None:
+        received.attach(app)
     dialogue = load_dialogue(settings.dialogue_path)
     app.bot_data.services = Services(settings, clock, catalogs, dialogue)
     _register(app, FloodGuard(settings.updates_per_minute, clock))
@@ -139,7 +148,7 @@ def _register(app: EscaleApplication, flood_guard: FloodGuard) -> None:
     app.add_error_handler(_on_error)
 
 
-async def _open_resources(app: EscaleApplication, *, pace: Pace) -> None:
+async def _open_resources(app: EscaleApplication, *, pace: Pace, heartbeat: Heartbeat) -> None:
     svc = app.bot_data.services
     svc.attach(await open_database(svc.settings.database_path))
     svc.sender = Sender(
@@ -152,15 +161,36 @@ async def _open_resources(app: EscaleApplication, *, pace: Pace) -> None:
         pace=pace,
     )
     await svc.sender.start()
+    webhook = svc.settings.webhook
+    if webhook is not None:  # no getUpdates to beat on: Telegram is asked how deliveries go
+        updater = app.updater
+        watch = WebhookWatch(
+            app.bot,
+            webhook.url,
+            heartbeat,
+            svc.clock,
+            listening=lambda: _listening(updater),
+        )
+        watch.start()
+        svc.webhook_watch = watch
     startup_menus = menus.StartupMenus(app.bot, svc)
     startup_menus.start()  # a convenience: Escale answers while they are being set
     svc.startup_menus = startup_menus
     log.info("escale ready bot=%s", app.bot.username)
 
 
+def _listening(updater: Updater | None) -> bool:
+    """Whether PTB's webhook server listens (it does so once setWebhook has been answered)."""
+    server = getattr(updater, "_httpd", None)  # PTB keeps no public sign of it
+    return updater is None or (updater.running and bool(getattr(server, "is_running", False)))
+
+
 async def _stop_sender(app: EscaleApplication) -> None:
     """Before the bot's HTTP client closes: an interrupted send is recovered at the next start."""
     svc = app.bot_data.services
+    watch, svc.webhook_watch = svc.webhook_watch, None
+    if watch is not None:
+        await watch.stop()
     startup_menus, svc.startup_menus = svc.startup_menus, None
     if startup_menus is not None:
         await startup_menus.stop()

@@ -54,6 +54,15 @@ class Delivery(Protocol):
     async def stop(self) -> None: ...
 
 
+class DeliveryWatch(Protocol):
+    """Webhook mode's health signal (`bot.service.health.WebhookWatch`): Telegram is asked
+    how its deliveries go, in a task of its own."""
+
+    async def check(self) -> str | None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Services:
     """Long-lived objects shared by handlers; the database is attached in `post_init`."""
 
@@ -71,6 +80,7 @@ class Services:
         self._topics: TopicStore | None = None
         self.sender: Delivery | None = None
         self.startup_menus: BackgroundTask | None = None
+        self.webhook_watch: DeliveryWatch | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)

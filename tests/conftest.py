@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,13 +19,27 @@ from telegram.ext import Application
 from bot.accounts.store import Repository
 from bot.app import build_application
 from bot.core import logs
-from bot.core.config import Settings
+from bot.core.config import Settings, Webhook
 from bot.core.db import Database
 from bot.core.updates import ALLOWED_UPDATES
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+WEBHOOK_SECRET = "test-webhook-secret-0123456789"
+
+
+def free_port() -> int:
+    """A loopback port free now (for a webhook, whose URL is given before it listens)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_on_loopback() -> Webhook:
+    """A webhook on 127.0.0.1, as the emulator reaches it (Telegram would need HTTPS)."""
+    port = free_port()
+    return Webhook(f"http://127.0.0.1:{port}/telegram", WEBHOOK_SECRET, "127.0.0.1", port)
 
 
 class FakeClock:
@@ -64,7 +79,8 @@ class FakeClock:
 async def start_app(
     app: Application[Any, Any, Any, Any, Any, Any], *, menus_settled: bool = True
 ) -> None:
-    """What `run_polling` does before it waits, without signal handlers or a loop of its own.
+    """What `run_polling` (or `run_webhook`, when the settings name a webhook) does before it
+    waits, without signal handlers or a loop of its own.
 
     By default it also waits until the command menus, set in the background, are set: a test
     of a refused setMyCommands passes `menus_settled=False`."""
@@ -72,7 +88,18 @@ async def start_app(
     if app.post_init:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
+    webhook: Webhook | None = app.bot_data.services.settings.webhook
+    if webhook is None:
+        await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
+    else:
+        await app.updater.start_webhook(
+            listen=webhook.listen,
+            port=webhook.port,
+            url_path=webhook.path,
+            webhook_url=webhook.url,
+            secret_token=webhook.secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
     await app.start()
     startup_menus = app.bot_data.services.startup_menus
     if menus_settled and startup_menus is not None:

@@ -29,7 +29,6 @@ from bot.core.config import Settings
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
-from bot.core.webhook import HandledBeforeAnswer
 from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
@@ -44,13 +43,15 @@ from bot.meetings.reminders import Reminders
 from bot.negotiation import agreements_handlers as agreements
 from bot.negotiation import topics_handlers as topics
 from bot.negotiation.offers import Offers
-from bot.outbox import undelivered, unreachable
+from bot.outbox import notices, undelivered, unreachable
 from bot.outbox.sender import Sender
 from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
 from bot.preparation.dialogue.model import load as load_dialogue
 from bot.service import moving_handlers as moving
+from bot.service import receiving
 from bot.service.health import Heartbeat, PollingRequest, WebhookWatch
+from bot.service.receiving import AlreadyHandled, HandledBeforeAnswer, RecordingDatabase
 from bot.service.retention import Retention
 
 log = logging.getLogger(__name__)
@@ -105,14 +106,16 @@ def build_application(
         .base_file_url(settings.api_file_base_url)
         .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http))
         .request(EscaleRequest(pace, clock, httpx_kwargs=http))
-        .post_init(functools.partial(_open_resources, pace=pace, heartbeat=heartbeat))
         .post_stop(_stop_sender)
         .post_shutdown(functools.partial(_close_resources, heartbeat=heartbeat))
     )
     received = HandledBeforeAnswer() if settings.webhook else None
+    builder = builder.post_init(
+        functools.partial(_open_resources, pace=pace, heartbeat=heartbeat, received=received)
+    )
     if received is not None:
-        # Each update is handled before Telegram is answered (bot/core/webhook.py), and Telegram
-        # keeps one update per chat in flight: different chats may run side by side.
+        # Each update is handled once before Telegram is answered (bot/service/receiving.py),
+        # and Telegram keeps one update per chat in flight: different chats run side by side.
         builder = builder.update_queue(received).concurrent_updates(True)
     app = builder.build()
     if received is not None:
@@ -148,17 +151,30 @@ def _register(app: EscaleApplication, flood_guard: FloodGuard) -> None:
     app.add_error_handler(_on_error)
 
 
-async def _open_resources(app: EscaleApplication, *, pace: Pace, heartbeat: Heartbeat) -> None:
+async def _open_resources(
+    app: EscaleApplication,
+    *,
+    pace: Pace,
+    heartbeat: Heartbeat,
+    received: HandledBeforeAnswer | None,
+) -> None:
     svc = app.bot_data.services
-    svc.attach(await open_database(svc.settings.database_path))
+    db = await open_database(svc.settings.database_path)
+    producers = [Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run]
+    if received is not None:  # webhook mode: the first write of an update records it handled
+        db = RecordingDatabase(db, svc.clock)
+        received.use(db, svc.clock)
+        producers.append(functools.partial(receiving.forget_old, db))
+    svc.attach(db)
     svc.sender = Sender(
         app.bot,
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run],
+        producers=producers,
         on_undelivered=functools.partial(undelivered.notices, svc),
         pace=pace,
+        render=functools.partial(notices.render, svc),
     )
     await svc.sender.start()
     webhook = svc.settings.webhook
@@ -213,6 +229,9 @@ async def _on_error(update: object, context: EscaleContext) -> None:
     A 409 from getUpdates means another program polls this token (a copy on another machine):
     retrying would fight it forever, so Escale says so once and stops cleanly."""
     error = context.error
+    if isinstance(error, AlreadyHandled):  # another instance handled it meanwhile: all is well
+        log.info("update handled elsewhere update=%s", error.args[0])
+        return
     if isinstance(error, Conflict) and update is None:
         if not context.bot_data.stopped_for_conflict:
             context.bot_data.stopped_for_conflict = True

@@ -20,6 +20,7 @@ from bot.general.common_handlers import (
     tell,
     worker_name,
 )
+from bot.preparation.dialogue import engine
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,12 @@ async def _readable_copy(context: EscaleContext, caller: Caller) -> str:
     preparations = sorted([*finished, *([open_one] if open_one else [])], key=lambda p: p.id)
     allies = {ally.id: ally for ally in await svc.preparations.allies(caller.id)}
     meetings = await svc.meetings.export(caller.id)
+    asked = [(p, engine.asked_steps(svc.dialogue, p.answers, {})) for p in preparations]
     return texts.readable_copy(
         caller.t,
-        svc.dialogue,
         caller.account.known_as,
         await worker_name(context, caller),
-        preparations,
+        asked,
         allies,
         [from_db_time(m["at"]) for m in meetings["meetings"]],
     )

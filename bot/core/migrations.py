@@ -472,3 +472,38 @@ async def m009_telegram_shapes(db: Transaction) -> None:
         )
         """,
     )
+
+
+@migration
+async def m011_notices(db: Transaction) -> None:
+    """A message for another user can be queued as a notice — its kind and its data, written
+    in words when it is sent — and the name of someone just erased is kept apart, so that it
+    can be dropped the moment the notice has to wait. Rows queued before stay as they are and
+    are sent as written; a held one naming an erased person loses the name now."""
+    await _script(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN notice TEXT;
+        ALTER TABLE outbox ADD COLUMN data TEXT;
+        ALTER TABLE outbox ADD COLUMN erased_name TEXT;
+        UPDATE outbox SET notice = 'retention_erased', data = '{}', body = '', repeat_note = ''
+            WHERE purpose = 'erased' AND status = 'held'
+        """,
+    )
+
+
+@migration
+async def m014_instances(db: Transaction) -> None:
+    """The updates already handled, by id alone (no content), for a day: with a webhook,
+    Telegram posts an update again when its answer never came (an instance killed after the
+    update's first commit), and the second post must change nothing."""
+    await _script(
+        db,
+        """
+        CREATE TABLE handled_updates (
+            update_id INTEGER PRIMARY KEY,
+            handled_at TEXT NOT NULL
+        );
+        CREATE INDEX handled_updates_by_time ON handled_updates(handled_at)
+        """,
+    )

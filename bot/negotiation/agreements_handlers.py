@@ -14,6 +14,7 @@ from telegram import Update
 from bot.accounts.store import Account
 from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
+from bot.core.callbacks import AgreeAction
 from bot.core.text import Reply
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
@@ -23,9 +24,6 @@ from bot.negotiation.agreements_store import MAX_STEPS, AgreedStep, Agreement, W
 from bot.preparation import views as preparation_views
 
 log = logging.getLogger(__name__)
-
-WORKER_ACTIONS = frozenset({"q", "b", "add", "whop", "whow", "whoa", "rm", "nod", "send", "drop"})
-PERSON_ACTIONS = frozenset({"ok", "no", "ch", "back", "pq", "pb", "ps"})
 
 
 @requires(Role.WORKER)
@@ -100,19 +98,20 @@ async def _answer_all(update: Update, context: EscaleContext, replies: Sequence[
 async def pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    found = callbacks.AGREE_PATTERN.match(query.data)
-    assert found is not None, "registered with this pattern"
-    agreement_id, action = int(found[1]), found[2]
-    argument = int(found[3]) if found[3] else None
+    parsed = callbacks.parse_agree(query.data)
+    if parsed is None:  # an action no button makes
+        await query.answer(stale_button(caller.t))
+        return
+    agreement_id, action, argument = parsed
     svc = context.services
     agreement = await svc.agreements.get(agreement_id)
-    if agreement is not None and action in WORKER_ACTIONS:
+    if agreement is not None and action.by_worker:
         person = await _worker_may(context, caller, agreement)
         if person is not None:
             await query.answer()
             await _worker_action(update, context, caller, agreement, person, action, argument)
             return
-    if agreement is not None and action in PERSON_ACTIONS and _person_may(caller, agreement):
+    if agreement is not None and not action.by_worker and _person_may(caller, agreement):
         await query.answer()
         await _person_action(update, context, caller, agreement, action, argument)
         return
@@ -151,24 +150,24 @@ async def _worker_action(
     caller: Caller,
     agreement: Agreement,
     person: Account,
-    action: str,
+    action: AgreeAction,
     argument: int | None,
 ) -> None:
     svc, t, aid = context.services, caller.t, agreement.id
-    if action == "q":
+    if action == AgreeAction.QUESTION:
         await _await(context, caller, "ag_q", aid, None)
         await answer(update, context, views.question_prompt(t))
-    elif action == "b":
+    elif action == AgreeAction.PLAN_B:
         await _await(context, caller, "ag_b", aid, None)
         await answer(update, context, views.plan_b_prompt(t))
-    elif action == "add" and len(agreement.steps) >= MAX_STEPS:
+    elif action == AgreeAction.ADD_STEP and len(agreement.steps) >= MAX_STEPS:
         await answer(update, context, views.no_more_steps(t))
-    elif action == "add":
+    elif action == AgreeAction.ADD_STEP:
         allies = await agreements.allies_shared_with(svc, person.user_id, caller.id)
         await answer(update, context, views.who_prompt(t, aid, person.known_as, allies))
-    elif action in ("whop", "whow", "whoa"):
-        part = {"whop": "person", "whow": "worker"}.get(action)
-        if action == "whoa":
+    elif action in (AgreeAction.WHO_PERSON, AgreeAction.WHO_WORKER, AgreeAction.WHO_ALLY):
+        part = {AgreeAction.WHO_PERSON: "person", AgreeAction.WHO_WORKER: "worker"}.get(action)
+        if action == AgreeAction.WHO_ALLY:
             shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
             known = {a.id for a in shared}
             part = f"ally:{argument}" if argument in known else None
@@ -177,15 +176,15 @@ async def _worker_action(
             return
         await _await(context, caller, "ag_what", aid, part)
         await answer(update, context, views.what_prompt(t))
-    elif action == "rm" and argument:
+    elif action == AgreeAction.REMOVE_STEP and argument:
         await svc.agreements.remove_step(aid, argument - 1)
         await _redraw(update, context, caller, aid, person)
-    elif action == "nod":
+    elif action == AgreeAction.NO_DATE:
         await svc.agreements.stop_awaiting(caller.id)
         await _redraw(update, context, caller, aid, person)
-    elif action == "send":
+    elif action == AgreeAction.SEND:
         await _send(update, context, caller, agreement, person)
-    elif action == "drop" and await svc.agreements.drop_draft(aid, caller.id):
+    elif action == AgreeAction.DROP and await svc.agreements.drop_draft(aid, caller.id):
         await svc.agreements.stop_awaiting(caller.id)
         await replace_buttons(update, context, views.dropped(t))
 
@@ -223,15 +222,15 @@ async def _person_action(
     context: EscaleContext,
     caller: Caller,
     agreement: Agreement,
-    action: str,
+    action: AgreeAction,
     argument: int | None,
 ) -> None:
     svc, t, aid = context.services, caller.t, agreement.id
     worker, worker_name = await _worker_name(context, agreement)
     assert caller.account is not None
     name = caller.account.known_as
-    if action in ("ok", "no"):
-        accepted = action == "ok"
+    if action in (AgreeAction.ACCEPT, AgreeAction.REJECT):
+        accepted = action is AgreeAction.ACCEPT
         notices = []
         # Told only to a worker who still follows the person (not one they were moved from).
         if worker is not None and caller.account.worker_id == worker.user_id:
@@ -249,14 +248,15 @@ async def _person_action(
             await replace_buttons(update, context, views.chosen(t, accepted))
             reply = views.accepted(t) if accepted else views.rejected(t, worker_name)
             await answer(update, context, reply)
-    elif action == "ch":
+    elif action == AgreeAction.CHANGE:
         await answer(update, context, views.change_menu(t, agreement))
-    elif action == "back":
+    elif action == AgreeAction.BACK:
         await _answer_all(update, context, views.proposal(t, agreement, name, worker_name))
-    elif action in ("pq", "pb"):
-        await _await(context, caller, "ag_amend", aid, "question" if action == "pq" else "plan_b")
+    elif action in (AgreeAction.AMEND_QUESTION, AgreeAction.AMEND_PLAN_B):
+        part = "question" if action is AgreeAction.AMEND_QUESTION else "plan_b"
+        await _await(context, caller, "ag_amend", aid, part)
         await answer(update, context, views.amend_prompt(t))
-    elif action == "ps" and argument and 1 <= argument <= len(agreement.steps):
+    elif action == AgreeAction.AMEND_STEP and argument and 1 <= argument <= len(agreement.steps):
         await _await(context, caller, "ag_amend", aid, f"step:{argument - 1}")
         await answer(update, context, views.amend_prompt(t))
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.core.db import Database, Row
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Outgoing, Queued, enqueue
 
 AgreementStatus = Literal["draft", "proposed", "accepted", "rejected"]
 Who = Literal["person", "worker", "ally"]
@@ -308,7 +308,7 @@ class AgreementStore:
         return maybe_time(row[0] if row else None)
 
     async def offer(
-        self, meeting_id: int, message: Outgoing | None, person_id: int, now: datetime
+        self, meeting_id: int, message: Queued | None, person_id: int, now: datetime
     ) -> bool:
         """Mark a passed meeting as offered, queueing the worker's offer with it (once)."""
         async with self.db.transaction() as tx:

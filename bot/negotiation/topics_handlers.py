@@ -14,6 +14,7 @@ from telegram import Update
 from bot.accounts.store import Account
 from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
+from bot.core.callbacks import TopicAction
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
 from bot.negotiation import topics_views as views
@@ -105,32 +106,33 @@ async def _draft_of(
 async def pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    found = callbacks.TOPIC_PATTERN.match(query.data)
-    assert found is not None, "registered with this pattern"
-    list_id, action = int(found[1]), found[2]
-    topic_id = int(found[3]) if found[3] else None
     svc, t = context.services, caller.t
-    if action in ("more", "word", "send", "drop"):
+    parsed = callbacks.parse_topic(query.data)
+    if parsed is None:  # an action no button makes
+        await query.answer(stale_button(t))
+        return
+    list_id, action, topic_id = parsed
+    if action.on_draft:
         owned = await _draft_of(context, caller, list_id)
         if owned is None:
             await query.answer(stale_button(t))
             return
         await query.answer()
         topic_list, person = owned
-        if action == "more":
+        if action is TopicAction.MORE:
             await _await(context, caller, "tp_topics", list_id)
             await answer(update, context, views.ask_topics(t, person.known_as))
-        elif action == "word":
+        elif action is TopicAction.WORD:
             await _await(context, caller, "tp_word", list_id)
             await answer(update, context, views.ask_word(t, person.known_as))
-        elif action == "send":
+        elif action is TopicAction.SEND:
             await _send(update, context, caller, topic_list, person)
         elif await svc.topics.drop(list_id, caller.id):
             await svc.agreements.stop_awaiting(caller.id)
             await replace_buttons(update, context, views.dropped(t))
         return
     topic = await _topic_for(context, caller, list_id, topic_id)
-    if topic is None or action not in ("ok", "nt", "cm"):
+    if topic is None:
         log.info("topic button refused user=%s", caller.id)
         await query.answer(stale_button(t))
         return
@@ -138,11 +140,11 @@ async def pressed(update: Update, context: EscaleContext, caller: Caller) -> Non
         await query.answer(views.already_answered(t))
         return
     await query.answer()
-    if action == "cm":
+    if action is TopicAction.COMMENT:
         await _await(context, caller, "tp_comment", topic.id)
         await answer(update, context, views.ask_comment(t))
         return
-    reply: Reply = "ok" if action == "ok" else "not_now"
+    reply: Reply = "ok" if action is TopicAction.OK else "not_now"
     if await _reply(context, caller, list_id, topic, reply, None):
         await replace_buttons(update, context, views.reply_label(t, reply))
 

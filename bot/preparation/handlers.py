@@ -6,6 +6,7 @@ preparation; anything else gets a short notice and, for its owner, the current q
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from datetime import timedelta
@@ -18,6 +19,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
+from bot.core.i18n import Translator
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
 from bot.core.updates import origin_of
@@ -37,9 +39,10 @@ from bot.general.common_handlers import (
 from bot.general.views import stale_button
 from bot.negotiation import topics_handlers as topics
 from bot.outbox.store import Outgoing
-from bot.preparation import brief, views
+from bot.preparation import brief, brief_views, views
 from bot.preparation import flow as preparation
-from bot.preparation.dialogue.model import Kind
+from bot.preparation.brief_model import BriefInput
+from bot.preparation.dialogue.model import Dialogue, Kind
 from bot.preparation.flow import Flow
 from bot.preparation.store import Answer
 from bot.service import moving_handlers as moving
@@ -153,7 +156,7 @@ async def _show_answered(
     message_id = before.preparation.message_id
     if message_id is None:
         return
-    shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
+    shown = brief_views.describe_answer(caller.t, before.step, answer, before.allies)
     try:
         await context.bot.edit_message_text(
             views.answered(caller.t, before, shown, answer),
@@ -226,45 +229,29 @@ async def _take_text(
     update: Update, context: EscaleContext, caller: Caller, flow: Flow, text: str
 ) -> None:
     """Typed text as the answer to the current step, or a kind word on why it is not one."""
-    step, t = flow.step, caller.t
-    if step.accepts_text:
-        if len(text) > step.max_length:
-            await answer(update, context, views.too_long(t, len(text), step.max_length))
+    t, message = caller.t, update.message
+    origin = origin_of(message, context.bot.id) if message is not None else None
+    words = views.relation_words(t)
+    taken = await preparation.take_text(context.services, flow, text, origin, words)
+    match taken.what:
+        case preparation.Typed.ANSWERED:
+            await _moved(context, caller, flow, taken.flow, taken.answer)
+        case preparation.Typed.TOO_LONG:
+            await answer(update, context, views.too_long(t, len(text), taken.limit))
             await ask(context, caller, flow)
-            return
-        message = update.message
-        origin = origin_of(message, context.bot.id) if message is not None else None
-        await _give(context, caller, flow, Answer(step.id, text=text, origin=origin))
-    elif step.kind is Kind.JOKERS and flow.new_ally_name is not None:  # a typed relation
-        words = views.relation_words(t)
-        added = await preparation.add_typed_relation(context.services, flow, text, words)
-        await ask(context, caller, added or flow)
-    elif step.kind is Kind.JOKERS:
-        if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
-            limit = preparation.ALLY_NAME_MAX_LENGTH
-            await answer(update, context, views.ally_name_too_long(t, limit))
+        case preparation.Typed.NAME_TOO_LONG:
+            await answer(update, context, views.ally_name_too_long(t, taken.limit))
             await ask(context, caller, flow)
-            return
-        if preparation.expects_ally_name(flow):
-            named = await preparation.name_new_ally(context.services, flow, text)
-            await ask(context, caller, named or flow)
-            return
-        held = await preparation.hold_ally(context.services, flow, text)
-        if held is None:
+        case preparation.Typed.RELATION | preparation.Typed.NAMED:
+            await ask(context, caller, taken.flow or flow)
+        case preparation.Typed.ALLY_TO_CONFIRM if taken.flow is not None:
+            offer = await answer(update, context, views.ally_confirm(t, taken.flow))
+            await _current_message(context, caller, taken.flow, offer)
+        case preparation.Typed.ALLY_TO_CONFIRM:
             await ask(context, caller, flow)
-            return
-        offer = await answer(update, context, views.ally_confirm(t, held))
-        await _current_message(context, caller, held, offer)
-    elif step.kind is Kind.SCALE and _whole(text) and step.minimum <= int(text) <= step.maximum:
-        await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
-    else:
-        await answer(update, context, views.use_buttons(t))
-        await ask(context, caller, flow)
-
-
-def _whole(text: str) -> bool:
-    """ASCII digits only: `"²".isdigit()` is true, but int() refuses it."""
-    return text.isascii() and text.isdigit()
+        case preparation.Typed.BUTTONS_ONLY:
+            await answer(update, context, views.use_buttons(t))
+            await ask(context, caller, flow)
 
 
 @anyone
@@ -472,11 +459,12 @@ async def _act(
         else:
             given = after.answers.get(step.id) if after else None
             await _moved(context, caller, flow, after, given)
-    elif action == StepAction.VALUE and argument and argument.isdigit() and step.kind is Kind.SCALE:
+    elif (
+        action == StepAction.VALUE
+        and (value := preparation.score_of(step, argument or "")) is not None
+    ):
         await query.answer()
-        value = int(argument)
-        if step.minimum <= value <= step.maximum:
-            await _give(context, caller, flow, Answer(step.id, text=str(value)))
+        await _give(context, caller, flow, Answer(step.id, text=str(value)))
     elif action == StepAction.SKIP and step.skippable:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, skipped=True))
@@ -600,28 +588,32 @@ async def _review(
 async def _send(update: Update, context: EscaleContext, caller: Caller, flow: Flow) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
-    svc, t = context.services, caller.t
-    worker_id = caller.account.worker_id
-    worker = await svc.repo.account(worker_id) if worker_id else None
+    t = caller.t
     await query.answer()
-    if worker is None:
-        await answer(update, context, views.no_worker(t))
-        return
-    if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
-        await answer(update, context, views.worker_paused(t, worker.display_name))
-        await moving.tell_coordinators_waiting(context, caller.account, worker)
-        return
-    worker_t = svc.translator_for(worker)
-    data = await preparation.brief_input(svc, flow, caller.account)
-    parts = brief.render_brief(worker_t, flow.dialogue, data)
-    messages: list[Outgoing] = views.brief_messages(worker_t, worker.user_id, flow.id, parts)
-    if not await preparation.send(svc, flow, worker.user_id, data, messages):
-        await _ask_again(context, caller)
-        return
-    log.info("preparation sent id=%s parts=%s", flow.id, len(messages))
-    svc.deliver()
-    await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
-    await answer(update, context, views.sent(t, worker.display_name))
+    write = functools.partial(_brief_messages, dialogue=flow.dialogue)
+    sent = await brief.send(context.services, flow, caller.account, write)
+    match sent.outcome:
+        case brief.Sending.NO_WORKER:
+            await answer(update, context, views.no_worker(t))
+        case brief.Sending.WORKER_PAUSED:
+            assert sent.worker is not None
+            await answer(update, context, views.worker_paused(t, sent.worker.display_name))
+            await moving.tell_coordinators_waiting(context, caller.account, sent.worker)
+        case brief.Sending.MOVED_ON:
+            await _ask_again(context, caller)
+        case brief.Sending.SENT:
+            assert sent.worker is not None
+            log.info("preparation sent id=%s parts=%s", flow.id, sent.messages)
+            await replace_buttons(update, context, views.chosen_send(t, sent.worker.display_name))
+            await answer(update, context, views.sent(t, sent.worker.display_name))
+
+
+def _brief_messages(
+    t: Translator, worker_id: int, preparation_id: int, data: BriefInput, *, dialogue: Dialogue
+) -> list[Outgoing]:
+    """The brief in the worker's words, as the outbox will send it."""
+    parts = brief_views.render_brief(t, dialogue, data)
+    return views.brief_messages(t, worker_id, preparation_id, parts)
 
 
 @requires(Role.PERSON)
@@ -645,26 +637,21 @@ async def resume_pressed(update: Update, context: EscaleContext, caller: Caller)
 
 @anyone
 async def read_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
-    """The worker has read a brief: tell the person once, and show it on the button."""
+    """The worker has read a brief: the person is told once, and the button shows it."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc, t = context.services, caller.t
-    prepared = await svc.preparations.get(int(context.matches[0][1]))
-    if prepared is None or prepared.worker_id != caller.id or not caller.has(Role.WORKER):
-        await query.answer(stale_button(t))
-        return
-    person_t = svc.translator_for(await svc.repo.account(prepared.person_id))
-    notice = views.read_notice(
-        person_t, prepared.person_id, caller.name, preparation.reference(prepared.id)
-    )
-    if await svc.preparations.mark_read(prepared.id, caller.id, notice, svc.clock.now()):
-        svc.deliver()
-        await query.answer()
-    else:
-        await query.answer(views.already_read(t))
+    t, preparation_id = caller.t, int(context.matches[0][1])
+    match await brief.read(context.services, caller, preparation_id):
+        case brief.Reading.NOT_YOURS:
+            await query.answer(stale_button(t))
+            return
+        case brief.Reading.ALREADY_READ:
+            await query.answer(views.already_read(t))
+        case brief.Reading.TOLD:
+            await query.answer()
     try:
         await query.edit_message_reply_markup(
-            Reply("", views.read_button(t, prepared.id, done=True)).markup
+            Reply("", views.read_button(t, preparation_id, done=True)).markup
         )
     except TelegramError as error:
         log.info("read button not updated error=%s", type(error).__name__)

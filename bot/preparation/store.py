@@ -15,7 +15,7 @@ from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.core.updates import Origin
 from bot.meetings.store import withdraw_reminders
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Outgoing, Queued, enqueue
 
 Status = Literal["open", "sent", "kept"]
 
@@ -39,6 +39,32 @@ class Answer:
     @property
     def given(self) -> bool:
         return not self.skipped
+
+
+def json_list(text: str | None) -> list[dict[str, str]]:
+    """A JSON list of flat objects of texts (agreed steps, say); anything else is empty."""
+    try:
+        found = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [
+        {k: v for k, v in item.items() if isinstance(k, str) and isinstance(v, str)}
+        for item in found
+        if isinstance(item, dict)
+    ]
+
+
+def chosen_allies(answer: Answer) -> list[int]:
+    """The ally ids stored in a jokers answer (a JSON list); anything else chooses nobody."""
+    if answer.skipped or not answer.text:
+        return []
+    try:
+        ids = json.loads(answer.text)
+    except ValueError:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
 
 
 @dataclass(frozen=True)
@@ -366,7 +392,7 @@ class PreparationStore:
             return True
 
     async def mark_read(
-        self, preparation_id: int, worker_id: int, notice: Outgoing, now: datetime
+        self, preparation_id: int, worker_id: int, notice: Queued, now: datetime
     ) -> bool:
         """The worker has read the brief: record it once and queue the person's notice."""
         async with self.db.transaction() as tx:

@@ -88,7 +88,7 @@ async def start_app(
     if app.post_init:
         await app.post_init(app)
     assert app.updater is not None
-    webhook: Webhook | None = app.bot_data["services"].settings.webhook
+    webhook: Webhook | None = app.bot_data.services.settings.webhook
     if webhook is None:
         await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
     else:
@@ -101,7 +101,7 @@ async def start_app(
             allowed_updates=ALLOWED_UPDATES,
         )
     await app.start()
-    startup_menus = app.bot_data["services"].startup_menus
+    startup_menus = app.bot_data.services.startup_menus
     if menus_settled and startup_menus is not None:
         await startup_menus.settled()
 
@@ -154,13 +154,13 @@ class Escale:
 
     async def deliveries(self) -> None:
         """Wait until the outbox has sent everything due at the clock's current time."""
-        sender = self.app.bot_data["services"].sender
+        sender = self.app.bot_data.services.sender
         sender.wake()
         await sender.drained()
 
     @property
     def repo(self) -> Repository:
-        return self.app.bot_data["services"].repo  # type: ignore[no-any-return]
+        return self.app.bot_data.services.repo
 
     @property
     def db(self) -> Database:

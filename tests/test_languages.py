@@ -15,7 +15,7 @@ LANGUAGES = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_whole_preparation_in_each_language(escale: Escale, language: str) -> None:
-    services = escale.app.bot_data["services"]
+    services = escale.app.bot_data.services
     worker_language = "en" if language != "en" else "fr"
     person_t, worker_t = services.catalogs.get(language), services.catalogs.get(worker_language)
     worker = await make_worker(escale, "Séverine Durin", worker_language)

@@ -18,7 +18,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import WATCH
 from bot.core.config import ConfigError, Settings, Webhook, load_settings
 from bot.service.health import read_beat
 from bot.service.operations.status import health
@@ -186,7 +185,8 @@ async def test_the_health_signal_is_truthful_on_a_webhook(
     webhook_settings = dataclasses.replace(settings, webhook=webhook_on_loopback())
     path = webhook_settings.database_path
     async with running_escale(telegram, webhook_settings, caplog, clock) as escale:
-        watch = escale.app.bot_data[WATCH]
+        watch = escale.app.bot_data.services.webhook_watch
+        assert watch is not None
         assert await watch.check() is None
         beat = read_beat(path)
         assert beat is not None and beat.mode == "webhook" and beat.problem is None

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.accounts.store import Account
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import AgreeAction
 from bot.core.text import Reply
@@ -27,20 +27,20 @@ log = logging.getLogger(__name__)
 
 
 @requires(Role.WORKER)
-async def agreed_command(update: Update, context: Context, caller: Caller) -> None:
+async def agreed_command(update: Update, context: EscaleContext, caller: Caller) -> None:
     """/agreed: pick a person and write down what was agreed with them."""
-    people = await services(context).repo.people_of(caller.id)
+    people = await context.services.repo.people_of(caller.id)
     await answer(update, context, views.choose_person(caller.t, people))
 
 
-async def _person_of(context: Context, caller: Caller, person_id: int) -> Account | None:
+async def _person_of(context: EscaleContext, caller: Caller, person_id: int) -> Account | None:
     """The person, if the caller is the worker who follows them now."""
-    person = await services(context).repo.account(person_id)
+    person = await context.services.repo.account(person_id)
     return person if person is not None and person.worker_id == caller.id else None
 
 
 @requires(Role.WORKER)
-async def person_chosen(update: Update, context: Context, caller: Caller) -> None:
+async def person_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches and caller.account is not None
     person = await _person_of(context, caller, int(context.matches[0][1]))
@@ -48,16 +48,16 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    agreement = await agreements.start(services(context), caller.account, person.user_id, None)
+    agreement = await agreements.start(context.services, caller.account, person.user_id, None)
     assert agreement is not None, "only a meeting's agreement can be another worker's"
     await _show(update, context, caller, agreement, person)
 
 
 @requires(Role.WORKER)
-async def meeting_chosen(update: Update, context: Context, caller: Caller) -> None:
+async def meeting_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches and caller.account is not None
-    svc = services(context)
+    svc = context.services
     meeting_id = int(context.matches[0][1])
     person_id = await svc.agreements.meeting_person(meeting_id)
     person = await _person_of(context, caller, person_id) if person_id else None
@@ -73,12 +73,12 @@ async def meeting_chosen(update: Update, context: Context, caller: Caller) -> No
 
 
 async def _show(
-    update: Update, context: Context, caller: Caller, agreement: Agreement, person: Account
+    update: Update, context: EscaleContext, caller: Caller, agreement: Agreement, person: Account
 ) -> None:
     if agreement.status != "draft":
         await answer(update, context, views.already_sent(caller.t, agreement.status))
         return
-    lists = await services(context).topics.of_person(person.user_id)
+    lists = await context.services.topics.of_person(person.user_id)
     latest = next(
         (x for x in reversed(lists) if x.worker_id == caller.id and x.status == "sent"), None
     )
@@ -88,14 +88,14 @@ async def _show(
     )
 
 
-async def _answer_all(update: Update, context: Context, replies: Sequence[Reply]) -> None:
+async def _answer_all(update: Update, context: EscaleContext, replies: Sequence[Reply]) -> None:
     """A long draft or proposal comes in a few messages, its buttons under the last one."""
     for reply in replies:
         await answer(update, context, reply)
 
 
 @anyone
-async def pressed(update: Update, context: Context, caller: Caller) -> None:
+async def pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     parsed = callbacks.parse_agree(query.data)
@@ -103,7 +103,7 @@ async def pressed(update: Update, context: Context, caller: Caller) -> None:
         await query.answer(stale_button(caller.t))
         return
     agreement_id, action, argument = parsed
-    svc = services(context)
+    svc = context.services
     agreement = await svc.agreements.get(agreement_id)
     if agreement is not None and action.by_worker:
         person = await _worker_may(context, caller, agreement)
@@ -119,7 +119,9 @@ async def pressed(update: Update, context: Context, caller: Caller) -> None:
     await query.answer(stale_button(caller.t))
 
 
-async def _worker_may(context: Context, caller: Caller, agreement: Agreement) -> Account | None:
+async def _worker_may(
+    context: EscaleContext, caller: Caller, agreement: Agreement
+) -> Account | None:
     if not caller.has(Role.WORKER) or agreement.worker_id != caller.id:
         return None
     if agreement.status != "draft":
@@ -136,22 +138,22 @@ def _person_may(caller: Caller, agreement: Agreement) -> bool:
 
 
 async def _await(
-    context: Context, caller: Caller, purpose: str, target: int, part: str | None
+    context: EscaleContext, caller: Caller, purpose: str, target: int, part: str | None
 ) -> None:
-    svc = services(context)
+    svc = context.services
     await svc.agreements.await_text(caller.id, purpose, target, part, svc.clock.now())
 
 
 async def _worker_action(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     agreement: Agreement,
     person: Account,
     action: AgreeAction,
     argument: int | None,
 ) -> None:
-    svc, t, aid = services(context), caller.t, agreement.id
+    svc, t, aid = context.services, caller.t, agreement.id
     if action == AgreeAction.QUESTION:
         await _await(context, caller, "ag_q", aid, None)
         await answer(update, context, views.question_prompt(t))
@@ -188,17 +190,17 @@ async def _worker_action(
 
 
 async def _redraw(
-    update: Update, context: Context, caller: Caller, agreement_id: int, person: Account
+    update: Update, context: EscaleContext, caller: Caller, agreement_id: int, person: Account
 ) -> None:
-    agreement = await services(context).agreements.get(agreement_id)
+    agreement = await context.services.agreements.get(agreement_id)
     if agreement is not None:
         await _show(update, context, caller, agreement, person)
 
 
 async def _send(
-    update: Update, context: Context, caller: Caller, agreement: Agreement, person: Account
+    update: Update, context: EscaleContext, caller: Caller, agreement: Agreement, person: Account
 ) -> None:
-    svc = services(context)
+    svc = context.services
     person_t = svc.translator_for(person)
     proposal = views.proposal(person_t, agreement, person.known_as, caller.name)
     messages = [preparation_views.notice(person_t, person.user_id, part) for part in proposal]
@@ -210,20 +212,20 @@ async def _send(
         await answer(update, context, views.proposed(caller.t, person.known_as))
 
 
-async def _worker_name(context: Context, agreement: Agreement) -> tuple[Account | None, str]:
-    worker = await services(context).repo.account(agreement.worker_id or 0)
+async def _worker_name(context: EscaleContext, agreement: Agreement) -> tuple[Account | None, str]:
+    worker = await context.services.repo.account(agreement.worker_id or 0)
     return worker, worker.display_name if worker else ""
 
 
 async def _person_action(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     agreement: Agreement,
     action: AgreeAction,
     argument: int | None,
 ) -> None:
-    svc, t, aid = services(context), caller.t, agreement.id
+    svc, t, aid = context.services, caller.t, agreement.id
     worker, worker_name = await _worker_name(context, agreement)
     assert caller.account is not None
     name = caller.account.known_as
@@ -259,9 +261,9 @@ async def _person_action(
         await answer(update, context, views.amend_prompt(t))
 
 
-async def text_typed(update: Update, context: Context, caller: Caller) -> bool:
+async def text_typed(update: Update, context: EscaleContext, caller: Caller) -> bool:
     """If the caller was asked for a part of an agreement, take the text for it."""
-    svc = services(context)
+    svc = context.services
     message = update.message
     if message is None or message.text is None:
         return False
@@ -317,9 +319,14 @@ def _who(value: str) -> Who:
 
 
 async def _amend(
-    update: Update, context: Context, caller: Caller, agreement: Agreement, part: str, text: str
+    update: Update,
+    context: EscaleContext,
+    caller: Caller,
+    agreement: Agreement,
+    part: str,
+    text: str,
 ) -> None:
-    svc = services(context)
+    svc = context.services
     if part in ("question", "plan_b"):
         changed = await svc.agreements.set_text(agreement.id, "proposed", part, text)
     elif part.startswith("step:") and part[5:].isdigit():

@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
 from bot.core.i18n import Translator
@@ -51,13 +51,13 @@ log = logging.getLogger(__name__)
 
 
 @requires(Role.PERSON)
-async def prepare(update: Update, context: Context, caller: Caller) -> None:
+async def prepare(update: Update, context: EscaleContext, caller: Caller) -> None:
     """/prepare or *Prepare my meeting*: start, or offer to resume the open preparation."""
     if update.callback_query:
         await update.callback_query.answer()
-    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
-    await services(context).agreements.stop_awaiting(caller.id)
-    flow, already_open = await preparation.begin(services(context), caller.id)
+    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
+    await context.services.agreements.stop_awaiting(caller.id)
+    flow, already_open = await preparation.begin(context.services, caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
         await _current_message(context, caller, flow, offer)
@@ -67,25 +67,25 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
     await ask(context, caller, flow)
 
 
-async def _welcome(update: Update, context: Context, caller: Caller) -> None:
-    svc = services(context)
+async def _welcome(update: Update, context: EscaleContext, caller: Caller) -> None:
+    svc = context.services
     meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
     await answer(update, context, views.welcome(caller.t, meeting.at if meeting else None))
 
 
-async def ask(context: Context, caller: Caller, flow: Flow) -> None:
+async def ask(context: EscaleContext, caller: Caller, flow: Flow) -> None:
     """Send the current step; remember its message so that older buttons go stale."""
     replies = await _screen(context, caller, flow)
     if flow.step.kind is Kind.REVIEW:  # one copy of the review in the chat, never more
         await _delete_review(context, caller, flow)
     sent = [await send(context, caller.id, reply) for reply in replies]
     if flow.step.kind is Kind.REVIEW:
-        await preparation.remember_review(services(context), flow, [m.message_id for m in sent])
+        await preparation.remember_review(context.services, flow, [m.message_id for m in sent])
     await _current_message(context, caller, flow, sent[-1])
 
 
-async def _screen(context: Context, caller: Caller, flow: Flow) -> list[Reply]:
-    svc = services(context)
+async def _screen(context: EscaleContext, caller: Caller, flow: Flow) -> list[Reply]:
+    svc = context.services
     worker, preview = None, None
     if flow.step.kind is Kind.REVIEW:  # only the review names the worker and shows the brief
         assert caller.account is not None
@@ -94,7 +94,7 @@ async def _screen(context: Context, caller: Caller, flow: Flow) -> list[Reply]:
     return views.screen(caller.t, flow, worker, preview)
 
 
-async def _redraw_review(context: Context, caller: Caller, flow: Flow) -> None:
+async def _redraw_review(context: EscaleContext, caller: Caller, flow: Flow) -> None:
     """The review after a change: its messages edited in place; sent anew only if it no longer
     fits in as many messages, or if Telegram refuses the edit."""
     replies = await _screen(context, caller, flow)
@@ -123,7 +123,7 @@ async def _redraw_review(context: Context, caller: Caller, flow: Flow) -> None:
             return
 
 
-async def _delete_review(context: Context, caller: Caller, flow: Flow) -> None:
+async def _delete_review(context: EscaleContext, caller: Caller, flow: Flow) -> None:
     """Remove the review's messages from the chat (a newer copy replaces them)."""
     for message_id in preparation.review_messages(flow):
         try:
@@ -132,22 +132,26 @@ async def _delete_review(context: Context, caller: Caller, flow: Flow) -> None:
             log.info("review not deleted message=%s error=%s", message_id, type(error).__name__)
 
 
-async def _current_message(context: Context, caller: Caller, flow: Flow, message: Message) -> None:
+async def _current_message(
+    context: EscaleContext, caller: Caller, flow: Flow, message: Message
+) -> None:
     """Only `message`'s buttons act on the preparation now: the previous one's are removed."""
-    await services(context).preparations.set_message(flow.id, flow.step.id, message.message_id)
+    await context.services.preparations.set_message(flow.id, flow.step.id, message.message_id)
     old = flow.preparation.message_id
     if old and old != message.message_id:
         await _drop_buttons(context, caller.id, old)
 
 
-async def _drop_buttons(context: Context, chat_id: int, message_id: int) -> None:
+async def _drop_buttons(context: EscaleContext, chat_id: int, message_id: int) -> None:
     try:
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except TelegramError as error:
         log.info("buttons not removed message=%s error=%s", message_id, type(error).__name__)
 
 
-async def _show_answered(context: Context, caller: Caller, before: Flow, answer: Answer) -> None:
+async def _show_answered(
+    context: EscaleContext, caller: Caller, before: Flow, answer: Answer
+) -> None:
     """The answered question keeps its text, shows the answer and loses its buttons."""
     message_id = before.preparation.message_id
     if message_id is None:
@@ -166,7 +170,7 @@ async def _show_answered(context: Context, caller: Caller, before: Flow, answer:
 
 
 async def _moved(
-    context: Context, caller: Caller, before: Flow, after: Flow | None, given: Answer | None
+    context: EscaleContext, caller: Caller, before: Flow, after: Flow | None, given: Answer | None
 ) -> None:
     """After a move: show what was given on the old question, then ask the new step."""
     if after is None:
@@ -179,21 +183,21 @@ async def _moved(
     await ask(context, caller, after)
 
 
-async def _ask_again(context: Context, caller: Caller) -> None:
-    flow = await preparation.current(services(context), caller.id)
+async def _ask_again(context: EscaleContext, caller: Caller) -> None:
+    flow = await preparation.current(context.services, caller.id)
     if flow is not None:
         await ask(context, caller, flow)
 
 
-async def _give(context: Context, caller: Caller, flow: Flow, given: Answer) -> None:
-    after = await preparation.give(services(context), flow, given)
+async def _give(context: EscaleContext, caller: Caller, flow: Flow, given: Answer) -> None:
+    after = await preparation.give(context.services, flow, given)
     await _moved(context, caller, flow, after, given)
 
 
 # -- messages ------------------------------------------------------------------------------------
 
 
-async def text_received(update: Update, context: Context, caller: Caller) -> None:
+async def text_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     """Free text: the answer to the current question, or, outside a preparation, help."""
     flow = await _open_flow(context, caller)
     if await _paused(update, context, caller, flow):
@@ -207,7 +211,7 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
         await ask(context, caller, flow)
         return
     if preparation.means_stopping(text, _stop_words(context)):
-        held = await preparation.hold_typed(services(context), flow, text)
+        held = await preparation.hold_typed(context.services, flow, text)
         if held is not None:
             offer = await answer(update, context, views.pause_offer(caller.t, held))
             await _current_message(context, caller, held, offer)
@@ -215,20 +219,20 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
     await _take_text(update, context, caller, flow, text)
 
 
-def _stop_words(context: Context) -> list[str]:
+def _stop_words(context: EscaleContext) -> list[str]:
     """Every language's words for stopping: people do not always type in their chosen language."""
-    catalogs = services(context).catalogs
+    catalogs = context.services.catalogs
     return [w for lang in catalogs.languages for w in views.stop_words(catalogs.get(lang))]
 
 
 async def _take_text(
-    update: Update, context: Context, caller: Caller, flow: Flow, text: str
+    update: Update, context: EscaleContext, caller: Caller, flow: Flow, text: str
 ) -> None:
     """Typed text as the answer to the current step, or a kind word on why it is not one."""
     t, message = caller.t, update.message
     origin = origin_of(message, context.bot.id) if message is not None else None
     words = views.relation_words(t)
-    taken = await preparation.take_text(services(context), flow, text, origin, words)
+    taken = await preparation.take_text(context.services, flow, text, origin, words)
     match taken.what:
         case preparation.Typed.ANSWERED:
             await _moved(context, caller, flow, taken.flow, taken.answer)
@@ -251,7 +255,7 @@ async def _take_text(
 
 
 @anyone
-async def voice_received(update: Update, context: Context, caller: Caller) -> None:
+async def voice_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     """A voice message answers a free-text question; the worker will get the voice itself."""
     flow = await _open_flow(context, caller)
     if await _paused(update, context, caller, flow):
@@ -285,7 +289,7 @@ def _seconds(voice: Voice) -> int:
 
 
 @anyone
-async def other_received(update: Update, context: Context, caller: Caller) -> None:
+async def other_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     """A sticker, photo, document…: explained kindly, the question asked again."""
     flow = await _open_flow(context, caller)
     if await _paused(update, context, caller, flow):
@@ -336,7 +340,7 @@ def _attachment(step_id: str, message: Message, bot_id: int) -> Answer:
 
 
 @anyone
-async def edited(update: Update, context: Context, caller: Caller) -> None:
+async def edited(update: Update, context: EscaleContext, caller: Caller) -> None:
     """An edit never changes an answer: say so and show where we are."""
     flow = await _open_flow(context, caller)
     if flow is None or flow.preparation.paused:
@@ -346,13 +350,15 @@ async def edited(update: Update, context: Context, caller: Caller) -> None:
     await ask(context, caller, flow)
 
 
-async def _open_flow(context: Context, caller: Caller) -> Flow | None:
+async def _open_flow(context: EscaleContext, caller: Caller) -> Flow | None:
     if not caller.has(Role.PERSON):
         return None
-    return await preparation.current(services(context), caller.id)
+    return await preparation.current(context.services, caller.id)
 
 
-async def _paused(update: Update, context: Context, caller: Caller, flow: Flow | None) -> bool:
+async def _paused(
+    update: Update, context: EscaleContext, caller: Caller, flow: Flow | None
+) -> bool:
     """After /cancel a message is not an answer: say the preparation waits, and take nothing."""
     if flow is None or not flow.preparation.paused:
         return False
@@ -364,7 +370,7 @@ async def _paused(update: Update, context: Context, caller: Caller, flow: Flow |
 
 
 @anyone
-async def step_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def step_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """A button of a question or of the review; checked against the preparation's row."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -393,15 +399,15 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
         await ask(context, caller, flow)
         return
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
-        await services(context).preparations.set_paused(caller.id, False)
-    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
-    await services(context).agreements.stop_awaiting(caller.id)
+        await context.services.preparations.set_paused(caller.id, False)
+    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
+    await context.services.agreements.stop_awaiting(caller.id)
     await _act(update, context, caller, flow, action, argument)
 
 
 async def _act(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     flow: Flow,
     action: str,
@@ -409,7 +415,7 @@ async def _act(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    svc, step, t = services(context), flow.step, caller.t
+    svc, step, t = context.services, flow.step, caller.t
     if action == StepAction.GO:
         await query.answer()
         flow = await preparation.forget_typed(svc, flow)
@@ -500,7 +506,7 @@ async def _act(
 
 async def _jokers(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     flow: Flow,
     action: str,
@@ -508,7 +514,7 @@ async def _jokers(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     await query.answer()
     if action == StepAction.DONE:
         after = await preparation.jokers_done(svc, flow)
@@ -540,7 +546,7 @@ async def _jokers(
     await _edit_in_place(update, context, views.question(caller.t, after))
 
 
-async def _edit_in_place(update: Update, context: Context, reply: Reply) -> None:
+async def _edit_in_place(update: Update, context: EscaleContext, reply: Reply) -> None:
     """The jokers question redrawn with the new choice; the row holds it even if this fails."""
     try:
         await show_in_place(update, reply)
@@ -550,7 +556,7 @@ async def _edit_in_place(update: Update, context: Context, reply: Reply) -> None
 
 async def _review(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     flow: Flow,
     action: str,
@@ -558,7 +564,7 @@ async def _review(
 ) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
-    svc, t = services(context), caller.t
+    svc, t = context.services, caller.t
     if action == StepAction.HIDE and argument:
         await query.answer()
         after = await preparation.toggle_hidden(svc, flow, argument)
@@ -579,13 +585,13 @@ async def _review(
             await answer(update, context, views.kept(t))
 
 
-async def _send(update: Update, context: Context, caller: Caller, flow: Flow) -> None:
+async def _send(update: Update, context: EscaleContext, caller: Caller, flow: Flow) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
     t = caller.t
     await query.answer()
     write = functools.partial(_brief_messages, dialogue=flow.dialogue)
-    sent = await brief.send(services(context), flow, caller.account, write)
+    sent = await brief.send(context.services, flow, caller.account, write)
     match sent.outcome:
         case brief.Sending.NO_WORKER:
             await answer(update, context, views.no_worker(t))
@@ -611,11 +617,11 @@ def _brief_messages(
 
 
 @requires(Role.PERSON)
-async def resume_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def resume_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*Continue where I stopped* on an invitation: the current question again, as it was."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     flow = await _open_flow(context, caller)
     if flow is None or flow.id != int(context.matches[0][1]):
         await query.answer(stale_button(caller.t))
@@ -630,12 +636,12 @@ async def resume_pressed(update: Update, context: Context, caller: Caller) -> No
 
 
 @anyone
-async def read_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def read_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """The worker has read a brief: the person is told once, and the button shows it."""
     query = update.callback_query
     assert query is not None and context.matches
     t, preparation_id = caller.t, int(context.matches[0][1])
-    match await brief.read(services(context), caller, preparation_id):
+    match await brief.read(context.services, caller, preparation_id):
         case brief.Reading.NOT_YOURS:
             await query.answer(stale_button(t))
             return

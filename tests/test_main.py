@@ -340,7 +340,7 @@ async def test_a_menu_refused_at_start_up_does_not_stop_escale(
 
             user = TelegramUser(telegram, fetched, user_id=42, first_name="Zoé", language_code="en")
             await _reply_to(telegram, user, "/start", "Hello! I am Escale.")
-            assert telegram.allowed_updates == set(ALLOWED_UPDATES)
+            assert telegram.allowed_updates == frozenset(ALLOWED_UPDATES)
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

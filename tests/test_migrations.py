@@ -101,7 +101,7 @@ async def test_m004_cleans_stored_names_and_holds_one_role_per_account(tmp_path:
             "SELECT u.display_name, p.label, a.name FROM users u JOIN people p "
             "ON p.user_id = u.id JOIN allies a ON a.person_id = u.id"
         ) as cursor:
-            assert await cursor.fetchall() == [("aeL", "Léa", "Marie")]
+            assert [tuple(row) for row in await cursor.fetchall()] == [("aeL", "Léa", "Marie")]
         with pytest.raises(sqlite3.IntegrityError, match="cannot be followed as a person"):
             await raw.execute("INSERT INTO people VALUES (1, 1, NULL, '')")
         with pytest.raises(sqlite3.IntegrityError, match="cannot be a worker"):

@@ -41,7 +41,7 @@ def sends_to(telegram: FakeTelegram, chat_id: int) -> int:
 async def test_escale_asks_telegram_only_for_the_updates_it_handles(escale: Escale) -> None:
     assert (
         escale.telegram.allowed_updates
-        == set(ALLOWED_UPDATES)
+        == frozenset(ALLOWED_UPDATES)
         == {
             "message",
             "edited_message",

@@ -17,6 +17,7 @@ from telegram.ext import (
     CommandHandler,
     MessageHandler,
     TypeHandler,
+    Updater,
     filters,
 )
 from telegram.request import BaseRequest
@@ -28,9 +29,10 @@ from bot.context import Context, Services, services
 from bot.core import updates
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
+from bot.core.webhook import HandledBeforeAnswer
 from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
@@ -45,13 +47,13 @@ from bot.meetings.reminders import Reminders
 from bot.negotiation import agreements_handlers as agreements
 from bot.negotiation import topics_handlers as topics
 from bot.negotiation.offers import Offers
-from bot.outbox import undelivered, unreachable
+from bot.outbox import notices, undelivered, unreachable
 from bot.outbox.sender import Sender
 from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
 from bot.preparation.dialogue.model import load as load_dialogue
 from bot.service import moving_handlers as moving
-from bot.service.health import Heartbeat, PollingRequest
+from bot.service.health import Heartbeat, PollingRequest, WebhookWatch
 from bot.service.retention import Retention
 
 log = logging.getLogger(__name__)
@@ -129,7 +131,7 @@ def build_application(
     # One pace for everything Escale sends, replies and outbox alike (bot/core/request.py).
     pace = Pace(settings.sends_per_second)
     polling, calls = requests(pace, clock, heartbeat)
-    app = (
+    builder = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_base_url)
@@ -139,8 +141,15 @@ def build_application(
         .post_init(_open_resources)
         .post_stop(_stop_sender)
         .post_shutdown(_close_resources)
-        .build()
     )
+    received = HandledBeforeAnswer() if settings.webhook else None
+    if received is not None:
+        # Each update is handled before Telegram is answered (bot/core/webhook.py), and Telegram
+        # keeps one update per chat in flight: different chats may run side by side.
+        builder = builder.update_queue(received).concurrent_updates(True)
+    app = builder.build()
+    if received is not None:
+        received.attach(app)
     dialogue = load_dialogue(settings.dialogue_path)
     app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
     app.bot_data["heartbeat"] = heartbeat
@@ -175,7 +184,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc: Services = app.bot_data["services"]
-    svc.attach(await Database.open(svc.settings.database_path))
+    svc.attach(await open_database(svc.settings.database_path))
     svc.sender = Sender(
         app.bot,
         svc.outbox,
@@ -184,17 +193,39 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         producers=[Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run],
         on_undelivered=functools.partial(undelivered.notices, svc),
         pace=app.bot_data[PACE],
+        render=functools.partial(notices.render, svc),
     )
     await svc.sender.start()
+    webhook = svc.settings.webhook
+    if webhook is not None:  # no getUpdates to beat on: Telegram is asked how deliveries go
+        updater = app.updater
+        watch = WebhookWatch(
+            app.bot,
+            webhook.url,
+            app.bot_data["heartbeat"],
+            svc.clock,
+            listening=lambda: _listening(updater),
+        )
+        watch.start()
+        app.bot_data[WATCH] = watch
     startup_menus = menus.StartupMenus(app.bot, svc)
     startup_menus.start()  # a convenience: Escale answers while they are being set
     svc.startup_menus = startup_menus
     log.info("escale ready bot=%s", app.bot.username)
 
 
+def _listening(updater: Updater | None) -> bool:
+    """Whether PTB's webhook server listens (it does so once setWebhook has been answered)."""
+    server = getattr(updater, "_httpd", None)  # PTB keeps no public sign of it
+    return updater is None or (updater.running and bool(getattr(server, "is_running", False)))
+
+
 async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Before the bot's HTTP client closes: an interrupted send is recovered at the next start."""
     svc: Services = app.bot_data["services"]
+    watch = app.bot_data.pop(WATCH, None)
+    if watch is not None:
+        await watch.stop()
     startup_menus, svc.startup_menus = svc.startup_menus, None
     if startup_menus is not None:
         await startup_menus.stop()
@@ -212,6 +243,7 @@ async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> No
 
 
 PACE = "pace"  # bot_data key: the one pace, shared by replies and the outbox
+WATCH = "webhook_watch"  # bot_data key: webhook mode's heartbeat (bot/service/health.py)
 CONFLICT_STOP = "conflict_stop"  # bot_data key: polling stopped because another client polls
 
 

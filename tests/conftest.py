@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import shutil
+import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -22,14 +23,29 @@ from bot.accounts.store import Repository
 from bot.app import build_application, http_requests
 from bot.core import logs
 from bot.core.clock import Clock
-from bot.core.config import Settings
+from bot.core.config import Settings, Webhook
 from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.updates import ALLOWED_UPDATES
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+WEBHOOK_SECRET = "test-webhook-secret-0123456789"
+
+
+def free_port() -> int:
+    """A loopback port free now (for a webhook, whose URL is given before it listens)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_on_loopback() -> Webhook:
+    """A webhook on 127.0.0.1, as the emulator reaches it (Telegram would need HTTPS)."""
+    port = free_port()
+    return Webhook(f"http://127.0.0.1:{port}/telegram", WEBHOOK_SECRET, "127.0.0.1", port)
 
 
 class FakeClock:
@@ -92,7 +108,8 @@ def build(settings: Settings, clock: Clock) -> Application[Any, Any, Any, Any, A
 async def start_app(
     app: Application[Any, Any, Any, Any, Any, Any], *, menus_settled: bool = True
 ) -> None:
-    """What `run_polling` does before it waits, without signal handlers or a loop of its own.
+    """What `run_polling` (or `run_webhook`, when the settings name a webhook) does before it
+    waits, without signal handlers or a loop of its own.
 
     By default it also waits until the command menus, set in the background, are set: a test
     of a refused setMyCommands passes `menus_settled=False`."""
@@ -100,7 +117,18 @@ async def start_app(
     if app.post_init:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
+    webhook: Webhook | None = app.bot_data["services"].settings.webhook
+    if webhook is None:
+        await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
+    else:
+        await app.updater.start_webhook(
+            listen=webhook.listen,
+            port=webhook.port,
+            url_path=webhook.path,
+            webhook_url=webhook.url,
+            secret_token=webhook.secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
     await app.start()
     startup_menus = app.bot_data["services"].startup_menus
     if menus_settled and startup_menus is not None:
@@ -207,12 +235,12 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A blank database with every migration applied, made once per run by Escale's own
-    `Database.open`. Applying the migrations costs more than all the rest of a test's start;
+    `open_database`. Applying the migrations costs more than all the rest of a test's start;
     tests/test_migrations.py checks them from a blank database and from older schemas."""
     path = tmp_path_factory.mktemp("migrated") / "escale.sqlite3"
 
     async def migrate() -> None:
-        await (await Database.open(path)).close()
+        await (await open_database(path)).close()
 
     loop = asyncio.new_event_loop()  # not the test's loop, and not set as the current one
     try:

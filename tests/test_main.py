@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.config import Settings
-from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.updates import ALLOWED_UPDATES
 from tests.conftest import ADMIN_ID, Escale, FakeClock, build, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, TelegramUser
@@ -213,7 +213,7 @@ async def _reply_to(telegram: FakeTelegram, user: TelegramUser, text: str, expec
 
 
 async def _stored_answers(path: Path) -> dict[str, str | None]:
-    database = await Database.open(path)
+    database = await open_database(path)
     try:
         rows = await database.fetchall("SELECT step, text FROM answers")
     finally:

@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
-from bot.preparation import brief
+from bot.preparation import brief_views
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import Ally, Preparation
@@ -113,11 +113,11 @@ def readable_copy(
             given = answers.get(step.id)
             if given is None:
                 continue
-            shown = brief.describe_answer(t, step, given, allies)
+            shown = brief_views.describe_answer(t, step, given, allies)
             if given.given and given.text and step.accepts_text:  # the whole text, not a summary
                 shown = esc(given.text).replace("\n", "<br>")
                 if given.file_id:
-                    shown = brief.attachment(t, given) + "<br>" + shown
+                    shown = brief_views.attachment(t, given) + "<br>" + shown
             hidden = prepared.answers[step.id].hidden
             hidden_note = t._("hidden from your social worker")
             note = f" <i>({esc(hidden_note)})</i>" if hidden else ""

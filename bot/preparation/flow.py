@@ -18,10 +18,11 @@ from bot.core.i18n import Translator
 from bot.core.invisible import visible_name
 from bot.negotiation import agreements
 from bot.outbox.store import Outgoing
-from bot.preparation import brief, logbook
+from bot.preparation import logbook
+from bot.preparation.brief_model import BriefInput
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step
-from bot.preparation.store import Ally, Answer, Preparation
+from bot.preparation.store import Ally, Answer, Preparation, chosen_allies
 
 ALLY_NAME_MAX_LENGTH = 60
 MAX_ALLIES = 20  # jokers kept per person: the question then needs at most 24 buttons
@@ -98,7 +99,7 @@ class Flow:
         if "chosen" in self.preparation.scratch:
             return [int(i) for i in self.preparation.scratch["chosen"]]
         saved = self.answers.get(self.step.id)
-        return engine.chosen_allies(saved) if saved else []
+        return chosen_allies(saved) if saved else []
 
     @property
     def agreed_items(self) -> list[dict[str, str]]:
@@ -405,11 +406,11 @@ async def jokers_done(svc: Services, flow: Flow) -> Flow | None:
     return await give(svc, flow, Answer(flow.step.id, text=json.dumps(chosen)))
 
 
-async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.BriefInput:
+async def brief_input(svc: Services, flow: Flow, person: Account) -> BriefInput:
     """What the worker reads, exactly as the review shows it."""
     earlier = await svc.preparations.finished(person.user_id, limit=HISTORY_DEPTH)
     meeting = await svc.meetings.next_for(person.user_id, svc.clock.now())
-    return brief.BriefInput(
+    return BriefInput(
         reference=flow.reference(),
         person_name=person.known_as,
         prepared_at=svc.clock.now(),
@@ -430,7 +431,7 @@ async def brief_input(svc: Services, flow: Flow, person: Account) -> brief.Brief
 
 
 async def send(
-    svc: Services, flow: Flow, worker_id: int, sent: brief.BriefInput, messages: Sequence[Outgoing]
+    svc: Services, flow: Flow, worker_id: int, sent: BriefInput, messages: Sequence[Outgoing]
 ) -> bool:
     """Close the preparation as sent, with the brief queued for the worker in the same step;
     it belongs to the meeting the brief names, whose reminders then stop."""

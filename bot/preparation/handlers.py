@@ -37,7 +37,7 @@ from bot.general.common_handlers import (
 from bot.general.views import stale_button
 from bot.negotiation import topics_handlers as topics
 from bot.outbox.store import Outgoing
-from bot.preparation import brief, views
+from bot.preparation import brief_views, views
 from bot.preparation import flow as preparation
 from bot.preparation.dialogue.model import Kind
 from bot.preparation.flow import Flow
@@ -149,7 +149,7 @@ async def _show_answered(context: Context, caller: Caller, before: Flow, answer:
     message_id = before.preparation.message_id
     if message_id is None:
         return
-    shown = brief.describe_answer(caller.t, before.step, answer, before.allies)
+    shown = brief_views.describe_answer(caller.t, before.step, answer, before.allies)
     try:
         await context.bot.edit_message_text(
             views.answered(caller.t, before, shown, answer),
@@ -607,7 +607,7 @@ async def _send(update: Update, context: Context, caller: Caller, flow: Flow) ->
         return
     worker_t = svc.translator_for(worker)
     data = await preparation.brief_input(svc, flow, caller.account)
-    parts = brief.render_brief(worker_t, flow.dialogue, data)
+    parts = brief_views.render_brief(worker_t, flow.dialogue, data)
     messages: list[Outgoing] = views.brief_messages(worker_t, worker.user_id, flow.id, parts)
     if not await preparation.send(svc, flow, worker.user_id, data, messages):
         await _ask_again(context, caller)

@@ -29,7 +29,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.context import Services
-from bot.core.config import Settings, load_settings
+from bot.core.config import WEBHOOK_VARIABLES, Settings, load_settings
 from bot.core.updates import ALLOWED_UPDATES
 from bot.emulator.server import ApiCall, FakeTelegram, SentMessage, UploadedFile, utf16_length
 from bot.sandbox import render
@@ -194,7 +194,7 @@ class Sandbox:
 
     def _settings(self, token: str, base_url: str) -> Settings:
         """Escale's settings, read as usual, but on the emulator, with the coordinator as admin
-        and the sandbox's own database."""
+        and the sandbox's own database, polling (a webhook set for production is not for it)."""
         return load_settings(
             {
                 **self._environ,
@@ -202,6 +202,7 @@ class Sandbox:
                 "TELEGRAM_API_BASE_URL": base_url,
                 "ESCALE_ADMIN_IDS": str(COORDINATOR_ID),
                 "ESCALE_DATABASE": str(self.database),
+                **dict.fromkeys(WEBHOOK_VARIABLES, ""),
             },
             self._env_file,
         )

@@ -1,6 +1,7 @@
 """The brief a worker receives once a person sends their preparation, in Telegram HTML.
 
-Pure functions: the caller gathers the answers and sends the parts. The brief is the person's
+Pure functions of the data the rules gathered (bot/preparation/brief_model.py); the caller
+sends the parts. The brief is the person's
 words, so every piece of their text is escaped, nothing they wrote is ever cut, a hidden answer
 leaves no trace, and a long brief is split into messages Telegram accepts, each carrying the
 brief's reference so a worker can tell the parts (and a possible repeat) apart.
@@ -8,70 +9,26 @@ brief's reference so a worker can tell the parts (and a possible repeat) apart.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
 
 from bot.core.i18n import Translator
 from bot.core.invisible import isolated
-from bot.core.text import esc, utf16_length
-from bot.preparation.dialogue.engine import chosen_allies, json_list
+from bot.core.text import MESSAGE_BUDGET, esc, pack, shorten, utf16_length
+from bot.preparation.brief_model import (
+    BriefInput,
+    BriefPart,
+    FilePart,
+    TextPart,
+    VoicePart,
+    in_brief_order,
+)
 from bot.preparation.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
-from bot.preparation.store import Ally, Answer
+from bot.preparation.store import Ally, Answer, chosen_allies, json_list
 
-# Below Telegram's 4096, in UTF-16 code units of the HTML source, leaving room for the repeat
-# note the outbox puts on top of a message sent again.
-MESSAGE_BUDGET = 4000
 SHORT_ANSWER = 200  # characters of typed text kept by describe_answer
 NAME_MAX = 100  # characters of the person's name shown, so a header always fits
 SPARKS = "▁▂▃▄▅▆▇█"
 ORIGIN_MARKS = {"forwarded": "↪️ ", "via_bot": "🤖 "}  # before an answer someone else wrote
-
-_ATOM = re.compile(r"<[^<>]*>|&#?[0-9A-Za-z]+;|.", re.DOTALL)  # never cut inside one
-_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
-
-
-@dataclass(frozen=True)
-class BriefInput:
-    """Everything a brief shows; `steps` are the steps asked, in order, without the review."""
-
-    reference: str
-    person_name: str
-    prepared_at: datetime
-    steps: Sequence[Step]
-    answers: Mapping[str, Answer]
-    previous_answers: Mapping[str, Answer]
-    allies: Mapping[int, Ally]
-    history: Mapping[str, Sequence[int]]  # scale step id -> earlier values seen, oldest first
-    meeting_at: datetime | None = None
-    meeting_id: int | None = None  # not shown: the meeting a sent preparation is attached to
-
-
-@dataclass(frozen=True)
-class TextPart:
-    html: str
-
-
-@dataclass(frozen=True)
-class VoicePart:
-    """A voice answer, sent as the voice itself: the worker hears the person."""
-
-    file_id: str
-    caption: str
-
-
-@dataclass(frozen=True)
-class FilePart:
-    """A photo or a document the person gave as part of an answer, sent as itself."""
-
-    kind: Literal["photo", "document"]
-    file_id: str
-    caption: str
-
-
-BriefPart = TextPart | VoicePart | FilePart
 
 
 def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[BriefPart]:
@@ -116,18 +73,12 @@ def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[B
         sections.append("<i>" + " · ".join(folded) + "</i>")
     # Room for the longer of the two headers (the first part's is the full one).
     reserve = max(utf16_length(_top(t, brief, name, index, 99)) for index in (1, 2)) + 2
-    chunks = _pack(sections, MESSAGE_BUDGET - reserve)
+    chunks = pack(sections, MESSAGE_BUDGET - reserve)
     parts: list[BriefPart] = [
-        TextPart(_top(t, brief, name, index, len(chunks)) + "\n\n" + "\n\n".join(chunk))
+        TextPart(_top(t, brief, name, index, len(chunks)) + "\n\n" + chunk)
         for index, chunk in enumerate(chunks, start=1)
     ]
     return parts + voices
-
-
-def in_brief_order(steps: Sequence[Step]) -> list[Step]:
-    """The steps that lead the brief (by rank), then the others in the dialogue's order."""
-    leading = sorted((s for s in steps if s.lead is not None), key=lambda s: s.lead or 0)
-    return leading + [s for s in steps if s.lead is None]
 
 
 def _is_quiet(step: Step, answer: Answer) -> bool:
@@ -317,11 +268,6 @@ def _ally(t: Translator, step: Step, ally: Ally) -> str:
     )
 
 
-def shorten(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _ref(t: Translator, brief: BriefInput) -> str:
     return t._("Ref. {reference}").format(reference=f"<code>{esc(brief.reference)}</code>")
 
@@ -350,75 +296,3 @@ def _top(t: Translator, brief: BriefInput, name: str, index: int, total: int) ->
     if brief.meeting_at is not None:
         lines.append(t._("For the meeting on {date}").format(date=t.date_time(brief.meeting_at)))
     return "\n".join([*lines, ref])
-
-
-def _pack(sections: list[str], budget: int) -> list[list[str]]:
-    """Group whole sections into messages; only a section too long for any message is cut."""
-    chunks: list[list[str]] = [[]]
-    for section in sections:
-        current = chunks[-1]
-        if utf16_length("\n\n".join([*current, section])) <= budget:
-            current.append(section)
-            continue
-        if not current:
-            chunks.pop()
-        pieces = _split(section, budget) if utf16_length(section) > budget else [section]
-        chunks.extend([piece] for piece in pieces)
-    return chunks
-
-
-def _split(html: str, budget: int) -> list[str]:
-    """Cut HTML into pieces within `budget`, each at least half full: at the last line break
-    that allows it, else the last space, else between characters; never inside a tag or an
-    entity. Tags open at a cut are closed there and reopened in the next piece, so each piece
-    parses alone."""
-    atoms = _ATOM.findall(html)
-    pieces: list[str] = []
-    start = 0
-    reopened: list[str] = []
-    while start < len(atoms):
-        stack = list(reopened)
-        size = utf16_length("".join(reopened))
-        end = start
-        line: tuple[int, list[str]] | None = None
-        word: tuple[int, list[str]] | None = None
-        while end < len(atoms):
-            atom = atoms[end]
-            after = _opened_after(stack, atom)
-            if size + utf16_length(atom) + sum(len(_closing(tag)) for tag in after) > budget:
-                break
-            if 2 * size >= budget and atom == "\n":
-                line = (end, stack)
-            elif 2 * size >= budget and atom == " ":
-                word = (end, stack)
-            size += utf16_length(atom)
-            stack = after
-            end += 1
-        if end == len(atoms):
-            pieces.append("".join([*reopened, *atoms[start:], *map(_closing, reversed(stack))]))
-            break
-        assert end > start, "a message budget holds at least one tag or character"
-        chosen = line or word
-        if chosen is None:
-            cut = resume = end
-        else:
-            cut, stack = chosen
-            resume = cut + 1  # the line break or space cut at is dropped
-        pieces.append("".join([*reopened, *atoms[start:cut], *map(_closing, reversed(stack))]))
-        start, reopened = resume, stack
-    return pieces
-
-
-def _opened_after(stack: list[str], atom: str) -> list[str]:
-    """The start tags still open once `atom` is read."""
-    if atom.startswith("</"):
-        return stack[:-1]
-    if atom.startswith("<"):
-        return [*stack, atom]
-    return stack
-
-
-def _closing(start_tag: str) -> str:
-    match = _TAG_NAME.match(start_tag)
-    assert match is not None, f"not a tag: {start_tag!r}"
-    return f"</{match.group(1)}>"

@@ -25,22 +25,21 @@ from telegram.request import BaseRequest
 from bot.accounts import handlers as joining
 from bot.accounts import person_handlers as person
 from bot.accounts import staff_handlers as staff
-from bot.context import Context, Services, services
+from bot.context import CONTEXT_TYPES, EscaleApplication, EscaleContext, Services
 from bot.core import updates
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.request import EscaleRequest, Pace, shared_tls
-from bot.core.webhook import HandledBeforeAnswer
 from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
 from bot.general import handlers as general
 from bot.general import menus
 from bot.general import text_handlers as text
-from bot.general.common_handlers import after_private_update, answer
-from bot.general.flood_handlers import FLOOD, FloodGuard
+from bot.general.common_handlers import after_private_update, answer, who_is_speaking
+from bot.general.flood_handlers import FloodGuard
 from bot.general.views import something_went_wrong
 from bot.meetings import handlers as meetings
 from bot.meetings.reminders import Reminders
@@ -53,7 +52,9 @@ from bot.preparation import handlers as preparation
 from bot.preparation import history_handlers as history
 from bot.preparation.dialogue.model import load as load_dialogue
 from bot.service import moving_handlers as moving
+from bot.service import receiving
 from bot.service.health import Heartbeat, PollingRequest, WebhookWatch
+from bot.service.receiving import AlreadyHandled, HandledBeforeAnswer, RecordingDatabase
 from bot.service.retention import Retention
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def build_application(
     catalogs: Catalogs | None = None,
     *,
     requests: RequestsFactory = http_requests,
-) -> Application[Any, Any, Any, Any, Any, Any]:
+) -> EscaleApplication:
     """Build Escale without touching the network or the disk; both happen in `post_init`.
 
     Catalogs and the dialogue load here, so a missing translation or a broken dialogue file
@@ -133,39 +134,41 @@ def build_application(
     polling, calls = requests(pace, clock, heartbeat)
     builder = (
         Application.builder()
+        .context_types(CONTEXT_TYPES)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
         .get_updates_request(polling)
         .request(calls)
-        .post_init(_open_resources)
         .post_stop(_stop_sender)
-        .post_shutdown(_close_resources)
+        .post_shutdown(functools.partial(_close_resources, heartbeat=heartbeat))
     )
     received = HandledBeforeAnswer() if settings.webhook else None
+    builder = builder.post_init(
+        functools.partial(_open_resources, pace=pace, heartbeat=heartbeat, received=received)
+    )
     if received is not None:
-        # Each update is handled before Telegram is answered (bot/core/webhook.py), and Telegram
-        # keeps one update per chat in flight: different chats may run side by side.
+        # Each update is handled once before Telegram is answered (bot/service/receiving.py),
+        # and Telegram keeps one update per chat in flight: different chats run side by side.
         builder = builder.update_queue(received).concurrent_updates(True)
     app = builder.build()
     if received is not None:
         received.attach(app)
     dialogue = load_dialogue(settings.dialogue_path)
-    app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
-    app.bot_data["heartbeat"] = heartbeat
-    app.bot_data[PACE] = pace
-    app.bot_data[FLOOD] = FloodGuard(settings.updates_per_minute, clock)
-    _register(app)
+    app.bot_data.services = Services(settings, clock, catalogs, dialogue)
+    _register(app, FloodGuard(settings.updates_per_minute, clock))
     return app
 
 
-def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def _register(app: EscaleApplication, flood_guard: FloodGuard) -> None:
     # Before every handler, each in a group of its own (a TypeHandler matches every update, and
     # only the first match of a group runs): the flood limit, buttons outside the presser's
-    # private chat (inline-mode ones answered quietly), then one reply per album.
-    app.add_handler(TypeHandler(Update, flood.guard), group=-3)
-    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-2)
-    app.add_handler(TypeHandler(Update, albums.one_reply_per_album), group=-1)
+    # private chat (inline-mode ones answered quietly), one reply per album, then who is
+    # speaking, read once for the whole update (PTB hands the same context to every group).
+    app.add_handler(TypeHandler(Update, functools.partial(flood.guard, flood_guard)), group=-4)
+    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-3)
+    app.add_handler(TypeHandler(Update, albums.one_reply_per_album), group=-2)
+    app.add_handler(TypeHandler(Update, who_is_speaking), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
@@ -182,17 +185,29 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_error_handler(_on_error)
 
 
-async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    svc: Services = app.bot_data["services"]
-    svc.attach(await open_database(svc.settings.database_path))
+async def _open_resources(
+    app: EscaleApplication,
+    *,
+    pace: Pace,
+    heartbeat: Heartbeat,
+    received: HandledBeforeAnswer | None,
+) -> None:
+    svc = app.bot_data.services
+    db = await open_database(svc.settings.database_path)
+    producers = [Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run]
+    if received is not None:  # webhook mode: the first write of an update records it handled
+        db = RecordingDatabase(db, svc.clock)
+        received.use(db, svc.clock)
+        producers.append(functools.partial(receiving.forget_old, db))
+    svc.attach(db)
     svc.sender = Sender(
         app.bot,
         svc.outbox,
         svc.clock,
         functools.partial(unreachable.notices, svc),
-        producers=[Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run],
+        producers=producers,
         on_undelivered=functools.partial(undelivered.notices, svc),
-        pace=app.bot_data[PACE],
+        pace=pace,
         render=functools.partial(notices.render, svc),
     )
     await svc.sender.start()
@@ -202,12 +217,12 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         watch = WebhookWatch(
             app.bot,
             webhook.url,
-            app.bot_data["heartbeat"],
+            heartbeat,
             svc.clock,
             listening=lambda: _listening(updater),
         )
         watch.start()
-        app.bot_data[WATCH] = watch
+        svc.webhook_watch = watch
     startup_menus = menus.StartupMenus(app.bot, svc)
     startup_menus.start()  # a convenience: Escale answers while they are being set
     svc.startup_menus = startup_menus
@@ -220,10 +235,10 @@ def _listening(updater: Updater | None) -> bool:
     return updater is None or (updater.running and bool(getattr(server, "is_running", False)))
 
 
-async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _stop_sender(app: EscaleApplication) -> None:
     """Before the bot's HTTP client closes: an interrupted send is recovered at the next start."""
-    svc: Services = app.bot_data["services"]
-    watch = app.bot_data.pop(WATCH, None)
+    svc = app.bot_data.services
+    watch, svc.webhook_watch = svc.webhook_watch, None
     if watch is not None:
         await watch.stop()
     startup_menus, svc.startup_menus = svc.startup_menus, None
@@ -234,28 +249,26 @@ async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await sender.stop()
 
 
-async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _close_resources(app: EscaleApplication, *, heartbeat: Heartbeat) -> None:
     await _stop_sender(app)
-    app.bot_data["heartbeat"].clear()
-    db = app.bot_data["services"].detach()
+    heartbeat.clear()
+    db = app.bot_data.services.detach()
     if db is not None:
         await db.close()
 
 
-PACE = "pace"  # bot_data key: the one pace, shared by replies and the outbox
-WATCH = "webhook_watch"  # bot_data key: webhook mode's heartbeat (bot/service/health.py)
-CONFLICT_STOP = "conflict_stop"  # bot_data key: polling stopped because another client polls
-
-
-async def _on_error(update: object, context: Context) -> None:
+async def _on_error(update: object, context: EscaleContext) -> None:
     """Log the failure without its message (it may quote what someone wrote) and say sorry.
 
     A 409 from getUpdates means another program polls this token (a copy on another machine):
     retrying would fight it forever, so Escale says so once and stops cleanly."""
     error = context.error
+    if isinstance(error, AlreadyHandled):  # another instance handled it meanwhile: all is well
+        log.info("update handled elsewhere update=%s", error.args[0])
+        return
     if isinstance(error, Conflict) and update is None:
-        if not context.application.bot_data.get(CONFLICT_STOP):
-            context.application.bot_data[CONFLICT_STOP] = True
+        if not context.bot_data.stopped_for_conflict:
+            context.bot_data.stopped_for_conflict = True
             log.error(
                 "stopping: another program is polling this bot's token (409 Conflict); "
                 "only one Escale may run per bot"
@@ -268,7 +281,7 @@ async def _on_error(update: object, context: Context) -> None:
     if isinstance(update, Update) and update.effective_user:
         if not updates.in_private_chat(update):  # never a group, a customer, a guest's chat
             return
-        catalogs = services(context).catalogs
+        catalogs = context.services.catalogs
         t = catalogs.get(catalogs.resolve(None, update.effective_user.language_code))
         try:
             await answer(update, context, something_went_wrong(t))

@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot.accounts.store import Repository
 from bot.app import build_application, http_requests
+from bot.context import EscaleApplication
 from bot.core import logs
 from bot.core.clock import Clock
 from bot.core.config import Settings, Webhook
@@ -28,6 +29,7 @@ from bot.core.db import Database
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.updates import ALLOWED_UPDATES
+from bot.outbox.sender import Sender
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001
@@ -94,7 +96,7 @@ def catalogs(default_locale: str, timezone: ZoneInfo) -> Catalogs:
     return Catalogs(default_locale, timezone)
 
 
-def build(settings: Settings, clock: Clock) -> Application[Any, Any, Any, Any, Any, Any]:
+def build(settings: Settings, clock: Clock) -> EscaleApplication:
     """`build_application` as the tests use it: the shared catalogs, loopback requests. Each
     Application still has its own pace, clock, heartbeat and HTTP clients."""
     return build_application(
@@ -117,7 +119,7 @@ async def start_app(
     if app.post_init:
         await app.post_init(app)
     assert app.updater is not None
-    webhook: Webhook | None = app.bot_data["services"].settings.webhook
+    webhook: Webhook | None = app.bot_data.services.settings.webhook
     if webhook is None:
         await app.updater.start_polling(poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES)
     else:
@@ -130,7 +132,7 @@ async def start_app(
             allowed_updates=ALLOWED_UPDATES,
         )
     await app.start()
-    startup_menus = app.bot_data["services"].startup_menus
+    startup_menus = app.bot_data.services.startup_menus
     if menus_settled and startup_menus is not None:
         await startup_menus.settled()
 
@@ -156,7 +158,7 @@ class Escale:
     telegram: FakeTelegram
     settings: Settings
     clock: FakeClock
-    app: Application[Any, Any, Any, Any, Any, Any]
+    app: EscaleApplication
     _next_user_id: int = field(default=1000)
 
     async def settle(self, update_id: int) -> None:
@@ -183,13 +185,14 @@ class Escale:
 
     async def deliveries(self) -> None:
         """Wait until the outbox has sent everything due at the clock's current time."""
-        sender = self.app.bot_data["services"].sender
+        sender = self.app.bot_data.services.sender
+        assert isinstance(sender, Sender), "the outbox's sender starts in post_init"
         sender.wake()
         await sender.drained()
 
     @property
     def repo(self) -> Repository:
-        return self.app.bot_data["services"].repo  # type: ignore[no-any-return]
+        return self.app.bot_data.services.repo
 
     @property
     def db(self) -> Database:

@@ -48,11 +48,9 @@ KNOWN: set[tuple[str, str]] = {
     # What was agreed carries the words for who does each step ("my worker") into the next
     # preparation's answers: to become a role the views name.
     ("bot.negotiation.agreements", "bot.negotiation.agreements_views"),
-    # Views given rule objects rather than data: the preparation's state (Flow), the steps a
-    # preparation asked (/mydata), the logbook, a date's refusal reasons, the caller.
-    ("bot.accounts.person_views", "bot.preparation.dialogue.engine"),
+    # Views given rule objects rather than data: the preparation's state (Flow), the logbook,
+    # the caller.
     ("bot.general.views", "bot.context"),
-    ("bot.meetings.views", "bot.meetings.dates"),
     ("bot.preparation.history_views", "bot.preparation.flow"),
     ("bot.preparation.history_views", "bot.preparation.logbook"),
     ("bot.preparation.views", "bot.preparation.flow"),

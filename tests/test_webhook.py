@@ -18,7 +18,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import WATCH
 from bot.core.config import ConfigError, Settings, Webhook, load_settings
 from bot.service.health import read_beat
 from bot.service.operations.status import health
@@ -112,6 +111,59 @@ async def test_a_post_without_the_right_secret_is_refused_and_nothing_is_handled
     assert person.messages, "Escale did not answer a message Telegram delivered"
 
 
+async def _post(webhook: Webhook, update: dict[str, object]) -> int:
+    """Post `update` to Escale as Telegram would (with the secret): the answer's status."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-Telegram-Bot-Api-Secret-Token": webhook.secret,
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(webhook.url, data=json.dumps(update), headers=headers) as answer,
+    ):
+        return answer.status
+
+
+async def _answers(escale: Escale) -> list[tuple[str, str | None]]:
+    rows = await escale.db.fetchall("SELECT step, text FROM answers ORDER BY step")
+    return [(row["step"], row["text"]) for row in rows]
+
+
+async def test_an_update_posted_again_after_it_was_handled_changes_nothing(
+    hooked: Escale,
+) -> None:
+    """Telegram posts an update again when its answer never came (the instance died after
+    committing): the second post must not become the answer to the next question."""
+    assert hooked.settings.webhook is not None
+    worker = await make_worker(hooked, "Alice", "en")
+    person = await make_person(hooked, worker, "Léa", "Léa", "en")
+    await person.send("/prepare")
+    await person.send("Housing")
+    update = hooked.telegram.updates[-1]
+    seen = len(person.messages)
+    assert await _post(hooked.settings.webhook, update) == 200
+    assert len(person.messages) == seen, "the update posted again was handled again"
+    assert await _answers(hooked) == [("problem", "Housing")]
+    await person.press("For me")
+    assert "what would change?" in person.last.text
+
+
+async def test_one_update_posted_twice_at_once_is_handled_once(hooked: Escale) -> None:
+    assert hooked.settings.webhook is not None
+    worker = await make_worker(hooked, "Alice", "en")
+    person = await make_person(hooked, worker, "Léa", "Léa", "en")
+    await person.send("/prepare")
+    seen = len(person.messages)
+    update = {"update_id": 9001, "message": person.message_dict("Housing")}
+    statuses = await asyncio.gather(
+        _post(hooked.settings.webhook, update), _post(hooked.settings.webhook, update)
+    )
+    assert list(statuses) == [200, 200]
+    assert await _answers(hooked) == [("problem", "Housing")]
+    assert [m.text for m in person.messages[seen:]] == [person.last.text]
+    assert "Who is it a problem for?" in person.last.text
+
+
 async def test_a_restart_on_the_webhook_keeps_the_preparation(hooked: Escale) -> None:
     worker = await make_worker(hooked, "Alice", "en")
     person = await make_person(hooked, worker, "Léa", "Léa", "en")
@@ -133,7 +185,8 @@ async def test_the_health_signal_is_truthful_on_a_webhook(
     webhook_settings = dataclasses.replace(settings, webhook=webhook_on_loopback())
     path = webhook_settings.database_path
     async with running_escale(telegram, webhook_settings, caplog, clock) as escale:
-        watch = escale.app.bot_data[WATCH]
+        watch = escale.app.bot_data.services.webhook_watch
+        assert watch is not None
         assert await watch.check() is None
         beat = read_beat(path)
         assert beat is not None and beat.mode == "webhook" and beat.problem is None

@@ -20,6 +20,8 @@ behind a NAMED operation of this interface, never in a store:
 - `Database.scrub()`: after an erasure, reach what the engine keeps of deleted rows on disk.
 - `Transaction.lock(key)`: hold `key` (a number) exclusively until the transaction ends.
 - `Database.sole_instance`: whether this engine admits one Escale at a time (SQLite's lock file).
+- `Database.lead(role)`: whether this process is, now, the one instance doing `role` (the
+  outbox's sender): elected among the instances, and replaced when it dies.
 
 A new operation of this kind goes here, with its meaning in words, and in both engines.
 """
@@ -147,6 +149,14 @@ class Database(ABC):
     async def scrub(self) -> None:
         """After an erasure: reach, as far as the engine allows, what it still keeps on disk of
         the rows just deleted (each engine says what that is)."""
+
+    @abstractmethod
+    async def lead(self, role: str) -> bool:
+        """Whether this process is the one instance doing `role` now: it becomes it when no
+        other process is, and stays it until it closes the database or dies. Asked again before
+        each piece of that work, as the answer can change. SQLite: always (one instance).
+        PostgreSQL: a session advisory lock, held on a connection of its own, which the server
+        drops when that connection ends (the process killed, the network cut)."""
 
     @abstractmethod
     async def close(self) -> None:

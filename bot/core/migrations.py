@@ -490,3 +490,20 @@ async def m011_notices(db: Transaction) -> None:
             WHERE purpose = 'erased' AND status = 'held'
         """,
     )
+
+
+@migration
+async def m014_instances(db: Transaction) -> None:
+    """The updates already handled, by id alone (no content), for a day: with a webhook,
+    Telegram posts an update again when its answer never came (an instance killed after the
+    update's first commit), and the second post must change nothing."""
+    await _script(
+        db,
+        """
+        CREATE TABLE handled_updates (
+            update_id INTEGER PRIMARY KEY,
+            handled_at TEXT NOT NULL
+        );
+        CREATE INDEX handled_updates_by_time ON handled_updates(handled_at)
+        """,
+    )

@@ -161,6 +161,10 @@ class SqliteDatabase(Database):
             raise
         return db
 
+    async def lead(self, role: str) -> bool:
+        """Always: one Escale at a time holds a SQLite database (its lock file)."""
+        return True
+
     async def close(self) -> None:
         """Close both connections; aiosqlite threads would otherwise keep the process alive."""
         async with self._write_lock:

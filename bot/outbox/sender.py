@@ -1,8 +1,13 @@
 """The sender: delivers the outbox one message at a time, in order, until each has arrived.
 
 Rows are written by whoever causes them, in the same transaction; the sender only ever talks to
-Telegram outside a transaction. An attempt is recorded as begun before the call, so an attempt a
-crash interrupted is known at the next start. Telegram has no idempotency key: when a call's
+Telegram outside a transaction. However many instances of Escale share the database, one sender
+works at a time: the instance the database elects (`Database.lead`); the others' senders wait,
+and one of them takes over (recovering what was cut short) once the elected one is gone. The
+reminders, offers and retention it produces are therefore queued by one instance too.
+
+An attempt is recorded as begun before the call, so an attempt a crash interrupted is known at
+the next start. Telegram has no idempotency key: when a call's
 outcome is unknown the message is sent once more, headed by its repeat note, and never again.
 """
 
@@ -40,6 +45,10 @@ BATCH = 50
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
+# Beside other instances, rows queued by theirs bring no `wake()` here: looked for this often.
+LOOK_AGAIN_SHARED = timedelta(seconds=1)
+ELECTION_AGAIN = timedelta(seconds=2)  # not the elected sender: asked again this often
+ROLE = "outbox-sender"
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -86,16 +95,38 @@ class Sender:
         self._idle = asyncio.Event()
         self._recover_first = False
         self._scrub = False  # rows ended in this pass, whose words are then scrubbed
+        self._leading = False  # this instance's sender is the elected one
+        shared = not store.db.sole_instance
+        self._look_again = LOOK_AGAIN_SHARED if shared else LOOK_AGAIN
+
+    @property
+    def leading(self) -> bool:
+        """Whether this sender is the elected one (the only one at work), as of its last pass."""
+        return self._leading
 
     async def start(self) -> None:
-        """Recover attempts a crash interrupted, then run the loop as a task."""
+        """Become the elected sender if no other instance is, recovering the attempts a crash
+        interrupted; then run the loop as a task (which asks again while another leads)."""
         if self._task is not None:
             raise RuntimeError("the outbox sender is already running")
-        interrupted = await self._store.recover()
-        if interrupted:
-            log.warning("outbox recovered interrupted=%s", interrupted)
+        await self._elect()
         self._idle.clear()
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def _elect(self) -> bool:
+        """Whether this sender leads now; on becoming it, what a crash interrupted is recovered
+        first ('sending' rows of the previous sender, which is gone)."""
+        leading = await self._store.db.lead(ROLE)
+        if leading and not self._leading:
+            interrupted = await self._store.recover()
+            if interrupted:
+                log.warning("outbox recovered interrupted=%s", interrupted)
+            if not self._store.db.sole_instance:
+                log.info("outbox sender elected")
+        elif self._leading and not leading:
+            log.warning("outbox sender no longer elected: another instance sends")
+        self._leading = leading
+        return leading
 
     async def stop(self) -> None:
         """Cancel the loop; a row whose call was cut short stays 'sending' until `start()`."""
@@ -127,11 +158,16 @@ class Sender:
         while True:
             self._woken.clear()
             try:
+                if not await self._elect():
+                    self._idle.set()
+                    await self._wait(self._clock.now() + ELECTION_AGAIN)
+                    self._idle.clear()
+                    continue
                 if self._recover_first:
                     await self._store.recover()
                     self._recover_first = False
                 now = self._clock.now()
-                wakes: list[datetime | None] = [now + LOOK_AGAIN]
+                wakes: list[datetime | None] = [now + self._look_again]
                 for produce in self._producers:
                     wakes.append(await self._produce(produce, now))
                 # Held back by the pace, rows are due already: wait for the pace, not for them.
@@ -181,6 +217,8 @@ class Sender:
         try:
             while rows := await self._store.due(self._clock.now(), BATCH):
                 for row in rows:
+                    if not await self._elect():  # another instance took over: it sends now
+                        return None
                     now = self._clock.now()
                     slot = self._pace.next_slot(now, outbox=True)
                     if slot > now:

@@ -507,12 +507,11 @@ def no_worker(t: Translator) -> Reply:
     )
 
 
-def read_notice(t: Translator, person_id: int, worker_name: str, reference: str) -> Outgoing:
-    """For the outbox: the person learns that their worker has read their preparation."""
-    text = t._("{worker} read your preparation ({reference}).").format(
+def brief_read(t: Translator, worker_name: str, reference: str) -> str:
+    """For the person: their worker has read their preparation."""
+    return t._("{worker} read your preparation ({reference}).").format(
         worker=esc(worker_name), reference=reference
     )
-    return notice(t, person_id, Reply(text))
 
 
 def brief_undelivered(t: Translator, worker_name: str, reference: str, uncertain: bool) -> str:

@@ -28,6 +28,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs
+from bot.core.processor import PerChatOrder
 from bot.core.request import EscaleRequest, Pace, shared_tls
 from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
@@ -103,6 +104,8 @@ def build_application(
         .base_file_url(settings.api_file_base_url)
         .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http))
         .request(EscaleRequest(pace, clock, httpx_kwargs=http))
+        # Different chats at once, each chat in arrival order (bot/core/processor.py).
+        .concurrent_updates(PerChatOrder())
         .post_init(_open_resources)
         .post_stop(_stop_sender)
         .post_shutdown(_close_resources)

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.core.db import Database
+from bot.core.engines import open_database
 from bot.core.period import Period
 from bot.core.rows import to_db_time
 from bot.service.operations.backup import backup
@@ -56,15 +57,17 @@ async def seed(db: Database, people: int) -> None:
             await tx.execute("INSERT INTO people VALUES (?, ?, NULL, ?)", (person, worker, active))
             for week in range(5):
                 at = NOW - timedelta(days=index % 900 + 7 * week)
-                cursor = await tx.execute(
+                inserted = await tx.execute(
                     """INSERT INTO meetings (person_id, at, status, created_at, updated_at)
-                       VALUES (?, ?, 'planned', ?, ?)""",
+                       VALUES (?, ?, 'planned', ?, ?) RETURNING id""",
                     (person, to_db_time(at), to_db_time(at), to_db_time(at)),
                 )
+                meeting = await inserted.fetchone()
+                assert meeting is not None
                 await tx.execute(
                     """INSERT INTO reminders (meeting_id, kind, due_at, status)
                        VALUES (?, 'invite', ?, 'queued')""",
-                    (cursor.lastrowid, to_db_time(at - timedelta(days=2))),
+                    (meeting["id"], to_db_time(at - timedelta(days=2))),
                 )
                 await tx.execute(
                     """INSERT INTO preparations (person_id, worker_id, status, started_at,
@@ -76,7 +79,7 @@ async def seed(db: Database, people: int) -> None:
                         to_db_time(at - timedelta(days=1)),
                         to_db_time(at),
                         to_db_time(at - timedelta(hours=20)),
-                        cursor.lastrowid,
+                        meeting["id"],
                     ),
                 )
 
@@ -95,7 +98,7 @@ async def main(people: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="escale-bench-"))
     try:
         path = folder / "escale.sqlite3"
-        db = await Database.open(path)
+        db = await open_database(path)
         await seed(db, people)
         stats = await timed(lambda: StatsStore(db).counts(NOW))
         scan = await timed(lambda: db.fetchall("SELECT started_at, worker_id FROM preparations"))

@@ -1,4 +1,5 @@
-"""`python -m bot`: check the configuration, then run Escale with long polling until stopped.
+"""`python -m bot`: check the configuration, then run Escale until stopped: with long polling,
+or, when `ESCALE_WEBHOOK_URL` is set, listening for Telegram's posts to that webhook.
 
 With no bot token at all, it starts the sandbox instead (Escale on a Bot API emulator, played
 from a page on 127.0.0.1); `python -m bot sandbox` starts it on purpose, even with a token.
@@ -22,7 +23,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot.app import CONFLICT_STOP, build_application
+from bot.app import build_application
 from bot.core import logs
 from bot.core.config import (
     ConfigError,
@@ -72,19 +73,39 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CatalogError, DialogueError) as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
-    log.info("starting api=%s database=%s", _host(settings.api_base_url), settings.database_path)
+    webhook = settings.webhook
+    log.info(
+        "starting api=%s database=%s receiving=%s",
+        _host(settings.api_base_url),
+        settings.database_path,
+        f"webhook listen={webhook.listen}:{webhook.port}" if webhook else "polling",
+    )
     try:
         # Asked once by hand first: PTB's own start-up would log a traceback for a bad token or
         # an unreachable server, where one line says it better.
         asyncio.run(_check_bot_api(settings))
-        # SIGINT and SIGTERM stop polling, then post_shutdown closes the database.
+        # SIGINT and SIGTERM stop receiving, then post_shutdown closes the database.
         # Only the updates Escale handles: no Business customers, guest mentions, inline queries.
-        # A refused deleteWebhook (flood control, a passing server error) is tried again.
-        app.run_polling(
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-        )
+        # A refused deleteWebhook or setWebhook (flood control, a server error) is tried again.
+        if webhook is None:
+            app.run_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
+        else:
+            # Telegram posts to the URL (a proxy in front holds its TLS certificate) with the
+            # secret in a header; PTB answers 403 to a request without it, handling nothing.
+            app.run_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
     except DatabaseError as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
@@ -102,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     except BadRequest as error:  # before NetworkError, its parent: the server answered
+        if webhook is not None and "webhook" in error.message.lower():
+            print(
+                f"escale: Telegram refused ESCALE_WEBHOOK_URL ({error.message}); it must be an "
+                "https:// address Telegram can reach, on port 443, 80, 88 or 8443",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"escale: the Bot API at {_host(settings.api_base_url)} refused a start-up call "
             f"(400: {error.message}); this is a bug in Escale, please report it",
@@ -115,7 +143,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    if app.bot_data.get(CONFLICT_STOP):
+    except OSError as error:  # the webhook's port: taken, or not ours to open
+        if webhook is None:
+            raise
+        print(
+            f"escale: cannot listen on {webhook.listen}:{webhook.port} for the webhook "
+            f"({error.strerror or error}); check ESCALE_WEBHOOK_LISTEN and ESCALE_WEBHOOK_PORT",
+            file=sys.stderr,
+        )
+        return 1
+    if app.bot_data.stopped_for_conflict:
         return 1
     log.info("stopped")
     return 0

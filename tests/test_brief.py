@@ -9,18 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.i18n import Catalogs, Translator
+from bot.core.text import split_html
 from bot.emulator.html_check import parse_telegram_html
-from bot.preparation.brief import (
-    BriefInput,
-    BriefPart,
-    TextPart,
-    VoicePart,
-    _split,
-    describe_answer,
-    in_brief_order,
-    render_brief,
-    sparkline,
-)
+from bot.preparation.brief_model import BriefInput, BriefPart, TextPart, VoicePart, in_brief_order
+from bot.preparation.brief_views import describe_answer, render_brief, sparkline
 from bot.preparation.dialogue.model import Dialogue, Kind, Step, load
 from bot.preparation.store import Ally, Answer
 
@@ -289,7 +281,7 @@ def test_emoji_count_twice_toward_the_limit(t: Translator) -> None:
 
 def test_a_cut_closes_and_reopens_open_tags() -> None:
     html = "<blockquote><i>" + " ".join(["a&amp;b"] * 300) + "</i></blockquote>"
-    pieces = _split(html, 500)
+    pieces = split_html(html, 500)
     assert len(pieces) > 2
     for piece in pieces:
         assert len(piece) <= 500

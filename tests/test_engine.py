@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.i18n import Catalogs, Translator
+from bot.preparation import store
 from bot.preparation.dialogue import engine
+from bot.preparation.dialogue import views as dialogue_views
 from bot.preparation.dialogue.model import AGREED, Dialogue, Step, load, parse
+from bot.preparation.flow import score_of
 from bot.preparation.store import Ally, Answer
 
 ALLIES = {1: Ally(1, "Marie", "family"), 2: Ally(2, "CAF <Nord>", "institution")}
@@ -198,18 +201,18 @@ def test_fill_puts_answers_in_placeholders_escaped_for_html_or_raw(t: Translator
     question = step(d, "echo").question
     answers = {"mood": Answer("mood", text="good"), "problem": Answer("problem", text="a < b & c")}
     previous = {"problem": Answer("problem", text="<i>old</i>")}
-    assert engine.fill(t, d, question, answers, previous, {}) == (
+    assert dialogue_views.fill(t, d, question, answers, previous, {}) == (
         "You said: a &lt; b &amp; c (Done), last &lt;i&gt;old&lt;/i&gt;"
     )
-    assert engine.fill(t, d, question, answers, previous, {}, escape=False) == (
+    assert dialogue_views.fill(t, d, question, answers, previous, {}, escape=False) == (
         "You said: a < b & c (Done), last <i>old</i>"
     )
-    assert engine.fill(t, d, question, {}, {}, {}) == "You said:  (), last "
+    assert dialogue_views.fill(t, d, question, {}, {}, {}) == "You said:  (), last "
 
 
 def test_fill_puts_the_proposal_given_as_is(t: Translator) -> None:
     own = step(OWN, "own")
-    filled = engine.fill(t, OWN, own.question, {}, {}, {}, proposal="How &lt;x&gt;?")
+    filled = dialogue_views.fill(t, OWN, own.question, {}, {}, {}, proposal="How &lt;x&gt;?")
     assert "<b>How &lt;x&gt;?</b>" in filled
     assert "{proposal}" not in filled
 
@@ -229,7 +232,7 @@ def test_answer_words_for_each_kind(t: Translator) -> None:
     )
 
     def words(step_id: str, answer: Answer) -> str:
-        return engine.answer_words(t, step(d, step_id), answer, ALLIES)
+        return dialogue_views.answer_words(t, step(d, step_id), answer, ALLIES)
 
     assert words("mood", Answer("mood", text="bad")) == "Not yet"
     assert words("mood", Answer("mood", text="gone")) == "gone"  # an option since removed
@@ -243,10 +246,10 @@ def test_answer_words_for_each_kind(t: Translator) -> None:
 
 
 def test_chosen_allies_reads_the_stored_ids() -> None:
-    assert engine.chosen_allies(Answer("jokers", text="[3, 1]")) == [3, 1]
-    assert engine.chosen_allies(Answer("jokers", text="[]")) == []
-    assert engine.chosen_allies(Answer("jokers", skipped=True, text="[3]")) == []
-    assert engine.chosen_allies(Answer("jokers", text="7")) == []
+    assert store.chosen_allies(Answer("jokers", text="[3, 1]")) == [3, 1]
+    assert store.chosen_allies(Answer("jokers", text="[]")) == []
+    assert store.chosen_allies(Answer("jokers", skipped=True, text="[3]")) == []
+    assert store.chosen_allies(Answer("jokers", text="7")) == []
 
 
 def test_the_shipped_preparation_from_first_to_second_time() -> None:
@@ -286,3 +289,12 @@ def test_a_confidence_of_one_asks_what_would_help_to_move_up() -> None:
     assert at_one.label == "What would help me feel more sure"
     at_three = engine.effective(why, {"confidence": Answer("confidence", text="3")})
     assert "not lower" in at_three.question and at_three.label != "Why not less"
+
+
+def test_a_score_is_read_by_the_rules_within_its_scale() -> None:
+    confidence, problem = step(load(), "confidence"), step(load(), "problem")
+    assert [score_of(confidence, text) for text in ("1", "5", "03")] == [1, 5, 3]
+    assert [score_of(confidence, text) for text in ("0", "6", "²", "٣", "-1", "", "x")] == [
+        None
+    ] * 7
+    assert score_of(problem, "3") is None, "a score only on a scale"

@@ -18,6 +18,7 @@ import pytest
 
 from bot.core.config import Settings
 from bot.core.db import Database, DatabaseError, DatabaseInUseError
+from bot.core.engines import open_database
 from bot.emulator.server import Button, JsonDict
 from bot.outbox.store import Outgoing, enqueue
 from tests.conftest import Escale, running_escale
@@ -86,7 +87,7 @@ async def _read_after_write(db: Database, key: int, stop: asyncio.Event) -> None
 
 async def test_a_read_always_sees_the_writes_committed_before_it(tmp_path: Path) -> None:
     """Long reads on the shared reader (the sender's, say) while many write then read back."""
-    db = await Database.open(tmp_path / "ryw.sqlite3")
+    db = await open_database(tmp_path / "ryw.sqlite3")
     try:
         async with db.transaction() as tx:
             await tx.executemany(
@@ -115,17 +116,17 @@ async def test_a_read_always_sees_the_writes_committed_before_it(tmp_path: Path)
 
 async def test_a_second_open_of_the_same_database_is_refused_by_name(tmp_path: Path) -> None:
     path = tmp_path / "escale.sqlite3"
-    first = await Database.open(path)
+    first = await open_database(path)
     try:
         with pytest.raises(DatabaseInUseError) as refused:
-            await Database.open(path)
+            await open_database(path)
         assert str(refused.value) == (
             f"{path} is in use by process {__import__('os').getpid()}; "
             "stop it before starting another Escale"
         )
     finally:
         await first.close()
-    again = await Database.open(path)  # closed: free again
+    again = await open_database(path)  # closed: free again
     await again.close()
 
 
@@ -136,8 +137,8 @@ async def test_the_lock_does_not_outlive_a_killed_process(tmp_path: Path) -> Non
         "-c",
         "import asyncio, threading\n"
         "from pathlib import Path\n"
-        "from bot.core.db import Database\n"
-        f"db = asyncio.run(Database.open(Path({str(path)!r})))\n"
+        "from bot.core.engines import open_database\n"
+        f"db = asyncio.run(open_database(Path({str(path)!r})))\n"
         "print('open', flush=True)\n"
         "threading.Event().wait()\n",  # holds the lock until it is killed
         stdout=asyncio.subprocess.PIPE,
@@ -147,11 +148,11 @@ async def test_the_lock_does_not_outlive_a_killed_process(tmp_path: Path) -> Non
         assert holder.stdout is not None
         assert await asyncio.wait_for(holder.stdout.readline(), 30) == b"open\n"
         with pytest.raises(DatabaseInUseError, match=f"in use by process {holder.pid};"):
-            await Database.open(path)
+            await open_database(path)
     finally:
         holder.kill()  # SIGKILL: nothing released on the way out but by the kernel
         await holder.wait()
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.close()
 
 
@@ -167,7 +168,7 @@ async def test_a_database_that_cannot_be_written_is_named_with_its_cause(tmp_pat
         pytest.skip("chattr is not available here")
     try:
         with pytest.raises(DatabaseError) as refused:
-            await Database.open(folder / "escale.sqlite3")
+            await open_database(folder / "escale.sqlite3")
     finally:
         _immutable(folder, False)
     message = str(refused.value)
@@ -177,14 +178,14 @@ async def test_a_database_that_cannot_be_written_is_named_with_its_cause(tmp_pat
 
 async def test_a_read_only_database_file_is_named_with_its_cause(tmp_path: Path) -> None:
     path = tmp_path / "escale.sqlite3"
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.close()
     (tmp_path / "escale.sqlite3.lock").unlink()
     if not _immutable(path, True):
         pytest.skip("chattr is not available here")
     try:
         with pytest.raises(DatabaseError) as refused:
-            await Database.open(path)
+            await open_database(path)
     finally:
         _immutable(path, False)
     message = str(refused.value)
@@ -708,7 +709,7 @@ async def test_many_people_preparing_while_the_sender_works_all_see_their_writes
             purpose="meeting",
             now=escale.clock.now(),
         )
-    escale.app.bot_data["services"].deliver()
+    escale.app.bot_data.services.deliver()
     await asyncio.gather(*(p.send("/prepare") for p in people))
     for person in people:
         assert "Question 1 of" in person.last.text, person

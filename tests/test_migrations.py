@@ -7,7 +7,8 @@ import aiosqlite
 import pytest
 
 from bot.core import migrations
-from bot.core.db import Database, DatabaseError
+from bot.core.db import DatabaseError, Transaction
+from bot.core.engines import open_database
 
 
 async def _tables(path: Path) -> set[str]:
@@ -20,54 +21,60 @@ async def _tables(path: Path) -> set[str]:
 
 async def test_blank_database_gets_every_migration_recorded(tmp_path: Path) -> None:
     path = tmp_path / "escale.sqlite3"
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.close()
     assert {"users", "workers", "people", "invitations", "consents"} <= await _tables(path)
-    async with aiosqlite.connect(path) as raw:
-        assert await migrations.applied(raw) == [name for name, _ in migrations.MIGRATIONS]
-        async with raw.execute("PRAGMA journal_mode") as cursor:
-            assert (await cursor.fetchone()) == ("wal",)
+    db = await open_database(path)
+    try:
+        assert await migrations.applied(db) == [name for name, _ in migrations.MIGRATIONS]
+    finally:
+        await db.close()
+    async with aiosqlite.connect(path) as raw, raw.execute("PRAGMA journal_mode") as cursor:
+        assert (await cursor.fetchone()) == ("wal",)
 
 
 async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "escale.sqlite3"
-    await (await Database.open(path)).close()
-    async with aiosqlite.connect(path, isolation_level=None) as raw:
-        assert await migrations.upgrade(raw, path) == []
+    await (await open_database(path)).close()
+    db = await open_database(path)
+    try:
+        assert await migrations.upgrade(db) == []
+    finally:
+        await db.close()
 
 
 @pytest.mark.parametrize("index", range(1, len(migrations.MIGRATIONS)))
 async def test_each_migration_upgrades_the_previous_schema(tmp_path: Path, index: int) -> None:
     path = tmp_path / "escale.sqlite3"
     previous = migrations.MIGRATIONS[index - 1][0]
-    async with aiosqlite.connect(path, isolation_level=None) as raw:
-        await migrations.upgrade(raw, path, upto=previous)
-        assert (await migrations.applied(raw))[-1] == previous
-        assert await migrations.upgrade(raw, path) == [
-            name for name, _ in migrations.MIGRATIONS[index:]
-        ]
+    db = await open_database(path, upto=previous)
+    try:
+        assert (await migrations.applied(db))[-1] == previous
+        assert await migrations.upgrade(db) == [name for name, _ in migrations.MIGRATIONS[index:]]
+    finally:
+        await db.close()
 
 
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "escale.sqlite3"
-    await (await Database.open(path)).close()
+    await (await open_database(path)).close()
     async with aiosqlite.connect(path) as raw:
         await raw.execute("INSERT INTO migrations VALUES ('m999_future', 'x')")
         await raw.commit()
     with pytest.raises(DatabaseError, match="newer version of Escale"):
-        await Database.open(path)
+        await open_database(path)
 
 
 async def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "escale.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(DatabaseError, match=str(path)):
-        await Database.open(path)
+        await open_database(path)
     assert path.read_bytes() == b"this is not sqlite" * 100
 
 
 async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
-    async def broken(db: aiosqlite.Connection) -> None:
+    async def broken(db: Transaction) -> None:
         await db.execute("CREATE TABLE half (x)")
         raise sqlite3.OperationalError("boom")
 
@@ -75,34 +82,38 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
     migrations.MIGRATIONS.append(("m998_broken", broken))
     try:
         with pytest.raises(sqlite3.OperationalError):
-            await Database.open(path)
+            await open_database(path)
     finally:
         migrations.MIGRATIONS.pop()
     assert "half" not in await _tables(path)
-    db = await Database.open(path)
+    db = await open_database(path)
     await db.close()
 
 
 async def test_m004_cleans_stored_names_and_holds_one_role_per_account(tmp_path: Path) -> None:
     path = tmp_path / "escale.sqlite3"
-    async with aiosqlite.connect(path, isolation_level=None) as raw:
-        await migrations.upgrade(raw, path, upto="m003_meetings")
-        await raw.execute("PRAGMA foreign_keys = ON")
-        for statement, params in (
-            ("INSERT INTO users VALUES (1, 'Alice', NULL, NULL, '', NULL)", ()),
-            ("INSERT INTO users VALUES (2, ?, NULL, NULL, '', NULL)", ("\u202eaeL\u200b",)),
-            ("INSERT INTO workers VALUES (1, 'active', 9, '')", ()),
-            ("INSERT INTO people VALUES (2, 1, ?, '')", ("L\u200bé\u2066a",)),
-            ("INSERT INTO allies VALUES (1, 2, ?, 'friend', '')", ("Ma\u200drie",)),
-        ):
-            await raw.execute(statement, params)
-        assert await migrations.upgrade(raw, path, upto="m004_hardening") == ["m004_hardening"]
-        async with raw.execute(
+    db = await open_database(path, upto="m003_meetings")
+    try:
+        async with db.transaction() as tx:
+            for statement, params in (
+                ("INSERT INTO users VALUES (1, 'Alice', NULL, NULL, '', NULL)", ()),
+                ("INSERT INTO users VALUES (2, ?, NULL, NULL, '', NULL)", ("\u202eaeL\u200b",)),
+                ("INSERT INTO workers VALUES (1, 'active', 9, '')", ()),
+                ("INSERT INTO people VALUES (2, 1, ?, '')", ("L\u200bé\u2066a",)),
+                ("INSERT INTO allies VALUES (1, 2, ?, 'friend', '')", ("Ma\u200drie",)),
+            ):
+                await tx.execute(statement, params)
+        assert await migrations.upgrade(db, upto="m004_hardening") == ["m004_hardening"]
+        rows = await db.fetchall(
             "SELECT u.display_name, p.label, a.name FROM users u JOIN people p "
             "ON p.user_id = u.id JOIN allies a ON a.person_id = u.id"
-        ) as cursor:
-            assert await cursor.fetchall() == [("aeL", "Léa", "Marie")]
+        )
+        assert [tuple(row) for row in rows] == [("aeL", "Léa", "Marie")]
         with pytest.raises(sqlite3.IntegrityError, match="cannot be followed as a person"):
-            await raw.execute("INSERT INTO people VALUES (1, 1, NULL, '')")
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO people VALUES (1, 1, NULL, '')")
         with pytest.raises(sqlite3.IntegrityError, match="cannot be a worker"):
-            await raw.execute("INSERT INTO workers VALUES (2, 'active', 9, '')")
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO workers VALUES (2, 'active', 9, '')")
+    finally:
+        await db.close()

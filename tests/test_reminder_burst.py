@@ -1,9 +1,11 @@
-"""A thousand reminders due in the same minute: paced under Telegram's limit, each sent once.
+"""A burst of reminders due in the same minute: paced under Telegram's limit, each sent once.
 
 The fake Telegram's rolling second (and its message dates) follow the test's clock, so the
 whole burst runs without real sleeping: the test moves the clock an eighth of a second at a
 time (the slices over which the outbox spreads its sends; exact in binary, so the fake's
-rolling second and the pace's agree to the last bit).
+rolling second and the pace's agree to the last bit). The burst is big enough to fill several
+seconds of the pace, and the seconds Telegram refuses some of; the thousand of real time are
+`benchmarks/reminder_burst.py`'s.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from bot.core.request import PER_SECOND, SLICES
 from tests.conftest import ADMIN_ID, START, Escale, FakeClock, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser, together
 
-COUNT = 1000
+COUNT = 150  # five seconds of the pace; ten of the slower Telegram's
 TELEGRAM_LIMIT = 30  # sends a second Telegram tolerates before answering 429
 MAX_SECONDS = 200  # clock seconds the burst may take before the test gives up
 STEP = timedelta(seconds=1) / SLICES
-TARGET = timedelta(seconds=35)  # issue 14: 1,000 reminders in at most 35 s (33.3 s the floor)
+# Issue 14: 1,000 reminders in at most 35 s (Telegram's limit makes 33.3 s the floor).
+TARGET = timedelta(seconds=35) * COUNT / 1000
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ async def escale(
 
 
 async def burst(escale: Escale) -> Burst:
-    """1,000 reminders due half a minute from the clock's start, the clock moved onto them."""
+    """COUNT reminders due half a minute from the clock's start, the clock moved onto them."""
     seeded = await seed_burst(
         escale.db, escale.telegram, COUNT, START + timedelta(seconds=30), invited_by=ADMIN_ID
     )
@@ -116,7 +119,7 @@ def sends_per_second(telegram: FakeTelegram, burst: Burst) -> Counter[int]:
     return Counter(telegram.messages(person)[0].date for person in burst.person_ids)
 
 
-async def test_a_thousand_reminders_go_out_paced_without_a_single_429(
+async def test_a_burst_of_reminders_goes_out_paced_without_a_single_429(
     escale: Escale, telegram: FakeTelegram
 ) -> None:
     telegram.rate_limit(TELEGRAM_LIMIT)
@@ -128,7 +131,8 @@ async def test_a_thousand_reminders_go_out_paced_without_a_single_429(
     assert telegram.throttled == 0
     per_second = sends_per_second(telegram, seeded)
     assert max(per_second.values()) <= PER_SECOND <= TELEGRAM_LIMIT
-    assert timedelta(seconds=COUNT / TELEGRAM_LIMIT) - STEP <= took <= TARGET, took
+    floor = timedelta(seconds=COUNT / TELEGRAM_LIMIT - 1)  # the first second's go at once
+    assert floor <= took <= TARGET, took
     assert min(per_second) == int(seeded.due_at.timestamp())
 
 
@@ -191,7 +195,7 @@ async def test_people_answering_during_a_burst_go_first_and_nothing_gets_a_429(
             await escale.deliveries()
 
     await assert_each_invited_once(escale, seeded)
-    assert asked > 60 and sum(replies.values()) == asked
+    assert asked >= COUNT // TELEGRAM_LIMIT * 2 - 2 and sum(replies.values()) == asked
     assert telegram.throttled == 0
     everything = Counter(
         message.date

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.accounts.store import Repository, TelegramProfile
-from bot.core.db import Database
+from bot.core.engines import open_database
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -20,7 +20,7 @@ MALLORY = TelegramProfile(30, "Mallory", None)
 
 @pytest.fixture
 async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    db = await Database.open(tmp_path / "escale.sqlite3")
+    db = await open_database(tmp_path / "escale.sqlite3")
     yield Repository(db)
     await db.close()
 

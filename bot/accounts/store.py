@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from bot.core.db import Database
+from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, month_of, one, to_db_time
 from bot.outbox.store import release_suspended
 from bot.preparation.store import forget_in, forget_person_side
@@ -85,7 +82,7 @@ class PersonJoined:
     worker: Account
 
 
-def _invitation(row: sqlite3.Row) -> Invitation:
+def _invitation(row: Row) -> Invitation:
     return Invitation(
         id=row["id"],
         kind=row["kind"],
@@ -106,7 +103,7 @@ _ACCOUNT_SELECT = """
 """
 
 
-def _account(row: sqlite3.Row) -> Account:
+def _account(row: Row) -> Account:
     return Account(
         user_id=row["id"],
         display_name=row["display_name"],
@@ -129,7 +126,7 @@ class TelegramProfile:
     language_code: str | None
 
 
-async def _upsert_user(tx: aiosqlite.Connection, who: TelegramProfile, now: datetime) -> None:
+async def _upsert_user(tx: Transaction, who: TelegramProfile, now: datetime) -> None:
     await tx.execute(
         """INSERT INTO users (id, display_name, telegram_language, created_at)
            VALUES (?, ?, ?, ?)
@@ -139,15 +136,13 @@ async def _upsert_user(tx: aiosqlite.Connection, who: TelegramProfile, now: date
     )
 
 
-async def _account_in(tx: aiosqlite.Connection, user_id: int) -> Account:
+async def _account_in(tx: Transaction, user_id: int) -> Account:
     row = await one(tx, _ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
     assert row is not None, "account read back inside its own transaction"
     return _account(row)
 
 
-async def forget_person_in(
-    tx: aiosqlite.Connection, user_id: int, now: datetime, reason: str
-) -> int | None:
+async def forget_person_in(tx: Transaction, user_id: int, now: datetime, reason: str) -> int | None:
     """Erase a person inside `tx` (see `Repository.forget_person`); the departure is counted
     for their worker, without the person's id. Returns that worker, or None."""
     row = await one(tx, "SELECT worker_id FROM people WHERE user_id = ?", (user_id,))
@@ -170,9 +165,7 @@ async def forget_person_in(
     return int(row["worker_id"])
 
 
-async def count_departure(
-    tx: aiosqlite.Connection, worker_id: int, reason: str, now: datetime
-) -> None:
+async def count_departure(tx: Transaction, worker_id: int, reason: str, now: datetime) -> None:
     await tx.execute(
         """INSERT INTO departures (month, worker_id, reason, count) VALUES (?, ?, ?, 1)
            ON CONFLICT (month, worker_id, reason) DO UPDATE SET count = count + 1""",

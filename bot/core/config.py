@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -30,6 +31,34 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and says how to fix it."""
 
 
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
+DEFAULT_WEBHOOK_PORT = 8081
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+WEBHOOK_VARIABLES = (
+    "ESCALE_WEBHOOK_URL",
+    "ESCALE_WEBHOOK_SECRET",
+    "ESCALE_WEBHOOK_LISTEN",
+    "ESCALE_WEBHOOK_PORT",
+)
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Telegram posts updates to `url`; Escale listens on `listen`:`port` (behind a proxy that
+    holds the TLS certificate) and refuses any request without the `secret`."""
+
+    url: str
+    secret: str
+    listen: str = DEFAULT_WEBHOOK_LISTEN
+    port: int = DEFAULT_WEBHOOK_PORT
+
+    @property
+    def path(self) -> str:
+        """The path Escale answers on: the URL's own, so a proxy passes requests on unchanged."""
+        return urlsplit(self.url).path.lstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything Escale needs to run; built by `load_settings` or directly in tests."""
@@ -47,6 +76,7 @@ class Settings:
     retention: Period = DEFAULT_RETENTION
     sends_per_second: int = 30  # everything Escale sends: Telegram's limit of about 30 a second
     updates_per_minute: int = 30  # from one user; beyond, one notice and silence for a while
+    webhook: Webhook | None = None  # None: long polling
 
     @property
     def api_file_base_url(self) -> str:
@@ -85,6 +115,7 @@ def load_settings(
         updates_per_minute=_whole(
             "ESCALE_UPDATES_PER_MINUTE", get("ESCALE_UPDATES_PER_MINUTE") or "30", 5, 10000
         ),
+        webhook=_webhook(get),
     )
 
 
@@ -142,6 +173,49 @@ def _whole(variable: str, raw: str, low: int, high: int) -> int:
     if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
         raise ConfigError(f"{variable}: {raw!r} is not a whole number from {low} to {high}")
     return int(raw)
+
+
+def _webhook(get: Callable[[str], str]) -> Webhook | None:
+    """`ESCALE_WEBHOOK_URL` set: Telegram posts to it (with the secret); else long polling."""
+    url = get("ESCALE_WEBHOOK_URL")
+    if not url:
+        stray = [name for name in WEBHOOK_VARIABLES if get(name)]
+        if stray:
+            raise ConfigError(
+                f"{stray[0]} is set but ESCALE_WEBHOOK_URL is not: set the URL Telegram should "
+                "post to, or remove it to use long polling"
+            )
+        return None
+    parts = urlsplit(url)
+    loopback = parts.hostname in _LOOPBACK
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ConfigError(
+            "ESCALE_WEBHOOK_URL must be an https:// URL such as "
+            f"https://escale.example.org/telegram (Telegram posts only to HTTPS), not {url!r}"
+        )
+    if not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"ESCALE_WEBHOOK_URL: {url!r} is not a plain URL with a host and a path "
+            "(e.g. https://escale.example.org/telegram)"
+        )
+    secret = get("ESCALE_WEBHOOK_SECRET")
+    if not _SECRET_SHAPE.match(secret):
+        raise ConfigError(
+            "ESCALE_WEBHOOK_SECRET must be set with ESCALE_WEBHOOK_URL: 16 to 256 letters, "
+            'digits, _ or - (e.g. the output of: python3 -c "import secrets; '
+            'print(secrets.token_urlsafe(32))")'
+            if not secret
+            else "ESCALE_WEBHOOK_SECRET must be 16 to 256 letters, digits, _ or - "
+            "(Telegram sends it back in a header Escale checks)"
+        )
+    return Webhook(
+        url=url,
+        secret=secret,
+        listen=get("ESCALE_WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN,
+        port=_whole(
+            "ESCALE_WEBHOOK_PORT", get("ESCALE_WEBHOOK_PORT") or str(DEFAULT_WEBHOOK_PORT), 1, 65535
+        ),
+    )
 
 
 def _base_url(raw: str) -> str:

@@ -1,276 +1,163 @@
-"""The SQLite connection: one writer behind a lock, one reader, and pragmas that keep answers.
+"""The database as the stores see it: one small interface, whatever the engine underneath.
 
-One process at a time: a lock file beside the database (`<name>.lock`, an `flock` the kernel
-drops when the process ends, `kill -9` included) makes a second Escale refuse to start.
+Stores write SQL with `?` placeholders and use only this surface:
+
+    async with db.transaction() as tx:            # committed when the block ends
+        cursor = await tx.execute(sql, params)    # or `async with tx.execute(...) as cursor`
+        cursor.rowcount, await cursor.fetchone(), await cursor.fetchall()
+        await tx.executemany(sql, rows)
+    row = await db.fetchone(sql, params)          # reads, each one whole and after the last commit
+    rows = await db.fetchall(sql, params)
+
+Rows read the same on every engine: by column name (`row["id"]`) or position (`row[0]`), and
+they unpack like tuples. An id made by an insert comes back with `RETURNING id` (both engines
+have it), never with `lastrowid`.
+
+Two engines implement it: SQLite (`bot/core/sqlite_db.py`, the default: a file path) and
+PostgreSQL (`bot/core/postgres_db.py`: a `postgresql://` URL). What only one engine can do sits
+behind a NAMED operation of this interface, never in a store:
+
+- `Database.scrub()`: after an erasure, reach what the engine keeps of deleted rows on disk.
+- `Transaction.lock(key)`: hold `key` (a number) exclusively until the transaction ends.
+- `Database.sole_instance`: whether this engine admits one Escale at a time (SQLite's lock file).
+- `Database.lead(role)`: whether this process is, now, the one instance doing `role` (the
+  outbox's sender): elected among the instances, and replaced when it dies.
+
+A new operation of this kind goes here, with its meaning in words, and in both engines.
 """
 
 from __future__ import annotations
 
-import asyncio
-import errno
-import fcntl
-import logging
-import os
-import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import IO, Any
-
-import aiosqlite
-
-from bot.core import migrations
-
-log = logging.getLogger(__name__)
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Any, Protocol
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
 
 class DatabaseError(Exception):
-    """The database file cannot be used; the message names the path and the reason."""
+    """The database cannot be used; the message names it and the reason."""
 
 
 class DatabaseInUseError(DatabaseError):
     """Another process holds the database."""
 
 
-class Database:
-    """Writes go through `transaction()` (BEGIN IMMEDIATE, one at a time); reads use `fetch*`.
+class Row(Protocol):
+    """A row as both engines give it: by column name or position, and iterable over values."""
 
-    Two coroutines must never share a transaction on one aiosqlite connection, so the writer is
-    guarded by a lock held from BEGIN to COMMIT. Nothing that talks to Telegram may run inside it.
-    """
+    def __getitem__(self, key: int | str, /) -> Any: ...
 
-    def __init__(
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Any: ...
+
+
+class Cursor:
+    """What a statement gave back: its rows (all read already), and how many rows it changed."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[Row], rowcount: int):
+        self._rows = rows
+        self.rowcount = rowcount
+
+    async def fetchone(self) -> Row | None:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[Row]:
+        return self._rows
+
+
+class Statement(Awaitable[Cursor], AbstractAsyncContextManager[Cursor]):
+    """A statement being run: `await` it, or use it as `async with … as cursor`."""
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: Callable[[], Awaitable[Cursor]]):
+        self._run = run
+
+    def __await__(self) -> Generator[Any, None, Cursor]:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> Cursor:
+        return await self._run()
+
+    async def __aexit__(
         self,
-        path: Path,
-        writer: aiosqlite.Connection,
-        reader: aiosqlite.Connection,
-        lock: IO[str] | None = None,
-    ):
-        self.path = path
-        self._writer = writer
-        self._reader = reader
-        self._write_lock = asyncio.Lock()
-        self._lock_file = lock
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
 
-    @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) the database at `path` and bring its schema up to date.
 
-        Raises DatabaseError, with one line naming the file and the cause, when the database
-        is held by another process, cannot be written, or is not an Escale database."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise DatabaseError(_cannot_write(path.parent, error)) from None
-        lock = _lock(path)
-        try:
-            writer = await _connect(path)
-        except BaseException:
-            lock.close()
-            raise
-        try:
-            await _check_usable(writer, path)
-            try:
-                await migrations.upgrade(writer, path)
-            except migrations.SchemaTooNewError as error:
-                raise DatabaseError(str(error)) from None
-            except sqlite3.OperationalError as error:
-                if not _is_write_failure(error):
-                    raise
-                raise DatabaseError(_cannot_write(path, error)) from None
-            await _check_writable(writer, path)
-            reader = await _connect(path)
-            await reader.execute("PRAGMA query_only = ON")
-        except BaseException:
-            await writer.close()
-            lock.close()
-            raise
-        log.info("database open path=%s sqlite=%s", path, sqlite3.sqlite_version)
-        return cls(path, writer, reader, lock)
+class Transaction(ABC):
+    """One write transaction, as `Database.transaction()` yields it."""
 
-    @classmethod
-    async def open_beside(cls, path: Path) -> Database:
-        """Open a database another process holds (a running Escale), for short transactions
-        of an admin command: no lock taken, and no migration, so the schema must be current."""
-        writer = await _connect(path)
-        try:
-            await _check_usable(writer, path)
-            done = await migrations.applied(writer)
-            if done != [name for name, _ in migrations.MIGRATIONS]:
-                raise DatabaseError(
-                    f"{path} is in use by an Escale of another version; stop it or use the "
-                    "same version"
-                )
-            reader = await _connect(path)
-            await reader.execute("PRAGMA query_only = ON")
-        except BaseException:
-            await writer.close()
-            raise
-        return cls(path, writer, reader)
+    engine: str
+    """`sqlite` or `postgresql`: for migrations, whose DDL may differ per engine."""
 
-    async def close(self) -> None:
-        """Close both connections; aiosqlite threads would otherwise keep the process alive."""
-        async with self._write_lock:
-            await self._writer.close()
-        await self._reader.close()
-        if self._lock_file is not None:
-            self._lock_file.close()  # the flock goes with the file
-            self._lock_file = None
-        log.info("database closed path=%s", self.path)
+    @abstractmethod
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> Statement:
+        """Run one statement with `?` placeholders; its rows are read whole."""
 
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """Run one statement once per row of parameters."""
+
+    @abstractmethod
+    async def lock(self, key: int) -> None:
+        """Hold `key` exclusively until this transaction ends: another transaction asking for
+        the same key waits. SQLite has one writer at a time, so every key is held already;
+        PostgreSQL takes a transaction-level advisory lock (`pg_advisory_xact_lock`)."""
+
+
+class Database(ABC):
+    """An open database: write transactions, whole reads, and the engine's named operations.
+
+    `bot.core.engines.open_database(location)` opens one."""
+
+    engine: str
+    location: str
+    """Where it is, fit for a log line (a path, or a URL without its password)."""
+    sole_instance: bool
+    """Whether only one Escale may use this database at a time (SQLite: a lock file held while
+    it is open). PostgreSQL admits several instances."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction, committed when the block ends, rolled back if it raises.
+        Nothing that talks to Telegram may run inside it."""
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """The first row of a read, run whole after the last commit."""
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Every row of a read, run whole after the last commit."""
+
+    @abstractmethod
     async def scrub(self) -> None:
-        """After an erasure: leave nothing of the erased rows on disk, in any of the files.
+        """After an erasure: reach, as far as the engine allows, what it still keeps on disk of
+        the rows just deleted (each engine says what that is)."""
 
-        `secure_delete` zeroes what is freed in the main file only; the `-wal` file keeps the
-        pages as they were before, until a checkpoint copies the new ones back. A TRUNCATE
-        checkpoint (under the writer lock, so no write is half-done) moves every committed
-        page into the main file and empties the `-wal`; the `-shm` holds only page numbers.
-        If a read still uses an old page, the checkpoint waits for it (busy timeout) and
-        is tried again a few times.
-        """
-        async with self._write_lock:
-            for _ in range(_SCRUB_TRIES):
-                async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                    row = await cursor.fetchone()
-                if row is not None and row[0] == 0:
-                    return
-                await asyncio.sleep(0)
-        log.warning("database scrub incomplete path=%s: a read held the log", self.path)
+    @abstractmethod
+    async def lead(self, role: str) -> bool:
+        """Whether this process is the one instance doing `role` now: it becomes it when no
+        other process is, and stays it until it closes the database or dies. Asked again before
+        each piece of that work, as the answer can change. SQLite: always (one instance).
+        PostgreSQL: a session advisory lock, held on a connection of its own, which the server
+        drops when that connection ends (the process killed, the network cut)."""
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction, committed when the block ends, rolled back if it raises."""
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
-
-    # Each read runs to its end in ONE call on the reader's thread. A read left open across
-    # several calls (execute, fetch, close) keeps its snapshot, and any other read on the
-    # same connection meanwhile joins that older snapshot: a handler could then miss what it
-    # had just committed. Run whole, every read starts after the last commit.
-
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self._reader.execute_fetchall(sql, tuple(params))
-        return next(iter(rows), None)
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self._reader.execute_fetchall(sql, tuple(params)))
-
-
-_SCRUB_TRIES = 5
-
-
-def hold(path: Path) -> IO[str]:
-    """Hold the database's lock for an operation that must not run beside Escale (a restore):
-    close the returned file to release it. Raises DatabaseInUseError naming the holder."""
-    return _lock(path)
-
-
-def _lock(path: Path) -> IO[str]:
-    """Hold `<path>.lock` for as long as the database is open; refuse if another process does."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        lock = open(lock_path, "a+", encoding="ascii")  # noqa: SIM115 (held until close)
-    except OSError as error:
-        raise DatabaseError(_cannot_write(lock_path, error)) from None
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as error:
-        lock.seek(0)
-        holder = lock.read().strip() or "unknown"
-        lock.close()
-        if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-            raise DatabaseInUseError(
-                f"{path} is in use by process {holder}; stop it before starting another Escale"
-            ) from None
-        raise DatabaseError(_cannot_write(lock_path, error)) from None
-    try:
-        lock.seek(0)
-        lock.truncate()
-        lock.write(f"{os.getpid()}\n")
-        lock.flush()
-    except OSError as error:
-        lock.close()
-        raise DatabaseError(_cannot_write(lock_path, error)) from None
-    return lock
-
-
-def _is_write_failure(error: sqlite3.OperationalError) -> bool:
-    """Whether SQLite failed to write the disk (rather than a statement being wrong)."""
-    text = str(error).lower()
-    return any(cause in text for cause in ("readonly", "disk", "full", "unable to open"))
-
-
-def _cannot_write(path: Path, error: BaseException) -> str:
-    """One line naming the file and why Escale cannot write it."""
-    if isinstance(error, OSError):
-        cause = os.strerror(error.errno) if error.errno else str(error)
-    else:
-        cause = str(error)
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-        hint = "free some space"
-    else:
-        hint = "check that Escale may write it and its folder, and that the disk has room"
-    return f"{path} cannot be written ({cause}); {hint}"
-
-
-async def _connect(path: Path) -> aiosqlite.Connection:
-    try:
-        connection = await aiosqlite.connect(
-            path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
-        )
-    except sqlite3.OperationalError as error:
-        raise DatabaseError(_cannot_write(path, error)) from None
-    connection.row_factory = sqlite3.Row
-    try:
-        for pragma in (
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = FULL",
-            "PRAGMA foreign_keys = ON",
-            f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}",
-            "PRAGMA secure_delete = ON",
-        ):
-            await connection.execute(pragma)
-    except sqlite3.OperationalError as error:
-        await connection.close()
-        raise DatabaseError(_cannot_write(path, error)) from None
-    except sqlite3.DatabaseError as error:
-        await connection.close()
-        raise DatabaseError(f"{path} cannot be used as an Escale database: {error}") from None
-    return connection
-
-
-async def _check_writable(connection: aiosqlite.Connection, path: Path) -> None:
-    """Write once at start (the header's own value, back in place): a read-only file or a
-    full disk then stops start-up here, rather than failing the first person who answers."""
-    try:
-        await connection.execute("BEGIN IMMEDIATE")
-        try:
-            async with connection.execute("PRAGMA user_version") as cursor:
-                row = await cursor.fetchone()
-            await connection.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
-        except BaseException:
-            await connection.rollback()
-            raise
-        await connection.commit()
-    except sqlite3.OperationalError as error:
-        raise DatabaseError(_cannot_write(path, error)) from None
-
-
-async def _check_usable(connection: aiosqlite.Connection, path: Path) -> None:
-    try:
-        async with connection.execute("PRAGMA quick_check") as cursor:
-            row = await cursor.fetchone()
-    except sqlite3.OperationalError as error:
-        raise DatabaseError(_cannot_write(path, error)) from None
-    except sqlite3.DatabaseError as error:
-        raise DatabaseError(f"{path} cannot be used as an Escale database: {error}") from None
-    if row is None or row[0] != "ok":
-        raise DatabaseError(f"{path} failed its integrity check: {row[0] if row else 'no answer'}")
+    @abstractmethod
+    async def close(self) -> None:
+        """Close every connection (an open one would keep the process alive)."""

@@ -1,7 +1,9 @@
 """The schema's history: an ordered list of migrations, each recorded by name once applied.
 
 Add a migration by appending a function decorated with `@migration`; never edit one that has
-shipped. Each runs in its own BEGIN IMMEDIATE transaction together with its record.
+shipped. Each runs in its own write transaction together with its record. A step is given the
+transaction (`bot/core/db.py`); `db.engine` says which engine it runs on, where its SQL must
+differ.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiosqlite
+if TYPE_CHECKING:
+    from bot.core.db import Database, Transaction
 
 log = logging.getLogger(__name__)
 
-MigrationStep = Callable[[aiosqlite.Connection], Awaitable[None]]
+MigrationStep = Callable[["Transaction"], Awaitable[None]]
 MIGRATIONS: list[tuple[str, MigrationStep]] = []
 
 
@@ -30,13 +33,13 @@ def migration(step: MigrationStep) -> MigrationStep:
     return step
 
 
-async def _script(db: aiosqlite.Connection, statements: str) -> None:
+async def _script(db: Transaction, statements: str) -> None:
     for statement in filter(None, (s.strip() for s in statements.split(";"))):
         await db.execute(statement)
 
 
 @migration
-async def m001_initial(db: aiosqlite.Connection) -> None:
+async def m001_initial(db: Transaction) -> None:
     await _script(
         db,
         """
@@ -88,7 +91,7 @@ async def m001_initial(db: aiosqlite.Connection) -> None:
 
 
 @migration
-async def m002_preparations(db: aiosqlite.Connection) -> None:
+async def m002_preparations(db: Transaction) -> None:
     """Preparations and their answers, the person's allies, and the outbox of messages to send."""
     await _script(
         db,
@@ -159,7 +162,7 @@ async def m002_preparations(db: aiosqlite.Connection) -> None:
 
 
 @migration
-async def m003_meetings(db: aiosqlite.Connection) -> None:
+async def m003_meetings(db: Transaction) -> None:
     """Meetings, the reminders before them, the workers' meeting-day lists, typed-input state."""
     await _script(
         db,
@@ -213,39 +216,39 @@ async def m003_meetings(db: aiosqlite.Connection) -> None:
     )
 
 
-async def applied(db: aiosqlite.Connection) -> list[str]:
+async def applied(db: Database) -> list[str]:
     """Names of the migrations recorded in `db`, in the order they ran."""
-    await db.execute(
+    async with db.transaction() as tx:
+        return await _applied(tx)
+
+
+async def _applied(tx: Transaction) -> list[str]:
+    await tx.execute(
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
-    async with db.execute("SELECT name FROM migrations ORDER BY rowid") as cursor:
-        return [row[0] for row in await cursor.fetchall()]
+    cursor = await tx.execute("SELECT name FROM migrations ORDER BY rowid")
+    return [row[0] for row in await cursor.fetchall()]
 
 
-async def upgrade(db: aiosqlite.Connection, path: Path, upto: str | None = None) -> list[str]:
+async def upgrade(db: Database, upto: str | None = None) -> list[str]:
     """Apply the pending migrations (all, or up to and including `upto`); return their names."""
     done = await applied(db)
     known = [name for name, _ in MIGRATIONS]
     unknown = [name for name in done if name not in known]
     if unknown:
         raise SchemaTooNewError(
-            f"{path} was written by a newer version of Escale (migration {unknown[-1]}); "
+            f"{db.location} was written by a newer version of Escale (migration {unknown[-1]}); "
             "update Escale before using this database"
         )
     ran: list[str] = []
     for name, step in MIGRATIONS:
         if name not in done:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                await step(db)
-                await db.execute(
+            async with db.transaction() as tx:
+                await step(tx)
+                await tx.execute(
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                     (name, datetime.now(UTC).isoformat()),
                 )
-            except BaseException:
-                await db.rollback()
-                raise
-            await db.commit()
             log.info("migration applied name=%s", name)
             ran.append(name)
         if name == upto:
@@ -261,7 +264,7 @@ _M004_INVISIBLE = re.compile(
 
 
 @migration
-async def m004_hardening(db: aiosqlite.Connection) -> None:
+async def m004_hardening(db: Transaction) -> None:
     """One account, one role: a worker is never followed as a person (nor the reverse), held
     by triggers; names, labels and jokers stored before lose their invisible characters."""
     await db.execute(
@@ -293,7 +296,7 @@ async def m004_hardening(db: aiosqlite.Connection) -> None:
 
 
 @migration
-async def m008_attendance(db: aiosqlite.Connection) -> None:
+async def m008_attendance(db: Transaction) -> None:
     """Whether the person said they are coming or cannot come, what they chose to add, the time
     they proposed instead; what a date being typed is for (a meeting date, a proposed time, a
     few words to the worker)."""
@@ -315,7 +318,7 @@ async def m008_attendance(db: aiosqlite.Connection) -> None:
 
 
 @migration
-async def m007_running_a_service(db: aiosqlite.Connection) -> None:
+async def m007_running_a_service(db: Transaction) -> None:
     """A person's last activity (retention counts from it) and when they were told their data
     nears its end; departures counted without anyone's id, for the coordinators' numbers."""
     await _script(
@@ -340,7 +343,7 @@ async def m007_running_a_service(db: aiosqlite.Connection) -> None:
 
 
 @migration
-async def m005_negotiation(db: aiosqlite.Connection) -> None:
+async def m005_negotiation(db: Transaction) -> None:
     """The negotiation: a question kept to put into words together, the worker's topics and the
     person's answers, what was agreed after a meeting, and what a typed text is awaited for."""
     await _script(
@@ -418,7 +421,7 @@ async def m005_negotiation(db: aiosqlite.Connection) -> None:
 
 
 @migration
-async def m006_attachments(db: aiosqlite.Connection) -> None:
+async def m006_attachments(db: Transaction) -> None:
     """A photo or a document can be part of an answer (a letter, a bill), and be sent to the
     worker with the brief: the outbox learns two more kinds of message."""
     await _script(
@@ -454,7 +457,7 @@ async def m006_attachments(db: aiosqlite.Connection) -> None:
 
 
 @migration
-async def m009_telegram_shapes(db: aiosqlite.Connection) -> None:
+async def m009_telegram_shapes(db: Transaction) -> None:
     """Where an answer came from (a forwarded message, one composed with another bot), and the
     last album seen in each chat, so an album gets one reply."""
     await _script(
@@ -467,5 +470,40 @@ async def m009_telegram_shapes(db: aiosqlite.Connection) -> None:
             media_group_id TEXT NOT NULL,
             seen_at TEXT NOT NULL
         )
+        """,
+    )
+
+
+@migration
+async def m011_notices(db: Transaction) -> None:
+    """A message for another user can be queued as a notice — its kind and its data, written
+    in words when it is sent — and the name of someone just erased is kept apart, so that it
+    can be dropped the moment the notice has to wait. Rows queued before stay as they are and
+    are sent as written; a held one naming an erased person loses the name now."""
+    await _script(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN notice TEXT;
+        ALTER TABLE outbox ADD COLUMN data TEXT;
+        ALTER TABLE outbox ADD COLUMN erased_name TEXT;
+        UPDATE outbox SET notice = 'retention_erased', data = '{}', body = '', repeat_note = ''
+            WHERE purpose = 'erased' AND status = 'held'
+        """,
+    )
+
+
+@migration
+async def m014_instances(db: Transaction) -> None:
+    """The updates already handled, by id alone (no content), for a day: with a webhook,
+    Telegram posts an update again when its answer never came (an instance killed after the
+    update's first commit), and the second post must change nothing."""
+    await _script(
+        db,
+        """
+        CREATE TABLE handled_updates (
+            update_id INTEGER PRIMARY KEY,
+            handled_at TEXT NOT NULL
+        );
+        CREATE INDEX handled_updates_by_time ON handled_updates(handled_at)
         """,
     )

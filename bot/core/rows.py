@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
+from bot.core.db import Row, Transaction
 
 
 def to_db_time(moment: datetime) -> str:
@@ -27,8 +26,8 @@ def maybe_time(text: str | None) -> datetime | None:
     return None if text is None else from_db_time(text)
 
 
-async def one(tx: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
+async def one(tx: Transaction, sql: str, params: tuple[Any, ...]) -> Row | None:
     """The first row of a statement run inside a transaction (an UPDATE … RETURNING, say)."""
     async with tx.execute(sql, params) as cursor:
-        row: sqlite3.Row | None = await cursor.fetchone()
+        row: Row | None = await cursor.fetchone()
         return row

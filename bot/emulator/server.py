@@ -5,6 +5,13 @@ requests the way Telegram does (so mistakes fail in tests rather than in product
 inject faults (errors, rate limits, connections dropped after the call took effect) for retry
 logic.
 
+Like Telegram, it delivers updates either to `getUpdates` (long polling) or, once the bot set a
+webhook (`setWebhook`), by POSTing each one to that URL with the secret token in the
+`X-Telegram-Bot-Api-Secret-Token` header: one update per chat in flight (a chat's next update
+only after the previous one was answered 2xx), chats side by side up to `max_connections`, and
+an update answered otherwise (or not at all) sent again after a growing delay. `getUpdates`
+answers 409 while a webhook is set; `getWebhookInfo` tells the pending count and last error.
+
 It answers the way Telegram does where a simpler fake would not: a sent message comes back
 with its formatting as `entities` (see `entities.py`); only the update types named in the
 bot's last `allowed_updates` are delivered (the others are kept in `withheld`); and the bot may
@@ -28,6 +35,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Self
 
+import aiohttp
 from aiohttp import web
 
 from .entities import detected_entities, entities_from_html
@@ -40,6 +48,7 @@ __all__ = [
     "MessageKind",
     "SentMessage",
     "UploadedFile",
+    "WebhookAttempt",
 ]
 
 log = logging.getLogger(__name__)
@@ -284,6 +293,42 @@ def _bad(description: str) -> _ApiError:
     return _ApiError(400, f"Bad Request: {description}")
 
 
+@dataclass(frozen=True)
+class WebhookAttempt:
+    """One POST of an update to the bot's webhook: the answer's status, None if none came."""
+
+    update_id: int
+    status: int | None
+    with_secret: bool
+
+
+@dataclass
+class _Webhook:
+    url: str
+    secret: str | None
+    max_connections: int
+
+
+WEBHOOK_FIRST_RETRY = 0.05  # seconds; doubled at each failure of the same update
+WEBHOOK_LONGEST_RETRY = 2.0
+WEBHOOK_TIMEOUT = 60.0  # Telegram gives a webhook about a minute to answer
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _queue_key(update: JsonDict) -> tuple[str, int]:
+    """Which of Telegram's delivery queues an update joins: its chat's, else its sender's."""
+    for value in update.values():
+        if not isinstance(value, dict):
+            continue
+        chat = value.get("chat") or (value.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and "id" in chat:
+            return ("chat", int(chat["id"]))
+        sender = value.get("from")
+        if isinstance(sender, dict) and "id" in sender:
+            return ("user", int(sender["id"]))
+    return ("update", int(update["update_id"]))
+
+
 class _Signal:
     """Wakes every current waiter; usable from sync code (unlike asyncio.Condition)."""
 
@@ -410,10 +455,25 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._observers: list[Callable[[ApiCall], None]] = []
+        # Webhook mode (None: long polling). `delivered` lists the updates the bot answered 2xx.
+        self.webhook: _Webhook | None = None
+        self.webhook_attempts: list[WebhookAttempt] = []
+        self.delivered: list[int] = []
+        self._delivered: set[int] = set()
+        self._webhook_error: tuple[int, str] | None = None
+        self._in_flight: set[tuple[str, int]] = set()
+        self._retry_at: dict[int, float] = {}
+        self._retry_delay: dict[int, float] = {}
+        self._delivery_signal = _Signal()
+        self._attempt_signal = _Signal()
+        self._delivery_task: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
 
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
-            "deleteWebhook": self._true,
+            "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
+            "getWebhookInfo": self._get_webhook_info,
             "close": self._true,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
@@ -454,6 +514,7 @@ class FakeTelegram:
         """Release held long polls first so the server shuts down at once."""
         self._closing = True
         self._updates_signal.notify()
+        await self._stop_delivering()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -507,6 +568,7 @@ class FakeTelegram:
             return update_id
         self._pending.append(update)
         self._updates_signal.notify()
+        self._delivery_signal.notify()
         return update_id
 
     def wants(self, update: JsonDict) -> bool:
@@ -515,12 +577,13 @@ class FakeTelegram:
         return any(kind in update for kind in allowed)
 
     async def wait_fetched(self, update_id: int, timeout: float = 10) -> None:  # noqa: ASYNC109
-        """Return once getUpdates was called with offset > update_id (PTB has queued it)."""
+        """Return once getUpdates was called with offset > update_id (PTB has queued it), or
+        the bot answered its webhook POST of that update with a 2xx (it has handled it)."""
         if any(update["update_id"] == update_id for update in self.withheld):
             return  # never to be delivered: nothing to wait for
         try:
             async with asyncio.timeout(timeout):
-                while self._max_offset <= update_id:
+                while self._max_offset <= update_id and update_id not in self._delivered:
                     await self._fetch_signal.wait()
         except TimeoutError:
             polls = len(self.calls_to("getUpdates"))
@@ -528,6 +591,17 @@ class FakeTelegram:
                 f"update {update_id} was not fetched by the bot within {timeout}s: highest "
                 f"getUpdates offset seen is {self._max_offset}, {polls} getUpdates call(s) "
                 f"completed. Is the bot polling {self.base_url}?"
+            ) from None
+
+    async def wait_webhook_attempts(self, count: int, timeout: float = 10) -> None:  # noqa: ASYNC109
+        """Return once `count` webhook POSTs (answered or not) have been made in all."""
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.webhook_attempts) < count:
+                    await self._attempt_signal.wait()
+        except TimeoutError:
+            raise AssertionError(
+                f"{len(self.webhook_attempts)} webhook attempt(s) within {timeout}s, not {count}"
             ) from None
 
     async def wait_polling(self, timeout: float = 10) -> None:  # noqa: ASYNC109
@@ -1112,6 +1186,12 @@ class FakeTelegram:
     async def _get_updates(
         self, params: JsonDict, files: dict[str, UploadedFile]
     ) -> list[JsonDict]:
+        if self.webhook is not None:
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = self._int(params, "offset", 0) or 0
         limit = min(max(self._int(params, "limit", 100) or 100, 1), 100)
         timeout = max(self._int(params, "timeout", 0) or 0, 0)
@@ -1139,6 +1219,144 @@ class FakeTelegram:
             finally:
                 self._polls -= 1
         return copy.deepcopy(ready()[:limit])
+
+    # ------------------------------------------------------------------ webhook
+
+    async def _set_webhook(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            await self._delete_webhook(params, files)
+            return True
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.match(str(secret)):
+            raise _bad("secret token contains unallowed characters")
+        connections = self._int(params, "max_connections", 40) or 40
+        if not 1 <= connections <= 100:
+            raise _bad("bad webhook: max_connections must be between 1 and 100")
+        if "allowed_updates" in params:
+            self._set_allowed_updates(params["allowed_updates"])
+        if self._bool(params, "drop_pending_updates"):
+            self._pending.clear()
+        self.webhook = _Webhook(url, None if secret is None else str(secret), connections)
+        self._webhook_error = None
+        if self._delivery_task is None or self._delivery_task.done():
+            self._delivery_task = asyncio.get_running_loop().create_task(self._deliver())
+        self._delivery_signal.notify()
+        return True
+
+    async def _delete_webhook(self, params: JsonDict, files: dict[str, UploadedFile]) -> bool:
+        self.webhook = None
+        self._delivery_signal.notify()
+        if self._bool(params, "drop_pending_updates"):
+            self._pending.clear()
+        return True
+
+    async def _get_webhook_info(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        hook = self.webhook
+        info: JsonDict = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if self.allowed_updates is not None:
+                info["allowed_updates"] = sorted(self.allowed_updates)
+            if self._webhook_error is not None:
+                info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
+
+    async def _deliver(self) -> None:
+        """Post pending updates to the webhook, as Telegram does (see the module docstring)."""
+        timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while self.webhook is not None and not self._closing:
+                hook = self.webhook
+                now = self._monotonic()
+                waits: list[float] = []
+                seen: set[tuple[str, int]] = set()
+                for update in self._pending:
+                    key = _queue_key(update)
+                    if key in seen:
+                        continue  # a chat's later update waits for its earlier one
+                    seen.add(key)
+                    if key in self._in_flight or len(self._in_flight) >= hook.max_connections:
+                        continue
+                    retry_at = self._retry_at.get(update["update_id"], 0.0)
+                    if retry_at > now:
+                        waits.append(retry_at - now)
+                        continue
+                    self._in_flight.add(key)
+                    task = asyncio.get_running_loop().create_task(
+                        self._post_update(session, hook, key, update)
+                    )
+                    self._deliveries.add(task)
+                    task.add_done_callback(self._deliveries.discard)
+                signal = self._delivery_signal
+                try:
+                    async with asyncio.timeout(min(waits) if waits else None):
+                        await signal.wait()
+                except TimeoutError:
+                    pass
+            if self._deliveries:
+                await asyncio.gather(*self._deliveries, return_exceptions=True)
+
+    async def _post_update(
+        self,
+        session: aiohttp.ClientSession,
+        hook: _Webhook,
+        key: tuple[str, int],
+        update: JsonDict,
+    ) -> None:
+        update_id = int(update["update_id"])
+        headers = {"Content-Type": "application/json"}
+        if hook.secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret
+        status: int | None = None
+        retry_after: float | None = None
+        try:
+            async with session.post(hook.url, data=json.dumps(update), headers=headers) as answer:
+                status = answer.status
+                await answer.read()
+                if answer.headers.get("Retry-After", "").isdigit():
+                    retry_after = float(answer.headers["Retry-After"])
+                problem = f"Wrong response from the webhook: {status} {answer.reason}"
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            problem = (
+                "Connection refused"
+                if isinstance(error, aiohttp.ClientConnectorError)
+                else "Webhook connection closed"
+            )
+        finally:
+            self._in_flight.discard(key)
+        self.webhook_attempts.append(WebhookAttempt(update_id, status, hook.secret is not None))
+        self._attempt_signal.notify()
+        if status is not None and 200 <= status <= 299:
+            self._pending = [u for u in self._pending if u["update_id"] != update_id]
+            self._retry_at.pop(update_id, None)
+            self._retry_delay.pop(update_id, None)
+            self.delivered.append(update_id)
+            self._delivered.add(update_id)
+            self._fetch_signal.notify()
+        else:
+            delay = self._retry_delay.get(update_id, WEBHOOK_FIRST_RETRY / 2) * 2
+            delay = min(delay, WEBHOOK_LONGEST_RETRY)
+            self._retry_delay[update_id] = delay
+            self._retry_at[update_id] = self._monotonic() + (retry_after or delay)
+            self._webhook_error = (int(self._wall_clock()), problem)
+        self._delivery_signal.notify()
+
+    async def _stop_delivering(self) -> None:
+        task, self._delivery_task = self._delivery_task, None
+        if task is None:
+            return
+        self._delivery_signal.notify()
+        task.cancel()
+        for delivery in list(self._deliveries):
+            delivery.cancel()
+        await asyncio.gather(task, *self._deliveries, return_exceptions=True)
 
     def _set_allowed_updates(self, value: Any) -> None:
         """Telegram keeps the last list given; an empty one means the default again."""

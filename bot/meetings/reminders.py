@@ -8,17 +8,13 @@ restart, whatever came due meanwhile goes out (unless its meeting has begun), no
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.context import Services
+from bot.core.notices import NoticeKind
 from bot.core.schedule import wall_clock
-from bot.core.text import Reply
-from bot.meetings import views
 from bot.meetings.store import DaySummary, DueReminder
-from bot.outbox.store import Outgoing
-from bot.preparation import flow as preparation
-from bot.preparation import views as preparation_views
-from bot.preparation.dialogue.model import Kind
+from bot.outbox.store import Notice
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +31,7 @@ class Reminders:
         """Queue or drop everything due by `now`; return when the next one is due."""
         store = self._svc.meetings
         while due := await store.due_reminders(now, BATCH):
-            sent: list[tuple[DueReminder, Outgoing]] = []
+            sent: list[tuple[DueReminder, Notice]] = []
             dropped: list[int] = []
             invited: set[int] = set()  # meetings: two reminders due together make one message
             for reminder in due:
@@ -51,19 +47,20 @@ class Reminders:
             await store.settle_summary(summary, await self._day_list(summary, now), now)
         return await store.next_due()
 
-    async def _render(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
-        """The invitation, or None; one that cannot be written (a broken translation, say) is
-        dropped and logged, so it does not hold back the others."""
+    async def _render(self, reminder: DueReminder, now: datetime) -> Notice | None:
+        """The invitation, or None; one whose checks fail unexpectedly is dropped and logged,
+        so it does not hold back the others."""
         try:
             return await self._invitation(reminder, now)
         except Exception as error:
             log.error("reminder not rendered id=%s error=%s", reminder.id, type(error).__name__)
             return None
 
-    async def _invitation(self, reminder: DueReminder, now: datetime) -> Outgoing | None:
+    async def _invitation(self, reminder: DueReminder, now: datetime) -> Notice | None:
         """The invitation to send, or None: cancelled, begun, prepared for, declined, one the
-        person cannot come to, or a person who left their worker or blocked the bot. For a
-        preparation begun and left, it offers to carry on where it stopped."""
+        person cannot come to, or a person who left their worker or blocked the bot. It is
+        written when sent (bot/meetings/notices.py): for a preparation begun and left by
+        then, it offers to carry on where it stopped."""
         meeting = reminder.meeting
         if (
             not reminder.planned
@@ -75,32 +72,25 @@ class Reminders:
             or reminder.worker_name is None
         ):
             return None
-        catalogs = self._svc.catalogs
-        t = catalogs.get(
-            catalogs.resolve(reminder.person_language, reminder.person_telegram_language)
-        )
-        flow = await preparation.current(self._svc, meeting.person_id)
-        stopped = None
-        if flow is not None:
-            number, total = flow.progress
-            at_review = flow.step.kind is Kind.REVIEW
-            stopped = views.Stopped(flow.id, number, total, at_review)
-        return preparation_views.notice(
-            t, meeting.person_id, views.invitation(t, reminder.worker_name, meeting, stopped)
-        )
+        return Notice(meeting.person_id, NoticeKind.INVITATION, {"meeting": meeting.id})
 
-    async def _day_list(self, summary: DaySummary, now: datetime) -> Outgoing | None:
+    async def _day_list(self, summary: DaySummary, now: datetime) -> Notice | None:
         """The worker's list of the day's meetings: who has prepared, who has not. None once
-        the day is over (Escale was down), or for a worker who cannot act on it."""
+        the day is over (Escale was down), or for a worker who cannot act on it. The list is
+        read when it is sent, so it names nobody erased meanwhile."""
         svc = self._svc
-        tz = svc.settings.timezone
-        start = wall_clock(datetime.combine(summary.day, time(0)), tz)
-        end = wall_clock(datetime.combine(summary.day + timedelta(days=1), time(0)), tz)
+        start, end = day_bounds(svc, summary.day)
         worker = await svc.repo.account(summary.worker_id)
         if now >= end or worker is None or not worker.is_active_worker or worker.unreachable:
             return None
         meetings = await svc.meetings.meetings_of_worker(worker.user_id, start, end)
         if all(meeting.cancelled for meeting in meetings):  # nothing left to meet about
             return None
-        t = svc.translator_for(worker)
-        return preparation_views.notice(t, worker.user_id, Reply(views.day_list(t, meetings)))
+        return Notice(worker.user_id, NoticeKind.DAY_LIST, {"day": summary.day.isoformat()})
+
+
+def day_bounds(svc: Services, day: date) -> tuple[datetime, datetime]:
+    """When a day of the service's time zone begins and ends."""
+    tz = svc.settings.timezone
+    start = wall_clock(datetime.combine(day, time(0)), tz)
+    return start, wall_clock(datetime.combine(day + timedelta(days=1), time(0)), tz)

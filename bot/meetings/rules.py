@@ -1,7 +1,8 @@
 """Meetings as a domain: set, move or cancel one, tell the other side, plan its reminders.
 
 Whoever sets the date (the worker, or the person when the worker has not), the other one is
-told in their own language, in the same transaction that stores the date.
+told, by a notice queued in the same transaction that stores the date and written in their
+language when it is sent (bot/meetings/notices.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from datetime import datetime
 from bot.accounts.store import Account
 from bot.context import Services
 from bot.core import schedule
-from bot.core.text import Reply
-from bot.meetings import views
-from bot.meetings.store import CANNOT, DayMeeting, Meeting, Schedule
-from bot.outbox.store import Outgoing
-from bot.preparation import views as preparation_views
+from bot.core.notices import NoticeKind
+from bot.core.rows import to_db_time
+from bot.meetings.store import CANNOT, Meeting, Schedule
+from bot.outbox.store import Notice
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,13 @@ async def pair_for(svc: Services, person_id: int) -> Pair | None:
     return Pair(person, worker) if worker is not None and worker.is_active_worker else None
 
 
-def _notice(svc: Services, to: Account, text: str | Reply) -> Outgoing:
-    reply = text if isinstance(text, Reply) else Reply(text)
-    return preparation_views.notice(svc.translator_for(to), to.user_id, reply)
+def _notice(to: Account, kind: NoticeKind, **data: object) -> Notice:
+    """`data` holds ids, times (as stored) and flags: the notice is written when it is sent."""
+    return Notice(
+        to.user_id,
+        kind,
+        {k: to_db_time(v) if isinstance(v, datetime) else v for k, v in data.items()},
+    )
 
 
 def plan(svc: Services, pair: Pair, at: datetime) -> Schedule:
@@ -64,24 +68,21 @@ async def set_date(
     set: else None), plan its reminders, tell the other side. `proposed`: the worker accepts
     the time the person proposed, and the person is told so."""
     current = await svc.meetings.next_for(pair.person.user_id, svc.clock.now())
+    person, worker = pair.person, pair.worker
     if by_person:
-        t = svc.translator_for(pair.worker)
-        told = views.told_by_person(t, pair.person.known_as, at)
-        notices = [_notice(svc, pair.worker, told)]
+        notices = [_notice(worker, NoticeKind.MEETING_GIVEN, person=person.user_id, at=at)]
+    elif proposed:
+        notices = [_notice(person, NoticeKind.MEETING_ACCEPTED, worker=worker.user_id, at=at)]
+    elif current:
+        notices = [
+            _notice(person, NoticeKind.MEETING_MOVED, worker=worker.user_id, old=current.at, at=at)
+        ]
     else:
-        t = svc.translator_for(pair.person)
-        name = pair.worker.display_name
-        if proposed:
-            text = views.proposal_accepted_for_person(t, name, at)
-        elif current:
-            text = views.moved_for_person(t, name, current.at, at)
-        else:
-            text = views.set_for_person(t, name, at)
-        notices = [_notice(svc, pair.person, text)]
+        notices = [_notice(person, NoticeKind.MEETING_SET, worker=worker.user_id, at=at)]
     prepared = current is not None and await svc.meetings.prepared_for(current.id)
-    worker_t = svc.translator_for(pair.worker)
-    line = DayMeeting(pair.person.known_as, at, prepared)
-    addendum = _notice(svc, pair.worker, views.day_list_addendum(worker_t, line))
+    addendum = _notice(
+        worker, NoticeKind.DAY_ADDENDUM, person=person.user_id, at=at, prepared=prepared
+    )
     by = pair.person if by_person else pair.worker
     result = await svc.meetings.set(
         pair.person.user_id,
@@ -100,14 +101,16 @@ async def set_date(
 async def attend(svc: Services, pair: Pair, meeting: Meeting, attendance: str) -> Meeting | None:
     """The person says they are coming or cannot come. The worker is told at once when they
     cannot come, and when they can after all; that they are coming shows in the day list."""
-    worker_t = svc.translator_for(pair.worker)
-    name = pair.person.known_as
+    person, worker = pair.person.user_id, pair.worker
     notices = []
     if attendance == CANNOT:
-        notices = [_notice(svc, pair.worker, views.cannot_come_for_worker(worker_t, name, meeting))]
+        notices = [
+            _notice(
+                worker, NoticeKind.CANNOT_COME, person=person, meeting=meeting.id, at=meeting.at
+            )
+        ]
     elif meeting.cannot_come:
-        text = views.coming_after_all_for_worker(worker_t, name, meeting.at)
-        notices = [_notice(svc, pair.worker, Reply(text))]
+        notices = [_notice(worker, NoticeKind.COMING_AFTER_ALL, person=person, at=meeting.at)]
     settings, now = svc.settings, svc.clock.now()
     invitations = schedule.invitations(
         meeting.at, settings.reminder_offsets, settings.quiet_hours, settings.timezone, now
@@ -130,17 +133,12 @@ async def attend(svc: Services, pair: Pair, meeting: Meeting, attendance: str) -
 async def add_note(
     svc: Services, pair: Pair, meeting: Meeting, *, text: str | None, voice_file_id: str | None
 ) -> Meeting | None:
-    """The few words, or the voice message, the person chose to add for their worker."""
-    t = svc.translator_for(pair.worker)
-    name = pair.person.known_as
-    repeat = preparation_views.repeat_note(t)
-    if voice_file_id is not None:
-        caption = views.absence_voice_caption(t, name, meeting.at)
-        notice = Outgoing(pair.worker.user_id, "voice", voice_file_id, repeat, caption=caption)
-    else:
-        notice = _notice(
-            svc, pair.worker, views.absence_note_for_worker(t, name, meeting.at, text or "")
-        )
+    """The few words, or the voice message, the person chose to add for their worker: the
+    notice names the meeting, and reads them from it when it is sent."""
+    kind = NoticeKind.ABSENCE_VOICE if voice_file_id is not None else NoticeKind.ABSENCE_NOTE
+    notice = _notice(
+        pair.worker, kind, person=pair.person.user_id, meeting=meeting.id, at=meeting.at
+    )
     done = await svc.meetings.add_absence_note(
         meeting.id,
         pair.person.user_id,
@@ -156,10 +154,16 @@ async def add_note(
 
 async def propose(svc: Services, pair: Pair, meeting: Meeting, at: datetime) -> Meeting | None:
     """Another time the person proposes: the worker can confirm it with one button."""
-    t = svc.translator_for(pair.worker)
-    reply = views.proposal_for_worker(t, pair.person.known_as, meeting, at)
+    notice = _notice(
+        pair.worker,
+        NoticeKind.PROPOSAL,
+        person=pair.person.user_id,
+        meeting=meeting.id,
+        old=meeting.at,
+        at=at,
+    )
     done = await svc.meetings.propose_time(
-        meeting.id, pair.person.user_id, at, [_notice(svc, pair.worker, reply)], svc.clock.now()
+        meeting.id, pair.person.user_id, at, [notice], svc.clock.now()
     )
     if done is not None:
         svc.deliver()
@@ -167,9 +171,8 @@ async def propose(svc: Services, pair: Pair, meeting: Meeting, at: datetime) -> 
 
 
 async def cancel(svc: Services, pair: Pair, meeting: Meeting) -> bool:
-    t = svc.translator_for(pair.person)
     notice = _notice(
-        svc, pair.person, views.cancelled_for_person(t, pair.worker.display_name, meeting.at)
+        pair.person, NoticeKind.MEETING_CANCELLED, worker=pair.worker.user_id, at=meeting.at
     )
     done = await svc.meetings.cancel(meeting.id, pair.person.user_id, [notice], svc.clock.now())
     svc.deliver()

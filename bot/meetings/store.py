@@ -6,17 +6,14 @@ outbox (or is dropped because the meeting moved, passed or was prepared for). Ne
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.core.db import Database
+from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Queued, enqueue
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,7 @@ class Schedule:
     summary_at: datetime | None  # None when that day's list time has already passed
 
 
-def _meeting(row: sqlite3.Row) -> Meeting:
+def _meeting(row: Row) -> Meeting:
     return Meeting(
         id=row["id"],
         person_id=row["person_id"],
@@ -145,6 +142,13 @@ class MeetingStore:
         )
         return None if row is None else _meeting(row)
 
+    async def absence(self, meeting_id: int) -> tuple[str | None, str | None]:
+        """The few words and the voice message the person added to their "I cannot come"."""
+        row = await self.db.fetchone(
+            "SELECT absence_note, absence_voice FROM meetings WHERE id = ?", (meeting_id,)
+        )
+        return (None, None) if row is None else (row["absence_note"], row["absence_voice"])
+
     async def prepared_for(self, meeting_id: int) -> bool:
         """Whether a preparation for this meeting was sent (its invitations are then done)."""
         row = await self.db.fetchone(
@@ -160,9 +164,9 @@ class MeetingStore:
         by: int,
         move: bool,
         schedule: Schedule,
-        notices: Sequence[Outgoing],
+        notices: Sequence[Queued],
         now: datetime,
-        addendum: Outgoing | None = None,
+        addendum: Queued | None = None,
     ) -> tuple[Meeting, datetime | None] | None:
         """Set the person's next meeting, or move the one ahead if `move` (otherwise refuse:
         None). Its reminders are planned anew, what was queued for the old time withdrawn,
@@ -232,7 +236,7 @@ class MeetingStore:
         attendance: str,
         *,
         invitations: Sequence[datetime],
-        notices: Sequence[Outgoing],
+        notices: Sequence[Queued],
         now: datetime,
     ) -> tuple[Meeting, bool] | None:
         """The person says they are coming, or cannot come, to a meeting still ahead. Cannot
@@ -287,7 +291,7 @@ class MeetingStore:
         *,
         text: str | None,
         voice_file_id: str | None,
-        notices: Sequence[Outgoing],
+        notices: Sequence[Queued],
         now: datetime,
     ) -> Meeting | None:
         """The few words (or the voice message) the person chose to add to their "I cannot
@@ -311,7 +315,7 @@ class MeetingStore:
         meeting_id: int,
         person_id: int,
         at: datetime,
-        notices: Sequence[Outgoing],
+        notices: Sequence[Queued],
         now: datetime,
     ) -> Meeting | None:
         """Another time the person proposes for a meeting they cannot come to."""
@@ -330,7 +334,7 @@ class MeetingStore:
             return _meeting(row)
 
     async def cancel(
-        self, meeting_id: int, person_id: int, notices: Sequence[Outgoing], now: datetime
+        self, meeting_id: int, person_id: int, notices: Sequence[Queued], now: datetime
     ) -> bool:
         async with self.db.transaction() as tx:
             row = await one(
@@ -431,7 +435,7 @@ class MeetingStore:
         ]
 
     async def settle_reminders(
-        self, sent: Sequence[tuple[DueReminder, Outgoing]], dropped: Sequence[int], now: datetime
+        self, sent: Sequence[tuple[DueReminder, Queued]], dropped: Sequence[int], now: datetime
     ) -> int:
         """Queue each reminder's message and drop the others, in one transaction; a reminder
         no longer pending is left alone. Returns how many were queued."""
@@ -499,7 +503,7 @@ class MeetingStore:
         ]
 
     async def settle_summary(
-        self, summary: DaySummary, message: Outgoing | None, now: datetime
+        self, summary: DaySummary, message: Queued | None, now: datetime
     ) -> None:
         """Queue the worker's list for the day, or drop it when there is nothing to list."""
         async with self.db.transaction() as tx:
@@ -586,7 +590,7 @@ class MeetingStore:
             return row is not None
 
 
-async def withdraw_reminders(tx: aiosqlite.Connection, meeting_id: int) -> None:
+async def withdraw_reminders(tx: Transaction, meeting_id: int) -> None:
     """The meeting moved, was cancelled, declined or prepared for: its pending reminders are
     dropped, and an invitation already queued but not sent is withdrawn."""
     await tx.execute(

@@ -10,7 +10,7 @@ from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, bullets, esc
-from bot.meetings.dates import Problem, Refused
+from bot.meetings.model import Problem, Refused
 from bot.meetings.store import CANNOT, COMING, DayMeeting, Meeting
 
 Buttons = list[list[tuple[str, str]]]
@@ -131,24 +131,24 @@ def day_list_addendum(t: Translator, meeting: DayMeeting) -> str:
 # -- the person cannot come, or is coming: what the worker reads ---------------------------------
 
 
-def cannot_come_for_worker(t: Translator, name: str, meeting: Meeting) -> Reply:
+def cannot_come_for_worker(t: Translator, name: str, meeting_id: int, at: datetime) -> Reply:
     text = t._(
         "{name} cannot come to the meeting of {when}. The reminders for it have stopped. "
         "You can set another date, or wait: {name} may propose one."
-    ).format(name=esc(name), when=_when(t, meeting.at))
+    ).format(name=esc(name), when=_when(t, at))
     return Reply(
         text,
         [
             [
                 (
                     t._("📅 Set another date"),
-                    callbacks.build(callbacks.MEETING_CHANGE_NOTICE, meeting.id),
+                    callbacks.build(callbacks.MEETING_CHANGE_NOTICE, meeting_id),
                 )
             ],
             [
                 (
                     t._("✖ Cancel the meeting"),
-                    callbacks.build(callbacks.MEETING_CANCEL_NOTICE, meeting.id),
+                    callbacks.build(callbacks.MEETING_CANCEL_NOTICE, meeting_id),
                 )
             ],
         ],
@@ -176,9 +176,11 @@ def absence_voice_caption(t: Translator, name: str, at: datetime) -> str:
     )
 
 
-def proposal_for_worker(t: Translator, name: str, meeting: Meeting, at: datetime) -> Reply:
+def proposal_for_worker(
+    t: Translator, name: str, meeting_id: int, old: datetime, at: datetime
+) -> Reply:
     text = t._("{name} cannot come on {old} and proposes another time: {new}.").format(
-        name=esc(name), old=_when(t, meeting.at), new=_when(t, at)
+        name=esc(name), old=_when(t, old), new=_when(t, at)
     )
     return Reply(
         text,
@@ -186,13 +188,13 @@ def proposal_for_worker(t: Translator, name: str, meeting: Meeting, at: datetime
             [
                 (
                     t._("✔ Confirm {when}").format(when=t.date_time(at)),
-                    callbacks.meeting_accept(meeting.id, at),
+                    callbacks.meeting_accept(meeting_id, at),
                 )
             ],
             [
                 (
                     t._("📅 Set another date"),
-                    callbacks.build(callbacks.MEETING_CHANGE_NOTICE, meeting.id),
+                    callbacks.build(callbacks.MEETING_CHANGE_NOTICE, meeting_id),
                 )
             ],
         ],

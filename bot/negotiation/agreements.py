@@ -16,9 +16,8 @@ from bot.context import Services
 from bot.negotiation import agreements_views as views
 from bot.negotiation.agreements_store import AgreedStep, Agreement
 from bot.preparation import logbook
-from bot.preparation.dialogue.engine import chosen_allies
 from bot.preparation.dialogue.model import Kind
-from bot.preparation.store import Ally, Answer, Preparation
+from bot.preparation.store import Ally, Answer, Preparation, chosen_allies
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,14 @@ expects, so a late or forged press changes nothing.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.core.db import Database
+from bot.core.db import Database, Row
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Outgoing, Queued, enqueue
 
 AgreementStatus = Literal["draft", "proposed", "accepted", "rejected"]
 Who = Literal["person", "worker", "ally"]
@@ -55,7 +54,7 @@ class Awaited:
     part: str | None
 
 
-def _agreement(row: sqlite3.Row, steps: Sequence[sqlite3.Row]) -> Agreement:
+def _agreement(row: Row, steps: Sequence[Row]) -> Agreement:
     return Agreement(
         id=row["id"],
         person_id=row["person_id"],
@@ -291,7 +290,7 @@ class AgreementStore:
 
     # -- the meetings whose time has passed -----------------------------------------------------
 
-    async def passed_meetings(self, now: datetime, limit: int) -> list[sqlite3.Row]:
+    async def passed_meetings(self, now: datetime, limit: int) -> list[Row]:
         """Planned meetings whose time has passed, not yet offered to their worker."""
         return await self.db.fetchall(
             """SELECT m.id, m.person_id, m.at, m.attendance, p.worker_id FROM meetings m
@@ -309,7 +308,7 @@ class AgreementStore:
         return maybe_time(row[0] if row else None)
 
     async def offer(
-        self, meeting_id: int, message: Outgoing | None, person_id: int, now: datetime
+        self, meeting_id: int, message: Queued | None, person_id: int, now: datetime
     ) -> bool:
         """Mark a passed meeting as offered, queueing the worker's offer with it (once)."""
         async with self.db.transaction() as tx:

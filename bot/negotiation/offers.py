@@ -10,8 +10,9 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.context import Services
-from bot.negotiation import agreements_views as views
-from bot.preparation import views as preparation_views
+from bot.core.notices import NoticeKind
+from bot.core.rows import to_db_time
+from bot.outbox.store import Notice
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,8 @@ class Offers:
             message = None
             recent = now - at <= OFFER_WITHIN and row["attendance"] != "cannot"
             if worker and person and worker.is_active_worker and not worker.unreachable and recent:
-                t = svc.translator_for(worker)
-                message = preparation_views.notice(
-                    t,
-                    worker.user_id,
-                    views.offer(t, person.known_as, at, row["id"]),
-                )
+                data = {"person": person.user_id, "meeting": row["id"], "at": to_db_time(at)}
+                message = Notice(worker.user_id, NoticeKind.AGREEMENT_OFFER, data)
             await svc.agreements.offer(row["id"], message, row["person_id"], now)
             log.info("agreement offered meeting=%s", row["id"])
         return await svc.agreements.next_passing()

@@ -6,13 +6,12 @@ once. Messages to the other side are queued in the same transaction as the chang
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.core.db import Database
+from bot.core.db import Database, Row
 from bot.core.rows import from_db_time, one, to_db_time
 from bot.outbox.store import Outgoing, enqueue
 
@@ -41,7 +40,7 @@ class TopicList:
     topics: tuple[Topic, ...] = field(default_factory=tuple)
 
 
-def _topic(row: sqlite3.Row) -> Topic:
+def _topic(row: Row) -> Topic:
     return Topic(row["id"], row["text"], row["voice_file_id"], row["reply"], row["comment"])
 
 

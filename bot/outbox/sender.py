@@ -1,8 +1,13 @@
 """The sender: delivers the outbox one message at a time, in order, until each has arrived.
 
 Rows are written by whoever causes them, in the same transaction; the sender only ever talks to
-Telegram outside a transaction. An attempt is recorded as begun before the call, so an attempt a
-crash interrupted is known at the next start. Telegram has no idempotency key: when a call's
+Telegram outside a transaction. However many instances of Escale share the database, one sender
+works at a time: the instance the database elects (`Database.lead`); the others' senders wait,
+and one of them takes over (recovering what was cut short) once the elected one is gone. The
+reminders, offers and retention it produces are therefore queued by one instance too.
+
+An attempt is recorded as begun before the call, so an attempt a crash interrupted is known at
+the next start. Telegram has no idempotency key: when a call's
 outcome is unknown the message is sent once more, headed by its repeat note, and never again.
 """
 
@@ -12,8 +17,8 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 from typing import Any, Literal
 
 import httpx
@@ -23,27 +28,40 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core.clock import Clock
 from bot.core.request import PER_SECOND, ChatPace, Pace, outbox_call, retry_after
-from bot.core.text import NO_PREVIEW, Reply, utf16_length
-from bot.outbox.store import OutboxRow, OutboxStore, Outgoing
+from bot.core.text import (
+    MAX_CAPTION,
+    MAX_TEXT,
+    NO_PREVIEW,
+    Reply,
+    plain_text,
+    split_plain,
+    utf16_length,
+)
+from bot.outbox.store import OutboxRow, OutboxStore, Outgoing, Queued
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts
-MAX_CAPTION = 1024
 BATCH = 50
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
 PRODUCE_EVERY = timedelta(seconds=1)  # while paced, the producers run no more often
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
+# Beside other instances, rows queued by theirs bring no `wake()` here: looked for this often.
+LOOK_AGAIN_SHARED = timedelta(seconds=1)
+ELECTION_AGAIN = timedelta(seconds=2)  # not the elected sender: asked again this often
+ROLE = "outbox-sender"
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Who to tell, and what, when a chat refuses the bot (read-only: the sender queues them).
-OnUnreachable = Callable[[int], Awaitable[Sequence[Outgoing]]]
+OnUnreachable = Callable[[int], Awaitable[Sequence[Queued]]]
 # Who to tell, and what, when a message ends undelivered (refused twice, or its outcome
 # unknown twice): read-only, the sender queues them with the row's end.
-OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Outgoing]]]
+OnUndelivered = Callable[[OutboxRow, bool], Awaitable[Sequence[Queued]]]
+# Writes a queued notice in words, in its recipient's language of now; None when there is
+# nothing left to say (what it was about is gone).
+Render = Callable[[OutboxRow], Awaitable[Outgoing | None]]
 # Called before each pass with the time: queues whatever has come due (reminders, say) and
 # returns when it next has something due, so one loop serves every timed message.
 Producer = Callable[[datetime], Awaitable[datetime | None]]
@@ -62,12 +80,14 @@ class Sender:
         per_second: int = PER_SECOND,
         on_undelivered: OnUndelivered | None = None,
         pace: Pace | None = None,
+        render: Render | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
         self._clock = clock
         self._on_unreachable = on_unreachable
         self._on_undelivered = on_undelivered
+        self._render = render
         self._producers = producers
         # The application's one pace, shared with replies; a sender of its own has its own.
         self._pace = pace or Pace(per_second)
@@ -77,16 +97,38 @@ class Sender:
         self._idle = asyncio.Event()
         self._recover_first = False
         self._scrub = False  # rows ended in this pass, whose words are then scrubbed
+        self._leading = False  # this instance's sender is the elected one
+        shared = not store.db.sole_instance
+        self._look_again = LOOK_AGAIN_SHARED if shared else LOOK_AGAIN
+
+    @property
+    def leading(self) -> bool:
+        """Whether this sender is the elected one (the only one at work), as of its last pass."""
+        return self._leading
 
     async def start(self) -> None:
-        """Recover attempts a crash interrupted, then run the loop as a task."""
+        """Become the elected sender if no other instance is, recovering the attempts a crash
+        interrupted; then run the loop as a task (which asks again while another leads)."""
         if self._task is not None:
             raise RuntimeError("the outbox sender is already running")
-        interrupted = await self._store.recover()
-        if interrupted:
-            log.warning("outbox recovered interrupted=%s", interrupted)
+        await self._elect()
         self._idle.clear()
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def _elect(self) -> bool:
+        """Whether this sender leads now; on becoming it, what a crash interrupted is recovered
+        first ('sending' rows of the previous sender, which is gone)."""
+        leading = await self._store.db.lead(ROLE)
+        if leading and not self._leading:
+            interrupted = await self._store.recover()
+            if interrupted:
+                log.warning("outbox recovered interrupted=%s", interrupted)
+            if not self._store.db.sole_instance:
+                log.info("outbox sender elected")
+        elif self._leading and not leading:
+            log.warning("outbox sender no longer elected: another instance sends")
+        self._leading = leading
+        return leading
 
     async def stop(self) -> None:
         """Cancel the loop; a row whose call was cut short stays 'sending' until `start()`."""
@@ -121,6 +163,11 @@ class Sender:
         while True:
             self._woken.clear()
             try:
+                if not await self._elect():
+                    self._idle.set()
+                    await self._wait(self._clock.now() + ELECTION_AGAIN)
+                    self._idle.clear()
+                    continue
                 if self._recover_first:
                     await self._store.recover()
                     self._recover_first = False
@@ -132,7 +179,7 @@ class Sender:
                     produced_wakes = [
                         await self._produce(produce, now) for produce in self._producers
                     ]
-                wakes: list[datetime | None] = [now + LOOK_AGAIN, *produced_wakes]
+                wakes: list[datetime | None] = [now + self._look_again, *produced_wakes]
                 # Held back by the pace, rows are due already: wait for the pace, not for them.
                 paced = await self._send_due()
                 wakes.append(paced if paced is not None else await self._store.next_due())
@@ -183,6 +230,8 @@ class Sender:
             while True:
                 attempted = False
                 for row in await self._store.due(self._clock.now(), BATCH):
+                    if not await self._elect():  # another instance took over: it sends now
+                        return None
                     now = self._clock.now()
                     chat_slot = waiting.get(row.chat_id) or self._chats.next_slot(row.chat_id, now)
                     if chat_slot > now:
@@ -211,13 +260,20 @@ class Sender:
     async def _attempt(self, due: OutboxRow) -> bool:
         """One attempt at one row; whether it called Telegram (and so counts for the pace)."""
         row = await self._store.begin_attempt(due.id)
-        if row is None:  # erased or held since it was read
+        if row is None:  # erased or held since it was read (a held row lost any erased name)
+            self._scrub = True
             return False
         if row.expired(self._clock.now()):
             await self._store.give_up(row.id, "failed", "expired")
             self._scrub = True
             log.info("outbox expired id=%s purpose=%s", row.id, row.purpose)
             return False
+        if row.notice is not None:
+            written = await self._written(row)
+            if written is None:
+                self._scrub = True
+                return False
+            row = written
         try:
             try:
                 with outbox_call():
@@ -246,6 +302,7 @@ class Sender:
         except Forbidden:
             notices = await self._unreachable_notices(row.chat_id)
             newly = await self._store.hold_chat(row.chat_id, self._clock.now(), notices)
+            self._scrub = True  # the rows held lost any erased name: gone from the disk too
             log.warning(
                 "outbox held chat=%s id=%s: the chat refuses the bot (told=%s)",
                 row.chat_id,
@@ -266,6 +323,30 @@ class Sender:
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
         return True
 
+    async def _written(self, row: OutboxRow) -> OutboxRow | None:
+        """A notice in words, now; None (and the row ended) when there is nothing to say."""
+        try:
+            if self._render is None:
+                raise LookupError("no renderer for notices")
+            message = await self._render(row)
+        except Exception as error:
+            _log_unexpected(f"outbox notice not written id={row.id} kind={row.notice}", error)
+            await self._store.give_up(row.id, "failed", f"unwritten:{_error_name(error)}")
+            return None
+        if message is None:
+            await self._store.give_up(row.id, "failed", "obsolete")
+            log.info("outbox obsolete id=%s kind=%s", row.id, row.notice)
+            return None
+        return replace(
+            row,
+            kind=message.kind,
+            body=message.body,
+            caption=message.caption,
+            buttons=tuple(tuple(line) for line in message.buttons),
+            protect=message.protect,
+            repeat_note=message.repeat_note,
+        )
+
     async def _unknown_outcome(self, row: OutboxRow, name: str) -> None:
         """The message may have arrived: send it once more, marked; after that, give up."""
         if row.maybe_delivered:
@@ -283,7 +364,7 @@ class Sender:
         self, row: OutboxRow, status: Literal["failed", "uncertain"], name: str
     ) -> None:
         """No more attempts: the words go, and whoever should know is told (once)."""
-        notices: Sequence[Outgoing] = ()
+        notices: Sequence[Queued] = ()
         if self._on_undelivered is not None:
             try:
                 notices = await self._on_undelivered(row, status == "uncertain")
@@ -311,7 +392,7 @@ class Sender:
             delay.total_seconds(),
         )
 
-    async def _unreachable_notices(self, chat_id: int) -> Sequence[Outgoing]:
+    async def _unreachable_notices(self, chat_id: int) -> Sequence[Queued]:
         try:
             return await self._on_unreachable(chat_id)
         except Exception as error:
@@ -334,7 +415,7 @@ class Sender:
                 link_preview_options=NO_PREVIEW,
             )
             return message.message_id
-        parts = _chunks(plain_text(text), MAX_TEXT)
+        parts = split_plain(plain_text(text), MAX_TEXT)
         for index, part in enumerate(parts):
             message = await self._bot.send_message(
                 row.chat_id,
@@ -356,7 +437,7 @@ class Sender:
         if plain:
             caption = plain_text(caption)
             if utf16_length(caption) > MAX_CAPTION:  # too long to caption: follows as text
-                caption, rest = "", _chunks(caption, MAX_TEXT)
+                caption, rest = "", split_plain(caption, MAX_TEXT)
         parse_mode = None if plain else ParseMode.HTML
         if row.kind == "photo":
             message = await self._bot.send_photo(
@@ -424,44 +505,3 @@ def _log_unexpected(event: str, error: BaseException) -> None:
     """Type and stack only: an exception's text may quote what a person wrote."""
     stack = "".join(traceback.format_tb(error.__traceback__))
     log.error("%s error=%s\n%s", event, _error_name(error), stack)
-
-
-class _TextOnly(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def plain_text(html: str) -> str:
-    """What the HTML shows, without tags and with entities resolved: Telegram cannot refuse it."""
-    parser = _TextOnly()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    """`text` cut into parts of at most `limit` UTF-16 units, at a line break where possible."""
-    parts: list[str] = []
-    while utf16_length(text) > limit:
-        cut = _fitting(text, limit)
-        newline = text.rfind("\n", 0, cut)
-        if newline > 0:
-            cut = newline + 1
-        parts.append(text[:cut])
-        text = text[cut:]
-    parts.append(text)
-    return [part for part in parts if part.strip()] or [text]
-
-
-def _fitting(text: str, limit: int) -> int:
-    """How many characters of `text` fit in `limit` UTF-16 units."""
-    size = 0
-    for index, char in enumerate(text):
-        size += 2 if ord(char) > 0xFFFF else 1
-        if size > limit:
-            return index
-    return len(text)

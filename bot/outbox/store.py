@@ -6,15 +6,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-import aiosqlite
-
-from bot.core.db import Database
+from bot.core.db import Database, Row, Transaction
+from bot.core.notices import NoticeKind
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 
 OutgoingKind = Literal["text", "voice", "photo", "document"]
@@ -38,9 +36,30 @@ class Outgoing:
     protect: bool = False
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message for another user, queued as what it says rather than in words: its kind and
+    its data (ids, times, numbers, flags — JSON; never a copy of what a person wrote where an
+    id will do). The outbox writes it when it sends it, in the recipient's language of that
+    moment, reading names and words by their ids then: a person erased meanwhile is named by
+    no queued row.
+
+    `erased_name` is the one exception: the name of someone erased in the same transaction,
+    which no other row keeps any more. It is dropped as soon as the notice has to wait (its
+    recipient suspended, or refusing the bot), and the notice is then written without it."""
+
+    chat_id: int
+    kind: NoticeKind
+    data: Mapping[str, Any] = field(default_factory=dict)
+    erased_name: str | None = None
+
+
+Queued = Outgoing | Notice
+
+
 async def enqueue(
-    tx: aiosqlite.Connection,
-    messages: Sequence[Outgoing],
+    tx: Transaction,
+    messages: Sequence[Queued],
     *,
     purpose: str,
     now: datetime,
@@ -53,6 +72,27 @@ async def enqueue(
     `expires_at` is dropped (a reminder is pointless once its meeting has begun). A message
     `about` a user, or tied to a preparation or a meeting, is erased with them."""
     for message in messages:
+        if isinstance(message, Notice):
+            await tx.execute(
+                """INSERT INTO outbox (chat_id, purpose, preparation_id, meeting_id, about_id,
+                                       kind, body, repeat_note, notice, data, erased_name,
+                                       status, due_at, created_at, expires_at)
+                   VALUES (?, ?, ?, ?, ?, 'text', '', '', ?, ?, ?, 'pending', ?, ?, ?)""",
+                (
+                    message.chat_id,
+                    purpose,
+                    preparation_id,
+                    meeting_id,
+                    about,
+                    str(message.kind),
+                    json.dumps(dict(message.data), ensure_ascii=False),
+                    message.erased_name,
+                    to_db_time(now),
+                    to_db_time(now),
+                    None if expires_at is None else to_db_time(expires_at),
+                ),
+            )
+            continue
         await tx.execute(
             """INSERT INTO outbox (chat_id, purpose, preparation_id, meeting_id, about_id, kind,
                                    body, caption, buttons, protect, repeat_note, status, due_at,
@@ -95,7 +135,7 @@ HELD_SUSPENDED = "suspended"
 _TO_SUSPENDED_WORKER = """chat_id IN (SELECT user_id FROM workers WHERE status = 'suspended')"""
 
 
-async def release_suspended(tx: aiosqlite.Connection, worker_id: int, now: datetime) -> int:
+async def release_suspended(tx: Transaction, worker_id: int, now: datetime) -> int:
     """The worker is active again: what was held for them is due at once. How many rows."""
     cursor = await tx.execute(
         """UPDATE outbox SET status = 'pending', error = NULL, due_at = MIN(due_at, ?)
@@ -128,12 +168,15 @@ class OutboxRow:
     message_id: int | None
     error: str | None
     expires_at: datetime | None = None
+    notice: str | None = None  # a NoticeKind to write when sent (then `body` is blank)
+    data: Mapping[str, Any] = field(default_factory=dict)
+    erased_name: str | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
 
 
-def _row(row: sqlite3.Row) -> OutboxRow:
+def _row(row: Row) -> OutboxRow:
     buttons = json.loads(row["buttons"]) if row["buttons"] else []
     return OutboxRow(
         id=row["id"],
@@ -155,6 +198,9 @@ def _row(row: sqlite3.Row) -> OutboxRow:
         message_id=row["message_id"],
         error=row["error"],
         expires_at=maybe_time(row["expires_at"]),
+        notice=row["notice"],
+        data=json.loads(row["data"]) if row["data"] else {},
+        erased_name=row["erased_name"],
     )
 
 
@@ -198,7 +244,7 @@ class OutboxStore:
         async with self.db.transaction() as tx:
             held = await one(
                 tx,
-                f"""UPDATE outbox SET status = 'held', error = ?
+                f"""UPDATE outbox SET status = 'held', error = ?, erased_name = NULL
                     WHERE id = ? AND status = 'pending' AND {_TO_SUSPENDED_WORKER}
                     RETURNING id""",
                 (HELD_SUSPENDED, outbox_id),
@@ -218,7 +264,8 @@ class OutboxStore:
         async with self.db.transaction() as tx:
             await tx.execute(
                 """UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, error = NULL,
-                                     body = '', caption = NULL, buttons = NULL
+                                     body = '', caption = NULL, buttons = NULL, data = NULL,
+                                     erased_name = NULL
                    WHERE id = ?""",
                 (to_db_time(now), message_id, outbox_id),
             )
@@ -240,7 +287,7 @@ class OutboxStore:
         outbox_id: int,
         status: Literal["failed", "uncertain"],
         error: str,
-        notices: Sequence[Outgoing] = (),
+        notices: Sequence[Queued] = (),
         *,
         now: datetime | None = None,
     ) -> bool:
@@ -251,7 +298,7 @@ class OutboxStore:
             row = await one(
                 tx,
                 """UPDATE outbox SET status = ?, error = ?, body = '', caption = NULL,
-                                     buttons = NULL
+                                     buttons = NULL, data = NULL, erased_name = NULL
                    WHERE id = ? AND status = 'sending' RETURNING preparation_id, about_id""",
                 (status, error, outbox_id),
             )
@@ -276,9 +323,7 @@ class OutboxStore:
             await enqueue(tx, notices, purpose="undelivered", now=now, about=about)
             return True
 
-    async def hold_chat(
-        self, chat_id: int, now: datetime, notices: Sequence[Outgoing] = ()
-    ) -> bool:
+    async def hold_chat(self, chat_id: int, now: datetime, notices: Sequence[Queued] = ()) -> bool:
         """The chat refuses the bot (403): hold its messages until the user writes again.
 
         `notices` (telling others) are queued in the same transaction, only when the user was
@@ -292,7 +337,7 @@ class OutboxStore:
                 (to_db_time(now), chat_id),
             )
             await tx.execute(
-                """UPDATE outbox SET status = 'held', error = 'Forbidden'
+                """UPDATE outbox SET status = 'held', error = 'Forbidden', erased_name = NULL
                    WHERE chat_id = ? AND status IN ('pending', 'sending')""",
                 (chat_id,),
             )

@@ -7,32 +7,21 @@ sender queues these with the row's end, once per brief, and keeps none of the br
 
 from __future__ import annotations
 
-from bot.accounts import staff_views as staff
 from bot.context import Services
-from bot.core.text import Reply
-from bot.outbox.store import OutboxRow, Outgoing
-from bot.preparation import flow as preparation
-from bot.preparation import views as preparation_views
+from bot.core.notices import NoticeKind
+from bot.outbox.store import Notice, OutboxRow
 
 
-async def notices(svc: Services, row: OutboxRow, uncertain: bool) -> list[Outgoing]:
-    """Who to tell that `row` (a part of a brief) will not be sent again, in their language."""
+async def notices(svc: Services, row: OutboxRow, uncertain: bool) -> list[Notice]:
+    """Who to tell that `row` (a part of a brief) will not be sent again."""
     if row.purpose != "brief" or row.preparation_id is None:
         return []
     sent = await svc.preparations.get(row.preparation_id)
     if sent is None:
         return []
-    person = await svc.repo.account(sent.person_id)
-    worker = await svc.repo.account(row.chat_id)
-    worker_name = worker.display_name if worker else ""
-    reference = preparation.reference(sent.id)
-    messages: list[Outgoing] = []
-    if person is not None:
-        t = svc.translator_for(person)
-        text = preparation_views.brief_undelivered(t, worker_name, reference, uncertain)
-        messages.append(preparation_views.notice(t, person.user_id, Reply(text)))
-    for admin_id in sorted(svc.settings.admin_ids - {row.chat_id}):
-        t = svc.translator_for(await svc.repo.account(admin_id))
-        text = staff.brief_undelivered(t, worker_name, reference, uncertain)
-        messages.append(preparation_views.notice(t, admin_id, Reply(text)))
-    return messages
+    data = {"preparation": sent.id, "worker": row.chat_id, "uncertain": uncertain}
+    told = [Notice(sent.person_id, NoticeKind.BRIEF_UNDELIVERED, data)]
+    return told + [
+        Notice(admin, NoticeKind.BRIEF_UNDELIVERED_STAFF, data)
+        for admin in sorted(svc.settings.admin_ids - {row.chat_id})
+    ]

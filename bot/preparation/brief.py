@@ -1,424 +1,79 @@
-"""The brief a worker receives once a person sends their preparation, in Telegram HTML.
+"""The brief's two operations, as the domain sees them: the person sends it, the worker reads it.
 
-Pure functions: the caller gathers the answers and sends the parts. The brief is the person's
-words, so every piece of their text is escaped, nothing they wrote is ever cut, a hidden answer
-leaves no trace, and a long brief is split into messages Telegram accepts, each carrying the
-brief's reference so a worker can tell the parts (and a possible repeat) apart.
+Each decides everything there is to decide (is there a worker, are they active, is it still
+this preparation's moment; is this brief the reader's) and returns an outcome; the handler only
+says the outcome with a view. The brief's words are written by a `BriefWriter` the handler
+hands in (the views), in the worker's language, and queued in the transaction that closes
+the preparation.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
 
+from bot.accounts.store import Account
+from bot.context import Caller, Role, Services
 from bot.core.i18n import Translator
-from bot.core.invisible import isolated
-from bot.core.text import esc, utf16_length
-from bot.preparation.dialogue.engine import chosen_allies, json_list
-from bot.preparation.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
-from bot.preparation.store import Ally, Answer
+from bot.core.notices import NoticeKind
+from bot.outbox.store import Notice, Outgoing
+from bot.preparation import flow as preparation
+from bot.preparation.brief_model import BriefInput
 
-# Below Telegram's 4096, in UTF-16 code units of the HTML source, leaving room for the repeat
-# note the outbox puts on top of a message sent again.
-MESSAGE_BUDGET = 4000
-SHORT_ANSWER = 200  # characters of typed text kept by describe_answer
-NAME_MAX = 100  # characters of the person's name shown, so a header always fits
-SPARKS = "▁▂▃▄▅▆▇█"
-ORIGIN_MARKS = {"forwarded": "↪️ ", "via_bot": "🤖 "}  # before an answer someone else wrote
-
-_ATOM = re.compile(r"<[^<>]*>|&#?[0-9A-Za-z]+;|.", re.DOTALL)  # never cut inside one
-_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+# The brief in messages for the outbox: (the worker's language, the worker, the preparation,
+# what it shows) -> the messages, in order.
+BriefWriter = Callable[[Translator, int, int, BriefInput], Sequence[Outgoing]]
 
 
-@dataclass(frozen=True)
-class BriefInput:
-    """Everything a brief shows; `steps` are the steps asked, in order, without the review."""
-
-    reference: str
-    person_name: str
-    prepared_at: datetime
-    steps: Sequence[Step]
-    answers: Mapping[str, Answer]
-    previous_answers: Mapping[str, Answer]
-    allies: Mapping[int, Ally]
-    history: Mapping[str, Sequence[int]]  # scale step id -> earlier values seen, oldest first
-    meeting_at: datetime | None = None
-    meeting_id: int | None = None  # not shown: the meeting a sent preparation is attached to
+class Sending(enum.Enum):
+    SENT = "sent"  # queued for the worker, the preparation closed
+    NO_WORKER = "no_worker"  # nobody follows the person now
+    WORKER_PAUSED = "worker_paused"  # suspended: it stays with the person, nothing is queued
+    MOVED_ON = "moved_on"  # the preparation changed meanwhile (sent already, a step back…)
 
 
 @dataclass(frozen=True)
-class TextPart:
-    html: str
+class Sent:
+    outcome: Sending
+    worker: Account | None = None
+    messages: int = 0
 
 
-@dataclass(frozen=True)
-class VoicePart:
-    """A voice answer, sent as the voice itself: the worker hears the person."""
-
-    file_id: str
-    caption: str
-
-
-@dataclass(frozen=True)
-class FilePart:
-    """A photo or a document the person gave as part of an answer, sent as itself."""
-
-    kind: Literal["photo", "document"]
-    file_id: str
-    caption: str
-
-
-BriefPart = TextPart | VoicePart | FilePart
+async def send(svc: Services, flow: preparation.Flow, person: Account, write: BriefWriter) -> Sent:
+    """The person presses *Send*: the brief goes to their worker, exactly as the review showed
+    it, if that worker can act on it."""
+    worker = await svc.repo.account(person.worker_id) if person.worker_id else None
+    if worker is None:
+        return Sent(Sending.NO_WORKER)
+    if not worker.is_active_worker:  # could neither act on it nor mark it read
+        return Sent(Sending.WORKER_PAUSED, worker)
+    data = await preparation.brief_input(svc, flow, person)
+    messages = write(svc.translator_for(worker), worker.user_id, flow.id, data)
+    if not await preparation.send(svc, flow, worker.user_id, data, messages):
+        return Sent(Sending.MOVED_ON, worker)
+    svc.deliver()
+    return Sent(Sending.SENT, worker, len(messages))
 
 
-def render_brief(t: Translator, dialogue: Dialogue, brief: BriefInput) -> list[BriefPart]:
-    """The brief as messages to send in order: its text parts, then the voice answers."""
-    name = shorten(brief.person_name, NAME_MAX)
-    sections: list[str] = []
-    voices: list[VoicePart | FilePart] = []
-    unaddressed: list[str] = []
-    quiet: list[str] = []
-    for step in in_brief_order(brief.steps):
-        answer = brief.answers.get(step.id)
-        if answer is not None and answer.hidden:
-            continue
-        if (answer is None or not answer.given) and not step.question_refers_back:
-            unaddressed.append(esc(t._(step.label)))
-            continue
-        if answer is not None and _is_quiet(step, answer):
-            quiet.append(
-                t._("{label}: {answer}").format(
-                    label=esc(t._(step.label)), answer=_choice(t, step, answer.text or "")
-                )
-            )
-            continue
-        sections.append(_section(t, dialogue, brief, step, answer))
-        caption = t._("{label} — {name}").format(
-            label=esc(t._(step.label)), name=isolated(esc(name))
-        )
-        if answer is not None and answer.given:
-            caption = "\n".join([caption, *_origin_lines(t, answer, name), _ref(t, brief)])
-        if answer is not None and answer.given and answer.voice_file_id:
-            voices.append(VoicePart(answer.voice_file_id, caption))
-        if answer is not None and answer.given and answer.file_id and answer.file_kind:
-            voices.append(FilePart(answer.file_kind, answer.file_id, caption))
-    folded = quiet + (
-        [t._("Not addressed: {sections}").format(sections=", ".join(unaddressed))]
-        if unaddressed
-        else []
+class Reading(enum.Enum):
+    TOLD = "told"  # recorded; the person is told, once
+    ALREADY_READ = "already_read"
+    NOT_YOURS = "not_yours"  # not a brief sent to this caller as their worker (or gone)
+
+
+async def read(svc: Services, caller: Caller, preparation_id: int) -> Reading:
+    """The worker presses *I've read it*: recorded once, and the person told in their
+    language when the notice goes out."""
+    prepared = await svc.preparations.get(preparation_id)
+    if prepared is None or prepared.worker_id != caller.id or not caller.has(Role.WORKER):
+        return Reading.NOT_YOURS
+    notice = Notice(
+        prepared.person_id,
+        NoticeKind.BRIEF_READ,
+        {"worker": caller.id, "preparation": prepared.id},
     )
-    if not sections and not quiet:
-        sections.append("<i>" + t._("Nothing is shared in this preparation.") + "</i>")
-    if folded:
-        sections.append("<i>" + " · ".join(folded) + "</i>")
-    # Room for the longer of the two headers (the first part's is the full one).
-    reserve = max(utf16_length(_top(t, brief, name, index, 99)) for index in (1, 2)) + 2
-    chunks = _pack(sections, MESSAGE_BUDGET - reserve)
-    parts: list[BriefPart] = [
-        TextPart(_top(t, brief, name, index, len(chunks)) + "\n\n" + "\n\n".join(chunk))
-        for index, chunk in enumerate(chunks, start=1)
-    ]
-    return parts + voices
-
-
-def in_brief_order(steps: Sequence[Step]) -> list[Step]:
-    """The steps that lead the brief (by rank), then the others in the dialogue's order."""
-    leading = sorted((s for s in steps if s.lead is not None), key=lambda s: s.lead or 0)
-    return leading + [s for s in steps if s.lead is None]
-
-
-def _is_quiet(step: Step, answer: Answer) -> bool:
-    option = step.option(answer.text or "") if step.kind is Kind.CHOICE else None
-    return answer.given and option is not None and option.quiet and not answer.voice_file_id
-
-
-def together(t: Translator) -> str:
-    return "<i>" + t._("to put into words together") + "</i>"
-
-
-def describe_answer(t: Translator, step: Step, answer: Answer, allies: Mapping[int, Ally]) -> str:
-    """A short one-line HTML form of an answer, for under its question and in history lists."""
-    if answer.skipped:
-        return "<i>" + t._("I'd rather not") + "</i>"
-    mark = ORIGIN_MARKS.get(answer.origin or "", "")
-    if answer.voice_file_id:
-        return mark + "🎤 " + t._("voice message")
-    if answer.together:
-        return together(t)
-    if step.kind is Kind.AGREED:
-        return "; ".join(agreed_lines(t, step, answer)) or _not_addressed(t)
-    if answer.file_id and not (answer.text or "").strip():
-        return mark + attachment(t, answer)
-    text = " ".join((answer.text or "").split())
-    if not text:
-        return _not_addressed(t)
-    if step.kind is Kind.CHOICE:
-        return _choice(t, step, text)
-    if step.kind is Kind.SCALE:
-        return esc(_score(step, text))
-    if step.kind is Kind.JOKERS:
-        ids = chosen_allies(answer)
-        return "; ".join(_ally(t, step, allies[i]) for i in ids if i in allies) or _not_addressed(t)
-    return mark + esc(shorten(text, SHORT_ANSWER))
-
-
-def sparkline(values: Sequence[int], minimum: int, maximum: int) -> str:
-    """One bar per value; halves round down so a 1–5 scale reads ▁▃▄▆█."""
-    span = max(maximum - minimum, 1)
-    top = len(SPARKS) - 1
-    bars = []
-    for value in values:
-        offset = min(max(value, minimum), maximum) - minimum
-        bars.append(SPARKS[-((span - 2 * top * offset) // (2 * span))])
-    return "".join(bars)
-
-
-def _section(
-    t: Translator, dialogue: Dialogue, brief: BriefInput, step: Step, answer: Answer | None
-) -> str:
-    lines = [f"<b>{esc(t._(step.label))}</b>"]
-    lines.extend(_last_time(t, dialogue, brief, step))
-    lines.extend(_answer_lines(t, step, answer, brief))
-    return "\n".join(lines)
-
-
-def _last_time(t: Translator, dialogue: Dialogue, brief: BriefInput, step: Step) -> list[str]:
-    """Last time's answers the question refers to, so the worker knows what an outcome is about;
-    one the person hid or skipped back then stays unshown."""
-    lines: list[str] = []
-    referred = dict.fromkeys(i for scope, i in placeholders(step.question) if scope == PREVIOUS)
-    for step_id in referred:
-        earlier = dialogue.step(step_id)
-        answer = brief.previous_answers.get(step_id)
-        if earlier is None or answer is None or answer.hidden or not answer.given:
-            continue
-        # Translators: introduces the person's answer from their previous preparation, e.g.
-        # "My small step, last time: call the CAF".
-        said = t._("{label}, last time:").format(label=esc(t._(earlier.label)))
-        described = describe_answer(t, earlier, answer, brief.allies)
-        lines.append(f"<blockquote><i>{said}</i> {described}</blockquote>")
-    return lines
-
-
-def _answer_lines(t: Translator, step: Step, answer: Answer | None, brief: BriefInput) -> list[str]:
-    if answer is None or not answer.given:
-        return [_not_addressed(t)]
-    lines = _origin_lines(t, answer, shorten(brief.person_name, NAME_MAX))
-    if answer.file_id:
-        lines.append(attachment(t, answer, below=True))
-    if answer.voice_file_id:
-        duration = answer.voice_duration
-        lines.append(
-            "🎤 "
-            + (
-                t._("Voice message ({duration}), just below").format(
-                    duration=f"{duration // 60}:{duration % 60:02d}"
-                )
-                if duration
-                else t._("Voice message, just below")
-            )
-        )
-    if answer.together:
-        return [together(t)]
-    text = (answer.text or "").strip()
-    if not text:
-        return lines or [_not_addressed(t)]
-    if step.kind is Kind.AGREED:
-        lines.extend("• " + line for line in agreed_lines(t, step, answer))
-    elif step.kind is Kind.CHOICE:
-        lines.append(_choice(t, step, text))
-    elif step.kind is Kind.SCALE:
-        lines.append(_scale(t, step, text, brief.history.get(step.id, ())))
-    elif step.kind is Kind.JOKERS:
-        ids = chosen_allies(answer)
-        lines.extend(_ally(t, step, brief.allies[i]) for i in ids if i in brief.allies)
-    else:
-        lines.append(esc(text))
-    return lines or [_not_addressed(t)]
-
-
-def _origin_lines(t: Translator, answer: Answer, name: str) -> list[str]:
-    """Above an answer the person did not write: the brief is "in their own words" otherwise."""
-    if answer.origin == "forwarded":
-        # Translators: above an answer the person forwarded (the landlord's text, say).
-        text = t._("Forwarded message: {name} did not write it")
-    elif answer.origin == "via_bot":
-        # Translators: above an answer made with another Telegram bot, not typed by the person.
-        text = t._("Made with another bot: {name} did not write it")
-    else:
-        return []
-    mark = ORIGIN_MARKS[answer.origin]
-    return [mark + "<i>" + text.format(name=isolated(esc(name))) + "</i>"]
-
-
-def attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:
-    """`📎 Photo` or `📎 Document: bail.pdf`, said to follow the brief when it does."""
-    if answer.file_kind == "photo":
-        said = t._("Photo, just below") if below else t._("Photo")
-    elif answer.file_name:
-        said = (t._("Document {name}, just below") if below else t._("Document {name}")).format(
-            name=esc(shorten(answer.file_name, 60))
-        )
-    else:
-        said = t._("Document, just below") if below else t._("Document")
-    return "📎 " + said
-
-
-def agreed_lines(t: Translator, step: Step, answer: Answer) -> list[str]:
-    """Each agreed step with who did it and how it went, as HTML lines."""
-    lines = []
-    for item in json_list(answer.text):
-        option = step.option(item.get("outcome", ""))
-        outcome = esc(t._(option.label)) if option else "<i>" + t._("not told") + "</i>"
-        lines.append(
-            t._("{who}: {what} → {outcome}").format(
-                who=esc(item.get("who", "")), what=esc(item.get("what", "")), outcome=outcome
-            )
-        )
-    return lines
-
-
-def _not_addressed(t: Translator) -> str:
-    return "<i>" + t._("not answered") + "</i>"
-
-
-def _choice(t: Translator, step: Step, option_id: str) -> str:
-    """The option's label; an id the dialogue no longer has is shown as stored."""
-    option = step.option(option_id)
-    return esc(t._(option.label) if option else option_id)
-
-
-def _score(step: Step, text: str) -> str:
-    return f"{text}/{step.maximum}"
-
-
-def _scale(t: Translator, step: Step, text: str, history: Sequence[int]) -> str:
-    score = esc(_score(step, text))
-    if not text.isdigit():
-        return score
-    values = [*history, int(text)]
-    if len(values) < 2:
-        return score
-    trend = sparkline(values, step.minimum, step.maximum)
-    # Translators: {trend} is a small chart of the scores, oldest first, e.g. ▂▃▅
-    return t._("{score} · over time: {trend}").format(score=score, trend=trend)
-
-
-def _ally(t: Translator, step: Step, ally: Ally) -> str:
-    relation = step.option(ally.relation)
-    if relation is None and not ally.relation:  # the person gave no relation
-        return esc(ally.name)
-    return t._("{name} — {relation}").format(
-        name=isolated(esc(ally.name)),
-        relation=esc(t._(relation.label) if relation else ally.relation),
-    )
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _ref(t: Translator, brief: BriefInput) -> str:
-    return t._("Ref. {reference}").format(reference=f"<code>{esc(brief.reference)}</code>")
-
-
-def _top(t: Translator, brief: BriefInput, name: str, index: int, total: int) -> str:
-    """The lines opening part `index` of `total`: the full header first, then a reminder."""
-    reference = f"<code>{esc(brief.reference)}</code>"
-    ref = (
-        t._("Ref. {reference} · part {index}/{total}").format(
-            reference=reference, index=index, total=total
-        )
-        if total > 1
-        else _ref(t, brief)
-    )
-    if index > 1:
-        return (
-            t._("<b>{name}'s preparation</b> (continued)").format(name=isolated(esc(name)))
-            + "\n"
-            + ref
-        )
-    lines = [
-        # Translators: the title of the brief a worker receives; {name} is the person's name.
-        t._("<b>{name}'s preparation</b>, in their own words").format(name=isolated(esc(name))),
-        t._("Prepared on {date}").format(date=t.date_time(brief.prepared_at)),
-    ]
-    if brief.meeting_at is not None:
-        lines.append(t._("For the meeting on {date}").format(date=t.date_time(brief.meeting_at)))
-    return "\n".join([*lines, ref])
-
-
-def _pack(sections: list[str], budget: int) -> list[list[str]]:
-    """Group whole sections into messages; only a section too long for any message is cut."""
-    chunks: list[list[str]] = [[]]
-    for section in sections:
-        current = chunks[-1]
-        if utf16_length("\n\n".join([*current, section])) <= budget:
-            current.append(section)
-            continue
-        if not current:
-            chunks.pop()
-        pieces = _split(section, budget) if utf16_length(section) > budget else [section]
-        chunks.extend([piece] for piece in pieces)
-    return chunks
-
-
-def _split(html: str, budget: int) -> list[str]:
-    """Cut HTML into pieces within `budget`, each at least half full: at the last line break
-    that allows it, else the last space, else between characters; never inside a tag or an
-    entity. Tags open at a cut are closed there and reopened in the next piece, so each piece
-    parses alone."""
-    atoms = _ATOM.findall(html)
-    pieces: list[str] = []
-    start = 0
-    reopened: list[str] = []
-    while start < len(atoms):
-        stack = list(reopened)
-        size = utf16_length("".join(reopened))
-        end = start
-        line: tuple[int, list[str]] | None = None
-        word: tuple[int, list[str]] | None = None
-        while end < len(atoms):
-            atom = atoms[end]
-            after = _opened_after(stack, atom)
-            if size + utf16_length(atom) + sum(len(_closing(tag)) for tag in after) > budget:
-                break
-            if 2 * size >= budget and atom == "\n":
-                line = (end, stack)
-            elif 2 * size >= budget and atom == " ":
-                word = (end, stack)
-            size += utf16_length(atom)
-            stack = after
-            end += 1
-        if end == len(atoms):
-            pieces.append("".join([*reopened, *atoms[start:], *map(_closing, reversed(stack))]))
-            break
-        assert end > start, "a message budget holds at least one tag or character"
-        chosen = line or word
-        if chosen is None:
-            cut = resume = end
-        else:
-            cut, stack = chosen
-            resume = cut + 1  # the line break or space cut at is dropped
-        pieces.append("".join([*reopened, *atoms[start:cut], *map(_closing, reversed(stack))]))
-        start, reopened = resume, stack
-    return pieces
-
-
-def _opened_after(stack: list[str], atom: str) -> list[str]:
-    """The start tags still open once `atom` is read."""
-    if atom.startswith("</"):
-        return stack[:-1]
-    if atom.startswith("<"):
-        return [*stack, atom]
-    return stack
-
-
-def _closing(start_tag: str) -> str:
-    match = _TAG_NAME.match(start_tag)
-    assert match is not None, f"not a tag: {start_tag!r}"
-    return f"</{match.group(1)}>"
+    if not await svc.preparations.mark_read(prepared.id, caller.id, notice, svc.clock.now()):
+        return Reading.ALREADY_READ
+    svc.deliver()
+    return Reading.TOLD

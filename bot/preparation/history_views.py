@@ -12,7 +12,7 @@ from bot.negotiation.agreements_store import Agreement
 from bot.negotiation.agreements_views import step_line
 from bot.negotiation.topics_store import TopicList
 from bot.negotiation.topics_views import reply_label, topic_words
-from bot.preparation.brief import describe_answer, sparkline
+from bot.preparation.brief_views import describe_answer, sparkline
 from bot.preparation.dialogue.model import Dialogue, Kind, Step
 from bot.preparation.flow import reference
 from bot.preparation.logbook import AgreedEntry, Entry

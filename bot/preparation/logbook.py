@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.negotiation.agreements_store import Agreement
-from bot.preparation.dialogue.engine import json_list
 from bot.preparation.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
-from bot.preparation.store import Answer, Preparation
+from bot.preparation.store import Answer, Preparation, json_list
 
 # Whether an answer of a preparation may be shown to whoever is looking.
 Visible = Callable[[Preparation, Answer], bool]

@@ -6,19 +6,16 @@ Every change checks the step it expects, so a late or doubled button press chang
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from bot.core.db import Database
+from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.core.updates import Origin
 from bot.meetings.store import withdraw_reminders
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Outgoing, Queued, enqueue
 
 Status = Literal["open", "sent", "kept"]
 
@@ -42,6 +39,32 @@ class Answer:
     @property
     def given(self) -> bool:
         return not self.skipped
+
+
+def json_list(text: str | None) -> list[dict[str, str]]:
+    """A JSON list of flat objects of texts (agreed steps, say); anything else is empty."""
+    try:
+        found = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [
+        {k: v for k, v in item.items() if isinstance(k, str) and isinstance(v, str)}
+        for item in found
+        if isinstance(item, dict)
+    ]
+
+
+def chosen_allies(answer: Answer) -> list[int]:
+    """The ally ids stored in a jokers answer (a JSON list); anything else chooses nobody."""
+    if answer.skipped or not answer.text:
+        return []
+    try:
+        ids = json.loads(answer.text)
+    except ValueError:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
 
 
 @dataclass(frozen=True)
@@ -68,7 +91,7 @@ class Ally:
     relation: str
 
 
-def _answer(row: sqlite3.Row) -> Answer:
+def _answer(row: Row) -> Answer:
     return Answer(
         step=row["step"],
         skipped=bool(row["skipped"]),
@@ -92,7 +115,7 @@ def _origin(value: object) -> Origin | None:
     return None
 
 
-def _preparation(row: sqlite3.Row, answers: Sequence[sqlite3.Row]) -> Preparation:
+def _preparation(row: Row, answers: Sequence[Row]) -> Preparation:
     return Preparation(
         id=row["id"],
         person_id=row["person_id"],
@@ -125,7 +148,7 @@ class PreparationStore:
         answers = await self.db.fetchall(
             f"SELECT * FROM answers WHERE preparation_id IN ({marks})", ids
         )
-        by_preparation: dict[int, list[sqlite3.Row]] = {}
+        by_preparation: dict[int, list[Row]] = {}
         for answer in answers:
             by_preparation.setdefault(answer["preparation_id"], []).append(answer)
         return [_preparation(row, by_preparation.get(row["id"], [])) for row in rows]
@@ -369,7 +392,7 @@ class PreparationStore:
             return True
 
     async def mark_read(
-        self, preparation_id: int, worker_id: int, notice: Outgoing, now: datetime
+        self, preparation_id: int, worker_id: int, notice: Queued, now: datetime
     ) -> bool:
         """The worker has read the brief: record it once and queue the person's notice."""
         async with self.db.transaction() as tx:
@@ -415,7 +438,7 @@ class PreparationStore:
         }
 
 
-async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
+async def forget_in(tx: Transaction, person_id: int) -> None:
     """What erasing a person removes beyond their user row's cascade: messages addressed to them
     (a brief's rows go with its preparation), and what a worker was typing about them (a part
     of what was agreed); their agreements and topics go with their user row."""
@@ -424,7 +447,7 @@ async def forget_in(tx: aiosqlite.Connection, person_id: int) -> None:
     await _forget_negotiation(tx, person_id)
 
 
-async def _forget_negotiation(tx: aiosqlite.Connection, person_id: int) -> None:
+async def _forget_negotiation(tx: Transaction, person_id: int) -> None:
     """What a worker was typing about the person (a part of what was agreed, topics), what the
     person was typing in answer, and, for a user row that stays, their agreements and topics."""
     await tx.execute(
@@ -445,7 +468,7 @@ async def _forget_negotiation(tx: aiosqlite.Connection, person_id: int) -> None:
     await tx.execute("DELETE FROM topic_lists WHERE person_id = ?", (person_id,))
 
 
-async def forget_person_side(tx: aiosqlite.Connection, person_id: int) -> None:
+async def forget_person_side(tx: Transaction, person_id: int) -> None:
     """Erase what a user holds as a person while their user row stays (they are a worker too):
     their preparations, allies, meetings, consents and link, and the messages to or about them
     as a person. Briefs other people sent them as their worker are not theirs to erase."""

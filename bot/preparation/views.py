@@ -9,20 +9,20 @@ from datetime import datetime
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
 from bot.core.i18n import Translator
-from bot.core.text import Reply, esc
+from bot.core.text import Reply, esc, shorten
 from bot.meetings import views as meeting_views
 from bot.outbox.store import Outgoing
-from bot.preparation import brief
-from bot.preparation.dialogue import engine
+from bot.preparation import brief_model, brief_views
+from bot.preparation.dialogue import views as dialogue_views
 from bot.preparation.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
 from bot.preparation.flow import Flow, maybe_ally
-from bot.preparation.store import Answer
+from bot.preparation.store import Answer, json_list
 
 Buttons = list[list[tuple[str, str]]]
 
 
 def screen(
-    t: Translator, flow: Flow, worker_name: str | None, preview: brief.BriefInput | None
+    t: Translator, flow: Flow, worker_name: str | None, preview: brief_model.BriefInput | None
 ) -> list[Reply]:
     """The current step as messages; only the last one carries buttons. The review needs
     `preview`, what the worker would read now."""
@@ -37,7 +37,7 @@ def question_text(t: Translator, flow: Flow) -> str:
     step = flow.step
     position, total = flow.progress
     proposal = flow.proposal(t) if step.kind is Kind.OWN_QUESTION else None
-    text = engine.fill(
+    text = dialogue_views.fill(
         t,
         flow.dialogue,
         step.question,
@@ -85,7 +85,7 @@ def _side_by_side(t: Translator, flow: Flow) -> list[str]:
         answer = (flow.previous if scope == PREVIOUS else flow.answers).get(step_id)
         if source is None or answer is None or not answer.given:
             continue
-        words = engine.answer_words(t, source, answer, flow.allies)
+        words = dialogue_views.answer_words(t, source, answer, flow.allies)
         lines.append(f"<b>{esc(t._(source.label))}</b>\n<i>{esc(words)}</i>")
     return ["\n\n".join(lines)] if lines else []
 
@@ -235,9 +235,9 @@ def recap(t: Translator, flow: Flow) -> str:
         if given is None or given.skipped or step.kind is Kind.REVIEW:
             continue
         if given.text and step.accepts_text:  # typed words: only their beginning
-            shown = esc(brief.shorten(" ".join(given.text.split()), RECAP_LENGTH))
+            shown = esc(shorten(" ".join(given.text.split()), RECAP_LENGTH))
         else:
-            shown = brief.describe_answer(t, step, given, flow.allies)
+            shown = brief_views.describe_answer(t, step, given, flow.allies)
         lines.append(f"• {esc(t._(step.label))}: {shown}")
     if not lines:
         return ""
@@ -316,7 +316,7 @@ def _praise(flow: Flow, answer: Answer) -> str | None:
     chosen = (
         [answer.text]
         if step.kind is Kind.CHOICE
-        else [i.get("outcome", "") for i in engine.json_list(answer.text)]
+        else [i.get("outcome", "") for i in json_list(answer.text)]
         if step.kind is Kind.AGREED
         else []
     )
@@ -324,15 +324,17 @@ def _praise(flow: Flow, answer: Answer) -> str | None:
 
 
 def review(
-    t: Translator, flow: Flow, worker_name: str | None, preview: brief.BriefInput
+    t: Translator, flow: Flow, worker_name: str | None, preview: brief_model.BriefInput
 ) -> list[Reply]:
     """Exactly what the worker will read, then one button row per section and the two choices."""
     parts = [
         p.html
-        for p in brief.render_brief(t, flow.dialogue, preview)
-        if isinstance(p, brief.TextPart)
+        for p in brief_views.render_brief(t, flow.dialogue, preview)
+        if isinstance(p, brief_model.TextPart)
     ]
-    intro = engine.fill(t, flow.dialogue, flow.step.question, flow.answers, flow.previous, {})
+    intro = dialogue_views.fill(
+        t, flow.dialogue, flow.step.question, flow.answers, flow.previous, {}
+    )
     pid, review_id = flow.id, flow.step.id
     rows: Buttons = []
     for step in flow.asked:
@@ -505,12 +507,11 @@ def no_worker(t: Translator) -> Reply:
     )
 
 
-def read_notice(t: Translator, person_id: int, worker_name: str, reference: str) -> Outgoing:
-    """For the outbox: the person learns that their worker has read their preparation."""
-    text = t._("{worker} read your preparation ({reference}).").format(
+def brief_read(t: Translator, worker_name: str, reference: str) -> str:
+    """For the person: their worker has read their preparation."""
+    return t._("{worker} read your preparation ({reference}).").format(
         worker=esc(worker_name), reference=reference
     )
-    return notice(t, person_id, Reply(text))
 
 
 def brief_undelivered(t: Translator, worker_name: str, reference: str, uncertain: bool) -> str:
@@ -559,16 +560,16 @@ def already_read(t: Translator) -> str:
 
 
 def brief_messages(
-    t: Translator, worker_id: int, preparation_id: int, parts: Sequence[brief.BriefPart]
+    t: Translator, worker_id: int, preparation_id: int, parts: Sequence[brief_model.BriefPart]
 ) -> list[Outgoing]:
     """The brief as outbox messages: protected, the read button on its last text part."""
     repeat = repeat_note(t)
     messages = [
         Outgoing(worker_id, "text", part.html, repeat, protect=True)
-        if isinstance(part, brief.TextPart)
+        if isinstance(part, brief_model.TextPart)
         else Outgoing(
             worker_id,
-            "voice" if isinstance(part, brief.VoicePart) else part.kind,
+            "voice" if isinstance(part, brief_model.VoicePart) else part.kind,
             part.file_id,
             repeat,
             caption=part.caption,

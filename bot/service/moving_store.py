@@ -6,10 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import aiosqlite
-
 from bot.accounts.store import Account, _account_in, count_departure
-from bot.core.db import Database
+from bot.core.db import Database, Transaction
 from bot.core.rows import from_db_time, one, to_db_time
 from bot.outbox.store import Outgoing, enqueue, release_suspended
 
@@ -34,7 +32,7 @@ class MovingError(Exception):
     """Nothing was changed; the message is for the log, the handler tells the user."""
 
 
-async def _active_worker(tx: aiosqlite.Connection, worker_id: int) -> Account | None:
+async def _active_worker(tx: Transaction, worker_id: int) -> Account | None:
     row = await one(
         tx, "SELECT 1 FROM workers WHERE user_id = ? AND status = 'active'", (worker_id,)
     )
@@ -42,7 +40,7 @@ async def _active_worker(tx: aiosqlite.Connection, worker_id: int) -> Account | 
 
 
 async def _move_in(
-    tx: aiosqlite.Connection, person_id: int, old: Account, new: Account, now: datetime
+    tx: Transaction, person_id: int, old: Account, new: Account, now: datetime
 ) -> Moved:
     person = await _account_in(tx, person_id)
     stamp = to_db_time(now)
@@ -113,7 +111,7 @@ async def _move_in(
     )
 
 
-async def _settle_queue_of_leaving(tx: aiosqlite.Connection, worker_id: int, now: datetime) -> None:
+async def _settle_queue_of_leaving(tx: Transaction, worker_id: int, now: datetime) -> None:
     """Before a worker leaves: what is still queued or held for them and names a person (a
     brief, a meeting, an agreement, a notice about someone) is dropped, as none of those
     people is theirs any more; the rest held while they were suspended is released. Left held,

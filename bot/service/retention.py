@@ -10,8 +10,9 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.context import Services
-from bot.preparation import views as preparation_views
-from bot.service import retention_views as views
+from bot.core.notices import NoticeKind
+from bot.core.rows import to_db_time
+from bot.outbox.store import Notice
 from bot.service.retention_store import RetentionStore
 
 log = logging.getLogger(__name__)
@@ -34,31 +35,21 @@ class Retention:
         ahead = period.warning_ahead()
         while due := await store.to_warn(period.before(now + ahead)):  # in batches
             for person in due:
-                t = svc.catalogs.get(
-                    svc.catalogs.resolve(person.language, person.telegram_language)
-                )
                 erase_on = max(period.after(person.last_active), now + ahead)
-                message = preparation_views.notice(
-                    t, person.user_id, views.warning(t, erase_on, period)
-                )
+                data = {"erase_on": to_db_time(erase_on)}
+                message = Notice(person.user_id, NoticeKind.RETENTION_WARNING, data)
                 await store.warn(person, message, now)
                 log.info("retention warned user=%s", person.user_id)
         active_before = period.before(now)
         erased = 0
         for person in await store.to_erase(active_before, now - ahead):
             worker = await svc.repo.account(person.worker_id)
-            notices, nameless = [], []
-            if worker is not None:
-                t = svc.translator_for(worker)
-                notices.append(
-                    preparation_views.notice(
-                        t, worker.user_id, views.reached_its_end(t, person.known_as)
-                    )
+            notice = None
+            if worker is not None:  # the one notice that has to carry a name: see Notice
+                notice = Notice(
+                    worker.user_id, NoticeKind.RETENTION_ERASED, erased_name=person.known_as
                 )
-                nameless.append(
-                    preparation_views.notice(t, worker.user_id, views.erased_while_paused(t))
-                )
-            if await store.erase(person, notices, active_before, now, nameless=nameless):
+            if await store.erase(person, notice, active_before, now):
                 erased += 1
                 log.info("retention erased user=%s", person.user_id)
         swept = await store.sweep(now, period.before(now))
@@ -73,7 +64,7 @@ class Retention:
                 swept.meetings,
             )
         # (What was queued goes out in this same pass of the sender, right after its producers.)
-        # A notice naming someone erased is itself erased soon after it is delivered.
+        # A notice that named someone erased is itself erased soon after it is delivered.
         soon = await store.notices_in_flight()
         self._next = now + (AFTER_NOTICE if soon else CHECK_EVERY)
         return self._next

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.accounts.store import forget_person_in
 from bot.core.db import Database
 from bot.core.rows import from_db_time, one, to_db_time
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Notice, enqueue
 
 OUTBOX_KEPT = timedelta(days=30)  # a delivered message's row: long enough to prove delivery
-ERASED_NOTICE = "erased"  # the notice naming someone erased: its row goes once delivered
+ERASED_NOTICE = "erased"  # the notice naming someone erased: its row goes once it ended
 
 # A person's last activity: their own last message or press, or a meeting still planned.
 _ACTIVITY = """MAX(COALESCE(u.last_active_at, p.joined_at),
@@ -89,7 +88,7 @@ class RetentionStore:
             (to_db_time(active_before), to_db_time(warned_before)),
         )
 
-    async def warn(self, person: Ageing, message: Outgoing, now: datetime) -> None:
+    async def warn(self, person: Ageing, message: Notice, now: datetime) -> None:
         """Record that the person is told, and queue the telling, in one transaction."""
         async with self.db.transaction() as tx:
             await tx.execute(
@@ -101,16 +100,15 @@ class RetentionStore:
     async def erase(
         self,
         person: Ageing,
-        notices: Sequence[Outgoing],
+        notice: Notice | None,
         active_before: datetime,
         now: datetime,
-        *,
-        nameless: Sequence[Outgoing] = (),
     ) -> bool:
         """Erase the person as /forget does, if they are still inactive; tell the worker.
 
         A suspended worker's messages are held until they come back: a notice naming the
-        person would keep the name that long, so they are told `nameless` instead."""
+        person would keep the name that long, so it goes without the name (as it would if it
+        were held later: the outbox drops an erased name from any row it holds)."""
         async with self.db.transaction() as tx:
             async with tx.execute(
                 f"""SELECT 1 FROM people p JOIN users u ON u.id = p.user_id
@@ -126,15 +124,18 @@ class RetentionStore:
                 "SELECT 1 FROM workers WHERE user_id = ? AND status = 'suspended'",
                 (person.worker_id,),
             )
-            if suspended is None:
-                await enqueue(tx, notices, purpose=ERASED_NOTICE, now=now)
+            if notice is None:
+                pass
+            elif suspended is None:
+                await enqueue(tx, [notice], purpose=ERASED_NOTICE, now=now)
             else:
-                await enqueue(tx, nameless, purpose="retention", now=now)
+                paused = replace(notice, erased_name=None, data={"paused": True})
+                await enqueue(tx, [paused], purpose="retention", now=now)
             return True
 
     async def notices_in_flight(self) -> bool:
         """Whether a notice naming an erased person is about to be sent (a held one is not:
-        the next sweep drops it)."""
+        it lost the name when it was held)."""
         row = await self.db.fetchone(
             "SELECT 1 FROM outbox WHERE purpose = ? AND status IN ('pending', 'sending')",
             (ERASED_NOTICE,),
@@ -144,8 +145,9 @@ class RetentionStore:
     async def sweep(self, now: datetime, finished_before: datetime) -> Swept:
         """The other rules: expired links (with whoever opened them) go at once; delivered
         messages' rows after OUTBOX_KEPT; preparations and past meetings `finished_before`.
-        A notice naming someone erased goes once it is no longer on its way: delivered, given
-        up, or held (its worker suspended or refusing the bot since), so no name lingers."""
+        A notice that named someone erased goes once it ended (delivered or given up); one
+        held (its worker suspended or refusing the bot since) lost the name when it was held,
+        and waits for the worker without it."""
         async with self.db.transaction() as tx:
             invitations = await tx.execute(
                 "DELETE FROM invitations WHERE expires_at <= ?", (to_db_time(now),)
@@ -153,7 +155,7 @@ class RetentionStore:
             outbox = await tx.execute(
                 """DELETE FROM outbox WHERE (status IN ('sent', 'failed')
                        AND COALESCE(sent_at, created_at) <= ?)
-                   OR (purpose = ? AND status NOT IN ('pending', 'sending'))""",
+                   OR (purpose = ? AND status IN ('sent', 'failed', 'uncertain'))""",
                 (to_db_time(now - OUTBOX_KEPT), ERASED_NOTICE),
             )
             preparations = await tx.execute(

@@ -44,3 +44,13 @@ def period_in_words(t: Translator, period: Period) -> str:
     if period.months:
         return t.n_("{count} month", "{count} months", period.months).format(count=period.months)
     return t.n_("{count} day", "{count} days", period.days).format(count=period.days)
+
+
+def erased_while_away(t: Translator) -> Reply:
+    """For a worker who could not be reached when it happened: the name is no longer kept."""
+    return Reply(
+        t._(
+            "The data of a person you accompanied reached the end of its keeping period. "
+            "Escale erased it. This person is no longer in your list."
+        )
+    )

@@ -134,6 +134,10 @@ class TelegramUser:
         self._sent.append(message)
         await self._push({"message": copy.deepcopy(message)})
 
+    def message_dict(self, text: str) -> JsonDict:
+        """A text message as this person would send it, without sending it."""
+        return _text_message(self._new_message(), text)
+
     # ------------------------------------------------------------------ actions
 
     async def send(self, text: str) -> None:

@@ -1,22 +1,23 @@
 """The generic engine: which step comes next, which came before, where the person stands.
 
 Pure functions over a `Dialogue` and the answers given so far; the file decides the steps, this
-module only follows it. `previous` is the person's last finished preparation (for conditions and
-`{previous.step}` placeholders).
+module only follows it. It says nothing itself: the words for answers and questions are in
+`dialogue/views.py`; `proposal_for` builds an answer the person may take as theirs.
+`previous` is the person's last finished preparation (for conditions and `{previous.step}`
+placeholders).
 """
 
 from __future__ import annotations
 
-import json
 import string
 from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.core.i18n import Translator
-from bot.core.text import esc
+from bot.core.text import format_fields
 from bot.preparation.dialogue import wording
-from bot.preparation.dialogue.model import AGREED, PREVIOUS, PROPOSAL, Dialogue, Kind, Step
-from bot.preparation.store import Ally, Answer
+from bot.preparation.dialogue.model import AGREED, PREVIOUS, Dialogue, Kind, Step
+from bot.preparation.store import Answer, json_list
 
 Answers = Mapping[str, Answer]
 
@@ -136,85 +137,6 @@ def agreed_steps(previous: Answers) -> list[dict[str, str]]:
     return json_list(answer.text if answer else None)
 
 
-def json_list(text: str | None) -> list[dict[str, str]]:
-    """A JSON list of flat objects of texts; anything else is an empty list."""
-    try:
-        found = json.loads(text) if text else []
-    except ValueError:
-        return []
-    if not isinstance(found, list):
-        return []
-    return [
-        {k: v for k, v in item.items() if isinstance(k, str) and isinstance(v, str)}
-        for item in found
-        if isinstance(item, dict)
-    ]
-
-
-def answer_words(t: Translator, step: Step, answer: Answer, allies: Mapping[int, Ally]) -> str:
-    """An answer as plain words (not HTML), to quote it inside another text."""
-    if answer.voice_file_id:
-        return t._("(a voice message)")
-    if answer.together:
-        return t._("(to put into words together)")
-    text = answer.text or ""
-    if step.kind is Kind.CHOICE:
-        option = step.option(text)
-        return t._(option.label) if option else text
-    if step.kind is Kind.JOKERS:
-        return ", ".join(allies[i].name for i in chosen_allies(answer) if i in allies)
-    return text
-
-
-def chosen_allies(answer: Answer) -> list[int]:
-    """The ally ids stored in a jokers answer (a JSON list); anything else chooses nobody."""
-    if answer.skipped or not answer.text:
-        return []
-    try:
-        ids = json.loads(answer.text)
-    except ValueError:
-        return []
-    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
-
-
-def fill(
-    t: Translator,
-    dialogue: Dialogue,
-    text: str,
-    answers: Answers,
-    previous: Answers,
-    allies: Mapping[int, Ally],
-    *,
-    escape: bool = True,
-    proposal: str | None = None,
-) -> str:
-    """Translate `text` and put earlier answers in its placeholders (escaped for HTML)."""
-    values: dict[str, str] = {}
-    for _, name, _, _ in string.Formatter().parse(text):
-        if name is None or name in values:
-            continue
-        scope, _, step_id = name.rpartition(".")
-        if name == PROPOSAL:
-            values[name] = proposal or ""
-            continue
-        step = dialogue.step(step_id)
-        answer = (previous if scope == PREVIOUS else answers).get(step_id)
-        words = answer_words(t, step, answer, allies) if step and answer else ""
-        values[name] = esc(words) if escape else words
-    translated = t._(text)
-    return _format(translated, values)
-
-
-def _format(text: str, values: Mapping[str, str]) -> str:
-    """`str.format` reads `{previous.x}` as an attribute; replace the fields by name instead."""
-    out: list[str] = []
-    for literal, name, _, _ in string.Formatter().parse(text):
-        out.append(literal)
-        if name is not None:
-            out.append(values.get(name, ""))
-    return "".join(out)
-
-
 def proposal_for(
     t: Translator, dialogue: Dialogue, step: Step, answers: Answers, previous: Answers
 ) -> str | None:
@@ -239,4 +161,4 @@ def proposal_for(
         if clause is None:
             return None
         values[name] = clause
-    return _format(t._(step.proposal), values)
+    return format_fields(t._(step.proposal), values)

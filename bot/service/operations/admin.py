@@ -24,7 +24,8 @@ from telegram import Bot
 from bot.accounts.store import Repository
 from bot.accounts.tokens import deep_link, new_token, token_hash
 from bot.core.config import ConfigError, Settings, load_database_path, load_settings
-from bot.core.db import Database, DatabaseError
+from bot.core.db import DatabaseError
+from bot.core.engines import open_beside, open_database
 from bot.service.operations.backup import OperationError
 from bot.service.operations.instance import running
 
@@ -55,7 +56,7 @@ def run(args: list[str]) -> int:
 
 async def _run(settings: Settings | None, database: Path, options: argparse.Namespace) -> int:
     # Beside a running Escale: no lock, no migration (the schema must be this version's).
-    db = await (Database.open_beside(database) if running(database) else Database.open(database))
+    db = await (open_beside(database) if running(database) else open_database(database))
     try:
         repo = Repository(db)
         now = datetime.now(UTC)

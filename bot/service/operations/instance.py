@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.core.db import DatabaseError, DatabaseInUseError, hold
+from bot.core.db import DatabaseError, DatabaseInUseError
+from bot.core.sqlite_db import hold
 
 
 class InstanceRunning(Exception):

@@ -1,7 +1,8 @@
 """`python -m bot status`: is Escale healthy? The same answer for Docker and for a human.
 
-Healthy means: the instance heard from Telegram lately (a successful `getUpdates`), and no
-message in the outbox has been due for long without being sent. Exit code 0 if healthy, 1 if
+Healthy means: the instance heard from Telegram lately (a successful `getUpdates`; with a
+webhook, a `getWebhookInfo` that reports no delivery problem), and no message in the outbox has
+been due for long without being sent. Exit code 0 if healthy, 1 if
 not, so `HEALTHCHECK CMD python -m bot status` works as it is.
 """
 
@@ -16,7 +17,7 @@ from bot.core.db import BUSY_TIMEOUT_SECONDS
 from bot.core.rows import from_db_time, to_db_time
 from bot.service.health import read_beat
 
-POLL_LIMIT = timedelta(minutes=2)  # long polling answers at least every 10 seconds
+POLL_LIMIT = timedelta(minutes=2)  # long polling answers every 10 s, the webhook check every 30 s
 OUTBOX_LIMIT = timedelta(minutes=10)  # paced sending clears 1,000 messages in under a minute
 
 
@@ -35,6 +36,15 @@ def health(database: Path, now: datetime | None = None) -> Health:
     if beat is None:
         healthy = False
         lines.append("polling: no heartbeat (Escale is not running, or has not polled yet)")
+    elif beat.mode == "webhook":
+        age = now - beat.polled_at
+        fresh = age <= POLL_LIMIT
+        healthy = healthy and fresh and beat.problem is None
+        verdict = "TOO OLD" if not fresh else "ok" if beat.problem is None else beat.problem
+        lines.append(
+            f"webhook: Telegram last asked {beat.polled_at.isoformat(timespec='seconds')} "
+            f"({_ago(age)} ago, process {beat.pid}) — {verdict}"
+        )
     else:
         age = now - beat.polled_at
         fresh = age <= POLL_LIMIT

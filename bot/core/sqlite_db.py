@@ -1,0 +1,336 @@
+"""The SQLite engine: one writer behind a lock, one reader, and pragmas that keep answers.
+
+The default engine (`ESCALE_DATABASE` a file path). One process at a time: a lock file beside
+the database (`<name>.lock`, an `flock` the kernel drops when the process ends, `kill -9`
+included) makes a second Escale refuse to start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import fcntl
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import IO, Any, cast
+
+import aiosqlite
+
+from bot.core import migrations
+from bot.core.db import (
+    BUSY_TIMEOUT_SECONDS,
+    SQLITE,
+    Cursor,
+    Database,
+    DatabaseError,
+    DatabaseInUseError,
+    Row,
+    Statement,
+    Transaction,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _run_whole(
+    connection: sqlite3.Connection, sql: str, params: tuple[Any, ...]
+) -> tuple[list[Row], int]:
+    """On the connection's thread: run one statement, read all its rows, count its changes
+    (with RETURNING, SQLite counts the rows only once they are all read)."""
+    cursor = connection.execute(sql, params)
+    try:
+        rows: list[Row] = list(cursor.fetchall())
+        return rows, cursor.rowcount
+    finally:
+        cursor.close()
+
+
+class SqliteTransaction(Transaction):
+    """The writer connection inside BEGIN IMMEDIATE … COMMIT."""
+
+    engine = SQLITE
+
+    def __init__(self, connection: aiosqlite.Connection):
+        self._connection = connection
+        # One trip to the connection's thread per statement (execute, read, count together).
+        # aiosqlite's own `_execute` queues a function on that thread; it is untyped.
+        self._on_thread = cast(
+            Callable[..., Awaitable[tuple[list[Row], int]]],
+            connection._execute,
+        )
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> Statement:
+        bound = tuple(params)
+        return Statement(lambda: self._run(sql, bound))
+
+    async def _run(self, sql: str, params: tuple[Any, ...]) -> Cursor:
+        rows, count = await self._on_thread(_run_whole, self._connection._conn, sql, params)
+        return Cursor(rows, count)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        cursor = await self._connection.executemany(sql, [tuple(row) for row in rows])
+        await cursor.close()
+
+    async def lock(self, key: int) -> None:
+        """Every key is held already: BEGIN IMMEDIATE admits one writer at a time."""
+
+
+class SqliteDatabase(Database):
+    """Writes go through `transaction()` (BEGIN IMMEDIATE, one at a time); reads use `fetch*`.
+
+    Two coroutines must never share a transaction on one aiosqlite connection, so the writer is
+    guarded by a lock held from BEGIN to COMMIT. Nothing that talks to Telegram may run inside it.
+    """
+
+    engine = SQLITE
+    sole_instance = True
+
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection | None,
+        lock: IO[str] | None = None,
+    ):
+        self.path = path
+        self.location = str(path)
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self._lock_file = lock
+
+    @classmethod
+    async def connect(cls, path: Path, *, upto: str | None = None) -> SqliteDatabase:
+        """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+        Raises DatabaseError, with one line naming the file and the cause, when the database
+        is held by another process, cannot be written, or is not an Escale database."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseError(_cannot_write(path.parent, error)) from None
+        lock = _lock(path)
+        try:
+            writer = await _connect(path)
+        except BaseException:
+            lock.close()
+            raise
+        db = cls(path, writer, None, lock)
+        try:
+            await _check_usable(writer, path)
+            try:
+                await migrations.upgrade(db, upto=upto)
+            except migrations.SchemaTooNewError as error:
+                raise DatabaseError(str(error)) from None
+            except sqlite3.OperationalError as error:
+                if not _is_write_failure(error):
+                    raise
+                raise DatabaseError(_cannot_write(path, error)) from None
+            await _check_writable(writer, path)
+            db._reader = await _connect(path)
+            await db._reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await writer.close()
+            lock.close()
+            raise
+        log.info("database open path=%s sqlite=%s", path, sqlite3.sqlite_version)
+        return db
+
+    @classmethod
+    async def connect_beside(cls, path: Path) -> SqliteDatabase:
+        """Open a database another process holds (a running Escale), for short transactions
+        of an admin command: no lock taken, and no migration, so the schema must be current."""
+        writer = await _connect(path)
+        db = cls(path, writer, None)
+        try:
+            await _check_usable(writer, path)
+            done = await migrations.applied(db)
+            if done != [name for name, _ in migrations.MIGRATIONS]:
+                raise DatabaseError(
+                    f"{path} is in use by an Escale of another version; stop it or use the "
+                    "same version"
+                )
+            db._reader = await _connect(path)
+            await db._reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await writer.close()
+            raise
+        return db
+
+    async def lead(self, role: str) -> bool:
+        """Always: one Escale at a time holds a SQLite database (its lock file)."""
+        return True
+
+    async def close(self) -> None:
+        """Close both connections; aiosqlite threads would otherwise keep the process alive."""
+        async with self._write_lock:
+            await self._writer.close()
+        if self._reader is not None:
+            await self._reader.close()
+        if self._lock_file is not None:
+            self._lock_file.close()  # the flock goes with the file
+            self._lock_file = None
+        log.info("database closed path=%s", self.path)
+
+    async def scrub(self) -> None:
+        """After an erasure: leave nothing of the erased rows on disk, in any of the files.
+
+        `secure_delete` zeroes what is freed in the main file only; the `-wal` file keeps the
+        pages as they were before, until a checkpoint copies the new ones back. A TRUNCATE
+        checkpoint (under the writer lock, so no write is half-done) moves every committed
+        page into the main file and empties the `-wal`; the `-shm` holds only page numbers.
+        If a read still uses an old page, the checkpoint waits for it (busy timeout) and
+        is tried again a few times.
+        """
+        async with self._write_lock:
+            for _ in range(_SCRUB_TRIES):
+                async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
+                if row is not None and row[0] == 0:
+                    return
+                await asyncio.sleep(0)
+        log.warning("database scrub incomplete path=%s: a read held the log", self.path)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A write transaction, committed when the block ends, rolled back if it raises."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTransaction(self._writer)
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            await self._writer.commit()
+
+    # Each read runs to its end in ONE call on the reader's thread. A read left open across
+    # several calls (execute, fetch, close) keeps its snapshot, and any other read on the
+    # same connection meanwhile joins that older snapshot: a handler could then miss what it
+    # had just committed. Run whole, every read starts after the last commit.
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        rows = await self._read(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return await self._read(sql, params)
+
+    async def _read(self, sql: str, params: Iterable[Any]) -> list[Row]:
+        assert self._reader is not None, "reads start once the schema is up to date"
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
+
+
+_SCRUB_TRIES = 5
+
+
+def hold(path: Path) -> IO[str]:
+    """Hold the database's lock for an operation that must not run beside Escale (a restore):
+    close the returned file to release it. Raises DatabaseInUseError naming the holder."""
+    return _lock(path)
+
+
+def _lock(path: Path) -> IO[str]:
+    """Hold `<path>.lock` for as long as the database is open; refuse if another process does."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock = open(lock_path, "a+", encoding="ascii")  # noqa: SIM115 (held until close)
+    except OSError as error:
+        raise DatabaseError(_cannot_write(lock_path, error)) from None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        lock.seek(0)
+        holder = lock.read().strip() or "unknown"
+        lock.close()
+        if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            raise DatabaseInUseError(
+                f"{path} is in use by process {holder}; stop it before starting another Escale"
+            ) from None
+        raise DatabaseError(_cannot_write(lock_path, error)) from None
+    try:
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+    except OSError as error:
+        lock.close()
+        raise DatabaseError(_cannot_write(lock_path, error)) from None
+    return lock
+
+
+def _is_write_failure(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite failed to write the disk (rather than a statement being wrong)."""
+    text = str(error).lower()
+    return any(cause in text for cause in ("readonly", "disk", "full", "unable to open"))
+
+
+def _cannot_write(path: Path, error: BaseException) -> str:
+    """One line naming the file and why Escale cannot write it."""
+    if isinstance(error, OSError):
+        cause = os.strerror(error.errno) if error.errno else str(error)
+    else:
+        cause = str(error)
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "free some space"
+    else:
+        hint = "check that Escale may write it and its folder, and that the disk has room"
+    return f"{path} cannot be written ({cause}); {hint}"
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    try:
+        connection = await aiosqlite.connect(
+            path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+        )
+    except sqlite3.OperationalError as error:
+        raise DatabaseError(_cannot_write(path, error)) from None
+    connection.row_factory = sqlite3.Row
+    try:
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = FULL",
+            "PRAGMA foreign_keys = ON",
+            f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}",
+            "PRAGMA secure_delete = ON",
+        ):
+            await connection.execute(pragma)
+    except sqlite3.OperationalError as error:
+        await connection.close()
+        raise DatabaseError(_cannot_write(path, error)) from None
+    except sqlite3.DatabaseError as error:
+        await connection.close()
+        raise DatabaseError(f"{path} cannot be used as an Escale database: {error}") from None
+    return connection
+
+
+async def _check_writable(connection: aiosqlite.Connection, path: Path) -> None:
+    """Write once at start (the header's own value, back in place): a read-only file or a
+    full disk then stops start-up here, rather than failing the first person who answers."""
+    try:
+        await connection.execute("BEGIN IMMEDIATE")
+        try:
+            async with connection.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            await connection.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
+        except BaseException:
+            await connection.rollback()
+            raise
+        await connection.commit()
+    except sqlite3.OperationalError as error:
+        raise DatabaseError(_cannot_write(path, error)) from None
+
+
+async def _check_usable(connection: aiosqlite.Connection, path: Path) -> None:
+    try:
+        async with connection.execute("PRAGMA quick_check") as cursor:
+            row = await cursor.fetchone()
+    except sqlite3.OperationalError as error:
+        raise DatabaseError(_cannot_write(path, error)) from None
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(f"{path} cannot be used as an Escale database: {error}") from None
+    if row is None or row[0] != "ok":
+        raise DatabaseError(f"{path} failed its integrity check: {row[0] if row else 'no answer'}")

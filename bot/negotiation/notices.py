@@ -1,0 +1,22 @@
+"""What was agreed: the worker's offer after a meeting, in words when the outbox sends it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.context import Services
+from bot.core.i18n import Translator
+from bot.core.notices import NoticeKind
+from bot.negotiation import agreements_views as views
+from bot.outbox.store import OutboxRow
+from bot.outbox.writing import Renderer, Written, name_of, time_of
+
+
+async def _offer(svc: Services, t: Translator, row: OutboxRow) -> Written:
+    name = await name_of(svc, row.data["person"])
+    if name is None:
+        return None
+    return views.offer(t, name, time_of(row, "at"), row.data["meeting"])
+
+
+RENDERERS: Mapping[NoticeKind, Renderer] = {NoticeKind.AGREEMENT_OFFER: _offer}

@@ -1,0 +1,153 @@
+"""Notices to another user: queued as a kind and its data, written when the outbox sends them.
+
+So a notice speaks the recipient's language of the moment it goes out, names nobody erased
+while it waited, and keeps on disk no name of someone erased (the one it had to carry is
+dropped the moment the notice has to wait). Rows queued before notices existed are sent as
+they were written.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.core import migrations
+from bot.core.engines import open_database
+from bot.core.notices import NoticeKind
+from bot.outbox.notices import RENDERERS
+from bot.outbox.store import OutboxStore
+from tests.conftest import Escale
+from tests.journeys import make_person, make_worker
+from tests.test_meetings import advance_to, invitations, pair, set_meeting, utc
+
+CANARY = "Zorglub-canary-5678"
+SATURDAY_3PM = utc(2026, 11, 28, 14, 0)
+FIRST_INVITATION = utc(2026, 11, 26, 14, 0)
+
+
+def on_disk(database: Path, needle: str) -> list[str]:
+    """The database files that still hold `needle`."""
+    found = []
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{database}{suffix}")
+        if path.exists() and needle.encode() in path.read_bytes():
+            found.append(suffix or "main")
+    return found
+
+
+def test_every_kind_of_notice_can_be_written() -> None:
+    assert set(RENDERERS) == set(NoticeKind)
+
+
+async def test_a_notice_is_written_in_the_language_its_reader_has_when_it_goes(
+    escale: Escale,
+) -> None:
+    worker, person = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    await advance_to(escale, FIRST_INVITATION)
+    worker.block()
+    await person.press("✖ I can't come")
+    await escale.deliveries()  # refused: held until the worker writes again
+    held = await escale.db.fetchone(
+        "SELECT status, notice, body FROM outbox WHERE notice = ?", ("cannot_come",)
+    )
+    assert held is not None and tuple(held) == ("held", "cannot_come", "")
+    async with escale.db.transaction() as tx:  # the worker's language changed meanwhile
+        await tx.execute("UPDATE users SET language = 'fr' WHERE id = ?", (worker.user_id,))
+
+    worker.unblock()
+    await worker.send("/help")
+    await escale.deliveries()
+    (told,) = [m for m in worker.messages if m.text.startswith("Léa ne peut pas venir")]
+    assert told.text.startswith("Léa ne peut pas venir au rendez-vous du samedi 28 novembre")
+    assert worker.buttons(told) == ["📅 Fixer une autre date", "✖ Annuler le rendez-vous"]
+
+
+async def test_a_day_list_waiting_for_its_worker_names_nobody_erased_meanwhile(
+    escale: Escale,
+) -> None:
+    worker = await make_worker(escale, "Alice", "en-GB")
+    person = await make_person(escale, worker, CANARY, CANARY, "en-GB")
+    other = await make_person(escale, worker, "Bob", "Bob", "en-GB")
+    await set_meeting(escale, worker, "saturday 3pm", name=CANARY)
+    await set_meeting(escale, worker, "saturday 4pm", name="Bob")
+    worker.block()
+    await advance_to(escale, SATURDAY_3PM - timedelta(hours=5))  # the day's list is held
+    held = await escale.db.fetchone(
+        "SELECT status FROM outbox WHERE chat_id = ? AND purpose = 'day_summary'",
+        (worker.user_id,),
+    )
+    assert held is not None and held["status"] == "held"
+
+    await person.send("/forget")
+    await person.press("Yes, erase everything")
+    assert await escale.repo.account(person.user_id) is None
+    assert on_disk(escale.settings.database_path, CANARY) == [], "no queued row names them"
+
+    worker.unblock()
+    await worker.send("/help")
+    await escale.deliveries()
+    (day_list,) = [text for text in worker.texts() if text.startswith("Your meetings today")]
+    assert "Bob" in day_list and CANARY not in day_list
+    assert invitations(other), "Bob was invited as usual"
+
+
+async def test_a_retention_notice_held_for_a_worker_who_blocked_escale_loses_the_name(
+    escale: Escale,
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    person = await make_person(escale, worker, CANARY, CANARY, "en")
+    escale.clock.advance(timedelta(days=703))
+    await escale.deliveries()  # the person is told a month ahead
+    worker.block()
+    escale.clock.advance(timedelta(days=31))
+    await escale.deliveries()  # erased; the worker's notice is refused, and held
+    assert await escale.repo.account(person.user_id) is None
+    row = await escale.db.fetchone(
+        "SELECT status, erased_name FROM outbox WHERE notice = 'retention_erased'"
+    )
+    assert row is not None and tuple(row) == ("held", None)
+    assert on_disk(escale.settings.database_path, CANARY) == []
+
+    escale.clock.advance(timedelta(hours=2))  # the next sweep keeps it for the worker
+    await escale.deliveries()
+    worker.unblock()
+    await worker.send("/help")
+    await escale.deliveries()
+    told = [text for text in worker.texts() if "keeping period" in text]
+    assert told == [
+        "The data of a person you accompanied reached the end of its keeping period. "
+        "Escale erased it. This person is no longer in your list."
+    ]
+
+
+async def test_rows_queued_before_notices_are_sent_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "escale.sqlite3"
+    names = [name for name, _ in migrations.MIGRATIONS]
+    before = names[names.index("m011_notices") - 1]
+    old_db = await open_database(path, upto=before)
+    try:
+        async with old_db.transaction() as tx:
+            for purpose, body, status in [
+                ("meeting", "<b>Old</b> words", "pending"),
+                ("erased", f"The data of {CANARY} reached…", "held"),
+            ]:
+                await tx.execute(
+                    """INSERT INTO outbox (chat_id, purpose, kind, body, repeat_note, status,
+                                           due_at, created_at)
+                       VALUES (7, ?, 'text', ?, 'Maybe twice', ?, '2026-11-25T09:00:00+00:00',
+                               '2026-11-25T09:00:00+00:00')""",
+                    (purpose, body, status),
+                )
+    finally:
+        await old_db.close()
+    db = await open_database(path)
+    try:
+        store = OutboxStore(db)
+        old, erased = await store.get(1), await store.get(2)
+        assert old is not None and erased is not None
+        assert (old.notice, old.body, old.repeat_note) == (None, "<b>Old</b> words", "Maybe twice")
+        assert (erased.notice, erased.body, erased.erased_name) == ("retention_erased", "", None)
+        assert [row.id for row in await store.due(utc(2026, 11, 25, 10))] == [1]
+    finally:
+        await db.close()

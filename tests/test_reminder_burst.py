@@ -22,7 +22,7 @@ from benchmarks.seed import WORKER_NAME, Burst, seed_burst
 from bot.core.config import Settings
 from bot.core.request import PER_SECOND, SLICES
 from tests.conftest import ADMIN_ID, START, Escale, FakeClock, running_escale
-from tests.fake_telegram import FakeTelegram, TelegramUser, together
+from tests.fake_telegram import ApiCall, FakeTelegram, TelegramUser, together
 
 COUNT = 150  # five seconds of the pace; ten of the slower Telegram's
 TELEGRAM_LIMIT = 30  # sends a second Telegram tolerates before answering 429
@@ -169,10 +169,10 @@ async def test_people_answering_during_a_burst_go_first_and_nothing_gets_a_429(
     replies: dict[int, int] = {visitor.user_id: 0 for visitor in visitors}
     answered = asyncio.Event()
 
-    def count(call: object) -> None:
-        chat = getattr(call, "params", {}).get("chat_id")
-        if getattr(call, "method", None) == "sendMessage" and int(chat or 0) in replies:
-            replies[int(chat)] += 1
+    def count(call: ApiCall) -> None:
+        chat = int(call.params.get("chat_id") or 0)
+        if call.method == "sendMessage" and chat in replies:
+            replies[chat] += 1
             answered.set()
 
     telegram.observe(count)

@@ -20,6 +20,7 @@ from bot.core.db import Database
 from bot.core.request import shared_tls
 from tests.conftest import Escale
 from tests.journeys import make_person, make_worker
+from tests.test_agreements import met
 
 
 def test_applications_share_one_tls_context_that_still_verifies(
@@ -142,3 +143,25 @@ def test_every_step_action_fits_the_payload_a_handler_reads() -> None:
         match = callbacks.STEP_PATTERN.match(payload)
         assert match is not None and StepAction(match.group(3)) is action, payload
         assert len(payload.encode()) <= 64
+
+
+async def test_cancel_stops_exactly_the_text_asked_for_and_nothing_else(escale: Escale) -> None:
+    """One row says what a user was asked to type: /cancel ends that question (the draft and
+    the person's preparation stay as they are), and the next text is no longer taken for it."""
+    worker, _ = await met(escale)
+    await worker.send("/agreed")
+    await worker.press("Léa")
+    await worker.press("✏️ If it does not work")
+    asked = await escale.db.fetchone(
+        "SELECT purpose FROM conversations WHERE user_id = ?", (worker.user_id,)
+    )
+    assert asked is not None and asked["purpose"] == "ag_b"
+    await worker.send("/cancel")
+    assert worker.last.text == "All right. I am no longer waiting for that text."
+    assert await escale.db.fetchone("SELECT 1 FROM conversations") is None
+    await worker.send("Ask the neighbour")
+    assert "Ask the neighbour" not in worker.last.text  # not taken as the plan B: help instead
+    row = await escale.db.fetchone("SELECT plan_b FROM agreements")
+    assert row is not None and row["plan_b"] != "Ask the neighbour"
+    await worker.send("/cancel")  # nothing left to stop
+    assert worker.last.text == "Nothing is in progress. /help shows what you can do."

@@ -36,8 +36,8 @@ from bot.general.common_handlers import (
     show_in_place,
     worker_name,
 )
+from bot.general.conversation_store import ANYTHING, DATES
 from bot.general.views import stale_button
-from bot.negotiation import topics_handlers as topics
 from bot.outbox.store import Outgoing
 from bot.preparation import brief, brief_views, views
 from bot.preparation import flow as preparation
@@ -55,8 +55,7 @@ async def prepare(update: Update, context: EscaleContext, caller: Caller) -> Non
     """/prepare or *Prepare my meeting*: start, or offer to resume the open preparation."""
     if update.callback_query:
         await update.callback_query.answer()
-    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
-    await context.services.agreements.stop_awaiting(caller.id)
+    await context.stop_asking(ANYTHING)  # text now answers questions
     flow, already_open = await preparation.begin(context.services, caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
@@ -261,8 +260,6 @@ async def voice_received(update: Update, context: EscaleContext, caller: Caller)
     if await _paused(update, context, caller, flow):
         return
     voice = update.message.voice if update.message else None
-    if voice is not None and await topics.typed(update, context, caller, voice=voice.file_id):
-        return
     if flow is None or voice is None:
         await general.not_text(update, context)
         return
@@ -400,8 +397,7 @@ async def step_pressed(update: Update, context: EscaleContext, caller: Caller) -
         return
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
         await context.services.preparations.set_paused(caller.id, False)
-    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
-    await context.services.agreements.stop_awaiting(caller.id)
+    await context.stop_asking(ANYTHING)  # text now answers questions
     await _act(update, context, caller, flow, action, argument)
 
 
@@ -629,7 +625,7 @@ async def resume_pressed(update: Update, context: EscaleContext, caller: Caller)
     await query.answer()
     if flow.preparation.paused:
         await svc.preparations.set_paused(caller.id, False)
-    await svc.meetings.stop_awaiting(caller.id)  # text now answers questions
+    await context.stop_asking(DATES)  # text now answers questions
     log.info("preparation resumed from an invitation id=%s", flow.id)
     await replace_buttons(update, context, views.chosen_continue(caller.t))
     await ask(context, caller, flow)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.core.updates import Origin
+from bot.general import conversation_store
 from bot.meetings.store import withdraw_reminders
 from bot.outbox.store import Outgoing, Queued, enqueue
 
@@ -450,20 +451,7 @@ async def forget_in(tx: Transaction, person_id: int) -> None:
 async def _forget_negotiation(tx: Transaction, person_id: int) -> None:
     """What a worker was typing about the person (a part of what was agreed, topics), what the
     person was typing in answer, and, for a user row that stays, their agreements and topics."""
-    await tx.execute(
-        """DELETE FROM awaiting_text WHERE purpose LIKE 'ag!_%' ESCAPE '!' AND target_id IN
-               (SELECT id FROM agreements WHERE person_id = ?)""",
-        (person_id,),
-    )
-    await tx.execute(
-        """DELETE FROM awaiting_text WHERE purpose IN ('tp_topics', 'tp_word') AND target_id IN
-               (SELECT id FROM topic_lists WHERE person_id = ?)""",
-        (person_id,),
-    )
-    await tx.execute(
-        "DELETE FROM awaiting_text WHERE user_id = ? AND purpose IN ('ag_amend', 'tp_comment')",
-        (person_id,),
-    )
+    await conversation_store.end_negotiation_about(tx, person_id)
     await tx.execute("DELETE FROM agreements WHERE person_id = ?", (person_id,))
     await tx.execute("DELETE FROM topic_lists WHERE person_id = ?", (person_id,))
 
@@ -478,11 +466,11 @@ async def forget_person_side(tx: Transaction, person_id: int) -> None:
         (person_id, person_id),
     )
     await _forget_negotiation(tx, person_id)
+    await conversation_store.end_dates_about(tx, person_id)
     for statement in (
         "DELETE FROM preparations WHERE person_id = ?",
         "DELETE FROM allies WHERE person_id = ?",
         "DELETE FROM meetings WHERE person_id = ?",
-        "DELETE FROM awaiting_date WHERE person_id = ?",
         "DELETE FROM consents WHERE user_id = ?",
         "DELETE FROM people WHERE user_id = ?",
         "DELETE FROM albums WHERE chat_id = ?",

@@ -6,6 +6,7 @@ preparation; anything else gets a short notice and, for its owner, the current q
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import warnings
@@ -175,15 +176,24 @@ async def _moved(
     if after is None:
         await _ask_again(context, caller)
         return
+    # The old question's edit and the next question's send do not wait on each other: the
+    # person reads the new question as soon as it is sent, the old one changes meanwhile.
     if given is not None:
-        await _show_answered(context, caller, before, given)
+        edit = _show_answered(context, caller, before, given)
     elif before.preparation.message_id:
-        await _drop_buttons(context, caller.id, before.preparation.message_id)
-    await ask(context, caller, after)
+        edit = _drop_buttons(context, caller.id, before.preparation.message_id)
+    else:
+        await ask(context, caller, after)
+        return
+    editing = asyncio.ensure_future(edit)
+    try:
+        await ask(context, caller, after)
+    finally:
+        await editing  # it logs its own failures: never raises a TelegramError
 
 
 async def _ask_again(context: EscaleContext, caller: Caller) -> None:
-    flow = await preparation.current(context.services, caller.id)
+    flow = await preparation.current(context.services, caller.id, caller.account)
     if flow is not None:
         await ask(context, caller, flow)
 
@@ -348,9 +358,11 @@ async def edited(update: Update, context: EscaleContext, caller: Caller) -> None
 
 
 async def _open_flow(context: EscaleContext, caller: Caller) -> Flow | None:
-    if not caller.has(Role.PERSON):
+    """The caller's open preparation, read once for the update (not at all when the update
+    found none)."""
+    if not caller.has(Role.PERSON) or context.conversation.preparation_id is None:
         return None
-    return await preparation.current(context.services, caller.id)
+    return await preparation.current(context.services, caller.id, caller.account)
 
 
 async def _paused(

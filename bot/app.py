@@ -153,7 +153,7 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc: Services = app.bot_data["services"]
-    db = await open_database(svc.settings.database_path)
+    db = await open_database(svc.settings.database)
     producers = [Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run]
     received: HandledBeforeAnswer | None = app.bot_data.get(RECEIVED)
     if received is not None:  # webhook mode: the first write of an update records it handled

@@ -22,6 +22,7 @@ from bot.core import logs
 from bot.core.config import Settings, Webhook
 from bot.core.db import Database
 from bot.core.updates import ALLOWED_UPDATES
+from tests.engines import ENGINES, NOT_RUN, POSTGRES, fresh_schema
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001
@@ -203,13 +204,26 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         assert fake.unknown_methods == [], "the bot called Bot API methods the fake lacks"
 
 
+@pytest.fixture(params=ENGINES)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | Path]:
+    """Where a test's Escale keeps its data: a SQLite file, then a PostgreSQL schema of its own
+    (tests/engines.py). A test about SQLite's own files is marked `sqlite_only`: its
+    PostgreSQL variant is left out (`pytest_collection_modifyitems`)."""
+    if request.param == "sqlite":
+        yield tmp_path / "escale.sqlite3"
+        return
+    async with fresh_schema() as url:
+        yield url
+
+
 @pytest.fixture
-def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
+def settings(telegram: FakeTelegram, tmp_path: Path, database: str | Path) -> Settings:
     return Settings(
         token=telegram.token,
         api_base_url=telegram.base_url,
         admin_ids=frozenset({ADMIN_ID}),
         database_path=tmp_path / "escale.sqlite3",
+        database_url=database if isinstance(database, str) else None,
         # The test clock stands still unless a test moves it, and tests talk far faster than
         # people: the pace and the flood limit are raised, except where a test is about them.
         sends_per_second=1000,
@@ -254,6 +268,26 @@ async def escale(
         yield running
 
 
+NOT_ON_POSTGRES: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL variants are left out (not skipped one by one) when no server is set,
+    and counted in one line of the summary; so are those of tests about SQLite's own files."""
+    kept, left_out = [], []
+    for item in items:
+        on_postgres = item.get_closest_marker("postgresql") is not None
+        if on_postgres and (not POSTGRES or item.get_closest_marker("sqlite_only")):
+            left_out.append(item)
+            if not POSTGRES:
+                NOT_ON_POSTGRES.append(item.nodeid)
+        else:
+            kept.append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say loudly when the sandbox's browser tests could not run, and why."""
     reasons = [
@@ -261,6 +295,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for report in terminalreporter.stats.get("skipped", [])
         if isinstance(report.longrepr, tuple) and "browser tests" in str(report.longrepr[-1])
     ]
+    if NOT_ON_POSTGRES:
+        terminalreporter.write_line(
+            f"{len(NOT_ON_POSTGRES)} POSTGRESQL TESTS NOT RUN: {NOT_RUN}", yellow=True, bold=True
+        )
     if reasons:
         terminalreporter.write_line(
             f"{len(reasons)} BROWSER TESTS NOT RUN: " + "; ".join(sorted(set(reasons))),

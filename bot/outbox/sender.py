@@ -228,7 +228,7 @@ class Sender:
             return None
         finally:
             if self._scrub:
-                await self._store.db.scrub()
+                await self._store.db.scrub(erasure=False)
 
     async def _attempt(self, due: OutboxRow) -> bool:
         """One attempt at one row; whether it called Telegram (and so counts for the pace)."""

@@ -62,7 +62,7 @@ async def run(count: int, timeout: float) -> Result:  # noqa: ASYNC109
             app = build_application(settings, clock)
             await start_app(app)
             try:
-                svc: Services = app.bot_data["services"]
+                svc: Services = app.bot_data.services
                 db = svc.repo.db
                 burst = await seed_burst(db, telegram, count, clock.now(), invited_by=ADMIN_ID)
                 started = time.perf_counter()

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot.app import CONFLICT_STOP, build_application
+from bot.app import build_application
 from bot.core import logs
 from bot.core.config import (
     ConfigError,
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    if app.bot_data.get(CONFLICT_STOP):
+    if app.bot_data.stopped_for_conflict:
         return 1
     log.info("stopped")
     return 0

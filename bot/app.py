@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import traceback
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from telegram import Update
 from telegram.error import Conflict, TelegramError
@@ -19,11 +20,12 @@ from telegram.ext import (
     Updater,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.accounts import handlers as joining
 from bot.accounts import person_handlers as person
 from bot.accounts import staff_handlers as staff
-from bot.context import Context, Services, services
+from bot.context import CONTEXT_TYPES, EscaleApplication, EscaleContext, Services
 from bot.core import updates
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -36,8 +38,8 @@ from bot.general import groups_handlers as groups
 from bot.general import handlers as general
 from bot.general import menus
 from bot.general import text_handlers as text
-from bot.general.common_handlers import after_private_update, answer
-from bot.general.flood_handlers import FLOOD, FloodGuard
+from bot.general.common_handlers import after_private_update, answer, who_is_speaking
+from bot.general.flood_handlers import FloodGuard
 from bot.general.views import something_went_wrong
 from bot.meetings import handlers as meetings
 from bot.meetings.reminders import Reminders
@@ -84,33 +86,67 @@ COMMANDS = {name: handler for feature in FEATURES for name, handler in feature.C
 BUTTONS = [button for feature in FEATURES for button in feature.BUTTONS]
 
 
+class Requests(NamedTuple):
+    """An Application's two HTTP layers: one for `getUpdates` (each answer a heartbeat), one
+    for every other call (paced, replies retried; see bot/core/request.py)."""
+
+    polling: BaseRequest
+    calls: BaseRequest
+
+
+# Given the Application's own pace, clock and heartbeat, its two request objects.
+RequestsFactory = Callable[[Pace, Clock, Heartbeat], Requests]
+
+
+def http_requests(
+    pace: Pace, clock: Clock, heartbeat: Heartbeat, *, httpx: Mapping[str, Any] | None = None
+) -> Requests:
+    """Escale's request objects: httpx clients on the process's shared TLS settings
+    (`shared_tls()`, so building one does not load the CA bundle), with `httpx` passed on to
+    both clients (the tests pass `trust_env=False`: no proxy from the environment)."""
+    http = {"verify": shared_tls(), **(httpx or {})}
+    return Requests(
+        PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http),
+        EscaleRequest(pace, clock, httpx_kwargs=http),
+    )
+
+
 def build_application(
-    settings: Settings, clock: Clock | None = None, catalogs: Catalogs | None = None
-) -> Application[Any, Any, Any, Any, Any, Any]:
+    settings: Settings,
+    clock: Clock | None = None,
+    catalogs: Catalogs | None = None,
+    *,
+    requests: RequestsFactory = http_requests,
+) -> EscaleApplication:
     """Build Escale without touching the network or the disk; both happen in `post_init`.
 
     Catalogs and the dialogue load here, so a missing translation or a broken dialogue file
-    stops start-up before any network call. Both HTTP clients share the process's TLS settings
-    (`shared_tls()`): building an Application, as each test does, does not load the CA bundle.
+    stops start-up before any network call. The seams, for the tests and the sandbox: the
+    clock; the catalogs (immutable once loaded: one set may serve many Applications); and
+    `requests`, which makes the two HTTP request objects from this Application's own pace,
+    clock and heartbeat (a pace is never shared: each Application counts its own sends).
     """
-    http = {"verify": shared_tls()}
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     clock = clock or SystemClock()
     heartbeat = Heartbeat(settings.database_path, clock)
     # One pace for everything Escale sends, replies and outbox alike (bot/core/request.py).
     pace = Pace(settings.sends_per_second)
+    polling, calls = requests(pace, clock, heartbeat)
     builder = (
         Application.builder()
+        .context_types(CONTEXT_TYPES)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
-        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http))
-        .request(EscaleRequest(pace, clock, httpx_kwargs=http))
-        .post_init(_open_resources)
+        .get_updates_request(polling)
+        .request(calls)
         .post_stop(_stop_sender)
-        .post_shutdown(_close_resources)
+        .post_shutdown(functools.partial(_close_resources, heartbeat=heartbeat))
     )
     received = HandledBeforeAnswer() if settings.webhook else None
+    builder = builder.post_init(
+        functools.partial(_open_resources, pace=pace, heartbeat=heartbeat, received=received)
+    )
     if received is not None:
         # Each update is handled once before Telegram is answered (bot/service/receiving.py),
         # and Telegram keeps one update per chat in flight: different chats run side by side.
@@ -118,23 +154,21 @@ def build_application(
     app = builder.build()
     if received is not None:
         received.attach(app)
-        app.bot_data[RECEIVED] = received
     dialogue = load_dialogue(settings.dialogue_path)
-    app.bot_data["services"] = Services(settings, clock, catalogs, dialogue)
-    app.bot_data["heartbeat"] = heartbeat
-    app.bot_data[PACE] = pace
-    app.bot_data[FLOOD] = FloodGuard(settings.updates_per_minute, clock)
-    _register(app)
+    app.bot_data.services = Services(settings, clock, catalogs, dialogue)
+    _register(app, FloodGuard(settings.updates_per_minute, clock))
     return app
 
 
-def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def _register(app: EscaleApplication, flood_guard: FloodGuard) -> None:
     # Before every handler, each in a group of its own (a TypeHandler matches every update, and
     # only the first match of a group runs): the flood limit, buttons outside the presser's
-    # private chat (inline-mode ones answered quietly), then one reply per album.
-    app.add_handler(TypeHandler(Update, flood.guard), group=-3)
-    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-2)
-    app.add_handler(TypeHandler(Update, albums.one_reply_per_album), group=-1)
+    # private chat (inline-mode ones answered quietly), one reply per album, then who is
+    # speaking, read once for the whole update (PTB hands the same context to every group).
+    app.add_handler(TypeHandler(Update, functools.partial(flood.guard, flood_guard)), group=-4)
+    app.add_handler(TypeHandler(Update, groups.button_outside_private), group=-3)
+    app.add_handler(TypeHandler(Update, albums.one_reply_per_album), group=-2)
+    app.add_handler(TypeHandler(Update, who_is_speaking), group=-1)
     app.add_handler(ChatMemberHandler(groups.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(NOT_PRIVATE, groups.message_in_group))
     for name, handler in COMMANDS.items():
@@ -151,11 +185,16 @@ def _register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_error_handler(_on_error)
 
 
-async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    svc: Services = app.bot_data["services"]
+async def _open_resources(
+    app: EscaleApplication,
+    *,
+    pace: Pace,
+    heartbeat: Heartbeat,
+    received: HandledBeforeAnswer | None,
+) -> None:
+    svc = app.bot_data.services
     db = await open_database(svc.settings.database)
     producers = [Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run]
-    received: HandledBeforeAnswer | None = app.bot_data.get(RECEIVED)
     if received is not None:  # webhook mode: the first write of an update records it handled
         db = RecordingDatabase(db, svc.clock)
         received.use(db, svc.clock)
@@ -168,7 +207,7 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         functools.partial(unreachable.notices, svc),
         producers=producers,
         on_undelivered=functools.partial(undelivered.notices, svc),
-        pace=app.bot_data[PACE],
+        pace=pace,
         render=functools.partial(notices.render, svc),
     )
     await svc.sender.start()
@@ -178,12 +217,12 @@ async def _open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> Non
         watch = WebhookWatch(
             app.bot,
             webhook.url,
-            app.bot_data["heartbeat"],
+            heartbeat,
             svc.clock,
             listening=lambda: _listening(updater),
         )
         watch.start()
-        app.bot_data[WATCH] = watch
+        svc.webhook_watch = watch
     startup_menus = menus.StartupMenus(app.bot, svc)
     startup_menus.start()  # a convenience: Escale answers while they are being set
     svc.startup_menus = startup_menus
@@ -196,10 +235,10 @@ def _listening(updater: Updater | None) -> bool:
     return updater is None or (updater.running and bool(getattr(server, "is_running", False)))
 
 
-async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _stop_sender(app: EscaleApplication) -> None:
     """Before the bot's HTTP client closes: an interrupted send is recovered at the next start."""
-    svc: Services = app.bot_data["services"]
-    watch = app.bot_data.pop(WATCH, None)
+    svc = app.bot_data.services
+    watch, svc.webhook_watch = svc.webhook_watch, None
     if watch is not None:
         await watch.stop()
     startup_menus, svc.startup_menus = svc.startup_menus, None
@@ -210,21 +249,15 @@ async def _stop_sender(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await sender.stop()
 
 
-async def _close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _close_resources(app: EscaleApplication, *, heartbeat: Heartbeat) -> None:
     await _stop_sender(app)
-    app.bot_data["heartbeat"].clear()
-    db = app.bot_data["services"].detach()
+    heartbeat.clear()
+    db = app.bot_data.services.detach()
     if db is not None:
         await db.close()
 
 
-PACE = "pace"  # bot_data key: the one pace, shared by replies and the outbox
-RECEIVED = "received"  # bot_data key: webhook mode's update queue (bot/service/receiving.py)
-WATCH = "webhook_watch"  # bot_data key: webhook mode's heartbeat (bot/service/health.py)
-CONFLICT_STOP = "conflict_stop"  # bot_data key: polling stopped because another client polls
-
-
-async def _on_error(update: object, context: Context) -> None:
+async def _on_error(update: object, context: EscaleContext) -> None:
     """Log the failure without its message (it may quote what someone wrote) and say sorry.
 
     A 409 from getUpdates means another program polls this token (a copy on another machine):
@@ -234,8 +267,8 @@ async def _on_error(update: object, context: Context) -> None:
         log.info("update handled elsewhere update=%s", error.args[0])
         return
     if isinstance(error, Conflict) and update is None:
-        if not context.application.bot_data.get(CONFLICT_STOP):
-            context.application.bot_data[CONFLICT_STOP] = True
+        if not context.bot_data.stopped_for_conflict:
+            context.bot_data.stopped_for_conflict = True
             log.error(
                 "stopping: another program is polling this bot's token (409 Conflict); "
                 "only one Escale may run per bot"
@@ -248,7 +281,7 @@ async def _on_error(update: object, context: Context) -> None:
     if isinstance(update, Update) and update.effective_user:
         if not updates.in_private_chat(update):  # never a group, a customer, a guest's chat
             return
-        catalogs = services(context).catalogs
+        catalogs = context.services.catalogs
         t = catalogs.get(catalogs.resolve(None, update.effective_user.language_code))
         try:
             await answer(update, context, something_went_wrong(t))

@@ -1,13 +1,18 @@
-"""What every handler needs: the shared services, and who is speaking (role and language)."""
+"""What every handler needs: the shared services, and who is speaking (role and language).
+
+PTB builds one context per update and hands it to every handler group in turn
+(`Application.process_update`); Escale's context class carries, for that one update, the
+services (typed, for the application's whole life) and the caller, computed once at the
+start of the update by `bot.general.common_handlers.who_is_speaking`. Nothing of one update is
+kept anywhere two chats could share: a context lives and dies with its update."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from telegram import Update, User
-from telegram.ext import CallbackContext
+from telegram import User
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.accounts.store import Account, Repository, TelegramProfile
 from bot.core.clock import Clock
@@ -15,6 +20,7 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs, Translator
 from bot.core.invisible import visible_name
+from bot.core.roles import Role as Role
 from bot.meetings.store import MeetingStore
 from bot.negotiation.agreements_store import AgreementStore
 from bot.negotiation.topics_store import TopicStore
@@ -22,14 +28,6 @@ from bot.outbox.store import OutboxStore
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import PreparationStore
 from bot.service.moving_store import MovingStore
-
-Context = CallbackContext[Any, Any, Any, Any]
-
-
-class Role(enum.Enum):
-    ADMIN = "admin"
-    WORKER = "worker"
-    PERSON = "person"
 
 
 class BackgroundTask(Protocol):
@@ -46,6 +44,15 @@ class Delivery(Protocol):
     def wake(self) -> None: ...
 
     async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class DeliveryWatch(Protocol):
+    """Webhook mode's health signal (`bot.service.health.WebhookWatch`): Telegram is asked
+    how its deliveries go, in a task of its own."""
+
+    async def check(self) -> str | None: ...
 
     async def stop(self) -> None: ...
 
@@ -67,6 +74,7 @@ class Services:
         self._topics: TopicStore | None = None
         self.sender: Delivery | None = None
         self.startup_menus: BackgroundTask | None = None
+        self.webhook_watch: DeliveryWatch | None = None
 
     def attach(self, db: Database) -> None:
         self._repo = Repository(db)
@@ -142,8 +150,22 @@ class Services:
         return self._topics
 
 
-def services(context: Context) -> Services:
-    return cast(Services, context.application.bot_data["services"])
+class BotData:
+    """What the application keeps for its whole life (PTB's `bot_data`, typed)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self.stopped_for_conflict = False  # polling stopped: another client polls this token
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("build_application has not attached the services")
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
 
 
 @dataclass(frozen=True)
@@ -172,12 +194,8 @@ class Caller:
         return role in self.roles
 
 
-async def identify(update: Update, context: Context) -> Caller:
-    """Look the sender up in the database; roles are always read fresh, never cached."""
-    user = update.effective_user
-    assert user is not None, "handlers are registered for updates that have a sender"
-    svc = services(context)
-    account = await svc.repo.account(user.id)
+def caller_of(svc: Services, user: User, account: Account | None) -> Caller:
+    """Who `user` is, given their account as just read (None: a visitor)."""
     return Caller(
         user=user,
         account=account,
@@ -186,6 +204,65 @@ async def identify(update: Update, context: Context) -> Caller:
             svc.catalogs.resolve(account.language if account else None, user.language_code)
         ),
     )
+
+
+async def identify(svc: Services, user: User) -> Caller:
+    """Look the sender up in the database: once per update, never cached across updates."""
+    return caller_of(svc, user, await svc.repo.account(user.id))
+
+
+class EscaleContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context of one update: the services, and who is speaking.
+
+    `caller` is set once per update, before any feature's handler, from one read of the
+    sender's account. A handler that changes the sender's account (joining, /language,
+    /forget) says so with `recognise` or `reload_caller`, so that what runs later in the same
+    update (the menu refresh, the activity stamp) sees the account as it now is. A role change
+    made by someone else takes effect on the sender's next update: nothing is kept between
+    updates."""
+
+    __slots__ = ("_caller",)
+
+    def __init__(
+        self,
+        application: Application[ExtBot[None], EscaleContext, Any, Any, BotData, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self._caller: Caller | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def knows_caller(self) -> bool:
+        return self._caller is not None
+
+    @property
+    def caller(self) -> Caller:
+        if self._caller is None:
+            raise RuntimeError("no caller: this update has no sender in a private chat")
+        return self._caller
+
+    @caller.setter
+    def caller(self, caller: Caller) -> None:
+        self._caller = caller
+
+    def recognise(self, account: Account | None) -> Caller:
+        """The sender's account changed in this update (`account` as it is now): later
+        handlers of the update see it, with the roles and language it gives."""
+        self._caller = caller_of(self.services, self.caller.user, account)
+        return self._caller
+
+    async def reload_caller(self) -> Caller:
+        """The sender's account changed in a way the handler does not hold: read it again."""
+        self._caller = await identify(self.services, self.caller.user)
+        return self._caller
+
+
+CONTEXT_TYPES = ContextTypes(context=EscaleContext, bot_data=BotData)
 
 
 def roles_of(settings: Settings, user_id: int, account: Account | None) -> frozenset[Role]:
@@ -197,3 +274,8 @@ def roles_of(settings: Settings, user_id: int, account: Account | None) -> froze
     if account and account.is_person:
         roles.add(Role.PERSON)
     return frozenset(roles)
+
+
+EscaleApplication = Application[
+    ExtBot[None], EscaleContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]

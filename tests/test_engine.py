@@ -16,6 +16,7 @@ from bot.preparation import store
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue import views as dialogue_views
 from bot.preparation.dialogue.model import AGREED, Dialogue, Step, load, parse
+from bot.preparation.flow import score_of
 from bot.preparation.store import Ally, Answer
 
 ALLIES = {1: Ally(1, "Marie", "family"), 2: Ally(2, "CAF <Nord>", "institution")}
@@ -288,3 +289,12 @@ def test_a_confidence_of_one_asks_what_would_help_to_move_up() -> None:
     assert at_one.label == "What would help me feel more sure"
     at_three = engine.effective(why, {"confidence": Answer("confidence", text="3")})
     assert "not lower" in at_three.question and at_three.label != "Why not less"
+
+
+def test_a_score_is_read_by_the_rules_within_its_scale() -> None:
+    confidence, problem = step(load(), "confidence"), step(load(), "problem")
+    assert [score_of(confidence, text) for text in ("1", "5", "03")] == [1, 5, 3]
+    assert [score_of(confidence, text) for text in ("0", "6", "²", "٣", "-1", "", "x")] == [
+        None
+    ] * 7
+    assert score_of(problem, "3") is None, "a score only on a scale"

@@ -701,7 +701,7 @@ async def test_many_people_preparing_while_the_sender_works_all_see_their_writes
             purpose="meeting",
             now=escale.clock.now(),
         )
-    escale.app.bot_data["services"].deliver()
+    escale.app.bot_data.services.deliver()
     await asyncio.gather(*(p.send("/prepare") for p in people))
     for person in people:
         assert "Question 1 of" in person.last.text, person

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 
 import pytest
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot.accounts import store as accounts_store
-from bot.app import build_application
+from bot.app import Requests, build_application, http_requests
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
+from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.db import Database
-from bot.core.request import shared_tls
-from tests.conftest import Escale
+from bot.core.request import Pace, shared_tls
+from bot.service.health import Heartbeat, heartbeat_path
+from tests.conftest import Escale, FakeClock, running_escale
+from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_person, make_worker
 
 
@@ -36,6 +43,48 @@ def test_applications_share_one_tls_context_that_still_verifies(
     assert built == []  # no CA bundle loaded again for each Application
     assert shared_tls().verify_mode is ssl.CERT_REQUIRED
     assert shared_tls().check_hostname
+
+
+def test_an_application_takes_its_requests_from_the_factory_given_with_its_own_pace(
+    settings: Settings,
+) -> None:
+    made: list[tuple[Pace, Clock, Heartbeat, Requests]] = []
+
+    def factory(pace: Pace, clock: Clock, heartbeat: Heartbeat) -> Requests:
+        made.append((pace, clock, heartbeat, http_requests(pace, clock, heartbeat)))
+        return made[-1][3]
+
+    clock = FakeClock()
+    first = build_application(settings, clock, requests=factory)
+    second = build_application(settings, clock, requests=factory)
+    assert len(made) == 2
+    for app, (_pace, given_clock, heartbeat, requests) in zip((first, second), made, strict=True):
+        assert app.bot.request is requests.calls
+        assert app.updater is not None and app.updater.bot is app.bot
+        assert app.bot._request[0] is requests.polling  # what PTB's getUpdates goes through
+        assert given_clock is clock
+        assert heartbeat._path == heartbeat_path(settings.database_path)
+    assert made[0][0] is not made[1][0], "each Application counts its own sends"
+
+
+async def test_the_tests_talk_to_the_emulator_whatever_proxy_the_environment_names(
+    telegram: FakeTelegram,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A developer's proxy settings do not carry the tests' requests anywhere (here, to a port
+    where nothing listens): conftest builds every Application with loopback requests."""
+    for name in ("ALL_PROXY", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    # Through the proxy, getMe would fail and be retried on the test's clock, which stands
+    # still: without loopback requests the test would wait forever, so it gives up instead.
+    async with asyncio.timeout(30), running_escale(telegram, settings, caplog) as escale:
+        visitor = escale.user("Jo", "en")
+        await visitor.send("/help")
+        assert visitor.messages, "the bot answered through the emulator"
 
 
 class Probe:
@@ -86,6 +135,49 @@ async def test_what_one_typed_answer_costs_the_database(
     # A ceiling, to be lowered as reads are saved (the aim: 4 reads, the account once).
     reads, account_reads, writes = cost
     assert reads <= 19 and account_reads <= 5 and writes <= 2, cost
+
+
+async def test_one_context_per_update_carries_who_is_speaking_to_every_group(
+    escale: Escale,
+) -> None:
+    """PTB builds one context per update and hands it to each handler group: the caller read
+    at the start is the one the last group sees, and the next update starts afresh."""
+    seen: list[tuple[int, EscaleContext, Caller]] = []
+
+    async def record(update: Update, context: EscaleContext) -> None:
+        seen.append((update.update_id, context, context.caller))
+
+    escale.app.add_handler(TypeHandler(Update, record), group=2)  # after every feature
+    escale.app.add_handler(TypeHandler(Update, record), group=3)
+    worker = await make_worker(escale, "Alice", "en")
+    seen.clear()
+    await worker.send("/help")
+    await worker.send("/help")
+    assert [type(context) for _, context, _ in seen] == [EscaleContext] * 4
+    (first, c1, caller1), (first_again, c2, caller2), (second, c3, caller3), _ = seen
+    assert first == first_again and c1 is c2 and caller1 is caller2  # one update, one read
+    assert second != first and c3 is not c1  # a new update: a new context, read again
+    assert caller3.has(Role.WORKER) and caller3.account is not None
+    assert caller3.account.display_name == "Alice"
+
+
+async def test_what_a_handler_changes_in_the_account_the_rest_of_its_update_sees(
+    escale: Escale,
+) -> None:
+    """The menu set after the update follows the language chosen in it, the roles a joining
+    gave, and an erasure: no further update needed."""
+    worker = await make_worker(escale, "Alice")
+    assert worker.menu()[:2] == ["meeting", "invite"]  # joining as a worker: the same update
+    person = await make_person(escale, worker, language_code="fr")
+    assert person.menu()[0] == "prepare"  # consent given: the same update
+    await person.send("/language")
+    await person.press("English")
+    assert dict(escale.telegram.commands_for(person.user_id, "fr"))["forget"] == (
+        "Erase your data and leave Escale"
+    )
+    await person.send("/forget")
+    await person.press("Yes, erase everything")
+    assert person.menu() == ["start", "help", "language", "privacy"]
 
 
 def test_every_step_action_fits_the_payload_a_handler_reads() -> None:

@@ -18,7 +18,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import WATCH
 from bot.core.config import ConfigError, Settings, Webhook, load_settings
 from bot.service.health import read_beat
 from bot.service.operations.status import health
@@ -159,7 +158,7 @@ async def test_one_update_posted_twice_at_once_is_handled_once(hooked: Escale) -
     statuses = await asyncio.gather(
         _post(hooked.settings.webhook, update), _post(hooked.settings.webhook, update)
     )
-    assert statuses == [200, 200]
+    assert list(statuses) == [200, 200]
     assert await _answers(hooked) == [("problem", "Housing")]
     assert [m.text for m in person.messages[seen:]] == [person.last.text]
     assert "Who is it a problem for?" in person.last.text
@@ -186,7 +185,8 @@ async def test_the_health_signal_is_truthful_on_a_webhook(
     webhook_settings = dataclasses.replace(settings, webhook=webhook_on_loopback())
     path, url = webhook_settings.database_path, webhook_settings.database_url
     async with running_escale(telegram, webhook_settings, caplog, clock) as escale:
-        watch = escale.app.bot_data[WATCH]
+        watch = escale.app.bot_data.services.webhook_watch
+        assert watch is not None
         assert await watch.check() is None
         beat = read_beat(path)
         assert beat is not None and beat.mode == "webhook" and beat.problem is None

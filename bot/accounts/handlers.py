@@ -7,7 +7,7 @@ from telegram import Update
 from bot.accounts import invitations as joining
 from bot.accounts import views as texts
 from bot.accounts.invitations import Opened
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.general import views as general
 from bot.general.common_handlers import (
@@ -24,7 +24,7 @@ from bot.general.views import stale_button
 
 
 @anyone
-async def start(update: Update, context: Context, caller: Caller) -> None:
+async def start(update: Update, context: EscaleContext, caller: Caller) -> None:
     if context.args:
         await _open_link(update, context, caller, context.args[0])
         return
@@ -34,8 +34,8 @@ async def start(update: Update, context: Context, caller: Caller) -> None:
         await answer(update, context, general.help_text(caller, await worker_name(context, caller)))
 
 
-async def _open_link(update: Update, context: Context, caller: Caller, payload: str) -> None:
-    svc = services(context)
+async def _open_link(update: Update, context: EscaleContext, caller: Caller, payload: str) -> None:
+    svc = context.services
     opened = await joining.open_link(svc, caller, payload)
     t = caller.t
     match opened.outcome:
@@ -53,6 +53,7 @@ async def _open_link(update: Update, context: Context, caller: Caller, payload: 
             )
         case Opened.BECAME_WORKER:
             assert opened.invitation is not None
+            await context.reload_caller()  # a worker now, for the menu set after this update
             await answer(update, context, texts.became_worker(t, caller.name))
             admin_id = opened.invitation.created_by
             await tell(
@@ -71,10 +72,10 @@ async def _open_link(update: Update, context: Context, caller: Caller, payload: 
 
 
 @anyone
-async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
+async def consent_yes(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    joined = await joining.give_consent(services(context), caller, int(context.matches[0][1]))
+    joined = await joining.give_consent(context.services, caller, int(context.matches[0][1]))
     if joined is None and joining.is_staff(caller):
         await query.answer()
         await answer(update, context, texts.not_for_staff(caller.t))
@@ -82,6 +83,7 @@ async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
     if joined is None:
         await query.answer(stale_button(caller.t))
         return
+    caller = context.recognise(joined.person)  # a person now, for whatever follows
     await query.answer()
     await replace_buttons(update, context, texts.consent_answered(caller.t, agreed=True))
     worker = joined.worker
@@ -97,11 +99,11 @@ async def consent_yes(update: Update, context: Context, caller: Caller) -> None:
 
 
 @anyone
-async def consent_info(update: Update, context: Context, caller: Caller) -> None:
+async def consent_info(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*What Escale keeps*: the consent message shows the full text in place, same buttons."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     pending = await svc.repo.pending_invitation(caller.id, svc.clock.now())
     worker = await svc.repo.account(pending.created_by) if pending else None
     if pending is None or worker is None or pending.id != int(context.matches[0][1]):
@@ -113,10 +115,10 @@ async def consent_info(update: Update, context: Context, caller: Caller) -> None
 
 
 @anyone
-async def consent_no(update: Update, context: Context, caller: Caller) -> None:
+async def consent_no(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    invitation = await services(context).repo.release_claim(int(context.matches[0][1]), caller.id)
+    invitation = await context.services.repo.release_claim(int(context.matches[0][1]), caller.id)
     if invitation is None:
         await query.answer(stale_button(caller.t))
         return

@@ -10,8 +10,7 @@ from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
 from bot.preparation import brief_views
-from bot.preparation.dialogue import engine
-from bot.preparation.dialogue.model import Dialogue
+from bot.preparation.dialogue.model import Step
 from bot.preparation.store import Ally, Preparation
 
 
@@ -73,15 +72,15 @@ def readable_caption(t: Translator) -> str:
 
 def readable_copy(
     t: Translator,
-    dialogue: Dialogue,
     person_name: str,
     worker_name: str | None,
-    preparations: Sequence[Preparation],
+    preparations: Sequence[tuple[Preparation, Sequence[Step]]],
     allies: Mapping[int, Ally],
     meetings: Sequence[datetime],
 ) -> str:
     """A short HTML page of what Escale keeps, for a person: their answers under the labels of
-    the review, their meetings, their worker's name. Everything the person wrote is escaped."""
+    the review (each preparation with the steps it asked), their meetings, their worker's name.
+    Everything the person wrote is escaped."""
     title = t._("What Escale keeps about you")
     body = [f"<h1>{esc(title)}</h1>", f"<p>{esc(person_name)}</p>"]
     worker = (
@@ -100,7 +99,7 @@ def readable_copy(
     body.append("<h2>" + esc(t._("Your preparations")) + "</h2>")
     if not preparations:
         body.append(f"<p>{esc(no_preparation)}</p>")
-    for prepared in preparations:
+    for prepared, asked in preparations:
         status = {
             "sent": t._("Sent to your social worker"),
             "kept": t._("Kept for you"),
@@ -109,7 +108,7 @@ def readable_copy(
         when = t.date(prepared.finished_at or prepared.started_at)
         body.append(f"<h3>{esc(when)} · {esc(status)}</h3>")
         answers = {k: replace(a, hidden=False) for k, a in prepared.answers.items()}
-        for step in engine.asked_steps(dialogue, answers, {}):
+        for step in asked:
             given = answers.get(step.id)
             if given is None:
                 continue

@@ -14,7 +14,7 @@ from bot.accounts import qr
 from bot.accounts import staff_views as staff
 from bot.accounts import views as joining_texts
 from bot.accounts.store import Invitation
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.invisible import visible_name
 from bot.general import menus
@@ -27,24 +27,24 @@ log = logging.getLogger(__name__)
 
 
 @requires(Role.ADMIN)
-async def new_worker(update: Update, context: Context, caller: Caller) -> None:
+async def new_worker(update: Update, context: EscaleContext, caller: Caller) -> None:
     link = await joining.create_link(
-        services(context), "worker", caller.id, context.bot.username, label=None
+        context.services, "worker", caller.id, context.bot.username, label=None
     )
     await answer(update, context, joining_texts.worker_link(caller.t, link.url, link.invitation))
 
 
 @requires(Role.ADMIN)
-async def list_workers(update: Update, context: Context, caller: Caller) -> None:
-    await answer(update, context, staff.workers(caller.t, await services(context).repo.workers()))
+async def list_workers(update: Update, context: EscaleContext, caller: Caller) -> None:
+    await answer(update, context, staff.workers(caller.t, await context.services.repo.workers()))
 
 
 async def _set_status(
-    update: Update, context: Context, caller: Caller, status: Literal["active", "suspended"]
+    update: Update, context: EscaleContext, caller: Caller, status: Literal["active", "suspended"]
 ) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     worker = await svc.repo.account(int(context.matches[0][1]))
     if worker is None or worker.worker_status is None:
         await query.answer(stale_button(caller.t))
@@ -63,26 +63,26 @@ async def _set_status(
 
 
 @requires(Role.ADMIN)
-async def suspend_worker(update: Update, context: Context, caller: Caller) -> None:
+async def suspend_worker(update: Update, context: EscaleContext, caller: Caller) -> None:
     await _set_status(update, context, caller, "suspended")
 
 
 @requires(Role.ADMIN)
-async def resume_worker(update: Update, context: Context, caller: Caller) -> None:
+async def resume_worker(update: Update, context: EscaleContext, caller: Caller) -> None:
     await _set_status(update, context, caller, "active")
 
 
 @requires(Role.WORKER)
-async def invite(update: Update, context: Context, caller: Caller) -> None:
+async def invite(update: Update, context: EscaleContext, caller: Caller) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     parts = message.text.split(maxsplit=1)
     label = visible_name(parts[1]) if len(parts) > 1 else None
-    if label and len(label) > joining.LABEL_MAX_LENGTH:
+    if not joining.label_fits(label):
         await answer(update, context, staff.label_too_long(caller.t, joining.LABEL_MAX_LENGTH))
         return
     link = await joining.create_link(
-        services(context), "person", caller.id, context.bot.username, label=label or None
+        context.services, "person", caller.id, context.bot.username, label=label or None
     )
     await answer(update, context, joining_texts.person_link(caller.t, link.url, link.invitation))
     # The link is what matters and it has arrived: the QR code is a convenience on top.
@@ -103,9 +103,9 @@ async def invite(update: Update, context: Context, caller: Caller) -> None:
 
 
 @requires(Role.WORKER)
-async def people(update: Update, context: Context, caller: Caller) -> None:
+async def people(update: Update, context: EscaleContext, caller: Caller) -> None:
     await answer(
-        update, context, staff.people(caller.t, await services(context).repo.people_of(caller.id))
+        update, context, staff.people(caller.t, await context.services.repo.people_of(caller.id))
     )
 
 
@@ -117,8 +117,8 @@ def _may_revoke(caller: Caller, invitation: Invitation) -> bool:
 
 
 @requires(Role.WORKER, Role.ADMIN)
-async def invitations(update: Update, context: Context, caller: Caller) -> None:
-    svc = services(context)
+async def invitations(update: Update, context: EscaleContext, caller: Caller) -> None:
+    svc = context.services
     now = svc.clock.now()
     if caller.has(Role.ADMIN):
         await answer(
@@ -134,10 +134,10 @@ async def invitations(update: Update, context: Context, caller: Caller) -> None:
 
 
 @requires(Role.WORKER, Role.ADMIN)
-async def revoke_invitation(update: Update, context: Context, caller: Caller) -> None:
+async def revoke_invitation(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     now = svc.clock.now()
     invitation_id = int(context.matches[0][1])
     found = [
@@ -161,8 +161,8 @@ async def revoke_invitation(update: Update, context: Context, caller: Caller) ->
 
 
 @requires(Role.ADMIN)
-async def stats(update: Update, context: Context, caller: Caller) -> None:
-    svc = services(context)
+async def stats(update: Update, context: EscaleContext, caller: Caller) -> None:
+    svc = context.services
     now = svc.clock.now()
     report = await statistics.report(svc, now)
     for reply in stats_views.stats(caller.t, report.counts, report.months, report.workers):

@@ -106,14 +106,96 @@ def step(
     return data if argument is None else f"{data}:{argument}"
 
 
-def agree(agreement_id: int, action: str, argument: int | None = None) -> str:
+@enum.unique
+class AgreeAction(enum.StrEnum):
+    """What a press on *What we agreed* does: the <action> of ag:<agreement>:<action>[:<n>].
+    Values are in buttons already sent: never change one."""
+
+    # on the worker's draft
+    QUESTION = "q"  # write the question as put together
+    PLAN_B = "b"  # write the plan B
+    ADD_STEP = "add"  # a step: then who does it
+    WHO_PERSON = "whop"  # the person does it
+    WHO_WORKER = "whow"  # the worker does it
+    WHO_ALLY = "whoa"  # an ally does it (the argument: the ally)
+    REMOVE_STEP = "rm"  # remove step <n>
+    NO_DATE = "nod"  # step <n> has no date
+    SEND = "send"  # send the proposal to the person
+    DROP = "drop"  # cancel the draft
+    # on the person's proposal
+    ACCEPT = "ok"  # that's right
+    REJECT = "no"  # that's not what we said
+    CHANGE = "ch"  # change something: which part
+    BACK = "back"  # back to the proposal's three answers
+    AMEND_QUESTION = "pq"  # change the question
+    AMEND_PLAN_B = "pb"  # change the plan B
+    AMEND_STEP = "ps"  # change step <n>
+
+    @property
+    def by_worker(self) -> bool:
+        """A press on the worker's draft (else on the person's proposal)."""
+        return self in _WORKER_AGREE
+
+
+_WORKER_AGREE = frozenset(
+    {
+        *(AgreeAction.QUESTION, AgreeAction.PLAN_B, AgreeAction.ADD_STEP, AgreeAction.SEND),
+        *(AgreeAction.WHO_PERSON, AgreeAction.WHO_WORKER, AgreeAction.WHO_ALLY),
+        *(AgreeAction.REMOVE_STEP, AgreeAction.NO_DATE, AgreeAction.DROP),
+    }
+)
+
+
+@enum.unique
+class TopicAction(enum.StrEnum):
+    """What a press on the worker's topics does: the <action> of tp:<list>:<action>[:<topic>].
+    Values are in buttons already sent: never change one."""
+
+    # on the worker's draft list
+    MORE = "more"  # more topics
+    WORD = "word"  # a word for the person
+    SEND = "send"  # send the list
+    DROP = "drop"  # cancel it
+    # on one topic, by the person
+    OK = "ok"  # OK to talk about it
+    NOT_NOW = "nt"  # not this time
+    COMMENT = "cm"  # a comment
+
+    @property
+    def on_draft(self) -> bool:
+        """A press on the worker's draft list (else on a topic the person received)."""
+        return self in (TopicAction.MORE, TopicAction.WORD, TopicAction.SEND, TopicAction.DROP)
+
+
+def agree(agreement_id: int, action: AgreeAction, argument: int | None = None) -> str:
     data = f"{AGREE}:{agreement_id}:{action}"
     return data if argument is None else f"{data}:{argument}"
 
 
-def topic(list_id: int, action: str, topic_id: int | None = None) -> str:
+def topic(list_id: int, action: TopicAction, topic_id: int | None = None) -> str:
     data = f"{TOPIC}:{list_id}:{action}"
     return data if topic_id is None else f"{data}:{topic_id}"
+
+
+def parse_agree(data: str) -> tuple[int, AgreeAction, int | None] | None:
+    """The agreement, the action and its argument of an ag: payload; None if it is not one
+    (an action no button makes)."""
+    found = AGREE_PATTERN.match(data)
+    if found is None or found[2] not in _AGREE_VALUES:
+        return None
+    return int(found[1]), AgreeAction(found[2]), int(found[3]) if found[3] else None
+
+
+def parse_topic(data: str) -> tuple[int, TopicAction, int | None] | None:
+    """The list, the action and the topic of a tp: payload; None if it is not one."""
+    found = TOPIC_PATTERN.match(data)
+    if found is None or found[2] not in _TOPIC_VALUES:
+        return None
+    return int(found[1]), TopicAction(found[2]), int(found[3]) if found[3] else None
+
+
+_AGREE_VALUES = frozenset(a.value for a in AgreeAction)
+_TOPIC_VALUES = frozenset(a.value for a in TopicAction)
 
 
 def date_yes(person_id: int, at: datetime) -> str:

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.accounts.staff_views import suspended_notice
 from bot.accounts.store import Account
-from bot.context import Caller, Context, Role, identify, services
+from bot.context import Caller, EscaleContext, Role, identify
 from bot.core.i18n import Translator
 from bot.core.text import NO_PREVIEW, Reply
 from bot.core.updates import in_private_chat, shows_reachable
@@ -27,12 +27,12 @@ log = logging.getLogger(__name__)
 
 ACTIVITY_GRAIN = timedelta(hours=1)  # a person's activity is written at most this often
 
-CallerHandler = Callable[[Update, Context, Caller], Awaitable[None]]
-Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+CallerHandler = Callable[[Update, EscaleContext, Caller], Awaitable[None]]
+Handler = Callable[[Update, EscaleContext], Coroutine[Any, Any, None]]
 Buttons = list[tuple[re.Pattern[str], Handler]]  # a button's payload pattern, and its handler
 
 
-async def send(context: Context, chat_id: int, reply: Reply) -> Message:
+async def send(context: EscaleContext, chat_id: int, reply: Reply) -> Message:
     message: Message = await context.bot.send_message(
         chat_id,
         reply.text,
@@ -43,7 +43,7 @@ async def send(context: Context, chat_id: int, reply: Reply) -> Message:
     return message
 
 
-async def answer(update: Update, context: Context, reply: Reply) -> Message:
+async def answer(update: Update, context: EscaleContext, reply: Reply) -> Message:
     """Reply in the chat the update came from."""
     chat = update.effective_chat
     assert chat is not None
@@ -66,7 +66,7 @@ async def show_in_place(update: Update, reply: Reply) -> None:
             raise
 
 
-async def replace_buttons(update: Update, context: Context, footer: str) -> None:
+async def replace_buttons(update: Update, context: EscaleContext, footer: str) -> None:
     """After a button is pressed: keep the message, drop its buttons, add what was chosen.
 
     `footer` is HTML: any user-written part of it must be escaped by the caller."""
@@ -100,18 +100,30 @@ async def _drop_markup(message: Message) -> None:
 
 
 async def tell(
-    context: Context, user_id: int, account: Account | None, build: Callable[[Translator], Reply]
+    context: EscaleContext,
+    user_id: int,
+    account: Account | None,
+    build: Callable[[Translator], Reply],
 ) -> None:
     """Send a notice to another user, in their language; a failure is logged, not raised."""
     try:
-        await send(context, user_id, build(services(context).translator_for(account)))
+        await send(context, user_id, build(context.services.translator_for(account)))
     except TelegramError as error:
         log.warning("notice not delivered user=%s error=%s", user_id, type(error).__name__)
 
 
+async def who_is_speaking(update: Update, context: EscaleContext) -> None:
+    """Runs before every feature's handler: who sent this private update, read once (their
+    account, roles and language), carried on the update's context for every later handler."""
+    user = update.effective_user
+    if user is None or not in_private_chat(update):
+        return  # a group, a channel, a business customer: no handler there asks who it is
+    context.caller = await identify(context.services, user)
+
+
 def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
-    """Run the handler only for callers holding one of `roles`, checked against the database
-    each time.
+    """Run the handler only for callers holding one of `roles`, as read at the start of this
+    very update (never cached across updates).
 
     Anyone else gets exactly what an unknown command gets (a stale-button notice for buttons);
     a suspended worker is told their access is paused.
@@ -119,8 +131,8 @@ def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
 
     def decorate(handler: CallerHandler) -> Handler:
         @functools.wraps(handler)
-        async def checked(update: Update, context: Context) -> None:
-            caller = await identify(update, context)
+        async def checked(update: Update, context: EscaleContext) -> None:
+            caller = context.caller
             if any(caller.has(role) for role in roles):
                 await handler(update, context, caller)
                 return
@@ -138,24 +150,24 @@ def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
 
 
 def anyone(handler: CallerHandler) -> Handler:
-    """Run the handler for any sender, with their caller identity resolved."""
+    """Run the handler for any sender, with who they are as this update found them."""
 
     @functools.wraps(handler)
-    async def identified(update: Update, context: Context) -> None:
-        await handler(update, context, await identify(update, context))
+    async def identified(update: Update, context: EscaleContext) -> None:
+        await handler(update, context, context.caller)
 
     return identified
 
 
-async def worker_name(context: Context, caller: Caller) -> str | None:
+async def worker_name(context: EscaleContext, caller: Caller) -> str | None:
     """The display name of the worker following the caller, if the caller is a person."""
     if caller.account is None or caller.account.worker_id is None:
         return None
-    worker = await services(context).repo.account(caller.account.worker_id)
+    worker = await context.services.repo.account(caller.account.worker_id)
     return worker.display_name if worker else None
 
 
-async def after_private_update(update: Update, context: Context) -> None:
+async def after_private_update(update: Update, context: EscaleContext) -> None:
     """Runs after every private update's handler: the sender's menu follows what just changed,
     and someone Telegram had refused messages for gets what was held for them, once they can
     receive it again (blocking the bot, even twice, releases nothing)."""
@@ -164,8 +176,11 @@ async def after_private_update(update: Update, context: Context) -> None:
         return  # a business customer, a guest mention, an inline-mode button: not Escale's chat
     if not shows_reachable(update):
         return  # they blocked the bot: no activity, nothing released, no menu to set
-    svc = services(context)
-    account = await svc.repo.account(user.id)
+    svc = context.services
+    # As the update left it: a handler that changed the account (joining, /language, /forget)
+    # has told the context.
+    caller = context.caller
+    account = caller.account
     now = svc.clock.now()
     if (
         account
@@ -176,4 +191,11 @@ async def after_private_update(update: Update, context: Context) -> None:
     if account and account.unreachable and await svc.outbox.release_chat(user.id, now):
         log.info("reachable again user=%s", user.id)
         svc.deliver()
-    await menus.refresh(context.bot, svc, user.id)
+    await menus.sync_chat_menu(
+        context.bot,
+        svc.repo,
+        user.id,
+        caller.roles,
+        caller.t,
+        chose_language=bool(account and account.language),
+    )

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.context import Context, services
+from bot.context import EscaleContext
 from bot.core.clock import Clock
 from bot.core.updates import in_private_chat
 from bot.general.common_handlers import send
@@ -24,7 +24,6 @@ from bot.general.views import slow_down
 
 log = logging.getLogger(__name__)
 
-FLOOD = "flood"  # bot_data key
 WINDOW = timedelta(minutes=1)
 FORGET_AFTER = 1000  # users tracked before the idle ones are dropped
 
@@ -63,16 +62,17 @@ class FloodGuard:
             self._told.discard(user_id)
 
 
-async def guard(update: Update, context: Context) -> None:
+async def guard(flood: FloodGuard, update: Update, context: EscaleContext) -> None:
+    """Before every other handler: `flood` (one per application) counts this user's updates."""
     user = update.effective_user
     if user is None:
         return
-    verdict = context.application.bot_data[FLOOD].check(user.id)
+    verdict = flood.check(user.id)
     if verdict == "ok":
         return
     if verdict == "notice":
         log.warning("flood limit reached user=%s: silent for a while", user.id)
-        catalogs = services(context).catalogs
+        catalogs = context.services.catalogs
         chat = update.effective_chat
         if chat is not None and in_private_chat(update):  # never a customer's, a guest's chat
             t = catalogs.get(catalogs.resolve(None, user.language_code))

@@ -8,14 +8,14 @@ from telegram import ChatMember, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.context import Context, services
+from bot.context import EscaleContext
 from bot.general.common_handlers import send
 from bot.general.views import button_private_only, private_only
 
 log = logging.getLogger(__name__)
 
 
-async def added_to_chat(update: Update, context: Context) -> None:
+async def added_to_chat(update: Update, context: EscaleContext) -> None:
     """The bot was added to a group or channel (in a private chat: blocked or unblocked)."""
     change = update.my_chat_member
     if change is None or change.chat.type == change.chat.PRIVATE:
@@ -25,14 +25,14 @@ async def added_to_chat(update: Update, context: Context) -> None:
     await _say_and_leave(update, context)
 
 
-async def message_in_group(update: Update, context: Context) -> None:
+async def message_in_group(update: Update, context: EscaleContext) -> None:
     await _say_and_leave(update, context)
 
 
-async def _say_and_leave(update: Update, context: Context) -> None:
+async def _say_and_leave(update: Update, context: EscaleContext) -> None:
     chat = update.effective_chat
     assert chat is not None
-    catalogs = services(context).catalogs
+    catalogs = context.services.catalogs
     user = update.effective_user
     t = catalogs.get(catalogs.resolve(None, user.language_code if user else None))
     try:
@@ -46,7 +46,7 @@ async def _say_and_leave(update: Update, context: Context) -> None:
     log.info("left non-private chat=%s type=%s", chat.id, chat.type)
 
 
-async def button_outside_private(update: Update, context: Context) -> None:
+async def button_outside_private(update: Update, context: EscaleContext) -> None:
     """Runs before every other handler: a button acts only in its presser's private chat.
 
     A press on a message in a group gets a short notice and nothing else: nothing is read,
@@ -69,7 +69,7 @@ async def button_outside_private(update: Update, context: Context) -> None:
         except TelegramError as error:
             log.info("button answer not sent error=%s", type(error).__name__)
         raise ApplicationHandlerStop
-    catalogs = services(context).catalogs
+    catalogs = context.services.catalogs
     t = catalogs.get(catalogs.resolve(None, query.from_user.language_code))
     log.info("refused button outside a private chat user=%s", query.from_user.id)
     try:

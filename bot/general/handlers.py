@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 from bot.accounts import views as joining_texts
-from bot.context import Caller, Context, Role, identify, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.general import views as general
 from bot.general.common_handlers import (
@@ -25,37 +25,37 @@ log = logging.getLogger(__name__)
 
 
 @anyone
-async def help_command(update: Update, context: Context, caller: Caller) -> None:
+async def help_command(update: Update, context: EscaleContext, caller: Caller) -> None:
     """/help, and any free text outside a question: what this caller can do."""
-    svc = services(context)
+    svc = context.services
     meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
     name = await worker_name(context, caller)
     await answer(update, context, general.help_text(caller, name, meeting.at if meeting else None))
 
 
 @anyone
-async def privacy(update: Update, context: Context, caller: Caller) -> None:
+async def privacy(update: Update, context: EscaleContext, caller: Caller) -> None:
     await answer(
         update,
         context,
         general.privacy(
-            caller, await worker_name(context, caller), services(context).settings.retention
+            caller, await worker_name(context, caller), context.services.settings.retention
         ),
     )
 
 
 @anyone
-async def language(update: Update, context: Context, caller: Caller) -> None:
-    catalogs = services(context).catalogs
+async def language(update: Update, context: EscaleContext, caller: Caller) -> None:
+    catalogs = context.services.catalogs
     names = [(code, catalogs.native_name(code)) for code in catalogs.languages]
     await answer(update, context, general.language_choice(caller.t, names))
 
 
 @anyone
-async def language_chosen(update: Update, context: Context, caller: Caller) -> None:
+async def language_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     code = context.matches[0][1]
     if code not in svc.catalogs.languages:
         await query.answer(stale_button(caller.t))
@@ -67,16 +67,16 @@ async def language_chosen(update: Update, context: Context, caller: Caller) -> N
         await answer(update, context, general.language_not_kept(svc.catalogs.get(code)))
         return
     await svc.repo.set_language(caller.profile, code, svc.clock.now())
-    caller = await identify(update, context)
+    caller = await context.reload_caller()
     await query.answer()
     await replace_buttons(update, context, svc.catalogs.native_name(code))
     await answer(update, context, general.language_set(caller.t, svc.catalogs.native_name(code)))
 
 
 @anyone
-async def cancel(update: Update, context: Context, caller: Caller) -> None:
+async def cancel(update: Update, context: EscaleContext, caller: Caller) -> None:
     """Stop what is in progress: a joining that awaits consent, or pause a preparation."""
-    svc = services(context)
+    svc = context.services
     if await svc.meetings.stop_awaiting(caller.id):
         await answer(update, context, meetings.date_dropped(caller.t))
         return
@@ -93,23 +93,23 @@ async def cancel(update: Update, context: Context, caller: Caller) -> None:
 
 
 @anyone
-async def unknown_command(update: Update, context: Context, caller: Caller) -> None:
+async def unknown_command(update: Update, context: EscaleContext, caller: Caller) -> None:
     await answer(update, context, general.unknown_command(caller.t))
 
 
 @anyone
-async def not_text(update: Update, context: Context, caller: Caller) -> None:
+async def not_text(update: Update, context: EscaleContext, caller: Caller) -> None:
     await answer(update, context, general.text_only(caller.t))
 
 
 @anyone
-async def edited(update: Update, context: Context, caller: Caller) -> None:
+async def edited(update: Update, context: EscaleContext, caller: Caller) -> None:
     """An edit changes nothing in Escale; say so rather than stay silent."""
     await answer(update, context, general.edit_ignored(caller.t))
 
 
 @anyone
-async def stale_callback(update: Update, context: Context, caller: Caller) -> None:
+async def stale_callback(update: Update, context: EscaleContext, caller: Caller) -> None:
     """A button Escale does not (or no longer) understand."""
     query = update.callback_query
     assert query is not None

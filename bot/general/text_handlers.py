@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import Caller, Context
+from bot.context import Caller, EscaleContext
 from bot.general.common_handlers import anyone
 from bot.meetings import handlers as meetings
 from bot.negotiation import agreements_handlers as agreements
@@ -14,7 +14,7 @@ from bot.preparation import handlers as preparation
 
 
 @anyone
-async def text_received(update: Update, context: Context, caller: Caller) -> None:
+async def text_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     if await agreements.text_typed(update, context, caller):
         return
     if await topics.typed(update, context, caller, voice=None):
@@ -25,7 +25,7 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
 
 
 @anyone
-async def voice_received(update: Update, context: Context, caller: Caller) -> None:
+async def voice_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     if await meetings.voice_typed(update, context, caller):
         return
     await preparation.voice_received(update, context)

@@ -34,22 +34,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.meetings.model import Parsed as Parsed
+from bot.meetings.model import Problem as Problem
+from bot.meetings.model import Refused as Refused
+
 MAX_AHEAD = timedelta(days=365)
 # A date without a year that fell this long ago or less is said to be past, not moved a year on.
 RECENTLY_PAST = timedelta(days=30)
-
-
-class Problem(enum.Enum):
-    """Why a text is not a usable meeting time, so the bot can ask for exactly what is missing."""
-
-    UNRECOGNISED = "unrecognised"  # nothing we can read as a date and time
-    NO_TIME = "no_time"  # a date without a time ("12/03", "mardi"): ask for the time
-    NO_DATE = "no_date"  # a time without a day ("14h"): ask for the day
-    IMPOSSIBLE = "impossible"  # no such date or time (31/02, 25:00, 14h75)
-    PAST = "past"  # the moment has passed
-    TOO_FAR = "too_far"  # more than MAX_AHEAD ahead: surely a typo
-    SKIPPED_HOUR = "skipped_hour"  # the local time does not exist (clocks jump forward)
-    AMBIGUOUS = "ambiguous"  # "7/12" in English of no known variant: the writer picks
 
 
 class DateOrder(enum.Enum):
@@ -72,23 +63,6 @@ def date_order(language: str, telegram_code: str | None) -> DateOrder:
     if parts[0] != "en" or len(parts) < 2 or not parts[1]:
         return DateOrder.ASK
     return DateOrder.MONTH_FIRST if parts[1] in _MONTH_FIRST_REGIONS else DateOrder.DAY_FIRST
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A usable meeting time: aware, in the service's time zone."""
-
-    moment: datetime
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A text we will not guess at, and why: for PAST, the local day it named (so the bot can
-    say "that was yesterday"); for AMBIGUOUS, the two readings, day first then month first."""
-
-    problem: Problem
-    day: date | None = None
-    choices: tuple[datetime, ...] = ()
 
 
 class _Refusal(Exception):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.invisible import visible_text
 from bot.core.text import Reply
@@ -27,7 +27,7 @@ from bot.general.common_handlers import (
 from bot.general.views import stale_button, unknown_command
 from bot.meetings import rules as meetings
 from bot.meetings import views
-from bot.meetings.dates import MAX_AHEAD, Parsed, date_order, parse_meeting_time
+from bot.meetings.dates import Parsed, date_order, parse_meeting_time
 from bot.meetings.rules import Pair
 from bot.meetings.store import CANNOT, COMING, Awaited, Meeting
 
@@ -35,14 +35,12 @@ log = logging.getLogger(__name__)
 
 # A date asked for and not given within this time is no longer awaited: later text is not a date.
 DATE_WAIT = timedelta(hours=1)
-# The few words a person adds to "I can't come" (a Telegram message is at most 4096 characters).
-NOTE_MAX_LENGTH = 2000
 
 
 @anyone
-async def meeting_command(update: Update, context: Context, caller: Caller) -> None:
+async def meeting_command(update: Update, context: EscaleContext, caller: Caller) -> None:
     """/meeting: a worker picks a person; a person sees their next meeting or gives its date."""
-    svc = services(context)
+    svc = context.services
     if caller.has(Role.WORKER):
         people = await svc.repo.people_of(caller.id)
         now = svc.clock.now()
@@ -62,26 +60,26 @@ async def meeting_command(update: Update, context: Context, caller: Caller) -> N
     await answer(update, context, views.person_meeting(caller.t, pair.worker.display_name, meeting))
 
 
-async def _followed(context: Context, caller: Caller, person_id: int) -> Pair | None:
+async def _followed(context: EscaleContext, caller: Caller, person_id: int) -> Pair | None:
     """The person and their worker, if the caller is that worker."""
-    pair = await meetings.pair_for(services(context), person_id)
+    pair = await meetings.pair_for(context.services, person_id)
     return pair if pair is not None and pair.worker.user_id == caller.id else None
 
 
-async def _own_meeting(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None:
+async def _own_meeting(context: EscaleContext, caller: Caller) -> tuple[Pair, Meeting] | None:
     """The meeting a button names, if the caller is the worker of its person."""
     assert context.matches
-    svc = services(context)
+    svc = context.services
     meeting = await svc.meetings.get(int(context.matches[0][1]), svc.clock.now())
     pair = await _followed(context, caller, meeting.person_id) if meeting else None
     return (pair, meeting) if pair is not None and meeting is not None else None
 
 
 @requires(Role.WORKER)
-async def person_chosen(update: Update, context: Context, caller: Caller) -> None:
+async def person_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     pair = await _followed(context, caller, int(context.matches[0][1]))
     if pair is None:
         await query.answer(stale_button(caller.t))
@@ -94,15 +92,15 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
     await _ask_date(update, context, caller, pair)
 
 
-async def _ask_date(update: Update, context: Context, caller: Caller, pair: Pair) -> None:
+async def _ask_date(update: Update, context: EscaleContext, caller: Caller, pair: Pair) -> None:
     """The worker's next message is read as this person's meeting date."""
-    svc = services(context)
+    svc = context.services
     await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
     await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
 
 
 @requires(Role.WORKER)
-async def change_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def change_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
     found = await _own_meeting(context, caller)
@@ -114,7 +112,7 @@ async def change_pressed(update: Update, context: Context, caller: Caller) -> No
 
 
 @requires(Role.WORKER)
-async def cancel_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def cancel_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
     found = await _own_meeting(context, caller)
@@ -127,12 +125,12 @@ async def cancel_pressed(update: Update, context: Context, caller: Caller) -> No
 
 
 @requires(Role.WORKER)
-async def change_from_notice(update: Update, context: Context, caller: Caller) -> None:
+async def change_from_notice(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*Set another date* under "cannot come" or a proposed time: the notice stays readable,
     the question comes as a new message."""
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     found = await _own_meeting(context, caller)
     if found is None:
         await query.answer(views.meeting_gone(caller.t))
@@ -145,7 +143,7 @@ async def change_from_notice(update: Update, context: Context, caller: Caller) -
 
 
 @requires(Role.WORKER)
-async def cancel_from_notice(update: Update, context: Context, caller: Caller) -> None:
+async def cancel_from_notice(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
     found = await _own_meeting(context, caller)
@@ -158,11 +156,11 @@ async def cancel_from_notice(update: Update, context: Context, caller: Caller) -
 
 
 @requires(Role.WORKER)
-async def cancel_confirmed(update: Update, context: Context, caller: Caller) -> None:
+async def cancel_confirmed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
     found = await _own_meeting(context, caller)
-    if found is None or not await meetings.cancel(services(context), *found):
+    if found is None or not await meetings.cancel(context.services, *found):
         await query.answer(stale_button(caller.t))
         return
     pair, meeting = found
@@ -172,7 +170,7 @@ async def cancel_confirmed(update: Update, context: Context, caller: Caller) -> 
 
 
 @requires(Role.WORKER)
-async def cancel_dropped(update: Update, context: Context, caller: Caller) -> None:
+async def cancel_dropped(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
@@ -182,15 +180,15 @@ async def cancel_dropped(update: Update, context: Context, caller: Caller) -> No
 # -- a date typed, read back, confirmed ----------------------------------------------------------
 
 
-async def _awaited(context: Context, caller: Caller) -> Awaited | None:
-    svc = services(context)
+async def _awaited(context: EscaleContext, caller: Caller) -> Awaited | None:
+    svc = context.services
     return await svc.meetings.awaited(caller.id, svc.clock.now() - DATE_WAIT)
 
 
-async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
+async def date_typed(update: Update, context: EscaleContext, caller: Caller) -> bool:
     """If the caller was asked for a meeting date (or another time to propose), read it back
     or say what is missing; if asked for a few words for their worker, pass them on."""
-    svc = services(context)
+    svc = context.services
     awaited = await _awaited(context, caller)
     message = update.message
     if awaited is None or message is None or message.text is None:
@@ -222,17 +220,17 @@ async def date_typed(update: Update, context: Context, caller: Caller) -> bool:
     return True
 
 
-async def _preparing(context: Context, caller: Caller) -> bool:
+async def _preparing(context: EscaleContext, caller: Caller) -> bool:
     """Whether the caller is in the middle of a preparation (not paused)."""
     if not caller.has(Role.PERSON):
         return False
-    open_one = await services(context).preparations.open_for(caller.id)
+    open_one = await context.services.preparations.open_for(caller.id)
     return open_one is not None and not open_one.paused
 
 
-async def _allowed(context: Context, caller: Caller, person_id: int) -> Pair | None:
+async def _allowed(context: EscaleContext, caller: Caller, person_id: int) -> Pair | None:
     """Who may give this person's meeting date: their worker, or the person themselves."""
-    pair = await meetings.pair_for(services(context), person_id)
+    pair = await meetings.pair_for(context.services, person_id)
     if pair is None:
         return None
     if caller.has(Role.WORKER) and pair.worker.user_id == caller.id:
@@ -243,11 +241,11 @@ async def _allowed(context: Context, caller: Caller, person_id: int) -> Pair | N
 
 
 @anyone
-async def date_confirmed(update: Update, context: Context, caller: Caller) -> None:
+async def date_confirmed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """✔ Yes under a read-back: only the newest one, for the person it names, still ahead."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     awaited = await _awaited(context, caller)
     pair = await _allowed(context, caller, awaited.person_id) if awaited else None
     at = awaited.proposed_at if awaited else None
@@ -280,10 +278,10 @@ async def date_confirmed(update: Update, context: Context, caller: Caller) -> No
 
 
 @anyone
-async def date_refused(update: Update, context: Context, caller: Caller) -> None:
+async def date_refused(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     awaited = await _awaited(context, caller)
     pair = await _allowed(context, caller, awaited.person_id) if awaited else None
     if pair is None or awaited is None:
@@ -300,20 +298,19 @@ async def date_refused(update: Update, context: Context, caller: Caller) -> None
 
 
 @anyone
-async def date_picked(update: Update, context: Context, caller: Caller) -> None:
+async def date_picked(update: Update, context: EscaleContext, caller: Caller) -> None:
     """One reading of a date that reads both ways: read back like a typed one. The time comes
     from the button, so it is checked like a typed one (theirs to give, ahead, within a year)."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
-    now = svc.clock.now()
+    svc = context.services
     awaited = await _awaited(context, caller)
     pair = await _allowed(context, caller, awaited.person_id) if awaited else None
     person_id, at = (
         int(context.matches[0][1]),
         datetime.fromtimestamp(int(context.matches[0][2]), UTC),
     )
-    if pair is None or person_id != pair.person.user_id or not now < at <= now + MAX_AHEAD:
+    if pair is None or person_id != pair.person.user_id or not meetings.within_reach(svc, at):
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
@@ -323,11 +320,11 @@ async def date_picked(update: Update, context: Context, caller: Caller) -> None:
 
 
 @anyone
-async def date_unknown(update: Update, context: Context, caller: Caller) -> None:
+async def date_unknown(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await services(context).meetings.stop_awaiting(caller.id)
+    await context.services.meetings.stop_awaiting(caller.id)
     await replace_buttons(update, context, views.noted(caller.t))
 
 
@@ -335,10 +332,10 @@ async def date_unknown(update: Update, context: Context, caller: Caller) -> None
 
 
 @requires(Role.PERSON)
-async def later_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def later_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     meeting = await svc.meetings.get(int(context.matches[0][1]), svc.clock.now())
     mine = meeting is not None and meeting.person_id == caller.id
     if meeting is None or not mine or await svc.meetings.prepared_for(meeting.id):
@@ -354,10 +351,10 @@ async def later_pressed(update: Update, context: Context, caller: Caller) -> Non
 
 
 @requires(Role.PERSON)
-async def stop_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def stop_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     if not await svc.meetings.stop_reminders(int(context.matches[0][1]), caller.id):
         await query.answer(stale_button(caller.t))
         return
@@ -368,11 +365,11 @@ async def stop_pressed(update: Update, context: Context, caller: Caller) -> None
 # -- the person is coming, or cannot come ---------------------------------------------------------
 
 
-async def _mine(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None:
+async def _mine(context: EscaleContext, caller: Caller) -> tuple[Pair, Meeting] | None:
     """The meeting a button names, if it is the caller's own, still planned and ahead, and
     their worker can act on it."""
     assert context.matches
-    svc = services(context)
+    svc = context.services
     meeting = await svc.meetings.get(int(context.matches[0][1]), svc.clock.now())
     if meeting is None or meeting.person_id != caller.id:
         return None
@@ -381,14 +378,14 @@ async def _mine(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None
 
 
 async def _attend(
-    update: Update, context: Context, caller: Caller, attendance: str
+    update: Update, context: EscaleContext, caller: Caller, attendance: str
 ) -> tuple[Pair, Meeting, Meeting] | None:
     """Record the person's answer on their own meeting: (pair, meeting before, after), or None
     once a stale press has been told so."""
     query = update.callback_query
     assert query is not None
     found = await _mine(context, caller)
-    done = None if found is None else await meetings.attend(services(context), *found, attendance)
+    done = None if found is None else await meetings.attend(context.services, *found, attendance)
     if found is None or done is None:
         await query.answer(views.meeting_gone(caller.t))
         return None
@@ -398,13 +395,13 @@ async def _attend(
 
 
 @requires(Role.PERSON)
-async def coming_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def coming_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*I'm coming*, or *I can come after all*."""
     attended = await _attend(update, context, caller, COMING)
     if attended is None:
         return
     pair, meeting, _done = attended
-    svc, worker = services(context), pair.worker.display_name
+    svc, worker = context.services, pair.worker.display_name
     text = (
         views.coming_after_all_noted(caller.t, worker, meeting.at)
         if meeting.cannot_come
@@ -416,7 +413,7 @@ async def coming_pressed(update: Update, context: Context, caller: Caller) -> No
 
 
 @requires(Role.PERSON)
-async def absent_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def absent_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*I can't come*: the worker is told at once; then the person may add words or a time."""
     attended = await _attend(update, context, caller, CANNOT)
     if attended is None:
@@ -426,18 +423,18 @@ async def absent_pressed(update: Update, context: Context, caller: Caller) -> No
     await answer(update, context, views.cannot_come_noted(caller.t, pair.worker.display_name, done))
 
 
-async def _absent(context: Context, caller: Caller) -> tuple[Pair, Meeting] | None:
+async def _absent(context: EscaleContext, caller: Caller) -> tuple[Pair, Meeting] | None:
     found = await _mine(context, caller)
     return found if found is not None and found[1].cannot_come else None
 
 
 async def _await_from_absent(
-    update: Update, context: Context, caller: Caller, purpose: str
+    update: Update, context: EscaleContext, caller: Caller, purpose: str
 ) -> Pair | None:
     """After *I can't come*: wait for the person's words or proposed time, or tell a stale press."""
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     found = await _absent(context, caller)
     if found is None:
         await query.answer(views.meeting_gone(caller.t))
@@ -451,14 +448,14 @@ async def _await_from_absent(
 
 
 @requires(Role.PERSON)
-async def note_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def note_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     pair = await _await_from_absent(update, context, caller, "note")
     if pair is not None:
         await answer(update, context, views.ask_note(caller.t, pair.worker.display_name))
 
 
 @requires(Role.PERSON)
-async def propose_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def propose_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     pair = await _await_from_absent(update, context, caller, "propose")
     if pair is not None:
         await answer(update, context, views.ask_proposal(caller.t, pair.worker.display_name))
@@ -466,7 +463,7 @@ async def propose_pressed(update: Update, context: Context, caller: Caller) -> N
 
 async def _note_given(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     pair: Pair,
     awaited: Awaited,
@@ -474,25 +471,25 @@ async def _note_given(
     text: str | None = None,
     voice_file_id: str | None = None,
 ) -> None:
-    svc = services(context)
-    meeting = await svc.meetings.get(awaited.meeting_id or 0, svc.clock.now())
-    if text is not None and len(text) > NOTE_MAX_LENGTH:
-        await answer(update, context, views.note_too_long(caller.t, len(text), NOTE_MAX_LENGTH))
-        return
-    done = (
-        await meetings.add_note(svc, pair, meeting, text=text, voice_file_id=voice_file_id)
-        if meeting is not None
-        else None
+    svc, t = context.services, caller.t
+    noted = await meetings.add_note(
+        svc, pair, awaited.meeting_id or 0, text=text, voice_file_id=voice_file_id
     )
-    if done is None:
-        await svc.meetings.stop_awaiting(caller.id)
-        await answer(update, context, Reply(views.meeting_gone(caller.t)))
-        return
-    log.info("meeting note id=%s voice=%s", done.id, voice_file_id is not None)
-    await answer(update, context, views.note_sent(caller.t, pair.worker.display_name, done))
+    match noted.outcome:
+        case meetings.Note.TOO_LONG:
+            await answer(update, context, views.note_too_long(t, len(text or ""), noted.limit))
+        case meetings.Note.GONE:
+            await svc.meetings.stop_awaiting(caller.id)
+            await answer(update, context, Reply(views.meeting_gone(t)))
+        case meetings.Note.SENT:
+            assert noted.meeting is not None
+            log.info("meeting note id=%s voice=%s", noted.meeting.id, voice_file_id is not None)
+            await answer(
+                update, context, views.note_sent(t, pair.worker.display_name, noted.meeting)
+            )
 
 
-async def voice_typed(update: Update, context: Context, caller: Caller) -> bool:
+async def voice_typed(update: Update, context: EscaleContext, caller: Caller) -> bool:
     """A voice message as the few words for the worker, if those were asked for."""
     awaited = await _awaited(context, caller)
     voice = update.message.voice if update.message else None
@@ -500,18 +497,23 @@ async def voice_typed(update: Update, context: Context, caller: Caller) -> bool:
         return False
     pair = await _allowed(context, caller, awaited.person_id)
     if pair is None:
-        await services(context).meetings.stop_awaiting(caller.id)
+        await context.services.meetings.stop_awaiting(caller.id)
         return False
     await _note_given(update, context, caller, pair, awaited, voice_file_id=voice.file_id)
     return True
 
 
 async def _proposal_confirmed(
-    update: Update, context: Context, caller: Caller, pair: Pair, awaited: Awaited, at: datetime
+    update: Update,
+    context: EscaleContext,
+    caller: Caller,
+    pair: Pair,
+    awaited: Awaited,
+    at: datetime,
 ) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     meeting = await svc.meetings.get(awaited.meeting_id or 0, svc.clock.now())
     done = await meetings.propose(svc, pair, meeting, at) if meeting is not None else None
     if done is None:
@@ -524,12 +526,12 @@ async def _proposal_confirmed(
 
 
 @requires(Role.WORKER)
-async def accept_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def accept_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """The worker confirms the time the person proposed: the meeting moves there, its
     reminders with it, and the person is told."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     meeting = await svc.meetings.planned(int(context.matches[0][1]))
     pair = await _followed(context, caller, meeting.person_id) if meeting else None
     at = meeting.proposed_at if meeting else None

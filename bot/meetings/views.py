@@ -10,7 +10,7 @@ from bot.accounts.store import PersonSummary
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.text import Reply, bullets, esc
-from bot.meetings.dates import Problem, Refused
+from bot.meetings.model import Problem, Refused
 from bot.meetings.store import CANNOT, COMING, DayMeeting, Meeting
 
 Buttons = list[list[tuple[str, str]]]

@@ -12,37 +12,35 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.accounts.store import Account
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
+from bot.core.callbacks import AgreeAction
 from bot.core.text import Reply
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
 from bot.negotiation import agreements
 from bot.negotiation import agreements_views as views
-from bot.negotiation.agreements_store import MAX_STEPS, AgreedStep, Agreement, Who
+from bot.negotiation.agreements_store import MAX_STEPS, Agreement
 from bot.preparation import views as preparation_views
 
 log = logging.getLogger(__name__)
 
-WORKER_ACTIONS = frozenset({"q", "b", "add", "whop", "whow", "whoa", "rm", "nod", "send", "drop"})
-PERSON_ACTIONS = frozenset({"ok", "no", "ch", "back", "pq", "pb", "ps"})
-
 
 @requires(Role.WORKER)
-async def agreed_command(update: Update, context: Context, caller: Caller) -> None:
+async def agreed_command(update: Update, context: EscaleContext, caller: Caller) -> None:
     """/agreed: pick a person and write down what was agreed with them."""
-    people = await services(context).repo.people_of(caller.id)
+    people = await context.services.repo.people_of(caller.id)
     await answer(update, context, views.choose_person(caller.t, people))
 
 
-async def _person_of(context: Context, caller: Caller, person_id: int) -> Account | None:
+async def _person_of(context: EscaleContext, caller: Caller, person_id: int) -> Account | None:
     """The person, if the caller is the worker who follows them now."""
-    person = await services(context).repo.account(person_id)
+    person = await context.services.repo.account(person_id)
     return person if person is not None and person.worker_id == caller.id else None
 
 
 @requires(Role.WORKER)
-async def person_chosen(update: Update, context: Context, caller: Caller) -> None:
+async def person_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches and caller.account is not None
     person = await _person_of(context, caller, int(context.matches[0][1]))
@@ -50,16 +48,16 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    agreement = await agreements.start(services(context), caller.account, person.user_id, None)
+    agreement = await agreements.start(context.services, caller.account, person.user_id, None)
     assert agreement is not None, "only a meeting's agreement can be another worker's"
     await _show(update, context, caller, agreement, person)
 
 
 @requires(Role.WORKER)
-async def meeting_chosen(update: Update, context: Context, caller: Caller) -> None:
+async def meeting_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches and caller.account is not None
-    svc = services(context)
+    svc = context.services
     meeting_id = int(context.matches[0][1])
     person_id = await svc.agreements.meeting_person(meeting_id)
     person = await _person_of(context, caller, person_id) if person_id else None
@@ -75,12 +73,12 @@ async def meeting_chosen(update: Update, context: Context, caller: Caller) -> No
 
 
 async def _show(
-    update: Update, context: Context, caller: Caller, agreement: Agreement, person: Account
+    update: Update, context: EscaleContext, caller: Caller, agreement: Agreement, person: Account
 ) -> None:
     if agreement.status != "draft":
         await answer(update, context, views.already_sent(caller.t, agreement.status))
         return
-    lists = await services(context).topics.of_person(person.user_id)
+    lists = await context.services.topics.of_person(person.user_id)
     latest = next(
         (x for x in reversed(lists) if x.worker_id == caller.id and x.status == "sent"), None
     )
@@ -90,29 +88,30 @@ async def _show(
     )
 
 
-async def _answer_all(update: Update, context: Context, replies: Sequence[Reply]) -> None:
+async def _answer_all(update: Update, context: EscaleContext, replies: Sequence[Reply]) -> None:
     """A long draft or proposal comes in a few messages, its buttons under the last one."""
     for reply in replies:
         await answer(update, context, reply)
 
 
 @anyone
-async def pressed(update: Update, context: Context, caller: Caller) -> None:
+async def pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    found = callbacks.AGREE_PATTERN.match(query.data)
-    assert found is not None, "registered with this pattern"
-    agreement_id, action = int(found[1]), found[2]
-    argument = int(found[3]) if found[3] else None
-    svc = services(context)
+    parsed = callbacks.parse_agree(query.data)
+    if parsed is None:  # an action no button makes
+        await query.answer(stale_button(caller.t))
+        return
+    agreement_id, action, argument = parsed
+    svc = context.services
     agreement = await svc.agreements.get(agreement_id)
-    if agreement is not None and action in WORKER_ACTIONS:
+    if agreement is not None and action.by_worker:
         person = await _worker_may(context, caller, agreement)
         if person is not None:
             await query.answer()
             await _worker_action(update, context, caller, agreement, person, action, argument)
             return
-    if agreement is not None and action in PERSON_ACTIONS and _person_may(caller, agreement):
+    if agreement is not None and not action.by_worker and _person_may(caller, agreement):
         await query.answer()
         await _person_action(update, context, caller, agreement, action, argument)
         return
@@ -120,7 +119,9 @@ async def pressed(update: Update, context: Context, caller: Caller) -> None:
     await query.answer(stale_button(caller.t))
 
 
-async def _worker_may(context: Context, caller: Caller, agreement: Agreement) -> Account | None:
+async def _worker_may(
+    context: EscaleContext, caller: Caller, agreement: Agreement
+) -> Account | None:
     if not caller.has(Role.WORKER) or agreement.worker_id != caller.id:
         return None
     if agreement.status != "draft":
@@ -137,36 +138,36 @@ def _person_may(caller: Caller, agreement: Agreement) -> bool:
 
 
 async def _await(
-    context: Context, caller: Caller, purpose: str, target: int, part: str | None
+    context: EscaleContext, caller: Caller, purpose: str, target: int, part: str | None
 ) -> None:
-    svc = services(context)
+    svc = context.services
     await svc.agreements.await_text(caller.id, purpose, target, part, svc.clock.now())
 
 
 async def _worker_action(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     agreement: Agreement,
     person: Account,
-    action: str,
+    action: AgreeAction,
     argument: int | None,
 ) -> None:
-    svc, t, aid = services(context), caller.t, agreement.id
-    if action == "q":
+    svc, t, aid = context.services, caller.t, agreement.id
+    if action == AgreeAction.QUESTION:
         await _await(context, caller, "ag_q", aid, None)
         await answer(update, context, views.question_prompt(t))
-    elif action == "b":
+    elif action == AgreeAction.PLAN_B:
         await _await(context, caller, "ag_b", aid, None)
         await answer(update, context, views.plan_b_prompt(t))
-    elif action == "add" and len(agreement.steps) >= MAX_STEPS:
+    elif action == AgreeAction.ADD_STEP and len(agreement.steps) >= MAX_STEPS:
         await answer(update, context, views.no_more_steps(t))
-    elif action == "add":
+    elif action == AgreeAction.ADD_STEP:
         allies = await agreements.allies_shared_with(svc, person.user_id, caller.id)
         await answer(update, context, views.who_prompt(t, aid, person.known_as, allies))
-    elif action in ("whop", "whow", "whoa"):
-        part = {"whop": "person", "whow": "worker"}.get(action)
-        if action == "whoa":
+    elif action in (AgreeAction.WHO_PERSON, AgreeAction.WHO_WORKER, AgreeAction.WHO_ALLY):
+        part = {AgreeAction.WHO_PERSON: "person", AgreeAction.WHO_WORKER: "worker"}.get(action)
+        if action == AgreeAction.WHO_ALLY:
             shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
             known = {a.id for a in shared}
             part = f"ally:{argument}" if argument in known else None
@@ -175,31 +176,31 @@ async def _worker_action(
             return
         await _await(context, caller, "ag_what", aid, part)
         await answer(update, context, views.what_prompt(t))
-    elif action == "rm" and argument:
+    elif action == AgreeAction.REMOVE_STEP and argument:
         await svc.agreements.remove_step(aid, argument - 1)
         await _redraw(update, context, caller, aid, person)
-    elif action == "nod":
+    elif action == AgreeAction.NO_DATE:
         await svc.agreements.stop_awaiting(caller.id)
         await _redraw(update, context, caller, aid, person)
-    elif action == "send":
+    elif action == AgreeAction.SEND:
         await _send(update, context, caller, agreement, person)
-    elif action == "drop" and await svc.agreements.drop_draft(aid, caller.id):
+    elif action == AgreeAction.DROP and await svc.agreements.drop_draft(aid, caller.id):
         await svc.agreements.stop_awaiting(caller.id)
         await replace_buttons(update, context, views.dropped(t))
 
 
 async def _redraw(
-    update: Update, context: Context, caller: Caller, agreement_id: int, person: Account
+    update: Update, context: EscaleContext, caller: Caller, agreement_id: int, person: Account
 ) -> None:
-    agreement = await services(context).agreements.get(agreement_id)
+    agreement = await context.services.agreements.get(agreement_id)
     if agreement is not None:
         await _show(update, context, caller, agreement, person)
 
 
 async def _send(
-    update: Update, context: Context, caller: Caller, agreement: Agreement, person: Account
+    update: Update, context: EscaleContext, caller: Caller, agreement: Agreement, person: Account
 ) -> None:
-    svc = services(context)
+    svc = context.services
     person_t = svc.translator_for(person)
     proposal = views.proposal(person_t, agreement, person.known_as, caller.name)
     messages = [preparation_views.notice(person_t, person.user_id, part) for part in proposal]
@@ -211,25 +212,25 @@ async def _send(
         await answer(update, context, views.proposed(caller.t, person.known_as))
 
 
-async def _worker_name(context: Context, agreement: Agreement) -> tuple[Account | None, str]:
-    worker = await services(context).repo.account(agreement.worker_id or 0)
+async def _worker_name(context: EscaleContext, agreement: Agreement) -> tuple[Account | None, str]:
+    worker = await context.services.repo.account(agreement.worker_id or 0)
     return worker, worker.display_name if worker else ""
 
 
 async def _person_action(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     agreement: Agreement,
-    action: str,
+    action: AgreeAction,
     argument: int | None,
 ) -> None:
-    svc, t, aid = services(context), caller.t, agreement.id
+    svc, t, aid = context.services, caller.t, agreement.id
     worker, worker_name = await _worker_name(context, agreement)
     assert caller.account is not None
     name = caller.account.known_as
-    if action in ("ok", "no"):
-        accepted = action == "ok"
+    if action in (AgreeAction.ACCEPT, AgreeAction.REJECT):
+        accepted = action is AgreeAction.ACCEPT
         notices = []
         # Told only to a worker who still follows the person (not one they were moved from).
         if worker is not None and caller.account.worker_id == worker.user_id:
@@ -247,21 +248,22 @@ async def _person_action(
             await replace_buttons(update, context, views.chosen(t, accepted))
             reply = views.accepted(t) if accepted else views.rejected(t, worker_name)
             await answer(update, context, reply)
-    elif action == "ch":
+    elif action == AgreeAction.CHANGE:
         await answer(update, context, views.change_menu(t, agreement))
-    elif action == "back":
+    elif action == AgreeAction.BACK:
         await _answer_all(update, context, views.proposal(t, agreement, name, worker_name))
-    elif action in ("pq", "pb"):
-        await _await(context, caller, "ag_amend", aid, "question" if action == "pq" else "plan_b")
+    elif action in (AgreeAction.AMEND_QUESTION, AgreeAction.AMEND_PLAN_B):
+        part = "question" if action is AgreeAction.AMEND_QUESTION else "plan_b"
+        await _await(context, caller, "ag_amend", aid, part)
         await answer(update, context, views.amend_prompt(t))
-    elif action == "ps" and argument and 1 <= argument <= len(agreement.steps):
+    elif action == AgreeAction.AMEND_STEP and argument and 1 <= argument <= len(agreement.steps):
         await _await(context, caller, "ag_amend", aid, f"step:{argument - 1}")
         await answer(update, context, views.amend_prompt(t))
 
 
-async def text_typed(update: Update, context: Context, caller: Caller) -> bool:
+async def text_typed(update: Update, context: EscaleContext, caller: Caller) -> bool:
     """If the caller was asked for a part of an agreement, take the text for it."""
-    svc = services(context)
+    svc = context.services
     message = update.message
     if message is None or message.text is None:
         return False
@@ -273,7 +275,7 @@ async def text_typed(update: Update, context: Context, caller: Caller) -> bool:
     if agreement is None:
         await svc.agreements.stop_awaiting(caller.id)
         return False
-    if len(text) > agreements.PART_MAX_LENGTH:
+    if not agreements.part_fits(text):
         await answer(update, context, views.too_long(caller.t, agreements.PART_MAX_LENGTH))
         return True
     if awaited.purpose == "ag_amend":
@@ -291,35 +293,35 @@ async def text_typed(update: Update, context: Context, caller: Caller) -> bool:
         part = "question" if awaited.purpose == "ag_q" else "plan_b"
         await svc.agreements.set_text(agreement.id, "draft", part, text)
     elif awaited.purpose == "ag_what":
-        who, _, ally = (awaited.part or "").partition(":")
-        ally_name = None
-        if who == "ally":
-            shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
-            allies = {a.id: a.name for a in shared}
-            ally_name = allies.get(int(ally)) if ally.isdigit() else None
-        if who == "ally" and ally_name is None:
-            await answer(update, context, views.ally_not_offered(caller.t))
-        elif await svc.agreements.add_step(agreement.id, AgreedStep(text, _who(who), ally_name)):
-            number = len(agreement.steps) + 1
-            await _await(context, caller, "ag_when", agreement.id, str(number - 1))
-            await answer(update, context, views.when_prompt(caller.t, agreement.id, number))
-            return True
-        else:
-            await answer(update, context, views.no_more_steps(caller.t))
+        added = await agreements.add_step(
+            svc, agreement, person.user_id, caller.id, awaited.part or "", text
+        )
+        match added.outcome:
+            case agreements.Step.ALLY_NOT_OFFERED:
+                await answer(update, context, views.ally_not_offered(caller.t))
+            case agreements.Step.FULL:
+                await answer(update, context, views.no_more_steps(caller.t))
+            case agreements.Step.ADDED:
+                await _await(context, caller, "ag_when", agreement.id, str(added.number - 1))
+                await answer(
+                    update, context, views.when_prompt(caller.t, agreement.id, added.number)
+                )
+                return True
     elif awaited.purpose == "ag_when" and (awaited.part or "").isdigit():
         await svc.agreements.set_step_when(agreement.id, int(awaited.part or 0), text)
     await _redraw(update, context, caller, agreement.id, person)
     return True
 
 
-def _who(value: str) -> Who:
-    return "worker" if value == "worker" else "ally" if value == "ally" else "person"
-
-
 async def _amend(
-    update: Update, context: Context, caller: Caller, agreement: Agreement, part: str, text: str
+    update: Update,
+    context: EscaleContext,
+    caller: Caller,
+    agreement: Agreement,
+    part: str,
+    text: str,
 ) -> None:
-    svc = services(context)
+    svc = context.services
     if part in ("question", "plan_b"):
         changed = await svc.agreements.set_text(agreement.id, "proposed", part, text)
     elif part.startswith("step:") and part[5:].isdigit():

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.accounts.store import PersonSummary
 from bot.core import callbacks
+from bot.core.callbacks import AgreeAction
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc, in_messages
 from bot.negotiation.agreements_store import MAX_STEPS, AgreedStep, Agreement
@@ -98,17 +99,22 @@ def draft(
         "Write it as the two of you said it. {name} will read it and say if it is right. "
         "Nothing goes into their logbook before that."
     ).format(name=esc(person))
-    rows: Buttons = [[(t._("✏️ Our question"), callbacks.agree(aid, "q"))]]
+    rows: Buttons = [[(t._("✏️ Our question"), callbacks.agree(aid, AgreeAction.QUESTION))]]
     if len(agreement.steps) < MAX_STEPS:
-        rows.append([(t._("➕ A step"), callbacks.agree(aid, "add"))])
+        rows.append([(t._("➕ A step"), callbacks.agree(aid, AgreeAction.ADD_STEP))])
     rows += [
-        [(t._("🗑 Remove step {number}").format(number=n), callbacks.agree(aid, "rm", n))]
+        [
+            (
+                t._("🗑 Remove step {number}").format(number=n),
+                callbacks.agree(aid, AgreeAction.REMOVE_STEP, n),
+            )
+        ]
         for n in range(1, len(agreement.steps) + 1)
     ]
     rows += [
-        [(t._("✏️ If it does not work"), callbacks.agree(aid, "b"))],
-        [(t._("📨 Send to {name}").format(name=person), callbacks.agree(aid, "send"))],
-        [(t._("Cancel"), callbacks.agree(aid, "drop"))],
+        [(t._("✏️ If it does not work"), callbacks.agree(aid, AgreeAction.PLAN_B))],
+        [(t._("📨 Send to {name}").format(name=person), callbacks.agree(aid, AgreeAction.SEND))],
+        [(t._("Cancel"), callbacks.agree(aid, AgreeAction.DROP))],
     ]
     lines = [head, "", *parts(t, agreement, person, worker, for_person=False)]
     if topics:
@@ -119,10 +125,10 @@ def draft(
 
 def who_prompt(t: Translator, agreement_id: int, person: str, allies: Sequence[Ally]) -> Reply:
     rows: Buttons = [
-        [(person, callbacks.agree(agreement_id, "whop"))],
-        [(t._("Me"), callbacks.agree(agreement_id, "whow"))],
+        [(person, callbacks.agree(agreement_id, AgreeAction.WHO_PERSON))],
+        [(t._("Me"), callbacks.agree(agreement_id, AgreeAction.WHO_WORKER))],
     ]
-    rows += [[(a.name, callbacks.agree(agreement_id, "whoa", a.id))] for a in allies]
+    rows += [[(a.name, callbacks.agree(agreement_id, AgreeAction.WHO_ALLY, a.id))] for a in allies]
     return Reply(t._("Who does this step?"), rows)
 
 
@@ -145,7 +151,7 @@ def what_prompt(t: Translator) -> Reply:
 def when_prompt(t: Translator, agreement_id: int, number: int) -> Reply:
     return Reply(
         t._("By when? Write a day or a few words, for example: next Monday."),
-        [[(t._("No date"), callbacks.agree(agreement_id, "nod", number))]],
+        [[(t._("No date"), callbacks.agree(agreement_id, AgreeAction.NO_DATE, number))]],
     )
 
 
@@ -188,22 +194,22 @@ def proposal(t: Translator, agreement: Agreement, person: str, worker: str) -> l
         "It is only a proposal. Nothing goes into your logbook until you say it is right."
     ).format(worker=esc(worker))
     rows: Buttons = [
-        [(t._("✔ That's right"), callbacks.agree(aid, "ok"))],
-        [(t._("✏️ Change something"), callbacks.agree(aid, "ch"))],
-        [(t._("✖ That's not what we said"), callbacks.agree(aid, "no"))],
+        [(t._("✔ That's right"), callbacks.agree(aid, AgreeAction.ACCEPT))],
+        [(t._("✏️ Change something"), callbacks.agree(aid, AgreeAction.CHANGE))],
+        [(t._("✖ That's not what we said"), callbacks.agree(aid, AgreeAction.REJECT))],
     ]
     return _fitted([head, "", *parts(t, agreement, person, worker, for_person=True)], rows)
 
 
 def change_menu(t: Translator, agreement: Agreement) -> Reply:
     aid = agreement.id
-    rows: Buttons = [[(t._("✏️ Our question"), callbacks.agree(aid, "pq"))]]
+    rows: Buttons = [[(t._("✏️ Our question"), callbacks.agree(aid, AgreeAction.AMEND_QUESTION))]]
     rows += [
-        [(t._("✏️ Step {number}").format(number=n), callbacks.agree(aid, "ps", n))]
+        [(t._("✏️ Step {number}").format(number=n), callbacks.agree(aid, AgreeAction.AMEND_STEP, n))]
         for n in range(1, len(agreement.steps) + 1)
     ]
-    rows.append([(t._("✏️ If it does not work"), callbacks.agree(aid, "pb"))])
-    rows.append([(t._("« Back"), callbacks.agree(aid, "back"))])
+    rows.append([(t._("✏️ If it does not work"), callbacks.agree(aid, AgreeAction.AMEND_PLAN_B))])
+    rows.append([(t._("« Back"), callbacks.agree(aid, AgreeAction.BACK))])
     return Reply(t._("What would you like to change?"), rows)
 
 

@@ -12,49 +12,54 @@ from datetime import timedelta
 from telegram import Update
 
 from bot.accounts.store import Account
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
+from bot.core.callbacks import TopicAction
+from bot.core.notices import NoticeKind
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
+from bot.negotiation import topics
 from bot.negotiation import topics_views as views
-from bot.negotiation.topics_store import MAX_TOPICS, Reply, Topic, TopicList
-from bot.outbox.store import Outgoing
+from bot.negotiation.topics_store import Reply, Topic, TopicList
+from bot.outbox.store import Notice, Outgoing
 from bot.preparation import views as preparation_views
 
 log = logging.getLogger(__name__)
 
 TEXT_WAIT = timedelta(hours=1)
-TOPIC_MAX_LENGTH = 200
-WORD_MAX_LENGTH = 500
 
 
 @requires(Role.WORKER)
-async def topics_command(update: Update, context: Context, caller: Caller) -> None:
+async def topics_command(update: Update, context: EscaleContext, caller: Caller) -> None:
     """/topics: pick a person and propose topics for their next meeting."""
-    people = await services(context).repo.people_of(caller.id)
+    people = await context.services.repo.people_of(caller.id)
     await answer(update, context, views.choose_person(caller.t, people))
 
 
-async def _person_of(context: Context, caller: Caller, person_id: int) -> Account | None:
-    person = await services(context).repo.account(person_id)
+async def _person_of(context: EscaleContext, caller: Caller, person_id: int) -> Account | None:
+    person = await context.services.repo.account(person_id)
     return person if person is not None and person.worker_id == caller.id else None
 
 
 async def _begin(
-    update: Update, context: Context, caller: Caller, person: Account, preparation_id: int | None
+    update: Update,
+    context: EscaleContext,
+    caller: Caller,
+    person: Account,
+    preparation_id: int | None,
 ) -> None:
-    svc = services(context)
+    svc = context.services
     topic_list = await svc.topics.start(person.user_id, caller.id, preparation_id, svc.clock.now())
     await _await(context, caller, "tp_topics", topic_list.id)
     await answer(update, context, views.ask_topics(caller.t, person.known_as))
 
 
 @requires(Role.WORKER)
-async def from_brief(update: Update, context: Context, caller: Caller) -> None:
+async def from_brief(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*Topics I would like to add*, pressed under a brief this worker received."""
     query = update.callback_query
     assert query is not None and context.matches
-    prepared = await services(context).preparations.get(int(context.matches[0][1]))
+    prepared = await context.services.preparations.get(int(context.matches[0][1]))
     person = (
         await _person_of(context, caller, prepared.person_id)
         if prepared is not None and prepared.worker_id == caller.id
@@ -68,7 +73,7 @@ async def from_brief(update: Update, context: Context, caller: Caller) -> None:
 
 
 @requires(Role.WORKER)
-async def person_chosen(update: Update, context: Context, caller: Caller) -> None:
+async def person_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and context.matches
     person = await _person_of(context, caller, int(context.matches[0][1]))
@@ -79,18 +84,18 @@ async def person_chosen(update: Update, context: Context, caller: Caller) -> Non
     await _begin(update, context, caller, person, None)
 
 
-async def _await(context: Context, caller: Caller, purpose: str, target: int) -> None:
-    svc = services(context)
+async def _await(context: EscaleContext, caller: Caller, purpose: str, target: int) -> None:
+    svc = context.services
     await svc.agreements.await_text(caller.id, purpose, target, None, svc.clock.now())
 
 
 async def _draft_of(
-    context: Context, caller: Caller, list_id: int
+    context: EscaleContext, caller: Caller, list_id: int
 ) -> tuple[TopicList, Account] | None:
     """The caller's own draft, for a person they still follow."""
     if not caller.has(Role.WORKER):
         return None
-    topic_list = await services(context).topics.get(list_id)
+    topic_list = await context.services.topics.get(list_id)
     if topic_list is None or topic_list.worker_id != caller.id or topic_list.status != "draft":
         return None
     person = await _person_of(context, caller, topic_list.person_id)
@@ -98,35 +103,36 @@ async def _draft_of(
 
 
 @anyone
-async def pressed(update: Update, context: Context, caller: Caller) -> None:
+async def pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    found = callbacks.TOPIC_PATTERN.match(query.data)
-    assert found is not None, "registered with this pattern"
-    list_id, action = int(found[1]), found[2]
-    topic_id = int(found[3]) if found[3] else None
-    svc, t = services(context), caller.t
-    if action in ("more", "word", "send", "drop"):
+    svc, t = context.services, caller.t
+    parsed = callbacks.parse_topic(query.data)
+    if parsed is None:  # an action no button makes
+        await query.answer(stale_button(t))
+        return
+    list_id, action, topic_id = parsed
+    if action.on_draft:
         owned = await _draft_of(context, caller, list_id)
         if owned is None:
             await query.answer(stale_button(t))
             return
         await query.answer()
         topic_list, person = owned
-        if action == "more":
+        if action is TopicAction.MORE:
             await _await(context, caller, "tp_topics", list_id)
             await answer(update, context, views.ask_topics(t, person.known_as))
-        elif action == "word":
+        elif action is TopicAction.WORD:
             await _await(context, caller, "tp_word", list_id)
             await answer(update, context, views.ask_word(t, person.known_as))
-        elif action == "send":
+        elif action is TopicAction.SEND:
             await _send(update, context, caller, topic_list, person)
         elif await svc.topics.drop(list_id, caller.id):
             await svc.agreements.stop_awaiting(caller.id)
             await replace_buttons(update, context, views.dropped(t))
         return
     topic = await _topic_for(context, caller, list_id, topic_id)
-    if topic is None or action not in ("ok", "nt", "cm"):
+    if topic is None:
         log.info("topic button refused user=%s", caller.id)
         await query.answer(stale_button(t))
         return
@@ -134,45 +140,44 @@ async def pressed(update: Update, context: Context, caller: Caller) -> None:
         await query.answer(views.already_answered(t))
         return
     await query.answer()
-    if action == "cm":
+    if action is TopicAction.COMMENT:
         await _await(context, caller, "tp_comment", topic.id)
         await answer(update, context, views.ask_comment(t))
         return
-    reply: Reply = "ok" if action == "ok" else "not_now"
+    reply: Reply = "ok" if action is TopicAction.OK else "not_now"
     if await _reply(context, caller, list_id, topic, reply, None):
         await replace_buttons(update, context, views.reply_label(t, reply))
 
 
 async def _topic_for(
-    context: Context, caller: Caller, list_id: int, topic_id: int | None
+    context: EscaleContext, caller: Caller, list_id: int, topic_id: int | None
 ) -> Topic | None:
     """A topic of a list sent to the caller, who must be a person."""
     if topic_id is None or not caller.has(Role.PERSON):
         return None
-    topic_list = await services(context).topics.get(list_id)
+    topic_list = await context.services.topics.get(list_id)
     if topic_list is None or topic_list.person_id != caller.id or topic_list.status != "sent":
         return None
     return next((x for x in topic_list.topics if x.id == topic_id), None)
 
 
 async def _reply(
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     list_id: int,
     topic: Topic,
     reply: Reply,
     comment: str | None,
 ) -> bool:
-    svc = services(context)
+    svc = context.services
     topic_list = await svc.topics.get(list_id)
     assert topic_list is not None and caller.account is not None
-    worker = await svc.repo.account(topic_list.worker_id or 0)
-    notices: list[Outgoing] = []
+    worker_id = topic_list.worker_id
+    notices: list[Notice] = []
     # Told only to a worker who still follows the person (not one they were moved from).
-    if worker is not None and caller.account.worker_id == worker.user_id:
-        worker_t = svc.translator_for(worker)
-        notice = views.reply_notice(worker_t, caller.account.known_as, topic, reply, comment)
-        notices.append(preparation_views.notice(worker_t, worker.user_id, notice))
+    if worker_id is not None and caller.account.worker_id == worker_id:
+        data = {"person": caller.id, "topic": topic.id}
+        notices.append(Notice(worker_id, NoticeKind.TOPIC_REPLY, data))
     if not await svc.topics.reply(topic.id, caller.id, reply, comment, notices, svc.clock.now()):
         return False
     log.info("topic answered id=%s", topic.id)
@@ -181,9 +186,9 @@ async def _reply(
 
 
 async def _send(
-    update: Update, context: Context, caller: Caller, topic_list: TopicList, person: Account
+    update: Update, context: EscaleContext, caller: Caller, topic_list: TopicList, person: Account
 ) -> None:
-    svc = services(context)
+    svc = context.services
     person_t = svc.translator_for(person)
     note = preparation_views.repeat_note(person_t)
     intro = views.intro(person_t, caller.name, topic_list.word, len(topic_list.topics))
@@ -208,9 +213,11 @@ async def _send(
         await answer(update, context, views.sent(caller.t, person.known_as))
 
 
-async def typed(update: Update, context: Context, caller: Caller, *, voice: str | None) -> bool:
+async def typed(
+    update: Update, context: EscaleContext, caller: Caller, *, voice: str | None
+) -> bool:
     """If the caller was asked for topics, a word or a comment, take this text (or voice)."""
-    svc = services(context)
+    svc = context.services
     message = update.message
     text = (message.text or "").strip() if message and message.text else ""
     if message is None or (not text and voice is None):
@@ -230,8 +237,8 @@ async def typed(update: Update, context: Context, caller: Caller, *, voice: str 
         await svc.agreements.stop_awaiting(caller.id)
         if topic is None or topic_list is None:
             return False
-        if len(text) > WORD_MAX_LENGTH:
-            await answer(update, context, views.too_long(caller.t, WORD_MAX_LENGTH))
+        if not topics.word_fits(text):
+            await answer(update, context, views.too_long(caller.t, topics.WORD_MAX_LENGTH))
             return True
         if await _reply(context, caller, topic_list.id, topic, "comment", text):
             worker = await svc.repo.account(topic_list.worker_id or 0)
@@ -245,21 +252,17 @@ async def typed(update: Update, context: Context, caller: Caller, *, voice: str 
         await svc.agreements.stop_awaiting(caller.id)
         return False
     topic_list, person = owned
+    if awaited.purpose == "tp_word" and voice is not None:
+        return False
     if awaited.purpose == "tp_word":
-        if voice is not None:
-            return False
-        if len(text) > WORD_MAX_LENGTH:
-            await answer(update, context, views.too_long(caller.t, WORD_MAX_LENGTH))
-            return True
-        await svc.topics.set_word(topic_list.id, text)
+        drafted = await topics.set_word(svc, topic_list.id, text)
     else:
-        lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-        if any(len(line) > TOPIC_MAX_LENGTH for line in lines):
-            await answer(update, context, views.too_long(caller.t, TOPIC_MAX_LENGTH))
-            return True
-        added = await svc.topics.add(topic_list.id, lines, voice)
-        if added < (1 if voice else len(lines)):
-            await answer(update, context, views.full(caller.t, MAX_TOPICS))
+        drafted = await topics.add(svc, topic_list.id, text, voice)
+    if drafted.outcome is topics.Draft.TOO_LONG:
+        await answer(update, context, views.too_long(caller.t, drafted.limit))
+        return True
+    if drafted.outcome is topics.Draft.FULL:
+        await answer(update, context, views.full(caller.t, drafted.limit))
     await svc.agreements.stop_awaiting(caller.id)
     after = await svc.topics.get(topic_list.id)
     assert after is not None

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.accounts.store import PersonSummary
 from bot.core import callbacks
+from bot.core.callbacks import TopicAction
 from bot.core.i18n import Translator
 from bot.core.text import Reply, esc
 from bot.negotiation.topics_store import Topic, TopicList
@@ -66,12 +67,14 @@ def draft(t: Translator, topic_list: TopicList, person: str) -> Reply:
         + "</i>",
     ]
     rows: Buttons = [
-        [(t._("➕ More topics"), callbacks.topic(lid, "more"))],
-        [(t._("💬 A word for {name}").format(name=person), callbacks.topic(lid, "word"))],
+        [(t._("➕ More topics"), callbacks.topic(lid, TopicAction.MORE))],
+        [(t._("💬 A word for {name}").format(name=person), callbacks.topic(lid, TopicAction.WORD))],
     ]
     if topic_list.topics:
-        rows.append([(t._("📨 Send to {name}").format(name=person), callbacks.topic(lid, "send"))])
-    rows.append([(t._("Cancel"), callbacks.topic(lid, "drop"))])
+        rows.append(
+            [(t._("📨 Send to {name}").format(name=person), callbacks.topic(lid, TopicAction.SEND))]
+        )
+    rows.append([(t._("Cancel"), callbacks.topic(lid, TopicAction.DROP))])
     return Reply("\n".join(lines), rows)
 
 
@@ -108,9 +111,9 @@ def intro(t: Translator, worker: str, word: str | None, count: int) -> Reply:
 
 def topic_buttons(t: Translator, list_id: int, topic_id: int) -> Buttons:
     return [
-        [(t._("👍 OK to talk about it"), callbacks.topic(list_id, "ok", topic_id))],
-        [(t._("Not this time"), callbacks.topic(list_id, "nt", topic_id))],
-        [(t._("💬 A comment"), callbacks.topic(list_id, "cm", topic_id))],
+        [(t._("👍 OK to talk about it"), callbacks.topic(list_id, TopicAction.OK, topic_id))],
+        [(t._("Not this time"), callbacks.topic(list_id, TopicAction.NOT_NOW, topic_id))],
+        [(t._("💬 A comment"), callbacks.topic(list_id, TopicAction.COMMENT, topic_id))],
     ]
 
 

@@ -21,6 +21,7 @@ from bot.negotiation import notices as negotiation
 from bot.outbox.store import OutboxRow, Outgoing
 from bot.outbox.writing import Renderer, Written, name_of
 from bot.preparation import flow as preparation
+from bot.preparation import notices as preparation_notices
 from bot.preparation import views as preparation_views
 from bot.service import notices as service
 
@@ -48,6 +49,7 @@ RENDERERS: Mapping[NoticeKind, Renderer] = {
     **meetings.RENDERERS,
     **negotiation.RENDERERS,
     **service.RENDERERS,
+    **preparation_notices.RENDERERS,
     NoticeKind.PERSON_UNREACHABLE: _person_unreachable,
     NoticeKind.WORKER_UNREACHABLE: _worker_unreachable,
     NoticeKind.BRIEF_UNDELIVERED: _undelivered,

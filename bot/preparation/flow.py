@@ -6,6 +6,7 @@ doubled or late press changes nothing. Nothing reaches the worker before the per
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import unicodedata
@@ -16,10 +17,12 @@ from bot.accounts.store import Account
 from bot.context import Services
 from bot.core.i18n import Translator
 from bot.core.invisible import visible_name
+from bot.core.updates import Origin
 from bot.negotiation import agreements
 from bot.outbox.store import Outgoing
 from bot.preparation import logbook
 from bot.preparation.brief_model import BriefInput
+from bot.preparation.brief_model import reference as reference
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step
 from bot.preparation.store import Ally, Answer, Preparation, chosen_allies
@@ -134,10 +137,15 @@ class Flow:
     def reference(self) -> str:
         return reference(self.preparation.id)
 
+    @property
+    def held_ally(self) -> str | None:
+        """A name typed on the jokers question, held until the person confirms it."""
+        return maybe_ally(self)
 
-def reference(preparation_id: int) -> str:
-    """A stable reference a worker can quote; it also tells a repeat from a new brief."""
-    return f"ESC-{preparation_id:05d}"
+    @property
+    def back_to_review(self) -> bool:
+        """An answer is being changed from the review, which comes back after it."""
+        return self.preparation.back_to_review
 
 
 async def current(svc: Services, person_id: int) -> Flow | None:
@@ -449,3 +457,64 @@ async def keep(svc: Services, flow: Flow) -> bool:
     return await svc.preparations.finish(
         flow.id, flow.step.id, send_to=None, messages=[], now=svc.clock.now()
     )
+
+
+class Typed(enum.Enum):
+    """What typed text is, at the step the person is at."""
+
+    ANSWERED = "answered"  # the step's answer: `flow` is the state after it (None: a conflict)
+    TOO_LONG = "too_long"  # longer than the step takes (`limit`): nothing kept
+    RELATION = "relation"  # who the ally being added is to the person (`flow`, or None)
+    NAMED = "named"  # the name of the ally being added (`flow`, or None)
+    NAME_TOO_LONG = "name_too_long"  # a name longer than `limit`: nothing kept
+    ALLY_TO_CONFIRM = "ally_to_confirm"  # a name typed on the jokers question, held to confirm
+    BUTTONS_ONLY = "buttons_only"  # this question takes its buttons (or a score in its range)
+
+
+@dataclass(frozen=True)
+class TypedOutcome:
+    what: Typed
+    flow: Flow | None = None
+    answer: Answer | None = None
+    limit: int = 0
+
+
+async def take_text(
+    svc: Services,
+    flow: Flow,
+    text: str,
+    origin: Origin | None,
+    relation_words: Mapping[str, Sequence[str]],
+) -> TypedOutcome:
+    """Typed text at the current step, decided here: the answer (within the step's length),
+    an ally's name or relation on the jokers question, a score within the scale; else the
+    question takes its buttons. `relation_words` are the reader's words for the relations."""
+    step = flow.step
+    if step.accepts_text:
+        if len(text) > step.max_length:
+            return TypedOutcome(Typed.TOO_LONG, limit=step.max_length)
+        given = Answer(step.id, text=text, origin=origin)
+        return TypedOutcome(Typed.ANSWERED, await give(svc, flow, given), given)
+    if step.kind is Kind.JOKERS and flow.new_ally_name is not None:
+        added = await add_typed_relation(svc, flow, text, relation_words)
+        return TypedOutcome(Typed.RELATION, added)
+    if step.kind is Kind.JOKERS:
+        if len(text) > ALLY_NAME_MAX_LENGTH:
+            return TypedOutcome(Typed.NAME_TOO_LONG, limit=ALLY_NAME_MAX_LENGTH)
+        if expects_ally_name(flow):
+            return TypedOutcome(Typed.NAMED, await name_new_ally(svc, flow, text))
+        return TypedOutcome(Typed.ALLY_TO_CONFIRM, await hold_ally(svc, flow, text))
+    score = score_of(step, text)
+    if score is not None:
+        given = Answer(step.id, text=str(score))
+        return TypedOutcome(Typed.ANSWERED, await give(svc, flow, given), given)
+    return TypedOutcome(Typed.BUTTONS_ONLY)
+
+
+def score_of(step: Step, text: str) -> int | None:
+    """A score typed or pressed on a scale step, if it is one within the scale's range (ASCII
+    digits only: `"²".isdigit()` is true, but int() refuses it)."""
+    if step.kind is not Kind.SCALE or not (text.isascii() and text.isdigit()):
+        return None
+    score = int(text)
+    return score if step.minimum <= score <= step.maximum else None

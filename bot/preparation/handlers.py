@@ -6,6 +6,7 @@ preparation; anything else gets a short notice and, for its owner, the current q
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from datetime import timedelta
@@ -15,9 +16,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
+from bot.core.i18n import Translator
 from bot.core.invisible import visible_text
 from bot.core.text import NO_PREVIEW, Reply
 from bot.core.updates import origin_of
@@ -37,9 +39,10 @@ from bot.general.common_handlers import (
 from bot.general.views import stale_button
 from bot.negotiation import topics_handlers as topics
 from bot.outbox.store import Outgoing
-from bot.preparation import brief_views, views
+from bot.preparation import brief, brief_views, views
 from bot.preparation import flow as preparation
-from bot.preparation.dialogue.model import Kind
+from bot.preparation.brief_model import BriefInput
+from bot.preparation.dialogue.model import Dialogue, Kind
 from bot.preparation.flow import Flow
 from bot.preparation.store import Answer
 from bot.service import moving_handlers as moving
@@ -48,13 +51,13 @@ log = logging.getLogger(__name__)
 
 
 @requires(Role.PERSON)
-async def prepare(update: Update, context: Context, caller: Caller) -> None:
+async def prepare(update: Update, context: EscaleContext, caller: Caller) -> None:
     """/prepare or *Prepare my meeting*: start, or offer to resume the open preparation."""
     if update.callback_query:
         await update.callback_query.answer()
-    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
-    await services(context).agreements.stop_awaiting(caller.id)
-    flow, already_open = await preparation.begin(services(context), caller.id)
+    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
+    await context.services.agreements.stop_awaiting(caller.id)
+    flow, already_open = await preparation.begin(context.services, caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
         await _current_message(context, caller, flow, offer)
@@ -64,25 +67,25 @@ async def prepare(update: Update, context: Context, caller: Caller) -> None:
     await ask(context, caller, flow)
 
 
-async def _welcome(update: Update, context: Context, caller: Caller) -> None:
-    svc = services(context)
+async def _welcome(update: Update, context: EscaleContext, caller: Caller) -> None:
+    svc = context.services
     meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
     await answer(update, context, views.welcome(caller.t, meeting.at if meeting else None))
 
 
-async def ask(context: Context, caller: Caller, flow: Flow) -> None:
+async def ask(context: EscaleContext, caller: Caller, flow: Flow) -> None:
     """Send the current step; remember its message so that older buttons go stale."""
     replies = await _screen(context, caller, flow)
     if flow.step.kind is Kind.REVIEW:  # one copy of the review in the chat, never more
         await _delete_review(context, caller, flow)
     sent = [await send(context, caller.id, reply) for reply in replies]
     if flow.step.kind is Kind.REVIEW:
-        await preparation.remember_review(services(context), flow, [m.message_id for m in sent])
+        await preparation.remember_review(context.services, flow, [m.message_id for m in sent])
     await _current_message(context, caller, flow, sent[-1])
 
 
-async def _screen(context: Context, caller: Caller, flow: Flow) -> list[Reply]:
-    svc = services(context)
+async def _screen(context: EscaleContext, caller: Caller, flow: Flow) -> list[Reply]:
+    svc = context.services
     worker, preview = None, None
     if flow.step.kind is Kind.REVIEW:  # only the review names the worker and shows the brief
         assert caller.account is not None
@@ -91,7 +94,7 @@ async def _screen(context: Context, caller: Caller, flow: Flow) -> list[Reply]:
     return views.screen(caller.t, flow, worker, preview)
 
 
-async def _redraw_review(context: Context, caller: Caller, flow: Flow) -> None:
+async def _redraw_review(context: EscaleContext, caller: Caller, flow: Flow) -> None:
     """The review after a change: its messages edited in place; sent anew only if it no longer
     fits in as many messages, or if Telegram refuses the edit."""
     replies = await _screen(context, caller, flow)
@@ -120,7 +123,7 @@ async def _redraw_review(context: Context, caller: Caller, flow: Flow) -> None:
             return
 
 
-async def _delete_review(context: Context, caller: Caller, flow: Flow) -> None:
+async def _delete_review(context: EscaleContext, caller: Caller, flow: Flow) -> None:
     """Remove the review's messages from the chat (a newer copy replaces them)."""
     for message_id in preparation.review_messages(flow):
         try:
@@ -129,22 +132,26 @@ async def _delete_review(context: Context, caller: Caller, flow: Flow) -> None:
             log.info("review not deleted message=%s error=%s", message_id, type(error).__name__)
 
 
-async def _current_message(context: Context, caller: Caller, flow: Flow, message: Message) -> None:
+async def _current_message(
+    context: EscaleContext, caller: Caller, flow: Flow, message: Message
+) -> None:
     """Only `message`'s buttons act on the preparation now: the previous one's are removed."""
-    await services(context).preparations.set_message(flow.id, flow.step.id, message.message_id)
+    await context.services.preparations.set_message(flow.id, flow.step.id, message.message_id)
     old = flow.preparation.message_id
     if old and old != message.message_id:
         await _drop_buttons(context, caller.id, old)
 
 
-async def _drop_buttons(context: Context, chat_id: int, message_id: int) -> None:
+async def _drop_buttons(context: EscaleContext, chat_id: int, message_id: int) -> None:
     try:
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except TelegramError as error:
         log.info("buttons not removed message=%s error=%s", message_id, type(error).__name__)
 
 
-async def _show_answered(context: Context, caller: Caller, before: Flow, answer: Answer) -> None:
+async def _show_answered(
+    context: EscaleContext, caller: Caller, before: Flow, answer: Answer
+) -> None:
     """The answered question keeps its text, shows the answer and loses its buttons."""
     message_id = before.preparation.message_id
     if message_id is None:
@@ -163,7 +170,7 @@ async def _show_answered(context: Context, caller: Caller, before: Flow, answer:
 
 
 async def _moved(
-    context: Context, caller: Caller, before: Flow, after: Flow | None, given: Answer | None
+    context: EscaleContext, caller: Caller, before: Flow, after: Flow | None, given: Answer | None
 ) -> None:
     """After a move: show what was given on the old question, then ask the new step."""
     if after is None:
@@ -176,21 +183,21 @@ async def _moved(
     await ask(context, caller, after)
 
 
-async def _ask_again(context: Context, caller: Caller) -> None:
-    flow = await preparation.current(services(context), caller.id)
+async def _ask_again(context: EscaleContext, caller: Caller) -> None:
+    flow = await preparation.current(context.services, caller.id)
     if flow is not None:
         await ask(context, caller, flow)
 
 
-async def _give(context: Context, caller: Caller, flow: Flow, given: Answer) -> None:
-    after = await preparation.give(services(context), flow, given)
+async def _give(context: EscaleContext, caller: Caller, flow: Flow, given: Answer) -> None:
+    after = await preparation.give(context.services, flow, given)
     await _moved(context, caller, flow, after, given)
 
 
 # -- messages ------------------------------------------------------------------------------------
 
 
-async def text_received(update: Update, context: Context, caller: Caller) -> None:
+async def text_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     """Free text: the answer to the current question, or, outside a preparation, help."""
     flow = await _open_flow(context, caller)
     if await _paused(update, context, caller, flow):
@@ -204,7 +211,7 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
         await ask(context, caller, flow)
         return
     if preparation.means_stopping(text, _stop_words(context)):
-        held = await preparation.hold_typed(services(context), flow, text)
+        held = await preparation.hold_typed(context.services, flow, text)
         if held is not None:
             offer = await answer(update, context, views.pause_offer(caller.t, held))
             await _current_message(context, caller, held, offer)
@@ -212,59 +219,43 @@ async def text_received(update: Update, context: Context, caller: Caller) -> Non
     await _take_text(update, context, caller, flow, text)
 
 
-def _stop_words(context: Context) -> list[str]:
+def _stop_words(context: EscaleContext) -> list[str]:
     """Every language's words for stopping: people do not always type in their chosen language."""
-    catalogs = services(context).catalogs
+    catalogs = context.services.catalogs
     return [w for lang in catalogs.languages for w in views.stop_words(catalogs.get(lang))]
 
 
 async def _take_text(
-    update: Update, context: Context, caller: Caller, flow: Flow, text: str
+    update: Update, context: EscaleContext, caller: Caller, flow: Flow, text: str
 ) -> None:
     """Typed text as the answer to the current step, or a kind word on why it is not one."""
-    step, t = flow.step, caller.t
-    if step.accepts_text:
-        if len(text) > step.max_length:
-            await answer(update, context, views.too_long(t, len(text), step.max_length))
+    t, message = caller.t, update.message
+    origin = origin_of(message, context.bot.id) if message is not None else None
+    words = views.relation_words(t)
+    taken = await preparation.take_text(context.services, flow, text, origin, words)
+    match taken.what:
+        case preparation.Typed.ANSWERED:
+            await _moved(context, caller, flow, taken.flow, taken.answer)
+        case preparation.Typed.TOO_LONG:
+            await answer(update, context, views.too_long(t, len(text), taken.limit))
             await ask(context, caller, flow)
-            return
-        message = update.message
-        origin = origin_of(message, context.bot.id) if message is not None else None
-        await _give(context, caller, flow, Answer(step.id, text=text, origin=origin))
-    elif step.kind is Kind.JOKERS and flow.new_ally_name is not None:  # a typed relation
-        words = views.relation_words(t)
-        added = await preparation.add_typed_relation(services(context), flow, text, words)
-        await ask(context, caller, added or flow)
-    elif step.kind is Kind.JOKERS:
-        if len(text) > preparation.ALLY_NAME_MAX_LENGTH:
-            limit = preparation.ALLY_NAME_MAX_LENGTH
-            await answer(update, context, views.ally_name_too_long(t, limit))
+        case preparation.Typed.NAME_TOO_LONG:
+            await answer(update, context, views.ally_name_too_long(t, taken.limit))
             await ask(context, caller, flow)
-            return
-        if preparation.expects_ally_name(flow):
-            named = await preparation.name_new_ally(services(context), flow, text)
-            await ask(context, caller, named or flow)
-            return
-        held = await preparation.hold_ally(services(context), flow, text)
-        if held is None:
+        case preparation.Typed.RELATION | preparation.Typed.NAMED:
+            await ask(context, caller, taken.flow or flow)
+        case preparation.Typed.ALLY_TO_CONFIRM if taken.flow is not None:
+            offer = await answer(update, context, views.ally_confirm(t, taken.flow))
+            await _current_message(context, caller, taken.flow, offer)
+        case preparation.Typed.ALLY_TO_CONFIRM:
             await ask(context, caller, flow)
-            return
-        offer = await answer(update, context, views.ally_confirm(t, held))
-        await _current_message(context, caller, held, offer)
-    elif step.kind is Kind.SCALE and _whole(text) and step.minimum <= int(text) <= step.maximum:
-        await _give(context, caller, flow, Answer(step.id, text=str(int(text))))
-    else:
-        await answer(update, context, views.use_buttons(t))
-        await ask(context, caller, flow)
-
-
-def _whole(text: str) -> bool:
-    """ASCII digits only: `"²".isdigit()` is true, but int() refuses it."""
-    return text.isascii() and text.isdigit()
+        case preparation.Typed.BUTTONS_ONLY:
+            await answer(update, context, views.use_buttons(t))
+            await ask(context, caller, flow)
 
 
 @anyone
-async def voice_received(update: Update, context: Context, caller: Caller) -> None:
+async def voice_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     """A voice message answers a free-text question; the worker will get the voice itself."""
     flow = await _open_flow(context, caller)
     if await _paused(update, context, caller, flow):
@@ -298,7 +289,7 @@ def _seconds(voice: Voice) -> int:
 
 
 @anyone
-async def other_received(update: Update, context: Context, caller: Caller) -> None:
+async def other_received(update: Update, context: EscaleContext, caller: Caller) -> None:
     """A sticker, photo, document…: explained kindly, the question asked again."""
     flow = await _open_flow(context, caller)
     if await _paused(update, context, caller, flow):
@@ -349,7 +340,7 @@ def _attachment(step_id: str, message: Message, bot_id: int) -> Answer:
 
 
 @anyone
-async def edited(update: Update, context: Context, caller: Caller) -> None:
+async def edited(update: Update, context: EscaleContext, caller: Caller) -> None:
     """An edit never changes an answer: say so and show where we are."""
     flow = await _open_flow(context, caller)
     if flow is None or flow.preparation.paused:
@@ -359,13 +350,15 @@ async def edited(update: Update, context: Context, caller: Caller) -> None:
     await ask(context, caller, flow)
 
 
-async def _open_flow(context: Context, caller: Caller) -> Flow | None:
+async def _open_flow(context: EscaleContext, caller: Caller) -> Flow | None:
     if not caller.has(Role.PERSON):
         return None
-    return await preparation.current(services(context), caller.id)
+    return await preparation.current(context.services, caller.id)
 
 
-async def _paused(update: Update, context: Context, caller: Caller, flow: Flow | None) -> bool:
+async def _paused(
+    update: Update, context: EscaleContext, caller: Caller, flow: Flow | None
+) -> bool:
     """After /cancel a message is not an answer: say the preparation waits, and take nothing."""
     if flow is None or not flow.preparation.paused:
         return False
@@ -377,7 +370,7 @@ async def _paused(update: Update, context: Context, caller: Caller, flow: Flow |
 
 
 @anyone
-async def step_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def step_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """A button of a question or of the review; checked against the preparation's row."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -406,15 +399,15 @@ async def step_pressed(update: Update, context: Context, caller: Caller) -> None
         await ask(context, caller, flow)
         return
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
-        await services(context).preparations.set_paused(caller.id, False)
-    await services(context).meetings.stop_awaiting(caller.id)  # text now answers questions
-    await services(context).agreements.stop_awaiting(caller.id)
+        await context.services.preparations.set_paused(caller.id, False)
+    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
+    await context.services.agreements.stop_awaiting(caller.id)
     await _act(update, context, caller, flow, action, argument)
 
 
 async def _act(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     flow: Flow,
     action: str,
@@ -422,7 +415,7 @@ async def _act(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    svc, step, t = services(context), flow.step, caller.t
+    svc, step, t = context.services, flow.step, caller.t
     if action == StepAction.GO:
         await query.answer()
         flow = await preparation.forget_typed(svc, flow)
@@ -466,11 +459,12 @@ async def _act(
         else:
             given = after.answers.get(step.id) if after else None
             await _moved(context, caller, flow, after, given)
-    elif action == StepAction.VALUE and argument and argument.isdigit() and step.kind is Kind.SCALE:
+    elif (
+        action == StepAction.VALUE
+        and (value := preparation.score_of(step, argument or "")) is not None
+    ):
         await query.answer()
-        value = int(argument)
-        if step.minimum <= value <= step.maximum:
-            await _give(context, caller, flow, Answer(step.id, text=str(value)))
+        await _give(context, caller, flow, Answer(step.id, text=str(value)))
     elif action == StepAction.SKIP and step.skippable:
         await query.answer()
         await _give(context, caller, flow, Answer(step.id, skipped=True))
@@ -512,7 +506,7 @@ async def _act(
 
 async def _jokers(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     flow: Flow,
     action: str,
@@ -520,7 +514,7 @@ async def _jokers(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     await query.answer()
     if action == StepAction.DONE:
         after = await preparation.jokers_done(svc, flow)
@@ -552,7 +546,7 @@ async def _jokers(
     await _edit_in_place(update, context, views.question(caller.t, after))
 
 
-async def _edit_in_place(update: Update, context: Context, reply: Reply) -> None:
+async def _edit_in_place(update: Update, context: EscaleContext, reply: Reply) -> None:
     """The jokers question redrawn with the new choice; the row holds it even if this fails."""
     try:
         await show_in_place(update, reply)
@@ -562,7 +556,7 @@ async def _edit_in_place(update: Update, context: Context, reply: Reply) -> None
 
 async def _review(
     update: Update,
-    context: Context,
+    context: EscaleContext,
     caller: Caller,
     flow: Flow,
     action: str,
@@ -570,7 +564,7 @@ async def _review(
 ) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
-    svc, t = services(context), caller.t
+    svc, t = context.services, caller.t
     if action == StepAction.HIDE and argument:
         await query.answer()
         after = await preparation.toggle_hidden(svc, flow, argument)
@@ -591,39 +585,43 @@ async def _review(
             await answer(update, context, views.kept(t))
 
 
-async def _send(update: Update, context: Context, caller: Caller, flow: Flow) -> None:
+async def _send(update: Update, context: EscaleContext, caller: Caller, flow: Flow) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
-    svc, t = services(context), caller.t
-    worker_id = caller.account.worker_id
-    worker = await svc.repo.account(worker_id) if worker_id else None
+    t = caller.t
     await query.answer()
-    if worker is None:
-        await answer(update, context, views.no_worker(t))
-        return
-    if not worker.is_active_worker:  # suspended: could neither act on it nor mark it read
-        await answer(update, context, views.worker_paused(t, worker.display_name))
-        await moving.tell_coordinators_waiting(context, caller.account, worker)
-        return
-    worker_t = svc.translator_for(worker)
-    data = await preparation.brief_input(svc, flow, caller.account)
-    parts = brief_views.render_brief(worker_t, flow.dialogue, data)
-    messages: list[Outgoing] = views.brief_messages(worker_t, worker.user_id, flow.id, parts)
-    if not await preparation.send(svc, flow, worker.user_id, data, messages):
-        await _ask_again(context, caller)
-        return
-    log.info("preparation sent id=%s parts=%s", flow.id, len(messages))
-    svc.deliver()
-    await replace_buttons(update, context, views.chosen_send(t, worker.display_name))
-    await answer(update, context, views.sent(t, worker.display_name))
+    write = functools.partial(_brief_messages, dialogue=flow.dialogue)
+    sent = await brief.send(context.services, flow, caller.account, write)
+    match sent.outcome:
+        case brief.Sending.NO_WORKER:
+            await answer(update, context, views.no_worker(t))
+        case brief.Sending.WORKER_PAUSED:
+            assert sent.worker is not None
+            await answer(update, context, views.worker_paused(t, sent.worker.display_name))
+            await moving.tell_coordinators_waiting(context, caller.account, sent.worker)
+        case brief.Sending.MOVED_ON:
+            await _ask_again(context, caller)
+        case brief.Sending.SENT:
+            assert sent.worker is not None
+            log.info("preparation sent id=%s parts=%s", flow.id, sent.messages)
+            await replace_buttons(update, context, views.chosen_send(t, sent.worker.display_name))
+            await answer(update, context, views.sent(t, sent.worker.display_name))
+
+
+def _brief_messages(
+    t: Translator, worker_id: int, preparation_id: int, data: BriefInput, *, dialogue: Dialogue
+) -> list[Outgoing]:
+    """The brief in the worker's words, as the outbox will send it."""
+    parts = brief_views.render_brief(t, dialogue, data)
+    return views.brief_messages(t, worker_id, preparation_id, parts)
 
 
 @requires(Role.PERSON)
-async def resume_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def resume_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*Continue where I stopped* on an invitation: the current question again, as it was."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     flow = await _open_flow(context, caller)
     if flow is None or flow.id != int(context.matches[0][1]):
         await query.answer(stale_button(caller.t))
@@ -638,27 +636,22 @@ async def resume_pressed(update: Update, context: Context, caller: Caller) -> No
 
 
 @anyone
-async def read_pressed(update: Update, context: Context, caller: Caller) -> None:
-    """The worker has read a brief: tell the person once, and show it on the button."""
+async def read_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
+    """The worker has read a brief: the person is told once, and the button shows it."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc, t = services(context), caller.t
-    prepared = await svc.preparations.get(int(context.matches[0][1]))
-    if prepared is None or prepared.worker_id != caller.id or not caller.has(Role.WORKER):
-        await query.answer(stale_button(t))
-        return
-    person_t = svc.translator_for(await svc.repo.account(prepared.person_id))
-    notice = views.read_notice(
-        person_t, prepared.person_id, caller.name, preparation.reference(prepared.id)
-    )
-    if await svc.preparations.mark_read(prepared.id, caller.id, notice, svc.clock.now()):
-        svc.deliver()
-        await query.answer()
-    else:
-        await query.answer(views.already_read(t))
+    t, preparation_id = caller.t, int(context.matches[0][1])
+    match await brief.read(context.services, caller, preparation_id):
+        case brief.Reading.NOT_YOURS:
+            await query.answer(stale_button(t))
+            return
+        case brief.Reading.ALREADY_READ:
+            await query.answer(views.already_read(t))
+        case brief.Reading.TOLD:
+            await query.answer()
     try:
         await query.edit_message_reply_markup(
-            Reply("", views.read_button(t, prepared.id, done=True)).markup
+            Reply("", views.read_button(t, preparation_id, done=True)).markup
         )
     except TelegramError as error:
         log.info("read button not updated error=%s", type(error).__name__)

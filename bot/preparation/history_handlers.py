@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot.context import Caller, Context, Role, services
+from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.general.common_handlers import Buttons, Handler, answer, requires, worker_name
 from bot.general.views import stale_button
@@ -17,17 +17,17 @@ log = logging.getLogger(__name__)
 
 
 @requires(Role.WORKER)
-async def choose_person(update: Update, context: Context, caller: Caller) -> None:
-    people = await services(context).repo.people_of(caller.id)
+async def choose_person(update: Update, context: EscaleContext, caller: Caller) -> None:
+    people = await context.services.repo.people_of(caller.id)
     await answer(update, context, history.choose_person(caller.t, people))
 
 
 @requires(Role.WORKER)
-async def person_history(update: Update, context: Context, caller: Caller) -> None:
+async def person_history(update: Update, context: EscaleContext, caller: Caller) -> None:
     """Checked again on the press: the person must still be one the worker follows."""
     query = update.callback_query
     assert query is not None and context.matches
-    svc = services(context)
+    svc = context.services
     person_id = int(context.matches[0][1])
     person = next((p for p in await svc.repo.people_of(caller.id) if p.user_id == person_id), None)
     if person is None:
@@ -56,8 +56,8 @@ async def person_history(update: Update, context: Context, caller: Caller) -> No
 
 
 @requires(Role.PERSON)
-async def own_logbook(update: Update, context: Context, caller: Caller) -> None:
-    svc = services(context)
+async def own_logbook(update: Update, context: EscaleContext, caller: Caller) -> None:
+    svc = context.services
     finished = await svc.preparations.finished(caller.id)
     allies = {a.id: a for a in await svc.preparations.allies(caller.id)}
     agreements = await svc.agreements.of_person(caller.id)

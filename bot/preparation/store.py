@@ -15,7 +15,7 @@ from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.core.updates import Origin
 from bot.meetings.store import withdraw_reminders
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Outgoing, Queued, enqueue
 
 Status = Literal["open", "sent", "kept"]
 
@@ -401,7 +401,7 @@ class PreparationStore:
             return True
 
     async def mark_read(
-        self, preparation_id: int, worker_id: int, notice: Outgoing, now: datetime
+        self, preparation_id: int, worker_id: int, notice: Queued, now: datetime
     ) -> bool:
         """The worker has read the brief: record it once and queue the person's notice."""
         async with self.db.transaction() as tx:

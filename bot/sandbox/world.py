@@ -25,10 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from telegram.ext import Application
-
 from bot.app import build_application
-from bot.context import Services
+from bot.context import EscaleApplication, Services
 from bot.core.config import WEBHOOK_VARIABLES, Settings, load_settings
 from bot.core.updates import ALLOWED_UPDATES
 from bot.emulator.server import ApiCall, FakeTelegram, SentMessage, UploadedFile, utf16_length
@@ -38,7 +36,6 @@ from bot.sandbox.clock import SandboxClock, _system_now
 log = logging.getLogger(__name__)
 
 JsonDict = dict[str, Any]
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 DEFAULT_DATABASE = Path("data/sandbox.sqlite3")
 BOT_ID = 7_000_000
@@ -116,7 +113,7 @@ def clean_name(raw: str) -> str:
     return name[:MAX_NAME]
 
 
-async def start_escale(app: AnyApplication) -> None:
+async def start_escale(app: EscaleApplication) -> None:
     """What `run_polling` does before it waits, inside the sandbox's own event loop."""
     await app.initialize()
     if app.post_init:
@@ -124,12 +121,12 @@ async def start_escale(app: AnyApplication) -> None:
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
     await app.start()
-    startup_menus = app.bot_data["services"].startup_menus
+    startup_menus = app.bot_data.services.startup_menus
     if startup_menus is not None:  # the emulator refuses none: the first picture shows them
         await startup_menus.settled()
 
 
-async def stop_escale(app: AnyApplication) -> None:
+async def stop_escale(app: EscaleApplication) -> None:
     """What `run_polling` does once stopped: stop polling, stop, shut down, close resources."""
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
@@ -168,7 +165,7 @@ class Sandbox:
         self.participants: dict[int, Participant] = {}
         self.restarted = False
         self._telegram: FakeTelegram | None = None
-        self._app: AnyApplication | None = None
+        self._app: EscaleApplication | None = None
         self._own: dict[int, dict[int, JsonDict]] = {}
         self._drawn: dict[tuple[int, int], tuple[tuple[int, bool], JsonDict]] = {}
         self._menus: dict[int, list[list[str]]] = {}
@@ -189,8 +186,7 @@ class Sandbox:
     def services(self) -> Services:
         if self._app is None:
             raise RuntimeError("the sandbox is not started")
-        services: Services = self._app.bot_data["services"]
-        return services
+        return self._app.bot_data.services
 
     def _settings(self, token: str, base_url: str) -> Settings:
         """Escale's settings, read as usual, but on the emulator, with the coordinator as admin

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.accounts.store import Account, WorkerSummary
-from bot.context import Caller, Context, Role, Services, services
+from bot.context import Caller, EscaleContext, Role, Services
 from bot.core import callbacks
 from bot.general import menus
 from bot.general.common_handlers import (
@@ -29,7 +29,7 @@ from bot.service.moving_store import Moved, MovingError
 log = logging.getLogger(__name__)
 
 
-def _ids(context: Context) -> list[int]:
+def _ids(context: EscaleContext) -> list[int]:
     assert context.matches
     return [int(part) for part in context.matches[0].groups() if part is not None]
 
@@ -56,10 +56,10 @@ async def _candidates(svc: Services, excluded: int) -> list[WorkerSummary]:
 
 
 @requires(Role.ADMIN)
-async def worker_people(update: Update, context: Context, caller: Caller) -> None:
+async def worker_people(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     [worker_id] = _ids(context)
     worker = await svc.repo.account(worker_id)
     if worker is None or worker.worker_status is None:
@@ -71,10 +71,10 @@ async def worker_people(update: Update, context: Context, caller: Caller) -> Non
 
 
 @requires(Role.ADMIN)
-async def move_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def move_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     [person_id] = _ids(context)
     person = await svc.repo.account(person_id)
     old = await svc.repo.account(person.worker_id) if person and person.worker_id else None
@@ -87,10 +87,10 @@ async def move_pressed(update: Update, context: Context, caller: Caller) -> None
 
 
 @requires(Role.ADMIN)
-async def move_to(update: Update, context: Context, caller: Caller) -> None:
+async def move_to(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     person_id, old_id, new_id = _ids(context)
     try:
         moved = await svc.moving.move(
@@ -107,10 +107,10 @@ async def move_to(update: Update, context: Context, caller: Caller) -> None:
 
 
 @requires(Role.ADMIN)
-async def leave_pressed(update: Update, context: Context, caller: Caller) -> None:
+async def leave_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     [worker_id] = _ids(context)
     worker = await svc.repo.account(worker_id)
     if worker is None or worker.worker_status is None:
@@ -123,11 +123,11 @@ async def leave_pressed(update: Update, context: Context, caller: Caller) -> Non
 
 
 async def _leave(
-    update: Update, context: Context, caller: Caller, worker_id: int, to: int | None
+    update: Update, context: EscaleContext, caller: Caller, worker_id: int, to: int | None
 ) -> None:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
+    svc = context.services
     worker = await svc.repo.account(worker_id)
     try:
         if worker is None:
@@ -152,22 +152,22 @@ async def _leave(
 
 
 @requires(Role.ADMIN)
-async def leave_to(update: Update, context: Context, caller: Caller) -> None:
+async def leave_to(update: Update, context: EscaleContext, caller: Caller) -> None:
     worker_id, to = _ids(context)
     await _leave(update, context, caller, worker_id, to)
 
 
 @requires(Role.ADMIN)
-async def leave_share(update: Update, context: Context, caller: Caller) -> None:
+async def leave_share(update: Update, context: EscaleContext, caller: Caller) -> None:
     [worker_id] = _ids(context)
     await _leave(update, context, caller, worker_id, None)
 
 
 @requires(Role.PERSON)
-async def share_yes(update: Update, context: Context, caller: Caller) -> None:
+async def share_yes(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None and caller.account is not None
-    svc = services(context)
+    svc = context.services
     old_id, new_id = _ids(context)
     worker = await svc.repo.account(caller.account.worker_id or 0)
     # Shared only with the worker the question named: moved again since, it is stale.
@@ -185,16 +185,18 @@ async def share_yes(update: Update, context: Context, caller: Caller) -> None:
 
 
 @requires(Role.PERSON)
-async def share_no(update: Update, context: Context, caller: Caller) -> None:
+async def share_no(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
     await replace_buttons(update, context, views.not_shared(caller.t))
 
 
-async def tell_coordinators_waiting(context: Context, person: Account, worker: Account) -> None:
+async def tell_coordinators_waiting(
+    context: EscaleContext, person: Account, worker: Account
+) -> None:
     """A person tried to send to a suspended worker: the coordinators learn who waits."""
-    svc = services(context)
+    svc = context.services
     log.info("waiting for a suspended worker person=%s worker=%s", person.user_id, worker.user_id)
     for admin_id in sorted(svc.settings.admin_ids):
         await tell(

@@ -256,25 +256,25 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(params=ENGINES)
-async def database(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_database: Path
-) -> AsyncIterator[str | Path]:
-    """Where a test's Escale keeps its data: a copy of the migrated blank SQLite database, then
-    a PostgreSQL schema of its own (tests/engines.py). A test about SQLite's own files is marked
-    `sqlite_only`: its PostgreSQL variant is left out (`pytest_collection_modifyitems`)."""
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | Path]:
+    """Where a test's Escale keeps its data: a SQLite file, then a PostgreSQL schema of its own
+    (tests/engines.py), both blank. A test about SQLite's own files is marked `sqlite_only`: its
+    PostgreSQL variant is left out (`pytest_collection_modifyitems`)."""
     if request.param == "sqlite":
-        path = tmp_path / "escale.sqlite3"
-        shutil.copyfile(migrated_database, path)
-        yield path
+        yield tmp_path / "escale.sqlite3"
         return
     async with fresh_schema() as url:
         yield url
 
 
 @pytest.fixture
-def database_path(database: str | Path, tmp_path: Path) -> Path:
-    """The SQLite file of a test (on PostgreSQL, where its heartbeat sits beside)."""
-    return database if isinstance(database, Path) else tmp_path / "escale.sqlite3"
+def database_path(database: str | Path, tmp_path: Path, migrated_database: Path) -> Path:
+    """The SQLite file of an end-to-end test: a copy of the migrated blank database (on
+    PostgreSQL, where the heartbeat sits beside, the schema migrating at start)."""
+    if isinstance(database, str):
+        return tmp_path / "escale.sqlite3"
+    shutil.copyfile(migrated_database, database)
+    return database
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from bot.core.db import Database
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.updates import ALLOWED_UPDATES
-from bot.outbox.sender import Sender
+from bot.outbox.sender import IDLE, Sender
 from tests.engines import ENGINES, NOT_RUN, POSTGRES, fresh_schema
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
@@ -63,13 +63,17 @@ class FakeClock:
         return self.moment
 
     async def sleep_until(self, moment: datetime) -> None:
+        # The outbox resting until its next look (every second beside other instances, so on
+        # PostgreSQL) is no wait `someone_sleeps_until` is about, even at the same moment.
+        task = asyncio.current_task()
+        counted = task is None or task.get_name() != IDLE
         async with self._moved:
-            self._sleeping[moment] += 1
+            self._sleeping[moment] += counted
             self._moved.notify_all()
             try:
                 await self._moved.wait_for(lambda: self.moment >= moment)
             finally:
-                self._sleeping[moment] -= 1
+                self._sleeping[moment] -= counted
 
     async def someone_sleeps_until(self, moment: datetime) -> None:
         """Return once something (the bot waiting out a 429, say) sleeps until `moment`."""
@@ -236,6 +240,19 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         assert fake.unknown_methods == [], "the bot called Bot API methods the fake lacks"
 
 
+@pytest.fixture(params=ENGINES)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | Path]:
+    """A blank database for a test, once per engine: a SQLite file not made yet, then a
+    PostgreSQL schema of its own (tests/engines.py). `settings` takes its engine from it. A
+    test about SQLite's own files is marked `sqlite_only`: its PostgreSQL variant is left out
+    (`pytest_collection_modifyitems`)."""
+    if request.param == "sqlite":
+        yield tmp_path / "blank.sqlite3"
+        return
+    async with fresh_schema() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A blank database with every migration applied, made once per run by Escale's own
@@ -255,30 +272,18 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=ENGINES)
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | Path]:
-    """Where a test's Escale keeps its data: a SQLite file, then a PostgreSQL schema of its own
-    (tests/engines.py), both blank. A test about SQLite's own files is marked `sqlite_only`: its
-    PostgreSQL variant is left out (`pytest_collection_modifyitems`)."""
-    if request.param == "sqlite":
-        yield tmp_path / "escale.sqlite3"
-        return
-    async with fresh_schema() as url:
-        yield url
+@pytest.fixture
+def database_path(migrated_database: Path, tmp_path: Path) -> Path:
+    """Where a test's Escale keeps its data: a copy of the migrated blank database."""
+    path = tmp_path / "escale.sqlite3"
+    shutil.copyfile(migrated_database, path)
+    return path
 
 
 @pytest.fixture
-def database_path(database: str | Path, tmp_path: Path, migrated_database: Path) -> Path:
-    """The SQLite file of an end-to-end test: a copy of the migrated blank database (on
-    PostgreSQL, where the heartbeat sits beside, the schema migrating at start)."""
-    if isinstance(database, str):
-        return tmp_path / "escale.sqlite3"
-    shutil.copyfile(migrated_database, database)
-    return database
-
-
-@pytest.fixture
-def settings(telegram: FakeTelegram, database: str | Path, database_path: Path) -> Settings:
+def settings(telegram: FakeTelegram, database_path: Path, database: str | Path) -> Settings:
+    """On SQLite, a copy of the migrated blank database; on PostgreSQL, a schema of its own
+    (migrated when Escale opens it), `database_path` then keeping only the heartbeat."""
     return Settings(
         token=telegram.token,
         api_base_url=telegram.base_url,

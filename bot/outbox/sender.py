@@ -50,6 +50,9 @@ LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another proce
 # the network, not a moment of the service's time such as a reminder's).
 SHARED_POLL = 1.0
 ROLE = "outbox-sender"
+# The name of the task in which the sender rests until its next pass (not a wait out of a 429
+# or a backoff): a test clock can tell the two apart when both end at the same moment.
+IDLE = "outbox-idle"
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -201,7 +204,7 @@ class Sender:
         most `SHARED_POLL` real seconds."""
         waiters: list[asyncio.Task[Any]] = [
             asyncio.create_task(self._woken.wait()),
-            asyncio.create_task(self._clock.sleep_until(until)),
+            asyncio.create_task(self._clock.sleep_until(until), name=IDLE),
         ]
         if self._poll is not None:  # beside other instances: see SHARED_POLL
             waiters.append(asyncio.create_task(asyncio.sleep(self._poll)))

@@ -262,7 +262,7 @@ class PostgresDatabase(Database):
             try:
                 await held.fetchval("SELECT 1", timeout=BUSY_TIMEOUT_SECONDS)
                 return True
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except Exception as error:  # whatever broke it, that connection is done
                 del self._leading[role]
                 held.terminate()
                 log.warning("lead lost role=%s error=%s", role, type(error).__name__)
@@ -279,7 +279,7 @@ class PostgresDatabase(Database):
                 role,
                 timeout=BUSY_TIMEOUT_SECONDS,
             )
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except Exception as error:  # whatever broke it, that connection is done
             del self._asking[role]
             asking.terminate()
             log.warning("lead not asked role=%s error=%s", role, type(error).__name__)

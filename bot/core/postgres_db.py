@@ -191,9 +191,11 @@ class PostgresDatabase(Database):
         return db
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[Transaction]:
         async with self._pool.acquire() as connection:
             async with connection.transaction():
+                if not durable:  # this one commit does not wait for the disk (see Database)
+                    await connection.execute("SET LOCAL synchronous_commit = off")
                 tx = PostgresTransaction(connection)
                 yield tx
             self._deleted |= tx.deleted

@@ -148,10 +148,11 @@ async def test_instances_starting_together_apply_each_migration_once(
             await db.close()
 
 
-async def test_m010_keeps_the_newest_thing_each_user_was_asked_to_type(tmp_path: Path) -> None:
+async def test_m010_keeps_the_newest_thing_each_user_was_asked_to_type(
+    database: str | Path,
+) -> None:
     """The two tables of awaited text become one row per user: the newer question of the two."""
-    path = tmp_path / "escale.sqlite3"
-    db = await open_database(path, upto="m014_instances")
+    db = await open_database(database, upto="m014_instances")
     try:
         async with db.transaction() as tx:
             for user_id in (1, 2, 3, 4):

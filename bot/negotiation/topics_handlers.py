@@ -15,18 +15,19 @@ from bot.accounts.store import Account
 from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import TopicAction
+from bot.core.notices import NoticeKind
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
+from bot.general.conversation_store import NEGOTIATION, TOPICS, Asked
 from bot.general.views import stale_button
+from bot.negotiation import topics
 from bot.negotiation import topics_views as views
-from bot.negotiation.topics_store import MAX_TOPICS, Reply, Topic, TopicList
-from bot.outbox.store import Outgoing
+from bot.negotiation.topics_store import Reply, Topic, TopicList
+from bot.outbox.store import Notice, Outgoing
 from bot.preparation import views as preparation_views
 
 log = logging.getLogger(__name__)
 
 TEXT_WAIT = timedelta(hours=1)
-TOPIC_MAX_LENGTH = 200
-WORD_MAX_LENGTH = 500
 
 
 @requires(Role.WORKER)
@@ -85,8 +86,7 @@ async def person_chosen(update: Update, context: EscaleContext, caller: Caller) 
 
 
 async def _await(context: EscaleContext, caller: Caller, purpose: str, target: int) -> None:
-    svc = context.services
-    await svc.agreements.await_text(caller.id, purpose, target, None, svc.clock.now())
+    await context.ask(Asked(purpose, context.services.clock.now(), target_id=target))
 
 
 async def _draft_of(
@@ -128,7 +128,7 @@ async def pressed(update: Update, context: EscaleContext, caller: Caller) -> Non
         elif action is TopicAction.SEND:
             await _send(update, context, caller, topic_list, person)
         elif await svc.topics.drop(list_id, caller.id):
-            await svc.agreements.stop_awaiting(caller.id)
+            await context.stop_asking(NEGOTIATION)
             await replace_buttons(update, context, views.dropped(t))
         return
     topic = await _topic_for(context, caller, list_id, topic_id)
@@ -172,13 +172,12 @@ async def _reply(
     svc = context.services
     topic_list = await svc.topics.get(list_id)
     assert topic_list is not None and caller.account is not None
-    worker = await svc.repo.account(topic_list.worker_id or 0)
-    notices: list[Outgoing] = []
+    worker_id = topic_list.worker_id
+    notices: list[Notice] = []
     # Told only to a worker who still follows the person (not one they were moved from).
-    if worker is not None and caller.account.worker_id == worker.user_id:
-        worker_t = svc.translator_for(worker)
-        notice = views.reply_notice(worker_t, caller.account.known_as, topic, reply, comment)
-        notices.append(preparation_views.notice(worker_t, worker.user_id, notice))
+    if worker_id is not None and caller.account.worker_id == worker_id:
+        data = {"person": caller.id, "topic": topic.id}
+        notices.append(Notice(worker_id, NoticeKind.TOPIC_REPLY, data))
     if not await svc.topics.reply(topic.id, caller.id, reply, comment, notices, svc.clock.now()):
         return False
     log.info("topic answered id=%s", topic.id)
@@ -207,7 +206,7 @@ async def _send(
             shown = views.topic_message(person_t, topic_list.id, topic)
             messages.append(preparation_views.notice(person_t, person.user_id, shown))
     if await svc.topics.send(topic_list.id, caller.id, messages, svc.clock.now()):
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         log.info("topics sent list=%s count=%s", topic_list.id, len(topic_list.topics))
         svc.deliver()
         await replace_buttons(update, context, views.sent_footer(caller.t, person.known_as))
@@ -223,8 +222,8 @@ async def typed(
     text = (message.text or "").strip() if message and message.text else ""
     if message is None or (not text and voice is None):
         return False
-    awaited = await svc.agreements.awaited(caller.id, svc.clock.now() - TEXT_WAIT)
-    if awaited is None or not awaited.purpose.startswith("tp_"):
+    awaited = context.conversation.asked_for(TOPICS, svc.clock.now() - TEXT_WAIT)
+    if awaited is None:
         return False
     if awaited.purpose == "tp_comment":
         if voice is not None:
@@ -235,11 +234,11 @@ async def typed(
             if topic_list
             else None
         )
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         if topic is None or topic_list is None:
             return False
-        if len(text) > WORD_MAX_LENGTH:
-            await answer(update, context, views.too_long(caller.t, WORD_MAX_LENGTH))
+        if not topics.word_fits(text):
+            await answer(update, context, views.too_long(caller.t, topics.WORD_MAX_LENGTH))
             return True
         if await _reply(context, caller, topic_list.id, topic, "comment", text):
             worker = await svc.repo.account(topic_list.worker_id or 0)
@@ -250,25 +249,21 @@ async def typed(
         return True
     owned = await _draft_of(context, caller, awaited.target_id)
     if owned is None:
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         return False
     topic_list, person = owned
+    if awaited.purpose == "tp_word" and voice is not None:
+        return False
     if awaited.purpose == "tp_word":
-        if voice is not None:
-            return False
-        if len(text) > WORD_MAX_LENGTH:
-            await answer(update, context, views.too_long(caller.t, WORD_MAX_LENGTH))
-            return True
-        await svc.topics.set_word(topic_list.id, text)
+        drafted = await topics.set_word(svc, topic_list.id, text)
     else:
-        lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-        if any(len(line) > TOPIC_MAX_LENGTH for line in lines):
-            await answer(update, context, views.too_long(caller.t, TOPIC_MAX_LENGTH))
-            return True
-        added = await svc.topics.add(topic_list.id, lines, voice)
-        if added < (1 if voice else len(lines)):
-            await answer(update, context, views.full(caller.t, MAX_TOPICS))
-    await svc.agreements.stop_awaiting(caller.id)
+        drafted = await topics.add(svc, topic_list.id, text, voice)
+    if drafted.outcome is topics.Draft.TOO_LONG:
+        await answer(update, context, views.too_long(caller.t, drafted.limit))
+        return True
+    if drafted.outcome is topics.Draft.FULL:
+        await answer(update, context, views.full(caller.t, drafted.limit))
+    await context.stop_asking(NEGOTIATION)
     after = await svc.topics.get(topic_list.id)
     assert after is not None
     await answer(update, context, views.draft(caller.t, after, person.known_as))

@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot
+	$(BIN)/mypy bot tests benchmarks
 
 locales: $(MO)
 
@@ -32,7 +32,7 @@ locales: $(MO)
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k n_:1,2 -k N_ --add-comments=Translators: \
 		--sort-by-file --no-wrap -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --no-fuzzy-matching
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -97,10 +97,10 @@ async def run(flood: int, runs: int) -> None:
                 results[name].append(measured)
         quiet = statistics.median(r[0] for r in results["no flood"])
         print(f"person's /help answered in (median of {runs}; ratio to no flood)")
-        for name, measured in results.items():
-            seconds = statistics.median(r[0] for r in measured)
-            throttled = max(r[1] for r in measured)
-            answered = max(r[2] for r in measured)
+        for name, runs_of_case in results.items():
+            seconds = statistics.median(r[0] for r in runs_of_case)
+            throttled = max(r[1] for r in runs_of_case)
+            answered = max(r[2] for r in runs_of_case)
             print(
                 f"  {name:<34} {seconds * 1000:9.1f} ms  x{seconds / quiet:8.1f}"
                 f"   stranger answered {answered:4d}   429s {throttled}"

@@ -43,12 +43,12 @@ class EscaleTimes:
         telegram = sandbox.telegram
         push = telegram.push_update
 
-        def timed_push(payload: dict[str, Any]) -> int:
+        def timed_push(payload: dict[str, Any], *, unfiltered: bool = False) -> int:
             body = payload.get("message") or payload.get("callback_query") or {}
             chat = (body.get("chat") or body.get("from") or {}).get("id")
             if isinstance(chat, int):
                 self._pushed[chat] = time.perf_counter()
-            return push(payload)
+            return push(payload, unfiltered=unfiltered)
 
         telegram.push_update = timed_push  # type: ignore[method-assign]
         telegram.observe(self._answered)

@@ -57,15 +57,17 @@ async def seed(db: Database, people: int) -> None:
             await tx.execute("INSERT INTO people VALUES (?, ?, NULL, ?)", (person, worker, active))
             for week in range(5):
                 at = NOW - timedelta(days=index % 900 + 7 * week)
-                cursor = await tx.execute(
+                inserted = await tx.execute(
                     """INSERT INTO meetings (person_id, at, status, created_at, updated_at)
-                       VALUES (?, ?, 'planned', ?, ?)""",
+                       VALUES (?, ?, 'planned', ?, ?) RETURNING id""",
                     (person, to_db_time(at), to_db_time(at), to_db_time(at)),
                 )
+                meeting = await inserted.fetchone()
+                assert meeting is not None
                 await tx.execute(
                     """INSERT INTO reminders (meeting_id, kind, due_at, status)
                        VALUES (?, 'invite', ?, 'queued')""",
-                    (cursor.lastrowid, to_db_time(at - timedelta(days=2))),
+                    (meeting["id"], to_db_time(at - timedelta(days=2))),
                 )
                 await tx.execute(
                     """INSERT INTO preparations (person_id, worker_id, status, started_at,
@@ -77,7 +79,7 @@ async def seed(db: Database, people: int) -> None:
                         to_db_time(at - timedelta(days=1)),
                         to_db_time(at),
                         to_db_time(at - timedelta(hours=20)),
-                        cursor.lastrowid,
+                        meeting["id"],
                     ),
                 )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import traceback
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from telegram import Update
 from telegram.error import Conflict, TelegramError
@@ -18,6 +20,7 @@ from telegram.ext import (
     Updater,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.accounts import handlers as joining
 from bot.accounts import person_handlers as person
@@ -83,29 +86,60 @@ COMMANDS = {name: handler for feature in FEATURES for name, handler in feature.C
 BUTTONS = [button for feature in FEATURES for button in feature.BUTTONS]
 
 
+class Requests(NamedTuple):
+    """An Application's two HTTP layers: one for `getUpdates` (each answer a heartbeat), one
+    for every other call (paced, replies retried; see bot/core/request.py)."""
+
+    polling: BaseRequest
+    calls: BaseRequest
+
+
+# Given the Application's own pace, clock and heartbeat, its two request objects.
+RequestsFactory = Callable[[Pace, Clock, Heartbeat], Requests]
+
+
+def http_requests(
+    pace: Pace, clock: Clock, heartbeat: Heartbeat, *, httpx: Mapping[str, Any] | None = None
+) -> Requests:
+    """Escale's request objects: httpx clients on the process's shared TLS settings
+    (`shared_tls()`, so building one does not load the CA bundle), with `httpx` passed on to
+    both clients (the tests pass `trust_env=False`: no proxy from the environment)."""
+    http = {"verify": shared_tls(), **(httpx or {})}
+    return Requests(
+        PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http),
+        EscaleRequest(pace, clock, httpx_kwargs=http),
+    )
+
+
 def build_application(
-    settings: Settings, clock: Clock | None = None, catalogs: Catalogs | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    catalogs: Catalogs | None = None,
+    *,
+    requests: RequestsFactory = http_requests,
 ) -> EscaleApplication:
     """Build Escale without touching the network or the disk; both happen in `post_init`.
 
     Catalogs and the dialogue load here, so a missing translation or a broken dialogue file
-    stops start-up before any network call. Both HTTP clients share the process's TLS settings
-    (`shared_tls()`): building an Application, as each test does, does not load the CA bundle.
+    stops start-up before any network call. The seams, for the tests and the sandbox: the
+    clock; the catalogs (immutable once loaded: one set may serve many Applications); and
+    `requests`, which makes the two HTTP request objects from this Application's own pace,
+    clock and heartbeat (a pace is never shared: each Application counts its own sends).
     """
-    http = {"verify": shared_tls()}
     catalogs = catalogs or Catalogs(settings.default_locale, settings.timezone)
     clock = clock or SystemClock()
     heartbeat = Heartbeat(settings.database_path, clock)
     # One pace for everything Escale sends, replies and outbox alike (bot/core/request.py).
     pace = Pace(settings.sends_per_second)
+    polling, calls = requests(pace, clock, heartbeat)
     builder = (
         Application.builder()
         .context_types(CONTEXT_TYPES)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_base_url)
-        .get_updates_request(PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http))
-        .request(EscaleRequest(pace, clock, httpx_kwargs=http))
+        .get_updates_request(polling)
+        .request(calls)
         .post_stop(_stop_sender)
         .post_shutdown(functools.partial(_close_resources, heartbeat=heartbeat))
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import shutil
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -12,16 +14,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram.ext import Application
 
 from bot.accounts.store import Repository
-from bot.app import build_application
+from bot.app import build_application, http_requests
+from bot.context import EscaleApplication
 from bot.core import logs
+from bot.core.clock import Clock
 from bot.core.config import Settings, Webhook
 from bot.core.db import Database
+from bot.core.engines import open_database
+from bot.core.i18n import Catalogs
 from bot.core.updates import ALLOWED_UPDATES
+from bot.outbox.sender import Sender
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001
@@ -76,6 +84,29 @@ class FakeClock:
             self._moved.notify_all()
 
 
+# The tests' HTTP goes to the emulator on 127.0.0.1 and nowhere else: no proxy is taken from the
+# environment (a developer's HTTPS_PROXY or ALL_PROXY would otherwise carry it).
+LOOPBACK = functools.partial(http_requests, httpx={"trust_env": False})
+
+
+@functools.cache
+def catalogs(default_locale: str, timezone: ZoneInfo) -> Catalogs:
+    """One set of catalogs per language and time zone for the whole run: they do not change
+    once loaded, and loading the six costs more than the rest of building an Application."""
+    return Catalogs(default_locale, timezone)
+
+
+def build(settings: Settings, clock: Clock) -> EscaleApplication:
+    """`build_application` as the tests use it: the shared catalogs, loopback requests. Each
+    Application still has its own pace, clock, heartbeat and HTTP clients."""
+    return build_application(
+        settings,
+        clock,
+        catalogs(settings.default_locale, settings.timezone),
+        requests=LOOPBACK,
+    )
+
+
 async def start_app(
     app: Application[Any, Any, Any, Any, Any, Any], *, menus_settled: bool = True
 ) -> None:
@@ -127,7 +158,7 @@ class Escale:
     telegram: FakeTelegram
     settings: Settings
     clock: FakeClock
-    app: Application[Any, Any, Any, Any, Any, Any]
+    app: EscaleApplication
     _next_user_id: int = field(default=1000)
 
     async def settle(self, update_id: int) -> None:
@@ -155,6 +186,7 @@ class Escale:
     async def deliveries(self) -> None:
         """Wait until the outbox has sent everything due at the clock's current time."""
         sender = self.app.bot_data.services.sender
+        assert isinstance(sender, Sender), "the outbox's sender starts in post_init"
         sender.wake()
         await sender.drained()
 
@@ -168,7 +200,7 @@ class Escale:
 
     async def restart(self) -> None:
         await stop_app(self.app)
-        self.app = build_application(self.settings, self.clock)
+        self.app = build(self.settings, self.clock)
         await start_app(self.app)
 
 
@@ -203,13 +235,40 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         assert fake.unknown_methods == [], "the bot called Bot API methods the fake lacks"
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A blank database with every migration applied, made once per run by Escale's own
+    `open_database`. Applying the migrations costs more than all the rest of a test's start;
+    tests/test_migrations.py checks them from a blank database and from older schemas."""
+    path = tmp_path_factory.mktemp("migrated") / "escale.sqlite3"
+
+    async def migrate() -> None:
+        await (await open_database(path)).close()
+
+    loop = asyncio.new_event_loop()  # not the test's loop, and not set as the current one
+    try:
+        loop.run_until_complete(migrate())
+    finally:
+        loop.close()
+    assert not path.with_name(path.name + "-wal").exists(), "the last close checkpoints the WAL"
+    return path
+
+
 @pytest.fixture
-def settings(telegram: FakeTelegram, tmp_path: Path) -> Settings:
+def database_path(migrated_database: Path, tmp_path: Path) -> Path:
+    """Where a test's Escale keeps its data: a copy of the migrated blank database."""
+    path = tmp_path / "escale.sqlite3"
+    shutil.copyfile(migrated_database, path)
+    return path
+
+
+@pytest.fixture
+def settings(telegram: FakeTelegram, database_path: Path) -> Settings:
     return Settings(
         token=telegram.token,
         api_base_url=telegram.base_url,
         admin_ids=frozenset({ADMIN_ID}),
-        database_path=tmp_path / "escale.sqlite3",
+        database_path=database_path,
         # The test clock stands still unless a test moves it, and tests talk far faster than
         # people: the pace and the flood limit are raised, except where a test is about them.
         sends_per_second=1000,
@@ -232,7 +291,7 @@ async def running_escale(
     logs.quiet_noisy_loggers()
     caplog.set_level(logging.INFO)
     clock = clock or FakeClock()
-    running = Escale(telegram, settings, clock, build_application(settings, clock))
+    running = Escale(telegram, settings, clock, build(settings, clock))
     await start_app(running.app, menus_settled=menus_settled)
     try:
         yield running

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import Settings
-from bot.preparation.dialogue.model import PREPARATION, load
+from bot.core.config import PREPARATION, Settings
+from bot.preparation.dialogue.model import load
 from tests.conftest import Escale, running_escale
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.test_preparation import answers_row, briefs, prepared_pair

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import ConfigError, load_settings
+from bot.core.config import PREPARATION, ConfigError, load_settings
 from bot.preparation.dialogue.extract import extract_dialogue
-from bot.preparation.dialogue.model import PREPARATION, DialogueError, Kind, load
+from bot.preparation.dialogue.model import DialogueError, Kind, load
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwx"
 

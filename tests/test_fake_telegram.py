@@ -821,7 +821,7 @@ async def test_only_a_user_who_wrote_to_the_bot_can_be_written_to(
 async def test_updates_the_bot_did_not_ask_for_are_withheld(tg: FakeTelegram, bot: Bot) -> None:
     person = TelegramUser(tg, no_settle, user_id=5, first_name="A")
     await bot.get_updates(timeout=0, allowed_updates=["message", "callback_query"])
-    assert tg.allowed_updates == {"message", "callback_query"}
+    assert tg.allowed_updates == frozenset({"message", "callback_query"})
     await person.send("hello")
     await person.edit("hello", "hello!")
     await person.blocks_bot()

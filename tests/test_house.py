@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
@@ -11,14 +12,17 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.accounts import store as accounts_store
-from bot.app import build_application
+from bot.app import Requests, build_application, http_requests
 from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
+from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.db import Database
-from bot.core.request import shared_tls
-from tests.conftest import Escale
+from bot.core.request import Pace, shared_tls
+from bot.service.health import Heartbeat, heartbeat_path
+from tests.conftest import Escale, FakeClock, running_escale
+from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_person, make_worker
 
 
@@ -39,6 +43,48 @@ def test_applications_share_one_tls_context_that_still_verifies(
     assert built == []  # no CA bundle loaded again for each Application
     assert shared_tls().verify_mode is ssl.CERT_REQUIRED
     assert shared_tls().check_hostname
+
+
+def test_an_application_takes_its_requests_from_the_factory_given_with_its_own_pace(
+    settings: Settings,
+) -> None:
+    made: list[tuple[Pace, Clock, Heartbeat, Requests]] = []
+
+    def factory(pace: Pace, clock: Clock, heartbeat: Heartbeat) -> Requests:
+        made.append((pace, clock, heartbeat, http_requests(pace, clock, heartbeat)))
+        return made[-1][3]
+
+    clock = FakeClock()
+    first = build_application(settings, clock, requests=factory)
+    second = build_application(settings, clock, requests=factory)
+    assert len(made) == 2
+    for app, (_pace, given_clock, heartbeat, requests) in zip((first, second), made, strict=True):
+        assert app.bot.request is requests.calls
+        assert app.updater is not None and app.updater.bot is app.bot
+        assert app.bot._request[0] is requests.polling  # what PTB's getUpdates goes through
+        assert given_clock is clock
+        assert heartbeat._path == heartbeat_path(settings.database_path)
+    assert made[0][0] is not made[1][0], "each Application counts its own sends"
+
+
+async def test_the_tests_talk_to_the_emulator_whatever_proxy_the_environment_names(
+    telegram: FakeTelegram,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A developer's proxy settings do not carry the tests' requests anywhere (here, to a port
+    where nothing listens): conftest builds every Application with loopback requests."""
+    for name in ("ALL_PROXY", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    # Through the proxy, getMe would fail and be retried on the test's clock, which stands
+    # still: without loopback requests the test would wait forever, so it gives up instead.
+    async with asyncio.timeout(30), running_escale(telegram, settings, caplog) as escale:
+        visitor = escale.user("Jo", "en")
+        await visitor.send("/help")
+        assert visitor.messages, "the bot answered through the emulator"
 
 
 class Probe:

@@ -11,8 +11,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.core.config import PREPARATION
 from bot.core.i18n import LOCALES_DIR, CatalogError, Catalogs
-from bot.preparation.dialogue.model import PREPARATION, load
+from bot.preparation.dialogue.model import load
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "n_": (1, 2), "N_": None}
@@ -22,7 +23,7 @@ PARIS = ZoneInfo("Europe/Paris")
 def _extracted() -> list[tuple[str, int, str | tuple[str, ...], list[str], str | None]]:
     """What `make extract` finds: babel.cfg's mapping, the dialogue extractor by its entry point."""
     with (ROOT / "babel.cfg").open() as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg, "babel.cfg")
+        method_map, options_map = parse_mapping_cfg(cfg, "babel.cfg")  # type: ignore[no-untyped-call]
     return list(
         extract_from_dir(
             str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=["Translators:"]
@@ -83,7 +84,7 @@ def test_catalog_translates_every_string_of_the_code(language: str) -> None:
         entry = catalog.get(key)
         assert entry is not None, f"{language}: missing {message!r} (run `make extract`)"
         assert not entry.fuzzy, f"{language}: fuzzy translation of {message!r}"
-        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string or ())
         assert strings and all(strings), f"{language}: untranslated {message!r}"
 
 
@@ -95,7 +96,7 @@ def test_catalog_compiles_and_keeps_placeholders(language: str, tmp_path: Path) 
         if not entry.id:
             continue
         ids = [entry.id] if isinstance(entry.id, str) else list(entry.id)
-        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string or ())
         expected = {part for text in ids for part in _placeholders(text)}
         for text in strings:
             assert _placeholders(text) <= expected, f"{language}: {text!r}"

@@ -36,7 +36,11 @@ def _french() -> list[tuple[str, str]]:
     for message in catalog:
         if not message.id or "|" in str(message.id):  # words Escale reads, never shows
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = (
+            tuple(message.string)
+            if isinstance(message.string, tuple | list)
+            else (message.string or "",)
+        )
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         found.extend((msgid, s) for s in strings if s)
     return found

@@ -23,6 +23,7 @@ async def test_a_whole_preparation_in_each_language(escale: Escale, language: st
     person = await join(escale, worker, language, reading)
     await first_preparation(person, reading)
     problem = services.dialogue.step("problem")
+    assert problem is not None, "the dialogue has its problem step"
     review = "\n".join(reading.seen[i] for i in sorted(reading.review_ids))
     assert person_t._(problem.label) in review  # the person reads their own language
     assert ANSWER in review

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
 from bot.core.config import Settings
 from bot.core.engines import open_database
 from bot.core.updates import ALLOWED_UPDATES
-from tests.conftest import ADMIN_ID, Escale, FakeClock, start_app, stop_app
+from tests.conftest import ADMIN_ID, Escale, FakeClock, build, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker
 
@@ -232,7 +231,7 @@ async def test_a_kill_9_mid_preparation_loses_no_acknowledged_answer(tmp_path: P
             database_path=path,
         )
         clock = FakeClock()
-        escale = Escale(telegram, settings, clock, build_application(settings, clock))
+        escale = Escale(telegram, settings, clock, build(settings, clock))
         await start_app(escale.app)
         worker = await make_worker(escale, "Alice", "en")
         joined = await make_person(escale, worker, "Léa", "Léa", "en")
@@ -340,7 +339,7 @@ async def test_a_menu_refused_at_start_up_does_not_stop_escale(
 
             user = TelegramUser(telegram, fetched, user_id=42, first_name="Zoé", language_code="en")
             await _reply_to(telegram, user, "/start", "Hello! I am Escale.")
-            assert telegram.allowed_updates == set(ALLOWED_UPDATES)
+            assert telegram.allowed_updates == frozenset(ALLOWED_UPDATES)
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

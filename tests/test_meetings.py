@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import build_application
 from bot.core.config import Settings
-from tests.conftest import Escale, running_escale, start_app, stop_app
+from tests.conftest import Escale, build, running_escale, start_app, stop_app
 from tests.fake_telegram import FakeTelegram, SentMessage, TelegramUser
 from tests.journeys import make_person, make_worker, token_in
 from tests.test_preparation import briefs
@@ -86,7 +85,7 @@ async def down_until(escale: Escale, moment: datetime) -> None:
     """The app is stopped while the clock moves to `moment`, then started again."""
     await stop_app(escale.app)
     escale.clock.advance(moment - escale.clock.now())
-    escale.app = build_application(escale.settings, escale.clock)
+    escale.app = build(escale.settings, escale.clock)
     await start_app(escale.app)
     await escale.deliveries()
 

@@ -14,6 +14,7 @@ from telegram import Bot
 from bot.core.db import Database
 from bot.core.engines import open_database
 from bot.core.rows import to_db_time
+from bot.core.sqlite_db import SqliteDatabase
 from bot.outbox.sender import Sender
 from bot.outbox.store import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
 from tests.conftest import START, FakeClock
@@ -408,6 +409,7 @@ async def test_a_sent_body_is_gone_from_the_database_and_its_wal(
     await outbox.queue(text(f"{SECRET} Canarybriefbody"))
     await outbox.settle()
     assert lea.last.text == f"{SECRET} Canarybriefbody"
+    assert isinstance(outbox.db, SqliteDatabase), "a test of SQLite's files"
     path = outbox.db.path
     for suffix in ("", "-wal", "-shm"):
         part = path.with_name(path.name + suffix)

@@ -16,12 +16,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.sandbox import web as page_server
 from bot.sandbox.world import COORDINATOR_ID, FIRST_PERSON_ID, WORKER_ID, Sandbox
 from tests.test_sandbox import flowing_from
+
+if TYPE_CHECKING:  # for mypy; at run time the module may be missing, and the tests skip
+    from playwright.async_api import Locator, Page
 
 CHROMIUM = shutil.which("chromium")
 NO_CHROMIUM = (
@@ -32,8 +36,6 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 expect = playwright_api.expect
 expect.set_options(timeout=20_000)  # a shared CI machine can be slow
-Page = playwright_api.Page
-Locator = playwright_api.Locator
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris
 ROOT = Path(__file__).resolve().parent.parent

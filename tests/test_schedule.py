@@ -18,13 +18,13 @@ MIDDAY = QuietHours(time(12), time(14))
 H = timedelta(hours=1)
 
 
-def paris(*args: int) -> datetime:
+def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A Paris wall-clock time that exists exactly once (not in a skipped or repeated hour)."""
-    return datetime(*args, tzinfo=PARIS)
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # -- wall_clock ---------------------------------------------------------------------------------

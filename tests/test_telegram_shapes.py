@@ -41,7 +41,7 @@ def sends_to(telegram: FakeTelegram, chat_id: int) -> int:
 async def test_escale_asks_telegram_only_for_the_updates_it_handles(escale: Escale) -> None:
     assert (
         escale.telegram.allowed_updates
-        == set(ALLOWED_UPDATES)
+        == frozenset(ALLOWED_UPDATES)
         == {
             "message",
             "edited_message",
@@ -300,6 +300,7 @@ async def test_a_refused_menu_at_start_up_is_set_later_and_escale_answers_meanwh
         escale.clock.advance(waits[-1])
 
         startup_menus = escale.app.bot_data.services.startup_menus
+        assert startup_menus is not None
         await startup_menus.settled()
         assert visitor.menu() == ["start", "help", "language", "privacy"]
     assert "Traceback" not in caplog.text

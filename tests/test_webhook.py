@@ -158,7 +158,7 @@ async def test_one_update_posted_twice_at_once_is_handled_once(hooked: Escale) -
     statuses = await asyncio.gather(
         _post(hooked.settings.webhook, update), _post(hooked.settings.webhook, update)
     )
-    assert statuses == [200, 200]
+    assert list(statuses) == [200, 200]
     assert await _answers(hooked) == [("problem", "Housing")]
     assert [m.text for m in person.messages[seen:]] == [person.last.text]
     assert "Who is it a problem for?" in person.last.text

@@ -188,3 +188,40 @@ def test_every_step_action_fits_the_payload_a_handler_reads() -> None:
         match = callbacks.STEP_PATTERN.match(payload)
         assert match is not None and StepAction(match.group(3)) is action, payload
         assert len(payload.encode()) <= 64
+
+
+async def test_when_who_is_speaking_cannot_be_read_the_person_gets_one_apology(
+    telegram: FakeTelegram,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The account read at the start of an update fails (the database, for a moment): one
+    apology, one error logged with its real cause, and no handler runs without a caller."""
+    async with running_escale(
+        telegram, settings, caplog, expected_errors=["update failed"]
+    ) as escale:
+        worker = await make_worker(escale, "Alice", "en")
+        person = await make_person(escale, worker, "Léa", "Léa", "en")
+        account = accounts_store.Repository.account
+        failed: list[int] = []
+
+        async def failing_once(repo: accounts_store.Repository, user_id: int) -> object:
+            if not failed:
+                failed.append(user_id)
+                raise OSError("disk I/O error")
+            return await account(repo, user_id)
+
+        monkeypatch.setattr(accounts_store.Repository, "account", failing_once)
+        seen = len(person.messages)
+        caplog.clear()
+        await person.send("/help")
+        assert failed == [person.user_id]
+        assert [m.text for m in person.messages[seen:]] == [
+            "Sorry, I have a problem. What you sent before is safe. Please try again in a moment."
+        ]
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "error=OSError" in errors[0], errors
+        monkeypatch.setattr(accounts_store.Repository, "account", account)
+        await person.send("/help")  # the next update is read as usual
+        assert "/prepare" in person.last.text

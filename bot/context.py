@@ -8,7 +8,6 @@ kept anywhere two chats could share: a context lives and dies with its update.""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +20,7 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs, Translator
 from bot.core.invisible import visible_name
+from bot.core.roles import Role as Role
 from bot.meetings.store import MeetingStore
 from bot.negotiation.agreements_store import AgreementStore
 from bot.negotiation.topics_store import TopicStore
@@ -28,12 +28,6 @@ from bot.outbox.store import OutboxStore
 from bot.preparation.dialogue.model import Dialogue
 from bot.preparation.store import PreparationStore
 from bot.service.moving_store import MovingStore
-
-
-class Role(enum.Enum):
-    ADMIN = "admin"
-    WORKER = "worker"
-    PERSON = "person"
 
 
 class BackgroundTask(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from bot.core.i18n import Catalogs, Translator
 from bot.core.text import split_html
 from bot.emulator.html_check import parse_telegram_html
 from bot.preparation.brief_model import BriefInput, BriefPart, TextPart, VoicePart, in_brief_order
-from bot.preparation.brief_views import describe_answer, render_brief, sparkline
+from bot.preparation.brief_views import agreed_lines, describe_answer, render_brief, sparkline
 from bot.preparation.dialogue.model import Dialogue, Kind, Step, load
 from bot.preparation.store import Ally, Answer
 
@@ -336,3 +337,22 @@ def test_names_are_isolated_so_right_to_left_cannot_reorder_the_brief(t: Transla
     assert "\u2068aeL\u2069's preparation, in their own words" in seen
     jokers = describe_answer(t, step("jokers"), Answer("jokers", text="[1]"), ALLIES)
     assert parse_telegram_html(jokers).startswith("\u2068Marie\u2069 — Family")
+
+
+def test_who_does_an_agreed_step_is_said_in_the_readers_language() -> None:
+    """Stored by role: a French person's step reads "Moi" to them, "Me" to an English worker."""
+    agreed = next(s for s in STEPS if s.kind is Kind.AGREED)
+    items = [
+        {"what": "Appeler la CAF", "by": "person", "who": "Léa", "outcome": "done"},
+        {"what": "Écrire", "by": "worker", "who": "Alice", "outcome": ""},
+        {"what": "Venir", "by": "ally", "who": "Marie <3", "outcome": ""},
+        {"what": "Old", "who": "Moi"},  # stored before roles were kept: as it was written
+    ]
+    answer = Answer(agreed.id, text=json.dumps(items))
+    catalogs = Catalogs("en", PARIS)
+    english = agreed_lines(catalogs.get("en"), agreed, answer)
+    assert english[0].startswith("Me: Appeler la CAF → ")
+    assert english[1].startswith("Alice: Écrire → ")
+    assert english[2].startswith("Marie &lt;3: Venir → ")
+    assert english[3].startswith("Moi: Old → ")
+    assert agreed_lines(catalogs.get("fr"), agreed, answer)[0].startswith("Moi : Appeler la CAF")

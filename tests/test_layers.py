@@ -42,19 +42,9 @@ ALLOWED: dict[str, set[str]] = {
     "emulator": {"emulator"},
 }
 
-# Known debts, each an import that breaks the rules today and is to be removed; the test fails
-# when one is gone (so the list only shrinks) and when a new one appears.
-KNOWN: set[tuple[str, str]] = {
-    # What was agreed carries the words for who does each step ("my worker") into the next
-    # preparation's answers: to become a role the views name.
-    ("bot.negotiation.agreements", "bot.negotiation.agreements_views"),
-    # Views given rule objects rather than data: the preparation's state (Flow), the logbook,
-    # the caller.
-    ("bot.general.views", "bot.context"),
-    ("bot.preparation.history_views", "bot.preparation.flow"),
-    ("bot.preparation.history_views", "bot.preparation.logbook"),
-    ("bot.preparation.views", "bot.preparation.flow"),
-}
+# Known debts, each an import that breaks the rules and is to be removed; the test fails when one
+# is gone (so the list only shrinks) and when a new one appears. None is left.
+KNOWN: set[tuple[str, str]] = set()
 
 
 def module_name(path: Path) -> str:

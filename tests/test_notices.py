@@ -14,8 +14,9 @@ from pathlib import Path
 from bot.core import migrations
 from bot.core.engines import open_database
 from bot.core.notices import NoticeKind
+from bot.core.rows import to_db_time
 from bot.outbox.notices import RENDERERS
-from bot.outbox.store import OutboxStore
+from bot.outbox.store import Notice, OutboxStore, Outgoing, enqueue
 from bot.service.retention_store import RetentionStore
 from tests.conftest import Escale
 from tests.journeys import make_person, make_worker
@@ -189,3 +190,34 @@ async def test_a_notice_written_before_notices_and_held_after_loses_the_name(
         assert on_disk(path, CANARY) == []
     finally:
         await db.close()
+
+
+async def test_a_notice_with_nothing_left_to_say_is_dropped_and_one_unknown_fails_alone(
+    escale: Escale,
+) -> None:
+    worker = await make_worker(escale, "Alice", "en")
+    now = escale.clock.now()
+    async with escale.db.transaction() as tx:
+        gone = Notice(worker.user_id, NoticeKind.MEETING_GIVEN, {"person": 424242, "at": "x"})
+        await enqueue(tx, [gone], purpose="meeting", now=now)
+        await tx.execute(  # a kind this Escale does not know (a newer one queued it)
+            """INSERT INTO outbox (chat_id, purpose, kind, body, repeat_note, notice, data,
+                                   status, due_at, created_at)
+               VALUES (?, 'meeting', 'text', '', '', 'from_the_future', '{}', 'pending', ?, ?)""",
+            (worker.user_id, to_db_time(now), to_db_time(now)),
+        )
+        await enqueue(
+            tx, [Outgoing(worker.user_id, "text", "Still here", "")], purpose="x", now=now
+        )
+    seen = len(worker.messages)
+    await escale.deliveries()
+    assert worker.texts()[seen:] == ["Still here"], "the others go out as usual"
+    rows = await escale.db.fetchall(
+        "SELECT status, error, data FROM outbox WHERE chat_id = ? ORDER BY id DESC LIMIT 3",
+        (worker.user_id,),
+    )
+    assert [tuple(row) for row in rows] == [
+        ("sent", None, None),
+        ("failed", "unwritten:ValueError", None),
+        ("failed", "obsolete", None),
+    ]

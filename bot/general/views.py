@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from bot.accounts.staff_views import suspended_notice
-from bot.context import Caller, Role
+from bot.accounts.store import Account
 from bot.core import callbacks
 from bot.core.i18n import Translator
 from bot.core.period import Period
+from bot.core.roles import Role
 from bot.core.text import Reply, bullets, esc
 from bot.meetings import views as meetings
 from bot.service.retention_views import period_in_words
+
+
+class Caller(Protocol):
+    """What these texts need to know of who is speaking (bot.context.Caller is one)."""
+
+    @property
+    def account(self) -> Account | None: ...
+    @property
+    def roles(self) -> frozenset[Role]: ...
+    @property
+    def t(self) -> Translator: ...
+    @property
+    def name(self) -> str: ...
+    def has(self, role: Role) -> bool: ...
 
 
 def visitor_welcome(t: Translator) -> Reply:

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from bot.accounts.store import Account
 from bot.context import Services
-from bot.negotiation import agreements_views as views
 from bot.negotiation.agreements_store import AgreedStep, Agreement
 from bot.preparation import logbook
 from bot.preparation.dialogue.model import Kind
@@ -94,13 +93,14 @@ async def agreed_for_next_time(
         and (last_time.finished_at is None or agreement.answered_at < last_time.finished_at)
     ):
         return None
-    t = svc.translator_for(person)
     worker = await svc.repo.account(agreement.worker_id or 0)
-    worker_name = worker.display_name if worker else t._("my worker")
+    names = {"person": person.known_as, "worker": worker.display_name if worker else ""}
+    # Who does each step, by role and by name: each reader's view says it in their words.
     items = [
         {
             "what": step.what,
-            "who": views.who(t, step, person.known_as, worker_name, True),
+            "by": step.who,
+            "who": names.get(step.who, step.ally_name or ""),
             "by_when": step.by_when or "",
         }
         for step in agreement.steps

@@ -15,6 +15,11 @@ from bot.preparation.dialogue.model import Step
 from bot.preparation.store import Ally, Answer
 
 
+def reference(preparation_id: int) -> str:
+    """A stable reference a worker can quote; it also tells a repeat from a new brief."""
+    return f"ESC-{preparation_id:05d}"
+
+
 @dataclass(frozen=True)
 class BriefInput:
     """Everything a brief shows; `steps` are the steps asked, in order, without the review."""

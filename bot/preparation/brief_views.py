@@ -218,6 +218,17 @@ def attachment(t: Translator, answer: Answer, *, below: bool = False) -> str:
     return "📎 " + said
 
 
+def agreed_who(t: Translator, item: Mapping[str, str]) -> str:
+    """Who does an agreed step, in the person's voice ("Me"), in the reader's language; an item
+    stored before roles were kept shows the words it was stored with."""
+    by, name = item.get("by"), item.get("who", "")
+    if by == "person":
+        return t._("Me")
+    if by == "worker":
+        return name or t._("my worker")
+    return name
+
+
 def agreed_lines(t: Translator, step: Step, answer: Answer) -> list[str]:
     """Each agreed step with who did it and how it went, as HTML lines."""
     lines = []
@@ -226,7 +237,7 @@ def agreed_lines(t: Translator, step: Step, answer: Answer) -> list[str]:
         outcome = esc(t._(option.label)) if option else "<i>" + t._("not told") + "</i>"
         lines.append(
             t._("{who}: {what} → {outcome}").format(
-                who=esc(item.get("who", "")), what=esc(item.get("what", "")), outcome=outcome
+                who=esc(agreed_who(t, item)), what=esc(item.get("what", "")), outcome=outcome
             )
         )
     return lines

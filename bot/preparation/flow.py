@@ -22,6 +22,7 @@ from bot.negotiation import agreements
 from bot.outbox.store import Outgoing
 from bot.preparation import logbook
 from bot.preparation.brief_model import BriefInput
+from bot.preparation.brief_model import reference as reference
 from bot.preparation.dialogue import engine
 from bot.preparation.dialogue.model import AGREED, Dialogue, Kind, Step
 from bot.preparation.store import Ally, Answer, Preparation, chosen_allies
@@ -136,10 +137,15 @@ class Flow:
     def reference(self) -> str:
         return reference(self.preparation.id)
 
+    @property
+    def held_ally(self) -> str | None:
+        """A name typed on the jokers question, held until the person confirms it."""
+        return maybe_ally(self)
 
-def reference(preparation_id: int) -> str:
-    """A stable reference a worker can quote; it also tells a repeat from a new brief."""
-    return f"ESC-{preparation_id:05d}"
+    @property
+    def back_to_review(self) -> bool:
+        """An answer is being changed from the review, which comes back after it."""
+        return self.preparation.back_to_review
 
 
 async def current(svc: Services, person_id: int) -> Flow | None:

@@ -12,10 +12,10 @@ from bot.negotiation.agreements_store import Agreement
 from bot.negotiation.agreements_views import step_line
 from bot.negotiation.topics_store import TopicList
 from bot.negotiation.topics_views import reply_label, topic_words
+from bot.preparation.brief_model import reference
 from bot.preparation.brief_views import describe_answer, sparkline
 from bot.preparation.dialogue.model import Dialogue, Kind, Step
-from bot.preparation.flow import reference
-from bot.preparation.logbook import AgreedEntry, Entry
+from bot.preparation.logbook_model import AgreedEntry, Entry
 from bot.preparation.store import Ally, Preparation
 
 SHOWN_PREPARATIONS = 10

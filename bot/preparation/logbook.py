@@ -7,27 +7,15 @@ preparation is that step's answer in the next. Nothing here is tied to a step's 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from bot.negotiation.agreements_store import Agreement
 from bot.preparation.dialogue.model import PREVIOUS, Dialogue, Kind, Step, placeholders
+from bot.preparation.logbook_model import AgreedEntry as AgreedEntry
+from bot.preparation.logbook_model import Entry as Entry
 from bot.preparation.store import Answer, Preparation, json_list
 
 # Whether an answer of a preparation may be shown to whoever is looking.
 Visible = Callable[[Preparation, Answer], bool]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One planned step: when, what, and how it went (None while not yet told)."""
-
-    planned_at: datetime
-    step: Step
-    planned: Answer
-    outcome_step: Step | None
-    outcome: Answer | None
-    preparation_id: int | None = None
 
 
 def followed_by(dialogue: Dialogue) -> dict[str, Step]:
@@ -100,18 +88,6 @@ def scores(
             if step.kind is Kind.SCALE and text and text.isdigit():
                 found.setdefault(step, []).append(int(text))
     return found
-
-
-@dataclass(frozen=True)
-class AgreedEntry:
-    """An accepted agreement, how each of its steps went (an option id, or None while not
-    told) and what was learned, as told in the next preparation."""
-
-    agreement: Agreement
-    outcomes: tuple[str | None, ...]
-    outcome_step: Step | None
-    learned: Answer | None
-    prepared: tuple[tuple[Step, Answer], ...] = ()  # the small step prepared before, if shown
 
 
 def agreed_entries(

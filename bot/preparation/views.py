@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
 from bot.core import callbacks
 from bot.core.callbacks import StepAction
@@ -14,11 +15,49 @@ from bot.meetings import views as meeting_views
 from bot.outbox.store import Outgoing
 from bot.preparation import brief_model, brief_views
 from bot.preparation.dialogue import views as dialogue_views
-from bot.preparation.dialogue.model import PREVIOUS, PROPOSAL, Kind, placeholders
-from bot.preparation.flow import Flow, maybe_ally
-from bot.preparation.store import Answer, json_list
+from bot.preparation.dialogue.model import PREVIOUS, PROPOSAL, Dialogue, Kind, Step, placeholders
+from bot.preparation.store import Ally, Answer, json_list
 
 Buttons = list[list[tuple[str, str]]]
+
+
+class Flow(Protocol):
+    """Where a person stands in their preparation, as these words are given it: read-only
+    (bot.preparation.flow.Flow is one; its computed parts come from the engine)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def dialogue(self) -> Dialogue: ...
+    @property
+    def step(self) -> Step: ...
+    @property
+    def answers(self) -> Mapping[str, Answer]: ...
+    @property
+    def previous(self) -> Mapping[str, Answer]: ...
+    @property
+    def allies(self) -> Mapping[int, Ally]: ...
+    @property
+    def asked(self) -> list[Step]: ...
+    @property
+    def progress(self) -> tuple[int, int]: ...
+    @property
+    def first(self) -> bool: ...
+    @property
+    def back_to_review(self) -> bool: ...
+    @property
+    def chosen_allies(self) -> list[int]: ...
+    @property
+    def agreed_items(self) -> list[dict[str, str]]: ...
+    @property
+    def outcomes(self) -> list[str]: ...
+    @property
+    def new_ally_name(self) -> str | None: ...
+    @property
+    def held_ally(self) -> str | None: ...
+    @property
+    def can_add_ally(self) -> bool: ...
+    def proposal(self, t: Translator) -> str | None: ...
 
 
 def screen(
@@ -96,7 +135,7 @@ def _agreed_so_far(t: Translator, flow: Flow) -> str:
     lines = []
     for index, item in enumerate(flow.agreed_items):
         line = t._("{who}: {what}").format(
-            who=esc(item.get("who", "")), what=esc(item.get("what", ""))
+            who=esc(brief_views.agreed_who(t, item)), what=esc(item.get("what", ""))
         )
         if item.get("by_when"):
             line += " — " + t._("by {when}").format(when=esc(item["by_when"]))
@@ -177,7 +216,7 @@ def _answer_buttons(t: Translator, flow: Flow) -> Buttons:
 def _moves(t: Translator, flow: Flow) -> Buttons:
     step, pid = flow.step, flow.id
     row = []
-    if not flow.first or flow.preparation.back_to_review:
+    if not flow.first or flow.back_to_review:
         row.append((t._("« Back"), callbacks.step(pid, step.id, StepAction.BACK)))
     if step.skippable:
         row.append((t._("I'd rather not"), callbacks.step(pid, step.id, StepAction.SKIP)))
@@ -258,7 +297,7 @@ def new_ally_relation(t: Translator, flow: Flow) -> Reply:
 
 def ally_confirm(t: Translator, flow: Flow) -> Reply:
     """Typed text on the jokers question: confirmed before it becomes a joker."""
-    name = f"<b>{esc(maybe_ally(flow) or '')}</b>"
+    name = f"<b>{esc(flow.held_ally or '')}</b>"
     step, pid = flow.step, flow.id
     return Reply(
         t._("Add {name} as someone who could help?").format(name=name),

@@ -16,6 +16,11 @@ CONSENT_TEXT_VERSION = 4  # raise it whenever the consent or privacy wording cha
 LABEL_MAX_LENGTH = 60
 
 
+def label_fits(label: str | None) -> bool:
+    """Whether the note a worker gives a person's link (/invite Léa) is short enough."""
+    return label is None or len(label) <= LABEL_MAX_LENGTH
+
+
 @dataclass(frozen=True)
 class NewLink:
     url: str

@@ -78,7 +78,7 @@ async def invite(update: Update, context: EscaleContext, caller: Caller) -> None
     assert message is not None and message.text is not None
     parts = message.text.split(maxsplit=1)
     label = visible_name(parts[1]) if len(parts) > 1 else None
-    if label and len(label) > joining.LABEL_MAX_LENGTH:
+    if not joining.label_fits(label):
         await answer(update, context, staff.label_too_long(caller.t, joining.LABEL_MAX_LENGTH))
         return
     link = await joining.create_link(

@@ -27,7 +27,7 @@ from bot.general.common_handlers import (
 from bot.general.views import stale_button, unknown_command
 from bot.meetings import rules as meetings
 from bot.meetings import views
-from bot.meetings.dates import MAX_AHEAD, Parsed, date_order, parse_meeting_time
+from bot.meetings.dates import Parsed, date_order, parse_meeting_time
 from bot.meetings.rules import Pair
 from bot.meetings.store import CANNOT, COMING, Awaited, Meeting
 
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 
 # A date asked for and not given within this time is no longer awaited: later text is not a date.
 DATE_WAIT = timedelta(hours=1)
-# The few words a person adds to "I can't come" (a Telegram message is at most 4096 characters).
-NOTE_MAX_LENGTH = 2000
 
 
 @anyone
@@ -306,14 +304,13 @@ async def date_picked(update: Update, context: EscaleContext, caller: Caller) ->
     query = update.callback_query
     assert query is not None and context.matches
     svc = context.services
-    now = svc.clock.now()
     awaited = await _awaited(context, caller)
     pair = await _allowed(context, caller, awaited.person_id) if awaited else None
     person_id, at = (
         int(context.matches[0][1]),
         datetime.fromtimestamp(int(context.matches[0][2]), UTC),
     )
-    if pair is None or person_id != pair.person.user_id or not now < at <= now + MAX_AHEAD:
+    if pair is None or person_id != pair.person.user_id or not meetings.within_reach(svc, at):
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
@@ -474,22 +471,22 @@ async def _note_given(
     text: str | None = None,
     voice_file_id: str | None = None,
 ) -> None:
-    svc = context.services
-    meeting = await svc.meetings.get(awaited.meeting_id or 0, svc.clock.now())
-    if text is not None and len(text) > NOTE_MAX_LENGTH:
-        await answer(update, context, views.note_too_long(caller.t, len(text), NOTE_MAX_LENGTH))
-        return
-    done = (
-        await meetings.add_note(svc, pair, meeting, text=text, voice_file_id=voice_file_id)
-        if meeting is not None
-        else None
+    svc, t = context.services, caller.t
+    noted = await meetings.add_note(
+        svc, pair, awaited.meeting_id or 0, text=text, voice_file_id=voice_file_id
     )
-    if done is None:
-        await svc.meetings.stop_awaiting(caller.id)
-        await answer(update, context, Reply(views.meeting_gone(caller.t)))
-        return
-    log.info("meeting note id=%s voice=%s", done.id, voice_file_id is not None)
-    await answer(update, context, views.note_sent(caller.t, pair.worker.display_name, done))
+    match noted.outcome:
+        case meetings.Note.TOO_LONG:
+            await answer(update, context, views.note_too_long(t, len(text or ""), noted.limit))
+        case meetings.Note.GONE:
+            await svc.meetings.stop_awaiting(caller.id)
+            await answer(update, context, Reply(views.meeting_gone(t)))
+        case meetings.Note.SENT:
+            assert noted.meeting is not None
+            log.info("meeting note id=%s voice=%s", noted.meeting.id, voice_file_id is not None)
+            await answer(
+                update, context, views.note_sent(t, pair.worker.display_name, noted.meeting)
+            )
 
 
 async def voice_typed(update: Update, context: EscaleContext, caller: Caller) -> bool:

@@ -7,6 +7,7 @@ language when it is sent (bot/meetings/notices.py).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from bot.context import Services
 from bot.core import schedule
 from bot.core.notices import NoticeKind
 from bot.core.rows import to_db_time
+from bot.meetings.dates import MAX_AHEAD
 from bot.meetings.store import CANNOT, Meeting, Schedule
 from bot.outbox.store import Notice
 
@@ -44,6 +46,12 @@ def _notice(to: Account, kind: NoticeKind, **data: object) -> Notice:
         kind,
         {k: to_db_time(v) if isinstance(v, datetime) else v for k, v in data.items()},
     )
+
+
+def within_reach(svc: Services, at: datetime) -> bool:
+    """Whether a meeting can be set at `at`: ahead, and within a year (beyond, surely a slip)."""
+    now = svc.clock.now()
+    return now < at <= now + MAX_AHEAD
 
 
 def plan(svc: Services, pair: Pair, at: datetime) -> Schedule:
@@ -130,11 +138,33 @@ async def attend(svc: Services, pair: Pair, meeting: Meeting, attendance: str) -
     return done[0]
 
 
+# The few words a person adds to "I can't come" (a Telegram message is at most 4096 characters).
+NOTE_MAX_LENGTH = 2000
+
+
+class Note(enum.Enum):
+    SENT = "sent"  # kept with the meeting, and the worker told
+    TOO_LONG = "too_long"  # longer than NOTE_MAX_LENGTH: nothing kept, the person may try again
+    GONE = "gone"  # the meeting changed meanwhile (moved, cancelled, past, or they can come)
+
+
+@dataclass(frozen=True)
+class Noted:
+    outcome: Note
+    meeting: Meeting | None = None
+    limit: int = NOTE_MAX_LENGTH
+
+
 async def add_note(
-    svc: Services, pair: Pair, meeting: Meeting, *, text: str | None, voice_file_id: str | None
-) -> Meeting | None:
+    svc: Services, pair: Pair, meeting_id: int, *, text: str | None, voice_file_id: str | None
+) -> Noted:
     """The few words, or the voice message, the person chose to add for their worker: the
     notice names the meeting, and reads them from it when it is sent."""
+    if text is not None and len(text) > NOTE_MAX_LENGTH:
+        return Noted(Note.TOO_LONG)
+    meeting = await svc.meetings.get(meeting_id, svc.clock.now())
+    if meeting is None:
+        return Noted(Note.GONE)
     kind = NoticeKind.ABSENCE_VOICE if voice_file_id is not None else NoticeKind.ABSENCE_NOTE
     notice = _notice(
         pair.worker, kind, person=pair.person.user_id, meeting=meeting.id, at=meeting.at
@@ -147,9 +177,10 @@ async def add_note(
         notices=[notice],
         now=svc.clock.now(),
     )
-    if done is not None:
-        svc.deliver()
-    return done
+    if done is None:
+        return Noted(Note.GONE)
+    svc.deliver()
+    return Noted(Note.SENT, done)
 
 
 async def propose(svc: Services, pair: Pair, meeting: Meeting, at: datetime) -> Meeting | None:

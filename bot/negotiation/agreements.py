@@ -7,13 +7,15 @@ Only an accepted agreement reaches the logbook and the next preparation's *since
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.accounts.store import Account
 from bot.context import Services
-from bot.negotiation.agreements_store import AgreedStep, Agreement
+from bot.negotiation.agreements_store import AgreedStep, Agreement, Who
 from bot.preparation import logbook
 from bot.preparation.dialogue.model import Kind
 from bot.preparation.store import Ally, Answer, Preparation, chosen_allies
@@ -106,3 +108,39 @@ async def agreed_for_next_time(
         for step in agreement.steps
     ]
     return Answer("_agreed", text=json.dumps(items, ensure_ascii=False))
+
+
+def part_fits(text: str) -> bool:
+    """Whether a part typed for an agreement (the question, plan B, a step, its date) is short
+    enough to keep."""
+    return len(text) <= PART_MAX_LENGTH
+
+
+class Step(enum.Enum):
+    ADDED = "added"  # the step is in the draft; its date is asked next (`number`)
+    ALLY_NOT_OFFERED = "ally_not_offered"  # an ally this worker may not see, or no longer there
+    FULL = "full"  # the draft holds MAX_STEPS already
+
+
+@dataclass(frozen=True)
+class StepAdded:
+    outcome: Step
+    number: int = 0  # the step's number, from 1
+
+
+async def add_step(
+    svc: Services, agreement: Agreement, person_id: int, worker_id: int, who: str, what: str
+) -> StepAdded:
+    """A step the worker typed, for who does it as they chose it ("person", "worker" or
+    "ally:<id>"): an ally only among those this worker may see."""
+    role, _, ally = who.partition(":")
+    ally_name = None
+    if role == "ally":
+        shared = {a.id: a.name for a in await allies_shared_with(svc, person_id, worker_id)}
+        ally_name = shared.get(int(ally)) if ally.isdigit() else None
+        if ally_name is None:
+            return StepAdded(Step.ALLY_NOT_OFFERED)
+    by: Who = "worker" if role == "worker" else "ally" if role == "ally" else "person"
+    if not await svc.agreements.add_step(agreement.id, AgreedStep(what, by, ally_name)):
+        return StepAdded(Step.FULL)
+    return StepAdded(Step.ADDED, len(agreement.steps) + 1)

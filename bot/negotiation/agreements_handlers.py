@@ -20,7 +20,7 @@ from bot.general.common_handlers import Buttons, Handler, answer, anyone, replac
 from bot.general.views import stale_button
 from bot.negotiation import agreements
 from bot.negotiation import agreements_views as views
-from bot.negotiation.agreements_store import MAX_STEPS, AgreedStep, Agreement, Who
+from bot.negotiation.agreements_store import MAX_STEPS, Agreement
 from bot.preparation import views as preparation_views
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ async def text_typed(update: Update, context: EscaleContext, caller: Caller) -> 
     if agreement is None:
         await svc.agreements.stop_awaiting(caller.id)
         return False
-    if len(text) > agreements.PART_MAX_LENGTH:
+    if not agreements.part_fits(text):
         await answer(update, context, views.too_long(caller.t, agreements.PART_MAX_LENGTH))
         return True
     if awaited.purpose == "ag_amend":
@@ -293,29 +293,24 @@ async def text_typed(update: Update, context: EscaleContext, caller: Caller) -> 
         part = "question" if awaited.purpose == "ag_q" else "plan_b"
         await svc.agreements.set_text(agreement.id, "draft", part, text)
     elif awaited.purpose == "ag_what":
-        who, _, ally = (awaited.part or "").partition(":")
-        ally_name = None
-        if who == "ally":
-            shared = await agreements.allies_shared_with(svc, person.user_id, caller.id)
-            allies = {a.id: a.name for a in shared}
-            ally_name = allies.get(int(ally)) if ally.isdigit() else None
-        if who == "ally" and ally_name is None:
-            await answer(update, context, views.ally_not_offered(caller.t))
-        elif await svc.agreements.add_step(agreement.id, AgreedStep(text, _who(who), ally_name)):
-            number = len(agreement.steps) + 1
-            await _await(context, caller, "ag_when", agreement.id, str(number - 1))
-            await answer(update, context, views.when_prompt(caller.t, agreement.id, number))
-            return True
-        else:
-            await answer(update, context, views.no_more_steps(caller.t))
+        added = await agreements.add_step(
+            svc, agreement, person.user_id, caller.id, awaited.part or "", text
+        )
+        match added.outcome:
+            case agreements.Step.ALLY_NOT_OFFERED:
+                await answer(update, context, views.ally_not_offered(caller.t))
+            case agreements.Step.FULL:
+                await answer(update, context, views.no_more_steps(caller.t))
+            case agreements.Step.ADDED:
+                await _await(context, caller, "ag_when", agreement.id, str(added.number - 1))
+                await answer(
+                    update, context, views.when_prompt(caller.t, agreement.id, added.number)
+                )
+                return True
     elif awaited.purpose == "ag_when" and (awaited.part or "").isdigit():
         await svc.agreements.set_step_when(agreement.id, int(awaited.part or 0), text)
     await _redraw(update, context, caller, agreement.id, person)
     return True
-
-
-def _who(value: str) -> Who:
-    return "worker" if value == "worker" else "ally" if value == "ally" else "person"
 
 
 async def _amend(

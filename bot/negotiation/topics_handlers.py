@@ -17,16 +17,15 @@ from bot.core import callbacks
 from bot.core.callbacks import TopicAction
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
+from bot.negotiation import topics
 from bot.negotiation import topics_views as views
-from bot.negotiation.topics_store import MAX_TOPICS, Reply, Topic, TopicList
+from bot.negotiation.topics_store import Reply, Topic, TopicList
 from bot.outbox.store import Outgoing
 from bot.preparation import views as preparation_views
 
 log = logging.getLogger(__name__)
 
 TEXT_WAIT = timedelta(hours=1)
-TOPIC_MAX_LENGTH = 200
-WORD_MAX_LENGTH = 500
 
 
 @requires(Role.WORKER)
@@ -238,8 +237,8 @@ async def typed(
         await svc.agreements.stop_awaiting(caller.id)
         if topic is None or topic_list is None:
             return False
-        if len(text) > WORD_MAX_LENGTH:
-            await answer(update, context, views.too_long(caller.t, WORD_MAX_LENGTH))
+        if not topics.word_fits(text):
+            await answer(update, context, views.too_long(caller.t, topics.WORD_MAX_LENGTH))
             return True
         if await _reply(context, caller, topic_list.id, topic, "comment", text):
             worker = await svc.repo.account(topic_list.worker_id or 0)
@@ -253,21 +252,17 @@ async def typed(
         await svc.agreements.stop_awaiting(caller.id)
         return False
     topic_list, person = owned
+    if awaited.purpose == "tp_word" and voice is not None:
+        return False
     if awaited.purpose == "tp_word":
-        if voice is not None:
-            return False
-        if len(text) > WORD_MAX_LENGTH:
-            await answer(update, context, views.too_long(caller.t, WORD_MAX_LENGTH))
-            return True
-        await svc.topics.set_word(topic_list.id, text)
+        drafted = await topics.set_word(svc, topic_list.id, text)
     else:
-        lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-        if any(len(line) > TOPIC_MAX_LENGTH for line in lines):
-            await answer(update, context, views.too_long(caller.t, TOPIC_MAX_LENGTH))
-            return True
-        added = await svc.topics.add(topic_list.id, lines, voice)
-        if added < (1 if voice else len(lines)):
-            await answer(update, context, views.full(caller.t, MAX_TOPICS))
+        drafted = await topics.add(svc, topic_list.id, text, voice)
+    if drafted.outcome is topics.Draft.TOO_LONG:
+        await answer(update, context, views.too_long(caller.t, drafted.limit))
+        return True
+    if drafted.outcome is topics.Draft.FULL:
+        await answer(update, context, views.full(caller.t, drafted.limit))
     await svc.agreements.stop_awaiting(caller.id)
     after = await svc.topics.get(topic_list.id)
     assert after is not None

@@ -221,3 +221,19 @@ async def test_a_notice_with_nothing_left_to_say_is_dropped_and_one_unknown_fail
         ("failed", "unwritten:ValueError", None),
         ("failed", "obsolete", None),
     ]
+
+
+async def test_a_day_list_that_waited_past_its_day_is_not_sent(escale: Escale) -> None:
+    worker, _ = await pair(escale)
+    await set_meeting(escale, worker, "saturday 3pm")
+    worker.block()
+    await advance_to(escale, SATURDAY_3PM - timedelta(hours=5))  # the list is held
+    await advance_to(escale, SATURDAY_3PM + timedelta(days=1))  # Sunday
+    worker.unblock()
+    await worker.send("/help")
+    await escale.deliveries()
+    assert not any(text.startswith("Your meetings today") for text in worker.texts())
+    row = await escale.db.fetchone(
+        "SELECT status, error FROM outbox WHERE notice = 'day_list'",
+    )
+    assert row is not None and tuple(row) == ("failed", "obsolete")

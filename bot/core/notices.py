@@ -31,6 +31,8 @@ class NoticeKind(enum.StrEnum):
     DAY_ADDENDUM = "day_addendum"  # one meeting set for today after the list went out
     # what was agreed: to the worker (data: person, meeting, at)
     AGREEMENT_OFFER = "agreement_offer"
+    # topics: to the worker (data: person, topic), the answer and comment read from the topic
+    TOPIC_REPLY = "topic_reply"
     # the brief: to the person (data: worker, preparation)
     BRIEF_READ = "brief_read"  # their worker has read it
     # the outbox itself

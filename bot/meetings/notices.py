@@ -111,8 +111,11 @@ async def _proposal(svc: Services, t: Translator, row: OutboxRow) -> Written:
 
 
 async def _day_list(svc: Services, t: Translator, row: OutboxRow) -> Written:
-    """Read now: someone erased since it was queued is not in it."""
+    """Read now: someone erased or moved since it was queued is not in it; once the day is
+    over (it waited for a worker suspended or refusing the bot), it says nothing more."""
     start, end = day_bounds(svc, date.fromisoformat(row.data["day"]))
+    if svc.clock.now() >= end:
+        return None
     meetings = await svc.meetings.meetings_of_worker(row.chat_id, start, end)
     if all(meeting.cancelled for meeting in meetings):  # none left, or none to meet about
         return None

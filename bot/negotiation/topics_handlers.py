@@ -15,12 +15,13 @@ from bot.accounts.store import Account
 from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.callbacks import TopicAction
+from bot.core.notices import NoticeKind
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
 from bot.general.views import stale_button
 from bot.negotiation import topics
 from bot.negotiation import topics_views as views
 from bot.negotiation.topics_store import Reply, Topic, TopicList
-from bot.outbox.store import Outgoing
+from bot.outbox.store import Notice, Outgoing
 from bot.preparation import views as preparation_views
 
 log = logging.getLogger(__name__)
@@ -171,13 +172,12 @@ async def _reply(
     svc = context.services
     topic_list = await svc.topics.get(list_id)
     assert topic_list is not None and caller.account is not None
-    worker = await svc.repo.account(topic_list.worker_id or 0)
-    notices: list[Outgoing] = []
+    worker_id = topic_list.worker_id
+    notices: list[Notice] = []
     # Told only to a worker who still follows the person (not one they were moved from).
-    if worker is not None and caller.account.worker_id == worker.user_id:
-        worker_t = svc.translator_for(worker)
-        notice = views.reply_notice(worker_t, caller.account.known_as, topic, reply, comment)
-        notices.append(preparation_views.notice(worker_t, worker.user_id, notice))
+    if worker_id is not None and caller.account.worker_id == worker_id:
+        data = {"person": caller.id, "topic": topic.id}
+        notices.append(Notice(worker_id, NoticeKind.TOPIC_REPLY, data))
     if not await svc.topics.reply(topic.id, caller.id, reply, comment, notices, svc.clock.now()):
         return False
     log.info("topic answered id=%s", topic.id)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from bot.core.db import Database, Row
 from bot.core.rows import from_db_time, one, to_db_time
-from bot.outbox.store import Outgoing, enqueue
+from bot.outbox.store import Outgoing, Queued, enqueue
 
 Reply = Literal["ok", "not_now", "comment"]
 MAX_TOPICS = 5
@@ -175,7 +175,7 @@ class TopicStore:
         person_id: int,
         reply: Reply,
         comment: str | None,
-        notices: Sequence[Outgoing],
+        notices: Sequence[Queued],
         now: datetime,
     ) -> bool:
         """The person's answer to one topic sent to them, once; the worker's notice with it."""
@@ -217,7 +217,7 @@ class TopicStore:
 
 
 async def _queue(
-    tx: Any, messages: Sequence[Outgoing], now: datetime, list_id: int, person_id: int
+    tx: Any, messages: Sequence[Queued], now: datetime, list_id: int, person_id: int
 ) -> None:
     await enqueue(tx, messages, purpose="topics", now=now, about=person_id)
     await tx.execute(

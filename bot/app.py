@@ -32,6 +32,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
+from bot.core.processor import PerChatOrder
 from bot.core.request import EscaleRequest, Pace, shared_tls
 from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
@@ -146,6 +147,8 @@ def build_application(
         .base_file_url(settings.api_file_base_url)
         .get_updates_request(polling)
         .request(calls)
+        # Different chats at once, each chat in arrival order (bot/core/processor.py).
+        .concurrent_updates(PerChatOrder())
         .post_stop(_stop_sender)
         .post_shutdown(functools.partial(_close_resources, heartbeat=heartbeat))
     )
@@ -154,9 +157,9 @@ def build_application(
         functools.partial(_open_resources, pace=pace, heartbeat=heartbeat, received=received)
     )
     if received is not None:
-        # Each update is handled once before Telegram is answered (bot/service/receiving.py),
-        # and Telegram keeps one update per chat in flight: different chats run side by side.
-        builder = builder.update_queue(received).concurrent_updates(True)
+        # Each update is handled once before Telegram is answered (bot/service/receiving.py);
+        # PerChatOrder runs different chats side by side, each chat in order, as in polling.
+        builder = builder.update_queue(received)
     app = builder.build()
     if received is not None:
         received.attach(app)

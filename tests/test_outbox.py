@@ -416,15 +416,44 @@ async def test_a_sent_body_is_gone_from_the_database_and_its_wal(
         assert not part.exists() or b"Canarybriefbody" not in part.read_bytes(), suffix
 
 
-def test_the_pace_leaves_a_share_of_each_second_to_replies() -> None:
+def test_the_outbox_spreads_its_sends_and_leaves_every_free_place_to_replies() -> None:
     from bot.core.request import Pace
 
-    pace = Pace(per_second=5, kept_for_replies=2)
-    for _ in range(3):
-        assert pace.next_slot(START, outbox=True) == START
-        pace.sent(START)
-    assert pace.next_slot(START, outbox=True) == START + timedelta(seconds=1)
-    assert pace.next_slot(START) == START, "replies still have room"
-    pace.sent(START)
-    pace.sent(START)
-    assert pace.next_slot(START) == START + timedelta(seconds=1)
+    pace = Pace(per_second=8)  # one outbox send in each eighth of a second
+    slice_ = timedelta(seconds=1) / 8
+    assert pace.next_slot(START, outbox=True) == START
+    pace.answered(pace.sent(START, outbox=True), START)
+    assert pace.next_slot(START, outbox=True) == START + slice_, "spread over the second"
+    for _ in range(7):
+        assert pace.next_slot(START) == START, "replies take any free place"
+        pace.answered(pace.sent(START), START)
+    assert pace.next_slot(START) == START + timedelta(seconds=1), "eight in the second"
+    later = START + timedelta(seconds=1)
+    with pace.reply_waiting():
+        assert pace.next_slot(later, outbox=True) > later, "a reply waits: it goes first"
+        assert pace.next_slot(later) == later
+    assert pace.next_slot(later, outbox=True) == later
+
+
+def test_a_send_counts_from_its_answer() -> None:
+    from bot.core.request import Pace
+
+    pace = Pace(per_second=1)
+    sending = pace.sent(START)
+    late = START + timedelta(milliseconds=300)
+    assert pace.next_slot(START + timedelta(seconds=2)) > START + timedelta(seconds=2), (
+        "unanswered, it may still be on its way"
+    )
+    pace.answered(sending, late)
+    assert pace.next_slot(START + timedelta(seconds=1)) == late + timedelta(seconds=1)
+
+
+def test_one_chat_gets_about_one_outbox_message_a_second() -> None:
+    from bot.core.request import CHAT_BURST, ChatPace
+
+    chats = ChatPace()
+    for _ in range(CHAT_BURST):  # a short burst is fine (a brief and its voice answers)
+        assert chats.next_slot(1, START) == START
+        chats.sent(1, START)
+    assert chats.next_slot(1, START) == START + timedelta(seconds=CHAT_BURST)
+    assert chats.next_slot(2, START) == START, "other chats are not held"

@@ -74,7 +74,7 @@ class Settings:
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=48), timedelta(hours=24))
     quiet_hours: QuietHours | None = DEFAULT_QUIET_HOURS
     retention: Period = DEFAULT_RETENTION
-    sends_per_second: int = 25  # everything Escale sends, under Telegram's ~30 a second
+    sends_per_second: int = 30  # everything Escale sends: Telegram's limit of about 30 a second
     updates_per_minute: int = 30  # from one user; beyond, one notice and silence for a while
     webhook: Webhook | None = None  # None: long polling
 
@@ -110,7 +110,7 @@ def load_settings(
         quiet_hours=_quiet_hours(values.get("ESCALE_QUIET_HOURS", "21:00-08:00")),
         retention=_retention(get("ESCALE_RETENTION") or "24 months"),
         sends_per_second=_whole(
-            "ESCALE_SENDS_PER_SECOND", get("ESCALE_SENDS_PER_SECOND") or "25", 1, 1000
+            "ESCALE_SENDS_PER_SECOND", get("ESCALE_SENDS_PER_SECOND") or "30", 1, 1000
         ),
         updates_per_minute=_whole(
             "ESCALE_UPDATES_PER_MINUTE", get("ESCALE_UPDATES_PER_MINUTE") or "30", 5, 10000

@@ -1,9 +1,18 @@
 """Escale's one way to Telegram: every send waits for the same pace, and replies are retried.
 
 `Pace` counts what Escale sends in any second of the injected clock, replies and outbox alike,
-so that together they stay under Telegram's limit (about 30 a second for a bot). The outbox
-sender leaves a few of each second's sends to replies: a person waiting for their next
-question does not queue behind a burst of reminders.
+so that together they stay under Telegram's limit (about 30 a second for a bot): at its
+default of 30 a second, a burst of 1,000 reminders takes some 34 seconds. Replies come first
+when there are any, without a share kept for them when there are none: the outbox never
+takes a place while a reply waits for one, and it spreads its sends over the second (at most
+an eighth of the second's places in any eighth of a second) rather than taking them all at
+the start of it, so a reply never waits more than about an eighth of a second behind a burst.
+
+Each send counts from the moment its answer came back (a message reaches Telegram before its
+answer reaches Escale), so however long a call takes, Telegram never sees more in a second.
+
+`ChatPace` keeps the outbox under Telegram's limit for one chat (about one message a second
+sustained, short bursts allowed): a worker receiving many briefs gets them at that pace.
 
 `EscaleRequest` is the bot's HTTP layer. A reply (anything a handler sends) waits for its
 turn in the pace, waits out a 429's `retry_after`, and is tried again after a server error, a
@@ -15,6 +24,7 @@ its calls (made inside `outbox_call()`) go through once, untouched.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import functools
@@ -24,6 +34,7 @@ import ssl
 import warnings
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -39,8 +50,9 @@ from bot.core.clock import Clock
 log = logging.getLogger(__name__)
 
 SECOND = timedelta(seconds=1)
-PER_SECOND = 25  # messages a second at most, under Telegram's ~30 for a bot overall
-KEPT_FOR_REPLIES = 5  # of each second's sends, the outbox leaves these to replies
+PER_SECOND = 30  # messages a second at most: Telegram's limit for a bot overall
+SLICES = 8  # the outbox spreads its sends over the second, in slices of 125 ms
+CHAT_BURST = 20  # outbox messages to one chat in any CHAT_BURST seconds: about 1 a second
 ATTEMPTS = 4  # a reply is tried this many times at most
 BACKOFF = (timedelta(seconds=1), timedelta(seconds=2), timedelta(seconds=4))
 LONGEST_WAIT = timedelta(seconds=30)  # a 429 asking for longer is a failure, not a wait
@@ -76,28 +88,126 @@ def outbox_call() -> Iterator[None]:
         _OUTBOX_CALL.reset(token)
 
 
-class Pace:
-    """At most `per_second` sends in any second of the injected clock: no 429 in a burst."""
+@dataclass
+class Sending:
+    """One send in the pace: when it began, and once answered, when its answer came."""
 
-    def __init__(self, per_second: int = PER_SECOND, kept_for_replies: int = KEPT_FOR_REPLIES):
+    moment: datetime
+    answered: bool = False
+
+
+class Pace:
+    """At most `per_second` sends in any second of the injected clock, replies first."""
+
+    def __init__(self, per_second: int = PER_SECOND):
         if per_second < 1:
             raise ValueError("per_second must be at least 1")
         self._per_second = per_second
-        self._outbox_share = max(1, per_second - kept_for_replies)
-        self._recent: deque[datetime] = deque()
+        self._per_slice = -(-per_second // SLICES)  # rounded up: the slices may add up to more
+        self._slice = SECOND / SLICES
+        self._recent: list[Sending] = []
+        self._outbox_recent: deque[datetime] = deque()
+        self._replies_waiting = 0
+        self._watchers: list[asyncio.Future[None]] = []
 
     def next_slot(self, now: datetime, *, outbox: bool = False) -> datetime:
-        """When the next send may go: `now`, or when enough sends of the window age out.
-        The outbox may use only its share of the second; replies may use all of it."""
-        while self._recent and self._recent[0] + SECOND <= now:
-            self._recent.popleft()
-        allowed = self._outbox_share if outbox else self._per_second
-        if len(self._recent) < allowed:
-            return now
-        return self._recent[len(self._recent) - allowed] + SECOND
+        """When the next send may go: `now`, or a moment to ask again.
 
-    def sent(self, now: datetime) -> None:
-        self._recent.append(now)
+        Replies may take any place of the second; the outbox only a place no reply waits for,
+        and at most its share of each slice of the second."""
+        slot = self._window_slot(now)
+        if not outbox:
+            return slot
+        if self._replies_waiting:
+            return max(slot, now + self._slice)  # the reply goes first; look again after it
+        while self._outbox_recent and self._outbox_recent[0] + self._slice <= now:
+            self._outbox_recent.popleft()
+        if len(self._outbox_recent) >= self._per_slice:
+            slot = max(slot, self._outbox_recent[-self._per_slice] + self._slice)
+        return slot
+
+    def sent(self, now: datetime, *, outbox: bool = False) -> Sending:
+        """A send begins now; call `answered` once its answer (or its failure) has come."""
+        sending = Sending(now)
+        self._recent.append(sending)
+        if outbox:
+            self._outbox_recent.append(now)
+        return sending
+
+    def answered(self, sending: Sending, now: datetime) -> None:
+        """The send's answer came: it counts from now, when it has surely reached Telegram.
+        Whoever waits for a place looks again: an answered send may free one sooner."""
+        sending.moment = max(sending.moment, now)
+        sending.answered = True
+        watchers, self._watchers = self._watchers, []
+        for watcher in watchers:
+            if not watcher.done():
+                watcher.set_result(None)
+
+    async def wait(self, clock: Clock, slot: datetime) -> None:
+        """Until `slot` by the clock, or until a send is answered (then the caller looks again)."""
+        watcher: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._watchers.append(watcher)
+        sleeper = asyncio.ensure_future(clock.sleep_until(slot))
+        try:
+            await asyncio.wait({watcher, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            watcher.cancel()
+
+    def withdraw(self, sending: Sending) -> None:
+        """A send that did not happen after all (its row was erased meanwhile): its place frees."""
+        self._recent = [s for s in self._recent if s is not sending]
+        with contextlib.suppress(ValueError):
+            self._outbox_recent.remove(sending.moment)
+
+    @contextlib.contextmanager
+    def reply_waiting(self) -> Iterator[None]:
+        """While a reply waits for a place, the outbox takes none."""
+        self._replies_waiting += 1
+        try:
+            yield
+        finally:
+            self._replies_waiting -= 1
+
+    def _window_slot(self, now: datetime) -> datetime:
+        # A send still waiting for its answer counts as sent now, until it is answered.
+        self._recent = [s for s in self._recent if not s.answered or s.moment + SECOND > now]
+        if len(self._recent) < self._per_second:
+            return now
+        moments = sorted(s.moment if s.answered else max(s.moment, now) for s in self._recent)
+        return moments[len(moments) - self._per_second] + SECOND
+
+
+class ChatPace:
+    """At most `burst` outbox messages to one chat in any `burst` seconds of the clock."""
+
+    def __init__(self, burst: int = CHAT_BURST) -> None:
+        self._burst = burst
+        self._window = SECOND * burst
+        self._sent: dict[int, deque[datetime]] = {}
+
+    def next_slot(self, chat_id: int, now: datetime) -> datetime:
+        times = self._sent.get(chat_id)
+        if times is None:
+            return now
+        while times and times[0] + self._window <= now:
+            times.popleft()
+        if not times:
+            del self._sent[chat_id]
+            return now
+        if len(times) < self._burst:
+            return now
+        return times[len(times) - self._burst] + self._window
+
+    def sent(self, chat_id: int, now: datetime) -> None:
+        self._sent.setdefault(chat_id, deque()).append(now)
+        if len(self._sent) > FORGET_CHATS_AFTER:
+            for chat in [c for c, t in self._sent.items() if not t or t[-1] + self._window <= now]:
+                del self._sent[chat]
+
+
+FORGET_CHATS_AFTER = 1000  # chats tracked before those with nothing recent are dropped
 
 
 @functools.cache
@@ -136,10 +246,15 @@ class EscaleRequest(HTTPXRequest):
             return await super().do_request(url, method, request_data, **timeouts)
         for attempt in range(1, ATTEMPTS + 1):
             last = attempt == ATTEMPTS
-            if api_method in PACED:
-                await self._turn()
+            sending = await self._turn() if api_method in PACED else None
             try:
-                status, payload = await super().do_request(url, method, request_data, **timeouts)
+                try:
+                    status, payload = await super().do_request(
+                        url, method, request_data, **timeouts
+                    )
+                finally:
+                    if sending is not None:
+                        self._pace.answered(sending, self._clock.now())
             except NetworkError as error:  # timeouts and dropped connections (TimedOut too)
                 if last:
                     raise
@@ -169,16 +284,19 @@ class EscaleRequest(HTTPXRequest):
         )
         await self._wait(delay)
 
-    async def _turn(self) -> None:
+    async def _turn(self) -> Sending:
         """Wait for a free place in the pace and take it (checked again after each wait, as
         other senders may have taken the place meanwhile)."""
-        while True:
-            now = self._clock.now()
-            slot = self._pace.next_slot(now)
-            if slot <= now:
-                self._pace.sent(now)
-                return
-            await self._clock.sleep_until(slot)
+        now = self._clock.now()
+        if self._pace.next_slot(now) <= now:
+            return self._pace.sent(now)
+        with self._pace.reply_waiting():
+            while True:
+                now = self._clock.now()
+                slot = self._pace.next_slot(now)
+                if slot <= now:
+                    return self._pace.sent(now)
+                await self._pace.wait(self._clock, slot)
 
     async def _wait(self, delay: timedelta) -> None:
         await self._clock.sleep_until(self._clock.now() + delay)

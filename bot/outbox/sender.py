@@ -27,7 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.core.clock import Clock
-from bot.core.request import PER_SECOND, Pace, outbox_call, retry_after
+from bot.core.request import PER_SECOND, ChatPace, Pace, outbox_call, retry_after
 from bot.core.text import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 BATCH = 50
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
+PRODUCE_EVERY = timedelta(seconds=1)  # while paced, the producers run no more often
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
 # Beside other instances, rows queued by theirs bring no `wake()` here: looked for this often.
 LOOK_AGAIN_SHARED = timedelta(seconds=1)
@@ -90,6 +91,7 @@ class Sender:
         self._producers = producers
         # The application's one pace, shared with replies; a sender of its own has its own.
         self._pace = pace or Pace(per_second)
+        self._chats = ChatPace()  # and Telegram's limit for each chat
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
@@ -155,6 +157,9 @@ class Sender:
             raise RuntimeError("the outbox sender stopped")
 
     async def _run(self) -> None:
+        paced: datetime | None = None  # the last pass ended held back by the pace, until then
+        produced: datetime | None = None  # when the producers last ran
+        produced_wakes: list[datetime | None] = []
         while True:
             self._woken.clear()
             try:
@@ -167,9 +172,14 @@ class Sender:
                     await self._store.recover()
                     self._recover_first = False
                 now = self._clock.now()
-                wakes: list[datetime | None] = [now + self._look_again]
-                for produce in self._producers:
-                    wakes.append(await self._produce(produce, now))
+                # Paced, the sender comes back every eighth of a second or so: the producers
+                # (a few queries each) run at most once a second meanwhile.
+                if paced is None or produced is None or now >= produced + PRODUCE_EVERY:
+                    produced = now
+                    produced_wakes = [
+                        await self._produce(produce, now) for produce in self._producers
+                    ]
+                wakes: list[datetime | None] = [now + self._look_again, *produced_wakes]
                 # Held back by the pace, rows are due already: wait for the pace, not for them.
                 paced = await self._send_due()
                 wakes.append(paced if paced is not None else await self._store.next_due())
@@ -211,21 +221,38 @@ class Sender:
     async def _send_due(self) -> datetime | None:
         """Send what is due, as fast as the pace allows; when paced, the time to go on.
 
-        A sent row's words are blanked; before the sender rests, the database is scrubbed
-        so that they are gone from its log file too."""
+        A chat that had its share of messages lately (`ChatPace`) waits, and so do its later
+        rows, in order; other chats' rows go meanwhile. A sent row's words are blanked; before
+        the sender rests, the database is scrubbed so that they are gone from its log file too."""
         self._scrub = False
+        waiting: dict[int, datetime] = {}  # chats paced in this pass, and until when
         try:
-            while rows := await self._store.due(self._clock.now(), BATCH):
-                for row in rows:
+            while True:
+                attempted = False
+                for row in await self._store.due(self._clock.now(), BATCH):
                     if not await self._elect():  # another instance took over: it sends now
                         return None
                     now = self._clock.now()
+                    chat_slot = waiting.get(row.chat_id) or self._chats.next_slot(row.chat_id, now)
+                    if chat_slot > now:
+                        waiting[row.chat_id] = chat_slot
+                        continue
                     slot = self._pace.next_slot(now, outbox=True)
                     if slot > now:
-                        return slot
-                    if await self._attempt(row):
-                        self._pace.sent(now)
-            return None
+                        return min(slot, *waiting.values())
+                    sending = self._pace.sent(now, outbox=True)
+                    called = False
+                    try:
+                        called = await self._attempt(row)
+                    finally:
+                        self._pace.answered(sending, self._clock.now())
+                        if not called:
+                            self._pace.withdraw(sending)
+                    if called:
+                        self._chats.sent(row.chat_id, now)
+                    attempted = True
+                if not attempted:  # nothing due, or only rows of chats that must wait
+                    return min(waiting.values(), default=None)
         finally:
             if self._scrub:
                 await self._store.db.scrub()

@@ -137,12 +137,26 @@ class HandledBeforeAnswer(asyncio.Queue[object]):
         handling = _Handling(item.update_id)
         token = _HANDLING.set(handling)
         try:
-            await app.update_processor.process_update(item, app.process_update(item))
+            await app.update_processor.process_update(
+                item, _unless_handled(app, db, handling, item)
+            )
         finally:
             _HANDLING.reset(token)
         if not handling.recorded:  # nothing written: recorded now, so a repost stays quiet
             async with db.transaction() as tx:
                 await store.record(tx, item.update_id, clock.now())
+
+
+async def _unless_handled(
+    app: Application[Any, Any, Any, Any, Any, Any], db: Database, handling: _Handling, item: Update
+) -> None:
+    """Handle the update, unless the same update, posted twice at once, was handled while this
+    one waited for its chat's turn (`PerChatOrder` runs a chat's updates one after another)."""
+    if await store.was_handled(db, item.update_id):
+        log.info("update posted again, handled while it waited update=%s", item.update_id)
+        handling.recorded = True
+        return
+    await app.process_update(item)
 
 
 async def forget_old(db: Database, now: datetime) -> datetime:

@@ -22,6 +22,7 @@ from .client import (
     TelegramGroup,
     TelegramUser,
     command_entities,
+    together,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "analyse_telegram_html",
     "command_entities",
     "parse_telegram_html",
+    "together",
 ]

@@ -8,14 +8,44 @@ from __future__ import annotations
 
 import copy
 import mimetypes
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.emulator.server import Button, FakeTelegram, JsonDict, SentMessage, utf16_length
 
-__all__ = ["BusinessAccount", "Settle", "TelegramChannel", "TelegramGroup", "TelegramUser"]
+__all__ = [
+    "BusinessAccount",
+    "Settle",
+    "TelegramChannel",
+    "TelegramGroup",
+    "TelegramUser",
+    "together",
+]
 
 Settle = Callable[[int], Awaitable[None]]
+
+
+@asynccontextmanager
+async def together(*users: TelegramUser) -> AsyncIterator[None]:
+    """What these users do inside the block reaches the bot at once, as if typed in the same
+    instant: each action is pushed without waiting for the bot, and leaving the block waits
+    until the bot has handled every one of them (a press inside returns None, unanswered yet)."""
+    pushed: list[int] = []
+
+    async def pushed_only(update_id: int) -> None:
+        pushed.append(update_id)
+
+    saved = [(user, user.settle) for user in users]
+    for user in users:
+        user.settle = pushed_only
+    try:
+        yield
+    finally:
+        for user, settle in saved:
+            user.settle = settle
+    if pushed:
+        await saved[0][1](max(pushed))
 
 
 def command_entities(text: str) -> list[JsonDict]:

@@ -117,3 +117,44 @@ async def test_m004_cleans_stored_names_and_holds_one_role_per_account(tmp_path:
                 await tx.execute("INSERT INTO workers VALUES (2, 'active', 9, '')")
     finally:
         await db.close()
+
+
+async def test_m010_keeps_the_newest_thing_each_user_was_asked_to_type(tmp_path: Path) -> None:
+    """The two tables of awaited text become one row per user: the newer question of the two."""
+    path = tmp_path / "escale.sqlite3"
+    db = await open_database(path, upto="m014_instances")
+    try:
+        async with db.transaction() as tx:
+            for user_id in (1, 2, 3, 4):
+                await tx.execute(
+                    "INSERT INTO users (id, display_name, created_at) VALUES (?, ?, '')",
+                    (user_id, f"User {user_id}"),
+                )
+            for statement in (
+                # 1: a date asked after a part of what was agreed; 2: the other way round
+                "INSERT INTO awaiting_date (user_id, person_id, proposed_at, created_at, purpose)"
+                " VALUES (1, 4, '2026-12-03T09:00:00+00:00', '2026-11-25T10:00:00+00:00', 'date')",
+                "INSERT INTO awaiting_text VALUES (1, 'ag_q', 7, NULL,"
+                " '2026-11-25T09:00:00+00:00')",
+                "INSERT INTO awaiting_date (user_id, person_id, created_at, purpose)"
+                " VALUES (2, 4, '2026-11-25T09:00:00+00:00', 'date')",
+                "INSERT INTO awaiting_text VALUES (2, 'ag_what', 7, 'worker', "
+                "'2026-11-25T10:00:00+00:00')",
+                # 3: topics only
+                "INSERT INTO awaiting_text VALUES (3, 'tp_word', 5, NULL, "
+                "'2026-11-25T08:00:00+00:00')",
+            ):
+                await tx.execute(statement)
+        assert await migrations.upgrade(db) == ["m010_conversations"]
+        rows = await db.fetchall(
+            "SELECT user_id, purpose, since, person_id, target_id, part, proposed_at"
+            " FROM conversations ORDER BY user_id"
+        )
+        assert [tuple(row) for row in rows] == [
+            (1, "date", "2026-11-25T10:00:00+00:00", 4, None, None, "2026-12-03T09:00:00+00:00"),
+            (2, "ag_what", "2026-11-25T10:00:00+00:00", None, 7, "worker", None),
+            (3, "tp_word", "2026-11-25T08:00:00+00:00", None, 5, None, None),
+        ]
+    finally:
+        await db.close()
+    assert not {"awaiting_date", "awaiting_text"} & await _tables(path)

@@ -133,9 +133,16 @@ class Database(ABC):
     it is open). PostgreSQL admits several instances."""
 
     @abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction, committed when the block ends, rolled back if it raises.
-        Nothing that talks to Telegram may run inside it."""
+        Nothing that talks to Telegram may run inside it.
+
+        `durable=False` is for what may be lost to a power cut (never to a crash of the
+        process) and costs no wait for the disk: the commit is not flushed itself, but by the
+        next durable one. Only bookkeeping Escale can do without goes there — which message
+        shows the current question — never an answer or anything acknowledged. SQLite:
+        `synchronous = NORMAL` for that one commit (WAL keeps the file whole); PostgreSQL:
+        `SET LOCAL synchronous_commit = off`."""
 
     @abstractmethod
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:

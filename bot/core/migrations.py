@@ -507,3 +507,38 @@ async def m014_instances(db: Transaction) -> None:
         CREATE INDEX handled_updates_by_time ON handled_updates(handled_at)
         """,
     )
+
+
+@migration
+async def m010_conversations(db: Transaction) -> None:
+    """What each user was asked to type is one row (a meeting date, another time, a few words,
+    a part of what was agreed, topics, a word, a comment): the newest question replaces the
+    one before. The two tables it replaces could each hold one; the newer of the two is kept."""
+    await _script(
+        db,
+        """
+        CREATE TABLE conversations (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL,
+            since TEXT NOT NULL,
+            person_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE,
+            target_id INTEGER,
+            part TEXT,
+            proposed_at TEXT
+        );
+        CREATE INDEX conversations_about ON conversations(person_id);
+        INSERT INTO conversations (user_id, purpose, since, person_id, meeting_id, proposed_at)
+            SELECT d.user_id, d.purpose, d.created_at, d.person_id, d.meeting_id, d.proposed_at
+            FROM awaiting_date d
+            WHERE NOT EXISTS (SELECT 1 FROM awaiting_text t
+                              WHERE t.user_id = d.user_id AND t.created_at > d.created_at);
+        INSERT INTO conversations (user_id, purpose, since, target_id, part)
+            SELECT t.user_id, t.purpose, t.created_at, t.target_id, t.part
+            FROM awaiting_text t
+            WHERE NOT EXISTS (SELECT 1 FROM awaiting_date d
+                              WHERE d.user_id = t.user_id AND d.created_at >= t.created_at);
+        DROP TABLE awaiting_date;
+        DROP TABLE awaiting_text
+        """,
+    )

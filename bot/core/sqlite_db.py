@@ -196,16 +196,22 @@ class SqliteDatabase(Database):
         log.warning("database scrub incomplete path=%s: a read held the log", self.path)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[Transaction]:
         """A write transaction, committed when the block ends, rolled back if it raises."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            if not durable:  # this one commit does not wait for the disk (see Database)
+                await self._writer.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield SqliteTransaction(self._writer)
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
+                await self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield SqliteTransaction(self._writer)
+                except BaseException:
+                    await self._writer.rollback()
+                    raise
+                await self._writer.commit()
+            finally:
+                if not durable:
+                    await self._writer.execute("PRAGMA synchronous = FULL")
 
     # Each read runs to its end in ONE call on the reader's thread. A read left open across
     # several calls (execute, fetch, close) keeps its snapshot, and any other read on the

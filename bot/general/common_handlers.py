@@ -124,9 +124,10 @@ async def who_is_speaking(update: Update, context: EscaleContext) -> None:
     if user is None or not in_private_chat(update):
         return  # a group, a channel, a business customer: no handler there asks who it is
     try:
-        context.caller = await identify(context.services, user)
+        caller, speaker = await identify(context.services, user)
     except Exception as error:
         raise CallerUnread(user.id) from error
+    context.understand(caller, speaker)
 
 
 def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
@@ -206,4 +207,5 @@ async def after_private_update(update: Update, context: EscaleContext) -> None:
         caller.roles,
         caller.t,
         chose_language=bool(account and account.language),
+        shown=context.menu_signature,
     )

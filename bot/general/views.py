@@ -287,6 +287,11 @@ def preparation_paused(t: Translator) -> Reply:
     )
 
 
+def text_dropped(t: Translator) -> Reply:
+    """/cancel while Escale waited for a text (a part of what was agreed, topics, a comment)."""
+    return Reply(t._("All right. I am no longer waiting for that text."))
+
+
 def nothing_to_cancel(t: Translator) -> Reply:
     return Reply(t._("Nothing is in progress. /help shows what you can do."))
 

@@ -64,12 +64,15 @@ class RecordingDatabase(Database):
         self.sole_instance = inner.sole_instance
         self._clock = clock
 
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        return self._transaction()
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        return self._transaction(durable)
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Transaction]:
-        async with self.inner.transaction() as tx:
+    async def _transaction(self, durable: bool) -> AsyncIterator[Transaction]:
+        handling = _HANDLING.get()
+        if handling is not None and not handling.recorded:
+            durable = True  # the record that the update was handled must survive a power cut
+        async with self.inner.transaction(durable=durable) as tx:
             yield tx
             handling = _HANDLING.get()
             if handling is not None and not handling.recorded:

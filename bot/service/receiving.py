@@ -123,14 +123,14 @@ class HandledBeforeAnswer(asyncio.Queue[object]):
             await super().put(item)  # PTB's own signals (its stop), never an update
             return
         try:
-            await self._handle_once(app, db, clock, item)
+            await self._one_at_a_time(app, db, clock, item)
         except Exception as error:
             # Telegram is answered 500 and posts the update again; PTB would log this only at
             # DEBUG. The type alone: an error's text may quote what someone wrote.
             log.error("update not handled update=%s error=%s", item.update_id, type(error).__name__)
             raise
 
-    async def _handle_once(
+    async def _one_at_a_time(
         self,
         app: Application[Any, Any, Any, Any, Any, Any],
         db: Database | None,

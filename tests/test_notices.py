@@ -195,7 +195,7 @@ async def test_a_notice_written_before_notices_and_held_after_loses_the_name(
         assert CANARY not in held.body
         assert (held.notice, held.data, held.erased_name) == ("retention_erased", {}, None)
         await db.scrub()
-        assert on_disk(path, CANARY) == []
+        assert _in_files(path, CANARY) == []
     finally:
         await db.close()
 

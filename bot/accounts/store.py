@@ -197,7 +197,7 @@ async def forget_person_in(tx: Transaction, user_id: int, now: datetime, reason:
 async def count_departure(tx: Transaction, worker_id: int, reason: str, now: datetime) -> None:
     await tx.execute(
         """INSERT INTO departures (month, worker_id, reason, count) VALUES (?, ?, ?, 1)
-           ON CONFLICT (month, worker_id, reason) DO UPDATE SET count = count + 1""",
+           ON CONFLICT (month, worker_id, reason) DO UPDATE SET count = departures.count + 1""",
         (month_of(now), worker_id, reason),
     )
 
@@ -315,7 +315,8 @@ class Repository:
         rows = await self.db.fetchall(
             """SELECT * FROM invitations
                WHERE used_at IS NULL AND expires_at > ?
-                 AND (? IS NULL OR kind = ?) AND (? IS NULL OR created_by = ?)
+                 AND (CAST(? AS TEXT) IS NULL OR kind = ?)
+                 AND (CAST(? AS BIGINT) IS NULL OR created_by = ?)
                ORDER BY expires_at, id""",
             (to_db_time(now), kind, kind, created_by, created_by),
         )
@@ -331,7 +332,7 @@ class Repository:
                 tx,
                 """DELETE FROM invitations
                    WHERE id = ? AND used_at IS NULL AND expires_at > ?
-                     AND (? IS NULL OR created_by = ?)
+                     AND (CAST(? AS BIGINT) IS NULL OR created_by = ?)
                    RETURNING *""",
                 (invitation_id, to_db_time(now), created_by, created_by),
             )
@@ -413,7 +414,7 @@ class Repository:
             """SELECT w.user_id, u.display_name, w.status,
                       (SELECT COUNT(*) FROM people p WHERE p.worker_id = w.user_id) AS people
                FROM workers w JOIN users u ON u.id = w.user_id
-               ORDER BY u.display_name COLLATE NOCASE, w.user_id"""
+               ORDER BY lower(u.display_name), w.user_id"""
         )
         return [
             WorkerSummary(r["user_id"], r["display_name"], r["status"], r["people"]) for r in rows
@@ -440,7 +441,7 @@ class Repository:
             """SELECT p.user_id, u.display_name, p.label, p.joined_at
                FROM people p JOIN users u ON u.id = p.user_id
                WHERE p.worker_id = ?
-               ORDER BY COALESCE(p.label, u.display_name) COLLATE NOCASE, p.user_id""",
+               ORDER BY lower(COALESCE(p.label, u.display_name)), p.user_id""",
             (worker_id,),
         )
         return [

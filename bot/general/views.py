@@ -264,6 +264,11 @@ def person_privacy(t: Translator, worker_name: str | None, retention: Period) ->
             "social worker is only told that you left. Messages already sent to your social "
             "worker stay in their Telegram."
         )
+        + " "
+        + t._(
+            "Once erased, nothing stays in Escale. Only the service's safety copies keep it "
+            "for a while, until they are deleted."
+        )
     )
 
 

@@ -362,7 +362,7 @@ class MeetingStore:
                 tx,
                 f"""UPDATE meetings AS m SET reminders_off = 0
                     WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?
-                      AND attendance IS NOT 'cannot' AND NOT {_PREPARED} RETURNING id""",
+                      AND COALESCE(attendance, '') <> 'cannot' AND NOT {_PREPARED} RETURNING id""",
                 (meeting_id, person_id, to_db_time(due_at)),
             )
             if row is None:
@@ -388,7 +388,7 @@ class MeetingStore:
             """SELECT MIN(due_at) FROM (
                    SELECT MIN(due_at) AS due_at FROM reminders WHERE status = 'pending'
                    UNION ALL
-                   SELECT MIN(due_at) FROM day_summaries WHERE status = 'pending')"""
+                   SELECT MIN(due_at) FROM day_summaries WHERE status = 'pending') AS due"""
         )
         return maybe_time(row[0] if row else None)
 
@@ -508,8 +508,8 @@ class MeetingStore:
         """The person's meetings and the reminders planned for them, for /mydata."""
         meetings = await self.db.fetchall(
             """SELECT id, at, status, attendance, attendance_at, absence_note,
-                      absence_voice IS NOT NULL AS absence_voice_message, proposed_at,
-                      created_at, updated_at
+                      CASE WHEN absence_voice IS NULL THEN 0 ELSE 1 END AS absence_voice_message,
+                      proposed_at, created_at, updated_at
                FROM meetings WHERE person_id = ? ORDER BY at""",
             (person_id,),
         )

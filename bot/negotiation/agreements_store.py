@@ -359,9 +359,7 @@ async def _queue(
     agreement_id: int,
     person_id: int,
 ) -> None:
-    await enqueue(tx, messages, purpose=purpose, now=now, about=person_id)
-    await tx.execute(
-        """UPDATE outbox SET agreement_id = ? WHERE id IN (
-               SELECT id FROM outbox ORDER BY id DESC LIMIT ?)""",
-        (agreement_id, len(messages)),
+    ids = await enqueue(tx, messages, purpose=purpose, now=now, about=person_id)
+    await tx.executemany(
+        "UPDATE outbox SET agreement_id = ? WHERE id = ?", [(agreement_id, i) for i in ids]
     )

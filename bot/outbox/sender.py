@@ -50,6 +50,9 @@ LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another proce
 LOOK_AGAIN_SHARED = timedelta(seconds=1)
 ELECTION_AGAIN = timedelta(seconds=2)  # not the elected sender: asked again this often
 ROLE = "outbox-sender"
+# The name of the task in which the sender rests until its next pass (not a wait out of a 429
+# or a backoff): a test clock can tell the two apart when both end at the same moment.
+IDLE = "outbox-idle"
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -210,7 +213,7 @@ class Sender:
         """Until `until` by the injected clock (never real time), or until `wake()`."""
         waiters: list[asyncio.Task[Any]] = [
             asyncio.create_task(self._woken.wait()),
-            asyncio.create_task(self._clock.sleep_until(until)),
+            asyncio.create_task(self._clock.sleep_until(until), name=IDLE),
         ]
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -255,7 +258,7 @@ class Sender:
                     return min(waiting.values(), default=None)
         finally:
             if self._scrub:
-                await self._store.db.scrub()
+                await self._store.db.scrub(erasure=False)
 
     async def _attempt(self, due: OutboxRow) -> bool:
         """One attempt at one row; whether it called Telegram (and so counts for the pace)."""

@@ -319,13 +319,22 @@ class PreparationStore:
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
-                """UPDATE preparations SET paused = ?,
-                          scratch = CASE WHEN ? THEN json_remove(scratch, '$.typed', '$.maybe_ally')
-                                         ELSE scratch END
-                   WHERE person_id = ? AND status = 'open' RETURNING id""",
-                (int(paused), int(paused), person_id),
+                "SELECT id, scratch FROM preparations WHERE person_id = ? AND status = 'open'",
+                (person_id,),
             )
-            return row is not None
+            if row is None:
+                return False
+            scratch = row["scratch"]
+            if paused:
+                held = json.loads(scratch)
+                held.pop("typed", None)
+                held.pop("maybe_ally", None)
+                scratch = json.dumps(held)
+            await tx.execute(
+                "UPDATE preparations SET paused = ?, scratch = ? WHERE id = ?",
+                (int(paused), scratch, row["id"]),
+            )
+            return True
 
     async def set_message(self, preparation_id: int, step: str, message_id: int) -> None:
         """Remember which message asks the current question; presses on others are stale.

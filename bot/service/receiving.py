@@ -86,8 +86,8 @@ class RecordingDatabase(Database):
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         return await self.inner.fetchall(sql, params)
 
-    async def scrub(self) -> None:
-        await self.inner.scrub()
+    async def scrub(self, *, erasure: bool = True) -> None:
+        await self.inner.scrub(erasure=erasure)
 
     async def lead(self, role: str) -> bool:
         return await self.inner.lead(role)

@@ -69,7 +69,7 @@ async def test_one_instance_leads_and_another_takes_over_when_it_dies(url: str) 
         assert await second.lead("other role"), "each role has its own lock"
         # The leader's process dies: the server drops its session, and with it the lock.
         assert isinstance(first, PostgresDatabase)
-        pids = [c.get_server_pid() for c in first._leaders.values()]
+        pids = [c.get_server_pid() for c in first._leading.values()]
         killer = await asyncpg.connect(url)
         try:
             for pid in pids:

@@ -15,7 +15,6 @@ more (triggers, changing a CHECK) has a variant per engine in `bot/core/migratio
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import re
 import time
@@ -71,12 +70,6 @@ _REFERENCES = """
     JOIN pg_class parent ON parent.oid = k.confrelid
     WHERE k.contype = 'f' AND k.confdeltype IN ('c', 'n', 'd')
       AND child.relnamespace = current_schema()::regnamespace"""
-
-
-def _key(db: PostgresDatabase, role: str) -> int:
-    """A stable 63-bit number for an advisory lock: the role within the schema."""
-    digest = hashlib.blake2b(f"escale:{db._schema}:{role}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
 
 
 def _count(status: str) -> int:
@@ -141,13 +134,12 @@ class PostgresDatabase(Database):
         self._deleted: set[str] = set()
         self._updated: set[str] = set()
         self._to_rewrite: set[str] = set()  # vacuumed after a delivery, to rewrite at an erasure
-        # For `lead`: per role, the connection that holds (or keeps asking for) its lock.
-        self._leaders: dict[str, asyncpg.Connection[Any]] = {}
-        self._held: set[str] = set()
-        self._schema = ""
         # Rows a DELETE or UPDATE reaches through foreign keys (ON DELETE CASCADE or SET NULL):
         # table -> the tables referring to it so. Read from the schema once it is up to date.
         self._reached: dict[str, set[str]] = {}
+        # `lead`: per role, the connection that holds its advisory lock, or that asks for it.
+        self._leading: dict[str, asyncpg.Connection[Any]] = {}
+        self._asking: dict[str, asyncpg.Connection[Any]] = {}
 
     @classmethod
     async def connect(
@@ -184,7 +176,6 @@ class PostgresDatabase(Database):
                         "of Escale once to bring it up to date, or use the version that wrote it"
                     )
             version = await pool.fetchval("SHOW server_version")
-            db._schema = str(await pool.fetchval("SELECT current_schema()"))
             for row in await pool.fetch(_REFERENCES):
                 db._reached.setdefault(row["parent"], set()).add(row["child"])
         except asyncpg.InsufficientPrivilegeError as error:
@@ -261,37 +252,67 @@ class PostgresDatabase(Database):
         )
 
     async def lead(self, role: str) -> bool:
-        """A session advisory lock named for the role (and the schema, so two services in one
-        database do not share it), asked on a connection of its own and held as long as that
-        connection lives: the server releases it when the process dies or the network is cut,
-        and another instance's next ask takes it. Each ask checks the connection still works."""
-        connection = self._leaders.get(role)
-        if connection is not None:
+        """A session advisory lock on a connection of its own, outside the pool: the lock
+        lasts as long as that connection, which the server ends when this process dies (or,
+        machine lost, when its TCP keepalives go unanswered for about 25 s). The key is the
+        role's name with the schema, so separate Escales on one server do not share it.
+
+        While held, each call checks the connection with one round trip: a holder that lost
+        it (the network cut) stops at once, before another instance may start."""
+        held = self._leading.get(role)
+        if held is not None:
             try:
-                if role in self._held:
-                    await connection.fetchval("SELECT 1")
-                    return True
-                if await connection.fetchval("SELECT pg_try_advisory_lock($1)", _key(self, role)):
-                    self._held.add(role)
-                    return True
+                await held.fetchval("SELECT 1", timeout=BUSY_TIMEOUT_SECONDS)
+                return True
+            except Exception as error:  # whatever broke it, that connection is done
+                del self._leading[role]
+                held.terminate()
+                log.warning("lead lost role=%s error=%s", role, type(error).__name__)
                 return False
-            except Exception:  # whatever broke it, that connection is done
-                self._held.discard(role)
-                self._leaders.pop(role, None)
-                connection.terminate()
-                return False  # asked again later, on a new connection
         try:
-            connection = await asyncpg.connect(self.url, timeout=BUSY_TIMEOUT_SECONDS)
-        except (OSError, asyncpg.PostgresError):
+            asking = self._asking.get(role) or await self._connect_alone()
+        except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+            log.warning("lead not asked role=%s error=%s", role, type(error).__name__)
             return False
-        self._leaders[role] = connection
-        return await self.lead(role)
+        self._asking[role] = asking
+        try:
+            won = await asking.fetchval(
+                "SELECT pg_try_advisory_lock(hashtextextended($1 || '/' || current_schema(), 0))",
+                role,
+                timeout=BUSY_TIMEOUT_SECONDS,
+            )
+        except Exception as error:  # whatever broke it, that connection is done
+            del self._asking[role]
+            asking.terminate()
+            log.warning("lead not asked role=%s error=%s", role, type(error).__name__)
+            return False
+        if not won:
+            return False
+        self._leading[role] = self._asking.pop(role)
+        log.info("lead taken role=%s", role)
+        return True
+
+    async def _connect_alone(self) -> asyncpg.Connection[Any]:
+        return await asyncpg.connect(
+            self.url,
+            timeout=BUSY_TIMEOUT_SECONDS,
+            server_settings={
+                "application_name": "escale-lead",
+                "tcp_keepalives_idle": "10",
+                "tcp_keepalives_interval": "5",
+                "tcp_keepalives_count": "3",
+            },
+        )
 
     async def close(self) -> None:
-        for connection in self._leaders.values():
-            await connection.close()  # its advisory locks go with it
-        self._leaders.clear()
-        self._held.clear()
+        # The held lock goes with its connection: another instance may lead at once.
+        for connection in [*self._leading.values(), *self._asking.values()]:
+            try:
+                await connection.close(timeout=BUSY_TIMEOUT_SECONDS)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                connection.terminate()
+        self._leading.clear()
+        self._asking.clear()
         await self._pool.close()
         log.info("database closed url=%s", self.location)
 

@@ -176,8 +176,8 @@ async def test_what_help_costs_the_database(
     cost = probe.cost
     assert person.last.text.startswith("Alice supports you in Escale.")
     # Before: 6 reads (the sender's account 3 times, the worker's once), no write. Now: who is
-    # speaking (1), the next meeting (1), the worker's name (1, their account).
-    assert cost == (3, 2, 0, 0), cost
+    # speaking, with their worker's name (1), the next meeting (1).
+    assert cost == (2, 1, 0, 0), cost
 
 
 async def test_a_commit_that_does_not_wait_for_the_disk_leaves_the_next_one_durable(

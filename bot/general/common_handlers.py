@@ -169,9 +169,12 @@ def anyone(handler: CallerHandler) -> Handler:
 
 
 async def worker_name(context: EscaleContext, caller: Caller) -> str | None:
-    """The display name of the worker following the caller, if the caller is a person."""
+    """The display name of the worker following the caller, if the caller is a person (read
+    with the caller at the start of the update, unless a handler changed the account since)."""
     if caller.account is None or caller.account.worker_id is None:
         return None
+    if caller.knows_worker:
+        return caller.worker_name
     worker = await context.services.repo.account(caller.account.worker_id)
     return worker.display_name if worker else None
 

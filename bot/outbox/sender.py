@@ -239,7 +239,7 @@ class Sender:
                         continue
                     slot = self._pace.next_slot(now, outbox=True)
                     if slot > now:
-                        return min(slot, *waiting.values())
+                        return min([slot, *waiting.values()])
                     sending = self._pace.sent(now, outbox=True)
                     called = False
                     try:

@@ -29,6 +29,7 @@ from bot.core.config import (
     ConfigError,
     Settings,
     has_token,
+    load_database,
     load_database_path,
     load_dialogue_path,
     load_settings,
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info(
         "starting api=%s database=%s receiving=%s",
         _host(settings.api_base_url),
-        settings.database_path,
+        settings.database_label,
         f"webhook listen={webhook.listen}:{webhook.port}" if webhook else "polling",
     )
     try:
@@ -222,7 +223,7 @@ def status_command(args: list[str]) -> int:
         print("escale: usage: python -m bot status", file=sys.stderr)
         return 2
     try:
-        database = load_database_path()
+        database = load_database()
     except ConfigError as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2

@@ -196,7 +196,7 @@ async def _open_resources(
     received: HandledBeforeAnswer | None,
 ) -> None:
     svc = app.bot_data.services
-    db = await open_database(svc.settings.database_path)
+    db = await open_database(svc.settings.database)
     producers = [Reminders(svc).queue_due, Offers(svc).queue_due, Retention(svc).run]
     if received is not None:  # webhook mode: the first write of an update records it handled
         db = RecordingDatabase(db, svc.clock)

@@ -8,19 +8,22 @@ kept anywhere two chats could share: a context lives and dies with its update.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Protocol
 
 from telegram import User
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.accounts.store import Account, Repository, TelegramProfile
+from bot.accounts.store import Account, Repository, Speaker, TelegramProfile
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.i18n import Catalogs, Translator
 from bot.core.invisible import visible_name
 from bot.core.roles import Role as Role
+from bot.general.conversation_store import NOTHING, Asked, Conversation, ConversationStore
 from bot.meetings.store import MeetingStore
 from bot.negotiation.agreements_store import AgreementStore
 from bot.negotiation.topics_store import TopicStore
@@ -72,6 +75,7 @@ class Services:
         self._moving: MovingStore | None = None
         self._agreements: AgreementStore | None = None
         self._topics: TopicStore | None = None
+        self._conversations: ConversationStore | None = None
         self.sender: Delivery | None = None
         self.startup_menus: BackgroundTask | None = None
         self.webhook_watch: DeliveryWatch | None = None
@@ -84,6 +88,7 @@ class Services:
         self._moving = MovingStore(db)
         self._agreements = AgreementStore(db)
         self._topics = TopicStore(db)
+        self._conversations = ConversationStore(db)
 
     def detach(self) -> Database | None:
         db = self._repo.db if self._repo else None
@@ -94,6 +99,7 @@ class Services:
         self._moving = None
         self._agreements = None
         self._topics = None
+        self._conversations = None
         return db
 
     def deliver(self) -> None:
@@ -148,6 +154,12 @@ class Services:
         if self._topics is None:
             raise RuntimeError("the database is not open (post_init has not run)")
         return self._topics
+
+    @property
+    def conversations(self) -> ConversationStore:
+        if self._conversations is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return self._conversations
 
 
 class BotData:
@@ -206,22 +218,26 @@ def caller_of(svc: Services, user: User, account: Account | None) -> Caller:
     )
 
 
-async def identify(svc: Services, user: User) -> Caller:
-    """Look the sender up in the database: once per update, never cached across updates."""
-    return caller_of(svc, user, await svc.repo.account(user.id))
+async def identify(svc: Services, user: User) -> tuple[Caller, Speaker]:
+    """Look the sender up in the database (one read): once per update, never cached across
+    updates."""
+    speaker = await svc.repo.speaker(user.id)
+    return caller_of(svc, user, speaker.account), speaker
 
 
 class EscaleContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """The context of one update: the services, and who is speaking.
 
-    `caller` is set once per update, before any feature's handler, from one read of the
-    sender's account. A handler that changes the sender's account (joining, /language,
-    /forget) says so with `recognise` or `reload_caller`, so that what runs later in the same
-    update (the menu refresh, the activity stamp) sees the account as it now is. A role change
+    `caller` and `conversation` are set once per update, before any feature's handler, from
+    one read: the sender's account, what they were asked to type, their open preparation. A
+    handler that changes the sender's account (joining, /language, /forget) says so with
+    `recognise` or `reload_caller`, so that what runs later in the same update (the menu
+    refresh, the activity stamp) sees the account as it now is; one that asks for a text or
+    stops asking goes through `ask` / `stop_asking`, which keep `conversation` true. A role change
     made by someone else takes effect on the sender's next update: nothing is kept between
     updates."""
 
-    __slots__ = ("_caller",)
+    __slots__ = ("_caller", "conversation", "menu_signature")
 
     def __init__(
         self,
@@ -231,6 +247,14 @@ class EscaleContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     ) -> None:
         super().__init__(application, chat_id, user_id)
         self._caller: Caller | None = None
+        self.conversation: Conversation = NOTHING  # what the sender is in the middle of
+        self.menu_signature: str | None = None  # the menu their chat was last given
+
+    def understand(self, caller: Caller, speaker: Speaker) -> None:
+        """Who sent this update and what they are in the middle of, as just read."""
+        self._caller = caller
+        self.conversation = speaker.conversation
+        self.menu_signature = speaker.menu_signature
 
     @property
     def services(self) -> Services:
@@ -258,8 +282,29 @@ class EscaleContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     async def reload_caller(self) -> Caller:
         """The sender's account changed in a way the handler does not hold: read it again."""
-        self._caller = await identify(self.services, self.caller.user)
-        return self._caller
+        self.understand(*await identify(self.services, self.caller.user))
+        return self.caller
+
+    async def ask(self, asked: Asked) -> None:
+        """The sender's next message is for `asked` (the newest question replaces any other)."""
+        await self.services.conversations.ask(self.caller.id, asked)
+        self.conversation = replace(self.conversation, asked=asked)
+
+    async def stop_asking(self, purposes: Sequence[str]) -> bool:
+        """The sender is no longer asked for any of `purposes`; whether they were. Nothing is
+        written when this update found nothing of the kind asked."""
+        asked = self.conversation.asked
+        if asked is None or asked.purpose not in purposes:
+            return False
+        self.conversation = replace(self.conversation, asked=None)
+        return await self.services.conversations.end(self.caller.id, purposes)
+
+    async def read_back(self, at: datetime | None) -> None:
+        """The date understood from what the sender typed, waiting for their ✔."""
+        await self.services.conversations.read_back(self.caller.id, at)
+        asked = self.conversation.asked
+        if asked is not None:
+            self.conversation = replace(self.conversation, asked=replace(asked, proposed_at=at))
 
 
 CONTEXT_TYPES = ContextTypes(context=EscaleContext, bot_data=BotData)

@@ -29,7 +29,8 @@ from bot.core.db import Database
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
 from bot.core.updates import ALLOWED_UPDATES
-from bot.outbox.sender import Sender
+from bot.outbox.sender import IDLE, Sender
+from tests.engines import ENGINES, NOT_RUN, POSTGRES, fresh_schema
 from tests.fake_telegram import FakeTelegram, TelegramGroup, TelegramUser
 
 ADMIN_ID = 900001
@@ -62,13 +63,17 @@ class FakeClock:
         return self.moment
 
     async def sleep_until(self, moment: datetime) -> None:
+        # The outbox resting until its next look (every second beside other instances, so on
+        # PostgreSQL) is no wait `someone_sleeps_until` is about, even at the same moment.
+        task = asyncio.current_task()
+        counted = task is None or task.get_name() != IDLE
         async with self._moved:
-            self._sleeping[moment] += 1
+            self._sleeping[moment] += counted
             self._moved.notify_all()
             try:
                 await self._moved.wait_for(lambda: self.moment >= moment)
             finally:
-                self._sleeping[moment] -= 1
+                self._sleeping[moment] -= counted
 
     async def someone_sleeps_until(self, moment: datetime) -> None:
         """Return once something (the bot waiting out a 429, say) sleeps until `moment`."""
@@ -235,6 +240,19 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         assert fake.unknown_methods == [], "the bot called Bot API methods the fake lacks"
 
 
+@pytest.fixture(params=ENGINES)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | Path]:
+    """A blank database for a test, once per engine: a SQLite file not made yet, then a
+    PostgreSQL schema of its own (tests/engines.py). `settings` takes its engine from it. A
+    test about SQLite's own files is marked `sqlite_only`: its PostgreSQL variant is left out
+    (`pytest_collection_modifyitems`)."""
+    if request.param == "sqlite":
+        yield tmp_path / "blank.sqlite3"
+        return
+    async with fresh_schema() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A blank database with every migration applied, made once per run by Escale's own
@@ -263,12 +281,15 @@ def database_path(migrated_database: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(telegram: FakeTelegram, database_path: Path) -> Settings:
+def settings(telegram: FakeTelegram, database_path: Path, database: str | Path) -> Settings:
+    """On SQLite, a copy of the migrated blank database; on PostgreSQL, a schema of its own
+    (migrated when Escale opens it), `database_path` then keeping only the heartbeat."""
     return Settings(
         token=telegram.token,
         api_base_url=telegram.base_url,
         admin_ids=frozenset({ADMIN_ID}),
         database_path=database_path,
+        database_url=database if isinstance(database, str) else None,
         # The test clock stands still unless a test moves it, and tests talk far faster than
         # people: the pace and the flood limit are raised, except where a test is about them.
         sends_per_second=1000,
@@ -316,6 +337,26 @@ async def escale(
         yield running
 
 
+NOT_ON_POSTGRES: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL variants are left out (not skipped one by one) when no server is set,
+    and counted in one line of the summary; so are those of tests about SQLite's own files."""
+    kept, left_out = [], []
+    for item in items:
+        on_postgres = item.get_closest_marker("postgresql") is not None
+        if on_postgres and (not POSTGRES or item.get_closest_marker("sqlite_only")):
+            left_out.append(item)
+            if not POSTGRES:
+                NOT_ON_POSTGRES.append(item.nodeid)
+        else:
+            kept.append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say loudly when the sandbox's browser tests could not run, and why."""
     reasons = [
@@ -323,6 +364,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for report in terminalreporter.stats.get("skipped", [])
         if isinstance(report.longrepr, tuple) and "browser tests" in str(report.longrepr[-1])
     ]
+    if NOT_ON_POSTGRES:
+        terminalreporter.write_line(
+            f"{len(NOT_ON_POSTGRES)} POSTGRESQL TESTS NOT RUN: {NOT_RUN}", yellow=True, bold=True
+        )
     if reasons:
         terminalreporter.write_line(
             f"{len(reasons)} BROWSER TESTS NOT RUN: " + "; ".join(sorted(set(reasons))),

@@ -220,7 +220,7 @@ async def test_mydata_holds_the_agreement_and_forget_erases_it(escale: Escale) -
 
     await person.send("/forget")
     await person.press("Yes, erase everything")
-    for table in ("agreements", "agreed_steps", "awaiting_text"):
+    for table in ("agreements", "agreed_steps", "conversations"):
         row = await escale.db.fetchone(f"SELECT COUNT(*) AS n FROM {table}")
         assert row is not None and row["n"] == 0, table
     rows = await escale.db.fetchall("SELECT body FROM outbox WHERE purpose = 'agreement'")

@@ -158,7 +158,9 @@ async def test_a_worker_sets_a_date_read_back_in_words(escale: Escale) -> None:
         ("invite", db_time(tuesday - timedelta(hours=48)), "pending"),
         ("invite", db_time(tuesday - timedelta(hours=24)), "pending"),
     ]
-    awaiting = await escale.db.fetchone("SELECT COUNT(*) FROM awaiting_date")
+    awaiting = await escale.db.fetchone(
+        "SELECT COUNT(*) FROM conversations WHERE purpose IN ('date', 'propose', 'note')"
+    )
     assert awaiting is not None and awaiting[0] == 0
 
     await escale.deliveries()
@@ -239,7 +241,10 @@ async def test_no_another_date_asks_again(escale: Escale) -> None:
     )
     assert worker.buttons(confirmation) == []
     assert await meetings(escale) == []
-    awaiting = await escale.db.fetchone("SELECT person_id, proposed_at FROM awaiting_date")
+    awaiting = await escale.db.fetchone(
+        "SELECT person_id, proposed_at FROM conversations"
+        " WHERE purpose IN ('date', 'propose', 'note')"
+    )
     assert awaiting is not None and tuple(awaiting) == (person.user_id, None)
 
     await worker.send("wednesday 9:30")
@@ -262,7 +267,9 @@ async def test_cancel_drops_a_date_being_typed(escale: Escale) -> None:
     assert "is that right?" not in worker.last.text
     assert worker.buttons() == []
     assert await meetings(escale) == []
-    awaiting = await escale.db.fetchone("SELECT COUNT(*) FROM awaiting_date")
+    awaiting = await escale.db.fetchone(
+        "SELECT COUNT(*) FROM conversations WHERE purpose IN ('date', 'propose', 'note')"
+    )
     assert awaiting is not None and awaiting[0] == 0
 
 
@@ -371,7 +378,9 @@ async def test_only_the_persons_worker_may_set_move_or_cancel(escale: Escale) ->
     await stranger.send("/meeting")
     assert "is that right?" not in stranger.last.text
     await stranger.send("friday 11am")
-    waiting = await escale.db.fetchone("SELECT COUNT(*) FROM awaiting_date")
+    waiting = await escale.db.fetchone(
+        "SELECT COUNT(*) FROM conversations WHERE purpose IN ('date', 'propose', 'note')"
+    )
     assert waiting is not None and waiting[0] == 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sqlite3
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.core.config import DEFAULT_DATABASE
 from bot.core.migrations import MIGRATIONS
 from bot.core.rows import to_db_time
 from bot.service.health import heartbeat_path
@@ -38,6 +40,7 @@ def _answers(path: Path) -> list[str]:
         return [row[0] for row in connection.execute("SELECT text FROM answers ORDER BY rowid")]
 
 
+@pytest.mark.sqlite_only  # SQLite files; PostgreSQL: pg_dump and PITR
 async def test_a_backup_taken_while_a_preparation_is_written_restores_whole(
     escale: Escale, tmp_path: Path
 ) -> None:
@@ -70,6 +73,7 @@ async def test_a_backup_taken_while_a_preparation_is_written_restores_whole(
     assert kept is not None and kept.exists() and _answers(kept) == _answers(final)
 
 
+@pytest.mark.sqlite_only  # SQLite files; PostgreSQL: pg_dump and PITR
 async def test_restore_refuses_a_running_instance_a_broken_file_and_a_newer_schema(
     escale: Escale, tmp_path: Path
 ) -> None:
@@ -114,11 +118,11 @@ async def test_restore_refuses_a_running_instance_a_broken_file_and_a_newer_sche
 async def test_the_health_signal_goes_bad_when_polling_stops_or_the_outbox_is_stuck(
     escale: Escale,
 ) -> None:
-    database = escale.settings.database_path
+    database, url = escale.settings.database_path, escale.settings.database_url
     worker = await make_worker(escale)
     now = escale.clock.now()
     assert heartbeat_path(database).exists()
-    fine = health(database, now)
+    fine = health(database, now, url)
     assert fine.healthy, fine.lines
 
     # A message due for long and never sent: the sender is stuck.
@@ -129,7 +133,7 @@ async def test_the_health_signal_goes_bad_when_polling_stops_or_the_outbox_is_st
                VALUES (?, 'notice', 'text', 'x', '', 'sending', ?, ?)""",
             (worker.user_id, to_db_time(now - timedelta(hours=1)), to_db_time(now)),
         )
-    stuck = health(database, now)
+    stuck = health(database, now, url)
     assert not stuck.healthy and any("STUCK" in line for line in stuck.lines)
     async with escale.db.transaction() as tx:
         await tx.execute("DELETE FROM outbox WHERE body = 'x'")
@@ -138,18 +142,22 @@ async def test_the_health_signal_goes_bad_when_polling_stops_or_the_outbox_is_st
     assert escale.app.updater is not None
     await escale.app.updater.stop()
     escale.clock.advance(timedelta(minutes=3))
-    stale = health(database, escale.clock.now())
+    stale = health(database, escale.clock.now(), url)
     assert not stale.healthy and any("TOO OLD" in line for line in stale.lines)
 
 
 async def test_status_as_a_command_and_after_a_clean_stop(
     escale: Escale, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    database = escale.settings.database_path
-    monkeypatch.setenv("ESCALE_DATABASE", str(database))
+    database, url = escale.settings.database_path, escale.settings.database_url
+    if url:  # the heartbeat is this instance's file, where the SQLite file would be
+        monkeypatch.chdir(database.parent)
+        escale.settings = dataclasses.replace(escale.settings, database_path=DEFAULT_DATABASE)
+        database = DEFAULT_DATABASE
+    monkeypatch.setenv("ESCALE_DATABASE", str(escale.settings.database))
     await escale.restart()
     await escale.user("Sam").send("/start")  # polling answered at least once
-    assert health(database, escale.clock.now()).lines[-1] == "healthy"
+    assert health(database, escale.clock.now(), url).lines[-1] == "healthy"
     await stop_app(escale.app)
     assert not heartbeat_path(database).exists(), "a clean stop says nobody polls any more"
     assert main(["status"]) == 1
@@ -162,7 +170,7 @@ async def test_admin_commands_list_workers_and_make_and_revoke_links(
 ) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", escale.settings.token)
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", escale.settings.api_base_url)
-    monkeypatch.setenv("ESCALE_DATABASE", str(escale.settings.database_path))
+    monkeypatch.setenv("ESCALE_DATABASE", str(escale.settings.database))
     monkeypatch.setenv("ESCALE_ADMIN_IDS", str(ADMIN_ID))
     worker = await make_worker(escale, "Alice")
     await make_person(escale, worker)
@@ -196,6 +204,7 @@ async def test_admin_commands_list_workers_and_make_and_revoke_links(
     assert "Bob" in escale.admin().last.text
 
 
+@pytest.mark.sqlite_only  # SQLite files; PostgreSQL: pg_dump and PITR
 async def test_backup_and_restore_as_commands(
     escale: Escale,
     tmp_path: Path,
@@ -221,3 +230,14 @@ async def test_backup_and_restore_as_commands(
     assert await asyncio.to_thread(main, ["restore", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert check_file(target).workers == 1
+
+
+def test_backup_and_restore_on_postgresql_point_to_its_own_tools(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ESCALE_DATABASE", "postgresql://escale:secret@db.example:5432/escale")
+    for command in (["backup", "copy.sqlite3"], ["restore", "copy.sqlite3"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "PostgreSQL server" in err and "pg_dump" in err, err
+        assert "point-in-time recovery" in err and "secret" not in err

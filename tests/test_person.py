@@ -19,6 +19,8 @@ async def test_help_and_privacy_speak_of_their_worker(escale: Escale) -> None:
     for part in ["Ce que garde Escale", "Qui le voit", "Combien de temps", "/mydata", "/forget"]:
         assert part in privacy
     assert "Alice lit seulement ce que vous décidez d'envoyer" in privacy
+    # What an erasure cannot reach at once (the write-ahead log, backups) is said plainly.
+    assert "Seules les copies de sécurité du service le gardent encore un temps" in privacy
 
 
 async def test_language_follows_telegram_then_the_persons_choice(escale: Escale) -> None:

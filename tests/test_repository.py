@@ -19,8 +19,8 @@ MALLORY = TelegramProfile(30, "Mallory", None)
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    db = await open_database(tmp_path / "escale.sqlite3")
+async def repo(database: str | Path) -> AsyncIterator[Repository]:
+    db = await open_database(database)
     yield Repository(db)
     await db.close()
 

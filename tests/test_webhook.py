@@ -183,14 +183,14 @@ async def test_the_health_signal_is_truthful_on_a_webhook(
     clock = FakeClock()
     telegram._wall_clock = lambda: clock.now().timestamp()  # Telegram's errors on test time
     webhook_settings = dataclasses.replace(settings, webhook=webhook_on_loopback())
-    path = webhook_settings.database_path
+    path, url = webhook_settings.database_path, webhook_settings.database_url
     async with running_escale(telegram, webhook_settings, caplog, clock) as escale:
         watch = escale.app.bot_data.services.webhook_watch
         assert watch is not None
         assert await watch.check() is None
         beat = read_beat(path)
         assert beat is not None and beat.mode == "webhook" and beat.problem is None
-        first = health(path, clock.now())
+        first = health(path, clock.now(), url)
         assert first.healthy, first.lines
         assert any(line.startswith("webhook: Telegram last asked") for line in first.lines)
 
@@ -202,17 +202,17 @@ async def test_the_health_signal_is_truthful_on_a_webhook(
         assert telegram.webhook_attempts[-1].status is None  # nobody listens
         clock.advance(timedelta(seconds=30))
         assert await watch.check() is None, "one failing check may be a passing retry"
-        assert health(path, clock.now()).healthy
+        assert health(path, clock.now(), url).healthy
         clock.advance(timedelta(seconds=5))
         problem = await watch.check()
         assert problem is not None and "cannot deliver: 1 update(s) waiting" in problem
-        stuck = health(path, clock.now())
+        stuck = health(path, clock.now(), url)
         assert not stuck.healthy
         assert "UNHEALTHY" in stuck.lines
         assert any("Telegram cannot deliver" in line for line in stuck.lines), stuck.lines
 
         # Two minutes on with no answer from Telegram at all: the beat is too old.
-        later = health(path, clock.now() + timedelta(minutes=3))
+        later = health(path, clock.now() + timedelta(minutes=3), url)
         assert not later.healthy and any("TOO OLD" in line for line in later.lines)
     assert read_beat(path) is None, "a clean stop removes the heartbeat"
 

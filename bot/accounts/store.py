@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, month_of, one, to_db_time
+from bot.general import conversation_store
+from bot.general.conversation_store import Conversation
 from bot.outbox.store import release_suspended
 from bot.preparation.store import forget_in, forget_person_side
 
@@ -93,14 +95,38 @@ def _invitation(row: Row) -> Invitation:
     )
 
 
-_ACCOUNT_SELECT = """
-    SELECT u.id, u.display_name, u.language, u.telegram_language, u.unreachable_since,
+ACCOUNT_COLUMNS = """u.id, u.display_name, u.language, u.telegram_language, u.unreachable_since,
            u.last_active_at,
-           w.status AS worker_status, p.worker_id, p.label
+           w.status AS worker_status, p.worker_id, p.label"""
+_ACCOUNT_SELECT = f"""
+    SELECT {ACCOUNT_COLUMNS}
     FROM users u
     LEFT JOIN workers w ON w.user_id = u.id
     LEFT JOIN people p ON p.user_id = u.id
 """
+# Who is speaking, in one read at the start of each update: their account (none for a
+# visitor), the menu their chat was last given, what they were asked to type, and their open
+# preparation.
+_SPEAKER_SELECT = f"""
+    SELECT {ACCOUNT_COLUMNS}, m.signature AS menu_signature,
+           {conversation_store.COLUMNS}
+    FROM (SELECT CAST(? AS BIGINT) AS me) s
+    LEFT JOIN users u ON u.id = s.me
+    LEFT JOIN workers w ON w.user_id = s.me
+    LEFT JOIN people p ON p.user_id = s.me
+    LEFT JOIN chat_menus m ON m.chat_id = s.me
+    LEFT JOIN conversations c ON c.user_id = s.me
+    LEFT JOIN preparations o ON o.person_id = s.me AND o.status = 'open'
+"""
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """The sender of an update as one read finds them (`Repository.speaker`)."""
+
+    account: Account | None
+    menu_signature: str | None  # the command menu their chat was last given (None: default)
+    conversation: Conversation
 
 
 def _account(row: Row) -> Account:
@@ -168,7 +194,7 @@ async def forget_person_in(tx: Transaction, user_id: int, now: datetime, reason:
 async def count_departure(tx: Transaction, worker_id: int, reason: str, now: datetime) -> None:
     await tx.execute(
         """INSERT INTO departures (month, worker_id, reason, count) VALUES (?, ?, ?, 1)
-           ON CONFLICT (month, worker_id, reason) DO UPDATE SET count = count + 1""",
+           ON CONFLICT (month, worker_id, reason) DO UPDATE SET count = departures.count + 1""",
         (month_of(now), worker_id, reason),
     )
 
@@ -180,6 +206,16 @@ class Repository:
         self.db = db
 
     # -- accounts -----------------------------------------------------------------------------
+
+    async def speaker(self, user_id: int) -> Speaker:
+        """Who sends an update, and what they are in the middle of: one read."""
+        row = await self.db.fetchone(_SPEAKER_SELECT, (user_id,))
+        assert row is not None, "the select starts from a row of its own"
+        return Speaker(
+            account=_account(row) if row["id"] is not None else None,
+            menu_signature=row["menu_signature"],
+            conversation=conversation_store.conversation(row),
+        )
 
     async def account(self, user_id: int) -> Account | None:
         row = await self.db.fetchone(_ACCOUNT_SELECT + " WHERE u.id = ?", (user_id,))
@@ -275,7 +311,8 @@ class Repository:
         rows = await self.db.fetchall(
             """SELECT * FROM invitations
                WHERE used_at IS NULL AND expires_at > ?
-                 AND (? IS NULL OR kind = ?) AND (? IS NULL OR created_by = ?)
+                 AND (CAST(? AS TEXT) IS NULL OR kind = ?)
+                 AND (CAST(? AS BIGINT) IS NULL OR created_by = ?)
                ORDER BY expires_at, id""",
             (to_db_time(now), kind, kind, created_by, created_by),
         )
@@ -291,7 +328,7 @@ class Repository:
                 tx,
                 """DELETE FROM invitations
                    WHERE id = ? AND used_at IS NULL AND expires_at > ?
-                     AND (? IS NULL OR created_by = ?)
+                     AND (CAST(? AS BIGINT) IS NULL OR created_by = ?)
                    RETURNING *""",
                 (invitation_id, to_db_time(now), created_by, created_by),
             )
@@ -373,7 +410,7 @@ class Repository:
             """SELECT w.user_id, u.display_name, w.status,
                       (SELECT COUNT(*) FROM people p WHERE p.worker_id = w.user_id) AS people
                FROM workers w JOIN users u ON u.id = w.user_id
-               ORDER BY u.display_name COLLATE NOCASE, w.user_id"""
+               ORDER BY lower(u.display_name), w.user_id"""
         )
         return [
             WorkerSummary(r["user_id"], r["display_name"], r["status"], r["people"]) for r in rows
@@ -400,7 +437,7 @@ class Repository:
             """SELECT p.user_id, u.display_name, p.label, p.joined_at
                FROM people p JOIN users u ON u.id = p.user_id
                WHERE p.worker_id = ?
-               ORDER BY COALESCE(p.label, u.display_name) COLLATE NOCASE, p.user_id""",
+               ORDER BY lower(COALESCE(p.label, u.display_name)), p.user_id""",
             (worker_id,),
         )
         return [

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -23,6 +24,7 @@ PREPARATION = DIALOGUES_DIR / "preparation.toml"  # the dialogue Escale ships wi
 DEFAULT_QUIET_HOURS = QuietHours(time(21), time(8))
 DEFAULT_DATABASE = Path("data/escale.sqlite3")
 DEFAULT_RETENTION = Period(months=24)
+_POSTGRES_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
@@ -67,6 +69,7 @@ class Settings:
     api_base_url: str = DEFAULT_API_BASE_URL
     admin_ids: frozenset[int] = frozenset()
     database_path: Path = DEFAULT_DATABASE
+    database_url: str | None = None  # a PostgreSQL server instead of the SQLite file
     default_locale: str = "fr"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
     invitation_lifetime: timedelta = timedelta(days=7)
@@ -77,6 +80,16 @@ class Settings:
     sends_per_second: int = 30  # everything Escale sends: Telegram's limit of about 30 a second
     updates_per_minute: int = 30  # from one user; beyond, one notice and silence for a while
     webhook: Webhook | None = None  # None: long polling
+
+    @property
+    def database(self) -> str | Path:
+        """What to open: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_label(self) -> str:
+        """The database, fit for a log line: the SQLite path, or the URL without password."""
+        return without_password(self.database_url) if self.database_url else str(self.database_path)
 
     @property
     def api_file_base_url(self) -> str:
@@ -99,7 +112,7 @@ def load_settings(
         token=_token(get("TELEGRAM_BOT_TOKEN")),
         api_base_url=_base_url(get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL),
         admin_ids=_admin_ids(get("ESCALE_ADMIN_IDS")),
-        database_path=Path(get("ESCALE_DATABASE") or DEFAULT_DATABASE),
+        **_database(get("ESCALE_DATABASE")),
         default_locale=_locale(get("ESCALE_DEFAULT_LOCALE") or "fr"),
         timezone=_timezone(get("ESCALE_TIMEZONE") or "Europe/Paris"),
         invitation_lifetime=_duration(
@@ -143,8 +156,52 @@ def load_dialogue_path(
 def load_database_path(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Path:
-    """Only the database's setting: backups, restores and status need no token."""
-    return Path(_values(environ, env_file).get("ESCALE_DATABASE", "").strip() or DEFAULT_DATABASE)
+    """Only the database's setting, as a SQLite file: backups and restores need no token.
+
+    Raises ConfigError when ESCALE_DATABASE names a PostgreSQL server: those copy files."""
+    found = load_database(environ, env_file)
+    if isinstance(found, str):
+        raise ConfigError(
+            "ESCALE_DATABASE is a PostgreSQL server: back it up and restore it with the "
+            "server's own tools (pg_dump and pg_restore, or point-in-time recovery from WAL "
+            "archives); python -m bot backup and restore copy SQLite files only"
+        )
+    return found
+
+
+def load_database(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> str | Path:
+    """Only the database's setting: a PostgreSQL URL, or the SQLite file's path."""
+    found = _database(_values(environ, env_file).get("ESCALE_DATABASE", "").strip())
+    url: str | None = found.get("database_url")
+    path: Path = found.get("database_path", DEFAULT_DATABASE)
+    return url or path
+
+
+def without_password(url: str) -> str:
+    """A database URL without its password, for log lines and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+def _database(raw: str) -> dict[str, Any]:
+    """ESCALE_DATABASE as Settings' fields: a `postgresql://` URL, or a file path."""
+    if not _POSTGRES_URL.match(raw):
+        return {"database_path": Path(raw or DEFAULT_DATABASE)}
+    parts = urlsplit(raw)
+    if not parts.hostname and "host=" not in parts.query:
+        raise ConfigError(
+            "ESCALE_DATABASE names a PostgreSQL server without a host: write it as "
+            "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+        )
+    return {"database_url": raw}
 
 
 def _values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:

@@ -17,7 +17,8 @@ Two engines implement it: SQLite (`bot/core/sqlite_db.py`, the default: a file p
 PostgreSQL (`bot/core/postgres_db.py`: a `postgresql://` URL). What only one engine can do sits
 behind a NAMED operation of this interface, never in a store:
 
-- `Database.scrub()`: after an erasure, reach what the engine keeps of deleted rows on disk.
+- `Database.scrub()`: after an erasure, reach what the engine keeps of deleted rows on disk;
+  `scrub(erasure=False)` after words were only blanked in place (a delivered message).
 - `Transaction.lock(key)`: hold `key` (a number) exclusively until the transaction ends.
 - `Database.sole_instance`: whether this engine admits one Escale at a time (SQLite's lock file).
 - `Database.lead(role)`: whether this process is, now, the one instance doing `role` (the
@@ -57,7 +58,7 @@ class Row(Protocol):
 
     def __len__(self) -> int: ...
 
-    def keys(self) -> Any: ...
+    def keys(self) -> Iterable[str]: ...
 
 
 class Cursor:
@@ -133,9 +134,16 @@ class Database(ABC):
     it is open). PostgreSQL admits several instances."""
 
     @abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction, committed when the block ends, rolled back if it raises.
-        Nothing that talks to Telegram may run inside it."""
+        Nothing that talks to Telegram may run inside it.
+
+        `durable=False` is for what may be lost to a power cut (never to a crash of the
+        process) and costs no wait for the disk: the commit is not flushed itself, but by the
+        next durable one. Only bookkeeping Escale can do without goes there — which message
+        shows the current question — never an answer or anything acknowledged. SQLite:
+        `synchronous = NORMAL` for that one commit (WAL keeps the file whole); PostgreSQL:
+        `SET LOCAL synchronous_commit = off`."""
 
     @abstractmethod
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
@@ -146,9 +154,12 @@ class Database(ABC):
         """Every row of a read, run whole after the last commit."""
 
     @abstractmethod
-    async def scrub(self) -> None:
+    async def scrub(self, *, erasure: bool = True) -> None:
         """After an erasure: reach, as far as the engine allows, what it still keeps on disk of
-        the rows just deleted (each engine says what that is)."""
+        the rows just deleted or overwritten (each engine says what that is).
+
+        `erasure=False` is the lighter call of the outbox once delivered words were blanked:
+        an engine may then leave their old bytes for the next erasure's scrub to reach."""
 
     @abstractmethod
     async def lead(self, role: str) -> bool:

@@ -36,6 +36,16 @@ from bot.core.db import (
 log = logging.getLogger(__name__)
 
 
+def _greatest(*values: Any) -> Any:
+    present = [value for value in values if value is not None]
+    return max(present) if present else None
+
+
+def _least(*values: Any) -> Any:
+    present = [value for value in values if value is not None]
+    return min(present) if present else None
+
+
 def _run_whole(
     connection: sqlite3.Connection, sql: str, params: tuple[Any, ...]
 ) -> tuple[list[Row], int]:
@@ -176,8 +186,9 @@ class SqliteDatabase(Database):
             self._lock_file = None
         log.info("database closed path=%s", self.path)
 
-    async def scrub(self) -> None:
-        """After an erasure: leave nothing of the erased rows on disk, in any of the files.
+    async def scrub(self, *, erasure: bool = True) -> None:
+        """After an erasure: leave nothing of the erased rows on disk, in any of the files
+        (the same whatever `erasure` says: a checkpoint costs little).
 
         `secure_delete` zeroes what is freed in the main file only; the `-wal` file keeps the
         pages as they were before, until a checkpoint copies the new ones back. A TRUNCATE
@@ -196,16 +207,22 @@ class SqliteDatabase(Database):
         log.warning("database scrub incomplete path=%s: a read held the log", self.path)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[Transaction]:
         """A write transaction, committed when the block ends, rolled back if it raises."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            if not durable:  # this one commit does not wait for the disk (see Database)
+                await self._writer.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield SqliteTransaction(self._writer)
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
+                await self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield SqliteTransaction(self._writer)
+                except BaseException:
+                    await self._writer.rollback()
+                    raise
+                await self._writer.commit()
+            finally:
+                if not durable:
+                    await self._writer.execute("PRAGMA synchronous = FULL")
 
     # Each read runs to its end in ONE call on the reader's thread. A read left open across
     # several calls (execute, fetch, close) keeps its snapshot, and any other read on the
@@ -290,6 +307,10 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         raise DatabaseError(_cannot_write(path, error)) from None
     connection.row_factory = sqlite3.Row
     try:
+        # PostgreSQL's GREATEST and LEAST (SQLite's own are MAX and MIN with several
+        # arguments), so that stores write one SQL for both engines. NULLs are ignored, as there.
+        await connection.create_function("GREATEST", -1, _greatest, deterministic=True)
+        await connection.create_function("LEAST", -1, _least, deterministic=True)
         for pragma in (
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = FULL",

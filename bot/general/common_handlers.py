@@ -118,7 +118,7 @@ async def who_is_speaking(update: Update, context: EscaleContext) -> None:
     user = update.effective_user
     if user is None or not in_private_chat(update):
         return  # a group, a channel, a business customer: no handler there asks who it is
-    context.caller = await identify(context.services, user)
+    context.understand(*await identify(context.services, user))
 
 
 def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
@@ -198,4 +198,5 @@ async def after_private_update(update: Update, context: EscaleContext) -> None:
         caller.roles,
         caller.t,
         chose_language=bool(account and account.language),
+        shown=context.menu_signature,
     )

@@ -18,8 +18,10 @@ from bot.general.common_handlers import (
     replace_buttons,
     worker_name,
 )
+from bot.general.conversation_store import DATES, NEGOTIATION
 from bot.general.views import stale_button
 from bot.meetings import views as meetings
+from bot.negotiation.agreements import TEXT_WAIT
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +77,19 @@ async def language_chosen(update: Update, context: EscaleContext, caller: Caller
 
 @anyone
 async def cancel(update: Update, context: EscaleContext, caller: Caller) -> None:
-    """Stop what is in progress: a joining that awaits consent, or pause a preparation."""
+    """Stop what the caller is in the middle of: a text they were asked for (a date, a part of
+    what was agreed, topics), else their preparation (paused), else a joining that awaits
+    consent."""
     svc = context.services
-    if await svc.meetings.stop_awaiting(caller.id):
+    asked = context.conversation.asked
+    if await context.stop_asking(DATES):
         await answer(update, context, meetings.date_dropped(caller.t))
         return
+    if await context.stop_asking(NEGOTIATION):
+        assert asked is not None
+        if asked.since >= svc.clock.now() - TEXT_WAIT:  # else long forgotten: on to the next
+            await answer(update, context, general.text_dropped(caller.t))
+            return
     if caller.has(Role.PERSON) and await svc.preparations.set_paused(caller.id, True):
         await answer(update, context, general.preparation_paused(caller.t))
         return

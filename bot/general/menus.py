@@ -171,6 +171,13 @@ async def _sleep(svc: Services, moment: datetime) -> None:
         await svc.clock.sleep_until(moment)
 
 
+class Unknown:
+    """Not read yet (unlike None, which is a chat with the default menu)."""
+
+
+UNKNOWN = Unknown()
+
+
 async def sync_chat_menu(
     bot: Bot,
     repo: Repository,
@@ -178,15 +185,19 @@ async def sync_chat_menu(
     roles: frozenset[Role],
     t: Translator,
     chose_language: bool,
+    shown: str | Unknown | None = UNKNOWN,
 ) -> None:
-    """Give this chat the menu its roles and language call for, if it does not have it yet.
+    """Give this chat the menu its roles and language call for, if it does not have it yet
+    (`shown`: the menu it was last given, when the update already read it).
 
     A failure is logged, not raised, and not remembered, so the next update tries again.
     """
     wanted = None
     if roles or chose_language:
         wanted = f"{t.language}:{','.join(sorted(role.value for role in roles))}"
-    if await repo.menu_signature(chat_id) == wanted:
+    if isinstance(shown, Unknown):
+        shown = await repo.menu_signature(chat_id)
+    if shown == wanted:
         return
     scope = BotCommandScopeChat(chat_id)
     try:

@@ -264,6 +264,11 @@ def person_privacy(t: Translator, worker_name: str | None, retention: Period) ->
             "social worker is only told that you left. Messages already sent to your social "
             "worker stay in their Telegram."
         )
+        + " "
+        + t._(
+            "Once erased, nothing stays in Escale. Only the service's safety copies keep it "
+            "for a while, until they are deleted."
+        )
     )
 
 
@@ -285,6 +290,11 @@ def preparation_paused(t: Translator) -> Reply:
         ),
         [[prepare_button(t)]],
     )
+
+
+def text_dropped(t: Translator) -> Reply:
+    """/cancel while Escale waited for a text (a part of what was agreed, topics, a comment)."""
+    return Reply(t._("All right. I am no longer waiting for that text."))
 
 
 def nothing_to_cancel(t: Translator) -> Reply:

@@ -24,12 +24,13 @@ from bot.general.common_handlers import (
     requires,
     show_in_place,
 )
+from bot.general.conversation_store import DATES, Asked
 from bot.general.views import stale_button, unknown_command
 from bot.meetings import rules as meetings
 from bot.meetings import views
 from bot.meetings.dates import Parsed, date_order, parse_meeting_time
 from bot.meetings.rules import Pair
-from bot.meetings.store import CANNOT, COMING, Awaited, Meeting
+from bot.meetings.store import CANNOT, COMING, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ async def meeting_command(update: Update, context: EscaleContext, caller: Caller
         return
     meeting = await svc.meetings.next_for(caller.id, svc.clock.now())
     if meeting is None:
-        await svc.meetings.await_date(caller.id, caller.id, svc.clock.now())
+        await context.ask(Asked("date", svc.clock.now(), person_id=caller.id))
     await answer(update, context, views.person_meeting(caller.t, pair.worker.display_name, meeting))
 
 
@@ -95,7 +96,7 @@ async def person_chosen(update: Update, context: EscaleContext, caller: Caller) 
 async def _ask_date(update: Update, context: EscaleContext, caller: Caller, pair: Pair) -> None:
     """The worker's next message is read as this person's meeting date."""
     svc = context.services
-    await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
+    await context.ask(Asked("date", svc.clock.now(), person_id=pair.person.user_id))
     await show_in_place(update, views.ask_date(caller.t, pair.person.known_as))
 
 
@@ -138,7 +139,7 @@ async def change_from_notice(update: Update, context: EscaleContext, caller: Cal
     await query.answer()
     pair = found[0]
     await replace_buttons(update, context, views.chosen_set_another(caller.t))
-    await svc.meetings.await_date(caller.id, pair.person.user_id, svc.clock.now())
+    await context.ask(Asked("date", svc.clock.now(), person_id=pair.person.user_id))
     await answer(update, context, views.ask_date(caller.t, pair.person.known_as))
 
 
@@ -180,22 +181,23 @@ async def cancel_dropped(update: Update, context: EscaleContext, caller: Caller)
 # -- a date typed, read back, confirmed ----------------------------------------------------------
 
 
-async def _awaited(context: EscaleContext, caller: Caller) -> Awaited | None:
-    svc = context.services
-    return await svc.meetings.awaited(caller.id, svc.clock.now() - DATE_WAIT)
+def _awaited(context: EscaleContext, caller: Caller) -> Asked | None:
+    """The date (or words) the caller was asked for, as this update found it, if still fresh."""
+    since = context.services.clock.now() - DATE_WAIT
+    return context.conversation.asked_for(DATES, since, strictly=True)
 
 
 async def date_typed(update: Update, context: EscaleContext, caller: Caller) -> bool:
     """If the caller was asked for a meeting date (or another time to propose), read it back
     or say what is missing; if asked for a few words for their worker, pass them on."""
     svc = context.services
-    awaited = await _awaited(context, caller)
+    awaited = _awaited(context, caller)
     message = update.message
     if awaited is None or message is None or message.text is None:
         return False
     pair = await _allowed(context, caller, awaited.person_id)
     if pair is None:
-        await svc.meetings.stop_awaiting(caller.id)
+        await context.stop_asking(DATES)
         return False
     if awaited.purpose == "note":
         note = visible_text(message.text).strip()
@@ -207,25 +209,22 @@ async def date_typed(update: Update, context: EscaleContext, caller: Caller) -> 
     order = date_order(caller.t.language, caller.user.language_code)
     parsed = parse_meeting_time(message.text, svc.clock.now(), svc.settings.timezone, order)
     if not isinstance(parsed, Parsed):
-        if await _preparing(context, caller):  # not a date: an answer to the question asked
-            await svc.meetings.stop_awaiting(caller.id)
+        if _preparing(context, caller):  # not a date: an answer to the question asked
+            await context.stop_asking(DATES)
             return False
         refusal = views.refused(caller.t, parsed, svc.clock.now(), pair.person.user_id)
         await answer(update, context, refusal)
         return True
-    await svc.meetings.propose(caller.id, parsed.moment)
+    await context.read_back(parsed.moment)
     person_id = pair.person.user_id
     name = None if person_id == caller.id else pair.person.known_as
     await answer(update, context, views.confirm_date(caller.t, parsed.moment, person_id, name))
     return True
 
 
-async def _preparing(context: EscaleContext, caller: Caller) -> bool:
+def _preparing(context: EscaleContext, caller: Caller) -> bool:
     """Whether the caller is in the middle of a preparation (not paused)."""
-    if not caller.has(Role.PERSON):
-        return False
-    open_one = await context.services.preparations.open_for(caller.id)
-    return open_one is not None and not open_one.paused
+    return caller.has(Role.PERSON) and context.conversation.preparing
 
 
 async def _allowed(context: EscaleContext, caller: Caller, person_id: int) -> Pair | None:
@@ -246,11 +245,11 @@ async def date_confirmed(update: Update, context: EscaleContext, caller: Caller)
     query = update.callback_query
     assert query is not None and context.matches
     svc = context.services
-    awaited = await _awaited(context, caller)
+    awaited = _awaited(context, caller)
     pair = await _allowed(context, caller, awaited.person_id) if awaited else None
     at = awaited.proposed_at if awaited else None
     if pair is None or awaited is None or (at is not None and at <= svc.clock.now()):
-        await svc.meetings.stop_awaiting(caller.id)  # no longer theirs to give, or passed
+        await context.stop_asking(DATES)  # no longer theirs to give, or passed
         await query.answer(stale_button(caller.t))
         return
     read_back = (pair.person.user_id, int(at.timestamp())) if at else None
@@ -263,7 +262,7 @@ async def date_confirmed(update: Update, context: EscaleContext, caller: Caller)
     by_person = pair.person.user_id == caller.id
     done = await meetings.set_date(svc, pair, at, by_person=by_person)
     if done is None:  # the person's own date, but their worker set one meanwhile
-        await svc.meetings.stop_awaiting(caller.id)
+        await context.stop_asking(DATES)
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
@@ -281,14 +280,13 @@ async def date_confirmed(update: Update, context: EscaleContext, caller: Caller)
 async def date_refused(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
     assert query is not None
-    svc = context.services
-    awaited = await _awaited(context, caller)
+    awaited = _awaited(context, caller)
     pair = await _allowed(context, caller, awaited.person_id) if awaited else None
     if pair is None or awaited is None:
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    await svc.meetings.propose(caller.id, None)
+    await context.read_back(None)
     if awaited.purpose == "propose":
         await show_in_place(update, views.ask_proposal(caller.t, pair.worker.display_name))
     elif pair.person.user_id == caller.id:
@@ -304,7 +302,7 @@ async def date_picked(update: Update, context: EscaleContext, caller: Caller) ->
     query = update.callback_query
     assert query is not None and context.matches
     svc = context.services
-    awaited = await _awaited(context, caller)
+    awaited = _awaited(context, caller)
     pair = await _allowed(context, caller, awaited.person_id) if awaited else None
     person_id, at = (
         int(context.matches[0][1]),
@@ -314,7 +312,7 @@ async def date_picked(update: Update, context: EscaleContext, caller: Caller) ->
         await query.answer(stale_button(caller.t))
         return
     await query.answer()
-    await svc.meetings.propose(caller.id, at)
+    await context.read_back(at)
     name = None if person_id == caller.id else pair.person.known_as
     await show_in_place(update, views.confirm_date(caller.t, at, person_id, name))
 
@@ -324,7 +322,7 @@ async def date_unknown(update: Update, context: EscaleContext, caller: Caller) -
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await context.services.meetings.stop_awaiting(caller.id)
+    await context.stop_asking(DATES)
     await replace_buttons(update, context, views.noted(caller.t))
 
 
@@ -441,9 +439,7 @@ async def _await_from_absent(
         return None
     await query.answer()
     pair, meeting = found
-    await svc.meetings.await_date(
-        caller.id, caller.id, svc.clock.now(), purpose=purpose, meeting_id=meeting.id
-    )
+    await context.ask(Asked(purpose, svc.clock.now(), person_id=caller.id, meeting_id=meeting.id))
     return pair
 
 
@@ -466,7 +462,7 @@ async def _note_given(
     context: EscaleContext,
     caller: Caller,
     pair: Pair,
-    awaited: Awaited,
+    awaited: Asked,
     *,
     text: str | None = None,
     voice_file_id: str | None = None,
@@ -479,7 +475,7 @@ async def _note_given(
         case meetings.Note.TOO_LONG:
             await answer(update, context, views.note_too_long(t, len(text or ""), noted.limit))
         case meetings.Note.GONE:
-            await svc.meetings.stop_awaiting(caller.id)
+            await context.stop_asking(DATES)
             await answer(update, context, Reply(views.meeting_gone(t)))
         case meetings.Note.SENT:
             assert noted.meeting is not None
@@ -491,13 +487,13 @@ async def _note_given(
 
 async def voice_typed(update: Update, context: EscaleContext, caller: Caller) -> bool:
     """A voice message as the few words for the worker, if those were asked for."""
-    awaited = await _awaited(context, caller)
+    awaited = _awaited(context, caller)
     voice = update.message.voice if update.message else None
     if awaited is None or awaited.purpose != "note" or voice is None:
         return False
     pair = await _allowed(context, caller, awaited.person_id)
     if pair is None:
-        await context.services.meetings.stop_awaiting(caller.id)
+        await context.stop_asking(DATES)
         return False
     await _note_given(update, context, caller, pair, awaited, voice_file_id=voice.file_id)
     return True
@@ -508,7 +504,7 @@ async def _proposal_confirmed(
     context: EscaleContext,
     caller: Caller,
     pair: Pair,
-    awaited: Awaited,
+    awaited: Asked,
     at: datetime,
 ) -> None:
     query = update.callback_query
@@ -517,7 +513,7 @@ async def _proposal_confirmed(
     meeting = await svc.meetings.get(awaited.meeting_id or 0, svc.clock.now())
     done = await meetings.propose(svc, pair, meeting, at) if meeting is not None else None
     if done is None:
-        await svc.meetings.stop_awaiting(caller.id)
+        await context.stop_asking(DATES)
         await query.answer(views.meeting_gone(caller.t))
         return
     await query.answer()

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
+from bot.general import conversation_store
 from bot.outbox.store import Queued, enqueue
 
 
@@ -38,17 +39,6 @@ class Meeting:
 
 COMING = "coming"
 CANNOT = "cannot"
-
-
-@dataclass(frozen=True)
-class Awaited:
-    """What the user's next message is awaited for: `purpose` is 'date' (the meeting date of
-    `person_id`), 'propose' (another time for `meeting_id`) or 'note' (a few words about it)."""
-
-    person_id: int
-    proposed_at: datetime | None  # the date read back and not yet confirmed
-    purpose: str
-    meeting_id: int | None
 
 
 @dataclass(frozen=True)
@@ -226,7 +216,7 @@ class MeetingStore:
                 (schedule.worker_id, schedule.day.isoformat()),
             ):
                 await enqueue(tx, [addendum], purpose="day_summary", now=now, about=person_id)
-            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (by,))
+            await conversation_store.end(tx, by, conversation_store.DATES)
         return meeting, None if current is None else from_db_time(current["at"])
 
     async def attend(
@@ -261,9 +251,7 @@ class MeetingStore:
                 (attendance, to_db_time(now), to_db_time(now), meeting_id),
             )
             assert row is not None
-            await tx.execute(
-                "DELETE FROM awaiting_date WHERE user_id = ? AND purpose <> 'date'", (person_id,)
-            )
+            await conversation_store.end(tx, person_id, ("propose", "note"))
             if attendance == CANNOT:
                 await withdraw_reminders(tx, meeting_id)
             elif before["attendance"] == CANNOT:
@@ -304,7 +292,7 @@ class MeetingStore:
                    RETURNING *""",
                 (text, voice_file_id, to_db_time(now), meeting_id, person_id, CANNOT),
             )
-            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (person_id,))
+            await conversation_store.end(tx, person_id, conversation_store.DATES)
             if row is None:
                 return None
             await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
@@ -327,7 +315,7 @@ class MeetingStore:
                    RETURNING *""",
                 (to_db_time(at), to_db_time(now), meeting_id, person_id, CANNOT),
             )
-            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (person_id,))
+            await conversation_store.end(tx, person_id, conversation_store.DATES)
             if row is None:
                 return None
             await enqueue(tx, notices, purpose="meeting", now=now, about=person_id)
@@ -374,7 +362,7 @@ class MeetingStore:
                 tx,
                 f"""UPDATE meetings AS m SET reminders_off = 0
                     WHERE id = ? AND person_id = ? AND status = 'planned' AND at > ?
-                      AND attendance IS NOT 'cannot' AND NOT {_PREPARED} RETURNING id""",
+                      AND COALESCE(attendance, '') <> 'cannot' AND NOT {_PREPARED} RETURNING id""",
                 (meeting_id, person_id, to_db_time(due_at)),
             )
             if row is None:
@@ -400,7 +388,7 @@ class MeetingStore:
             """SELECT MIN(due_at) FROM (
                    SELECT MIN(due_at) AS due_at FROM reminders WHERE status = 'pending'
                    UNION ALL
-                   SELECT MIN(due_at) FROM day_summaries WHERE status = 'pending')"""
+                   SELECT MIN(due_at) FROM day_summaries WHERE status = 'pending') AS due"""
         )
         return maybe_time(row[0] if row else None)
 
@@ -520,8 +508,8 @@ class MeetingStore:
         """The person's meetings and the reminders planned for them, for /mydata."""
         meetings = await self.db.fetchall(
             """SELECT id, at, status, attendance, attendance_at, absence_note,
-                      absence_voice IS NOT NULL AS absence_voice_message, proposed_at,
-                      created_at, updated_at
+                      CASE WHEN absence_voice IS NULL THEN 0 ELSE 1 END AS absence_voice_message,
+                      proposed_at, created_at, updated_at
                FROM meetings WHERE person_id = ? ORDER BY at""",
             (person_id,),
         )
@@ -534,60 +522,6 @@ class MeetingStore:
             "meetings": [dict(m) for m in meetings],
             "reminders": [dict(r) for r in reminders],
         }
-
-    # -- a date being typed ---------------------------------------------------------------------
-
-    async def await_date(
-        self,
-        user_id: int,
-        person_id: int,
-        now: datetime,
-        *,
-        purpose: str = "date",
-        meeting_id: int | None = None,
-    ) -> None:
-        """The user's next message is the date of `person_id`'s meeting, or (a person who
-        cannot come) another time to propose, or a few words, for `meeting_id`."""
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                """INSERT INTO awaiting_date (user_id, person_id, proposed_at, created_at,
-                                              purpose, meeting_id)
-                   VALUES (?, ?, NULL, ?, ?, ?)
-                   ON CONFLICT (user_id) DO UPDATE SET person_id = excluded.person_id,
-                       proposed_at = NULL, created_at = excluded.created_at,
-                       purpose = excluded.purpose, meeting_id = excluded.meeting_id""",
-                (user_id, person_id, to_db_time(now), purpose, meeting_id),
-            )
-
-    async def awaited(self, user_id: int, since: datetime) -> Awaited | None:
-        """What the user was asked to type after `since`, if anything."""
-        row = await self.db.fetchone(
-            """SELECT person_id, proposed_at, purpose, meeting_id FROM awaiting_date
-               WHERE user_id = ? AND created_at > ?""",
-            (user_id, to_db_time(since)),
-        )
-        if row is None:
-            return None
-        return Awaited(
-            row["person_id"], maybe_time(row["proposed_at"]), row["purpose"], row["meeting_id"]
-        )
-
-    async def propose(self, user_id: int, at: datetime | None) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE awaiting_date SET proposed_at = ? WHERE user_id = ?",
-                (None if at is None else to_db_time(at), user_id),
-            )
-
-    async def stop_awaiting(self, user_id: int) -> bool:
-        """No date is awaited from the user any more (a read first: most often none was)."""
-        if not await self.db.fetchone("SELECT 1 FROM awaiting_date WHERE user_id = ?", (user_id,)):
-            return False
-        async with self.db.transaction() as tx:
-            row = await one(
-                tx, "DELETE FROM awaiting_date WHERE user_id = ? RETURNING user_id", (user_id,)
-            )
-            return row is not None
 
 
 async def withdraw_reminders(tx: Transaction, meeting_id: int) -> None:

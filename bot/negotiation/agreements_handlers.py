@@ -17,6 +17,7 @@ from bot.core import callbacks
 from bot.core.callbacks import AgreeAction
 from bot.core.text import Reply
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
+from bot.general.conversation_store import AGREEMENT, NEGOTIATION, Asked
 from bot.general.views import stale_button
 from bot.negotiation import agreements
 from bot.negotiation import agreements_views as views
@@ -140,8 +141,8 @@ def _person_may(caller: Caller, agreement: Agreement) -> bool:
 async def _await(
     context: EscaleContext, caller: Caller, purpose: str, target: int, part: str | None
 ) -> None:
-    svc = context.services
-    await svc.agreements.await_text(caller.id, purpose, target, part, svc.clock.now())
+    now = context.services.clock.now()
+    await context.ask(Asked(purpose, now, target_id=target, part=part))
 
 
 async def _worker_action(
@@ -180,12 +181,12 @@ async def _worker_action(
         await svc.agreements.remove_step(aid, argument - 1)
         await _redraw(update, context, caller, aid, person)
     elif action == AgreeAction.NO_DATE:
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         await _redraw(update, context, caller, aid, person)
     elif action == AgreeAction.SEND:
         await _send(update, context, caller, agreement, person)
     elif action == AgreeAction.DROP and await svc.agreements.drop_draft(aid, caller.id):
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         await replace_buttons(update, context, views.dropped(t))
 
 
@@ -205,7 +206,7 @@ async def _send(
     proposal = views.proposal(person_t, agreement, person.known_as, caller.name)
     messages = [preparation_views.notice(person_t, person.user_id, part) for part in proposal]
     if await svc.agreements.propose(agreement.id, caller.id, messages, svc.clock.now()):
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         log.info("agreement proposed id=%s", agreement.id)
         svc.deliver()
         await replace_buttons(update, context, views.sent_footer(caller.t, person.known_as))
@@ -242,7 +243,7 @@ async def _person_action(
             )
             notices += [preparation_views.notice(worker_t, worker.user_id, x) for x in told]
         if await svc.agreements.answer(aid, caller.id, accepted, notices, svc.clock.now()):
-            await svc.agreements.stop_awaiting(caller.id)
+            await context.stop_asking(NEGOTIATION)
             log.info("agreement answered id=%s accepted=%s", aid, accepted)
             svc.deliver()
             await replace_buttons(update, context, views.chosen(t, accepted))
@@ -267,28 +268,29 @@ async def text_typed(update: Update, context: EscaleContext, caller: Caller) -> 
     message = update.message
     if message is None or message.text is None:
         return False
-    awaited = await svc.agreements.awaited(caller.id, svc.clock.now() - agreements.TEXT_WAIT)
-    if awaited is None or not awaited.purpose.startswith("ag_"):
+    since = svc.clock.now() - agreements.TEXT_WAIT
+    awaited = context.conversation.asked_for(AGREEMENT, since)
+    if awaited is None:
         return False
     agreement = await svc.agreements.get(awaited.target_id)
     text = message.text.strip()
     if agreement is None:
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         return False
     if not agreements.part_fits(text):
         await answer(update, context, views.too_long(caller.t, agreements.PART_MAX_LENGTH))
         return True
     if awaited.purpose == "ag_amend":
         if not _person_may(caller, agreement):
-            await svc.agreements.stop_awaiting(caller.id)
+            await context.stop_asking(NEGOTIATION)
             return False
         await _amend(update, context, caller, agreement, awaited.part or "", text)
         return True
     person = await _worker_may(context, caller, agreement)
     if person is None:
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         return False
-    await svc.agreements.stop_awaiting(caller.id)
+    await context.stop_asking(NEGOTIATION)
     if awaited.purpose in ("ag_q", "ag_b"):
         part = "question" if awaited.purpose == "ag_q" else "plan_b"
         await svc.agreements.set_text(agreement.id, "draft", part, text)
@@ -328,7 +330,7 @@ async def _amend(
         changed = await svc.agreements.set_step_what(agreement.id, "proposed", int(part[5:]), text)
     else:
         changed = False
-    await svc.agreements.stop_awaiting(caller.id)
+    await context.stop_asking(NEGOTIATION)
     after = await svc.agreements.get(agreement.id) if changed else agreement
     assert caller.account is not None and after is not None
     _, worker_name = await _worker_name(context, after)

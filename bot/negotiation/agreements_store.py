@@ -45,15 +45,6 @@ class Agreement:
     steps: tuple[AgreedStep, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class Awaited:
-    """What the next typed text of a user is for: a purpose, its row and which part."""
-
-    purpose: str
-    target_id: int
-    part: str | None
-
-
 def _agreement(row: Row, steps: Sequence[Row]) -> Agreement:
     return Agreement(
         id=row["id"],
@@ -331,36 +322,6 @@ class AgreementStore:
                 )
             return True
 
-    # -- typed text awaited ----------------------------------------------------------------------
-
-    async def await_text(
-        self, user_id: int, purpose: str, target_id: int, part: str | None, now: datetime
-    ) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                """INSERT INTO awaiting_text (user_id, purpose, target_id, part, created_at)
-                   VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT (user_id) DO UPDATE SET purpose = excluded.purpose,
-                       target_id = excluded.target_id, part = excluded.part,
-                       created_at = excluded.created_at""",
-                (user_id, purpose, target_id, part, to_db_time(now)),
-            )
-            # The newest question wins: a meeting date asked for before is no longer awaited.
-            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (user_id,))
-
-    async def awaited(self, user_id: int, since: datetime) -> Awaited | None:
-        row = await self.db.fetchone(
-            """SELECT * FROM awaiting_text a WHERE a.user_id = ? AND a.created_at >= ?
-                 AND NOT EXISTS (SELECT 1 FROM awaiting_date d
-                                 WHERE d.user_id = a.user_id AND d.created_at > a.created_at)""",
-            (user_id, to_db_time(since)),
-        )
-        return None if row is None else Awaited(row["purpose"], row["target_id"], row["part"])
-
-    async def stop_awaiting(self, user_id: int) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute("DELETE FROM awaiting_text WHERE user_id = ?", (user_id,))
-
     async def export(self, person_id: int) -> dict[str, Any]:
         """The person's agreements and proposals as plain data, for /mydata."""
         return {
@@ -398,9 +359,7 @@ async def _queue(
     agreement_id: int,
     person_id: int,
 ) -> None:
-    await enqueue(tx, messages, purpose=purpose, now=now, about=person_id)
-    await tx.execute(
-        """UPDATE outbox SET agreement_id = ? WHERE id IN (
-               SELECT id FROM outbox ORDER BY id DESC LIMIT ?)""",
-        (agreement_id, len(messages)),
+    ids = await enqueue(tx, messages, purpose=purpose, now=now, about=person_id)
+    await tx.executemany(
+        "UPDATE outbox SET agreement_id = ? WHERE id = ?", [(agreement_id, i) for i in ids]
     )

@@ -17,6 +17,7 @@ from bot.core import callbacks
 from bot.core.callbacks import TopicAction
 from bot.core.notices import NoticeKind
 from bot.general.common_handlers import Buttons, Handler, answer, anyone, replace_buttons, requires
+from bot.general.conversation_store import NEGOTIATION, TOPICS, Asked
 from bot.general.views import stale_button
 from bot.negotiation import topics
 from bot.negotiation import topics_views as views
@@ -85,8 +86,7 @@ async def person_chosen(update: Update, context: EscaleContext, caller: Caller) 
 
 
 async def _await(context: EscaleContext, caller: Caller, purpose: str, target: int) -> None:
-    svc = context.services
-    await svc.agreements.await_text(caller.id, purpose, target, None, svc.clock.now())
+    await context.ask(Asked(purpose, context.services.clock.now(), target_id=target))
 
 
 async def _draft_of(
@@ -128,7 +128,7 @@ async def pressed(update: Update, context: EscaleContext, caller: Caller) -> Non
         elif action is TopicAction.SEND:
             await _send(update, context, caller, topic_list, person)
         elif await svc.topics.drop(list_id, caller.id):
-            await svc.agreements.stop_awaiting(caller.id)
+            await context.stop_asking(NEGOTIATION)
             await replace_buttons(update, context, views.dropped(t))
         return
     topic = await _topic_for(context, caller, list_id, topic_id)
@@ -206,7 +206,7 @@ async def _send(
             shown = views.topic_message(person_t, topic_list.id, topic)
             messages.append(preparation_views.notice(person_t, person.user_id, shown))
     if await svc.topics.send(topic_list.id, caller.id, messages, svc.clock.now()):
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         log.info("topics sent list=%s count=%s", topic_list.id, len(topic_list.topics))
         svc.deliver()
         await replace_buttons(update, context, views.sent_footer(caller.t, person.known_as))
@@ -222,8 +222,8 @@ async def typed(
     text = (message.text or "").strip() if message and message.text else ""
     if message is None or (not text and voice is None):
         return False
-    awaited = await svc.agreements.awaited(caller.id, svc.clock.now() - TEXT_WAIT)
-    if awaited is None or not awaited.purpose.startswith("tp_"):
+    awaited = context.conversation.asked_for(TOPICS, svc.clock.now() - TEXT_WAIT)
+    if awaited is None:
         return False
     if awaited.purpose == "tp_comment":
         if voice is not None:
@@ -234,7 +234,7 @@ async def typed(
             if topic_list
             else None
         )
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         if topic is None or topic_list is None:
             return False
         if not topics.word_fits(text):
@@ -249,7 +249,7 @@ async def typed(
         return True
     owned = await _draft_of(context, caller, awaited.target_id)
     if owned is None:
-        await svc.agreements.stop_awaiting(caller.id)
+        await context.stop_asking(NEGOTIATION)
         return False
     topic_list, person = owned
     if awaited.purpose == "tp_word" and voice is not None:
@@ -263,7 +263,7 @@ async def typed(
         return True
     if drafted.outcome is topics.Draft.FULL:
         await answer(update, context, views.full(caller.t, drafted.limit))
-    await svc.agreements.stop_awaiting(caller.id)
+    await context.stop_asking(NEGOTIATION)
     after = await svc.topics.get(topic_list.id)
     assert after is not None
     await answer(update, context, views.draft(caller.t, after, person.known_as))

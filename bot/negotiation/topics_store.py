@@ -219,9 +219,7 @@ class TopicStore:
 async def _queue(
     tx: Any, messages: Sequence[Queued], now: datetime, list_id: int, person_id: int
 ) -> None:
-    await enqueue(tx, messages, purpose="topics", now=now, about=person_id)
-    await tx.execute(
-        """UPDATE outbox SET topic_list_id = ? WHERE id IN (
-               SELECT id FROM outbox ORDER BY id DESC LIMIT ?)""",
-        (list_id, len(messages)),
+    ids = await enqueue(tx, messages, purpose="topics", now=now, about=person_id)
+    await tx.executemany(
+        "UPDATE outbox SET topic_list_id = ? WHERE id = ?", [(list_id, i) for i in ids]
     )

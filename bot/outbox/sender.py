@@ -46,10 +46,14 @@ BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
 PRODUCE_EVERY = timedelta(seconds=1)  # while paced, the producers run no more often
 LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another process) wait no longer
-# Beside other instances, rows queued by theirs bring no `wake()` here: looked for this often.
-LOOK_AGAIN_SHARED = timedelta(seconds=1)
-ELECTION_AGAIN = timedelta(seconds=2)  # not the elected sender: asked again this often
+# Beside other instances, rows queued by theirs bring no `wake()` here, and the elected sender
+# may die: looked for, and the election asked again, this often, in real seconds (a wait for
+# the network, not a moment of the service's time such as a reminder's).
+SHARED_POLL = 1.0
 ROLE = "outbox-sender"
+# The name of the task in which the sender rests until its next pass (not a wait out of a 429
+# or a backoff): a test clock can tell the two apart when both end at the same moment.
+IDLE = "outbox-idle"
 
 # Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -99,8 +103,7 @@ class Sender:
         self._recover_first = False
         self._scrub = False  # rows ended in this pass, whose words are then scrubbed
         self._leading = False  # this instance's sender is the elected one
-        shared = not store.db.sole_instance
-        self._look_again = LOOK_AGAIN_SHARED if shared else LOOK_AGAIN
+        self._poll = None if store.db.sole_instance else SHARED_POLL
 
     @property
     def leading(self) -> bool:
@@ -166,7 +169,7 @@ class Sender:
             try:
                 if not await self._elect():
                     self._idle.set()
-                    await self._wait(self._clock.now() + ELECTION_AGAIN)
+                    await self._wait(self._clock.now() + LOOK_AGAIN)
                     self._idle.clear()
                     continue
                 if self._recover_first:
@@ -180,7 +183,7 @@ class Sender:
                     produced_wakes = [
                         await self._produce(produce, now) for produce in self._producers
                     ]
-                wakes: list[datetime | None] = [now + self._look_again, *produced_wakes]
+                wakes: list[datetime | None] = [now + LOOK_AGAIN, *produced_wakes]
                 # Held back by the pace, rows are due already: wait for the pace, not for them.
                 paced = await self._send_due()
                 wakes.append(paced if paced is not None else await self._store.next_due())
@@ -208,11 +211,14 @@ class Sender:
             return now + PAUSE_AFTER_FAILURE
 
     async def _wait(self, until: datetime) -> None:
-        """Until `until` by the injected clock (never real time), or until `wake()`."""
+        """Until `until` by the injected clock, or until `wake()`; beside other instances, at
+        most `SHARED_POLL` real seconds."""
         waiters: list[asyncio.Task[Any]] = [
             asyncio.create_task(self._woken.wait()),
-            asyncio.create_task(self._clock.sleep_until(until)),
+            asyncio.create_task(self._clock.sleep_until(until), name=IDLE),
         ]
+        if self._poll is not None:  # beside other instances: see SHARED_POLL
+            waiters.append(asyncio.create_task(asyncio.sleep(self._poll)))
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -257,7 +263,7 @@ class Sender:
                     return min(waiting.values(), default=None)
         finally:
             if self._scrub:
-                await self._store.db.scrub()
+                await self._store.db.scrub(erasure=False)
 
     async def _attempt(self, due: OutboxRow) -> bool:
         """One attempt at one row; whether it called Telegram (and so counts for the pace)."""

@@ -67,17 +67,20 @@ async def enqueue(
     meeting_id: int | None = None,
     about: int | None = None,
     expires_at: datetime | None = None,
-) -> None:
-    """Queue `messages`, in order, inside the caller's transaction. A message still unsent at
-    `expires_at` is dropped (a reminder is pointless once its meeting has begun). A message
-    `about` a user, or tied to a preparation or a meeting, is erased with them."""
+) -> list[int]:
+    """Queue `messages`, in order, inside the caller's transaction; return their ids. A message
+    still unsent at `expires_at` is dropped (a reminder is pointless once its meeting has
+    begun). A message `about` a user, or tied to a preparation or a meeting, is erased with
+    them."""
+    ids: list[int] = []
     for message in messages:
         if isinstance(message, Notice):
-            await tx.execute(
+            cursor = await tx.execute(
                 """INSERT INTO outbox (chat_id, purpose, preparation_id, meeting_id, about_id,
                                        kind, body, repeat_note, notice, data, erased_name,
                                        status, due_at, created_at, expires_at)
-                   VALUES (?, ?, ?, ?, ?, 'text', '', '', ?, ?, ?, 'pending', ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, 'text', '', '', ?, ?, ?, 'pending', ?, ?, ?)
+                   RETURNING id""",
                 (
                     message.chat_id,
                     purpose,
@@ -92,12 +95,13 @@ async def enqueue(
                     None if expires_at is None else to_db_time(expires_at),
                 ),
             )
+            ids.extend(row[0] for row in await cursor.fetchall())
             continue
-        await tx.execute(
+        cursor = await tx.execute(
             """INSERT INTO outbox (chat_id, purpose, preparation_id, meeting_id, about_id, kind,
                                    body, caption, buttons, protect, repeat_note, status, due_at,
                                    created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id""",
             (
                 message.chat_id,
                 purpose,
@@ -117,6 +121,8 @@ async def enqueue(
                 None if expires_at is None else to_db_time(expires_at),
             ),
         )
+        ids.extend(row[0] for row in await cursor.fetchall())
+    return ids
 
 
 OutboxStatus = Literal["pending", "sending", "sent", "failed", "held", "uncertain"]
@@ -138,7 +144,7 @@ _TO_SUSPENDED_WORKER = """chat_id IN (SELECT user_id FROM workers WHERE status =
 async def release_suspended(tx: Transaction, worker_id: int, now: datetime) -> int:
     """The worker is active again: what was held for them is due at once. How many rows."""
     cursor = await tx.execute(
-        """UPDATE outbox SET status = 'pending', error = NULL, due_at = MIN(due_at, ?)
+        """UPDATE outbox SET status = 'pending', error = NULL, due_at = LEAST(due_at, ?)
            WHERE chat_id = ? AND status = 'held' AND error = ?""",
         (to_db_time(now), worker_id, HELD_SUSPENDED),
     )
@@ -277,7 +283,7 @@ class OutboxStore:
         async with self.db.transaction() as tx:
             await tx.execute(
                 """UPDATE outbox SET status = 'pending', due_at = ?, error = ?,
-                                     maybe_delivered = MAX(maybe_delivered, ?)
+                                     maybe_delivered = GREATEST(maybe_delivered, ?)
                    WHERE id = ? AND status = 'sending'""",
                 (to_db_time(due_at), error, int(maybe_delivered), outbox_id),
             )
@@ -364,7 +370,7 @@ class OutboxStore:
                 (chat_id,),
             )
             rows = await tx.execute(
-                """UPDATE outbox SET status = 'pending', due_at = MIN(due_at, ?)
+                """UPDATE outbox SET status = 'pending', due_at = LEAST(due_at, ?)
                    WHERE chat_id = ? AND status = 'held'""",
                 (to_db_time(now), chat_id),
             )
@@ -379,7 +385,7 @@ class OutboxStore:
         async with self.db.transaction() as tx:
             cursor = await tx.execute(
                 """UPDATE outbox
-                   SET status = CASE WHEN maybe_delivered THEN 'uncertain' ELSE 'pending' END,
+                   SET status = CASE WHEN maybe_delivered = 1 THEN 'uncertain' ELSE 'pending' END,
                        maybe_delivered = 1, error = 'interrupted'
                    WHERE status = 'sending'"""
             )

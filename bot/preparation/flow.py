@@ -10,8 +10,9 @@ import enum
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.accounts.store import Account
 from bot.context import Services
@@ -63,6 +64,7 @@ class Flow:
     last_time: Preparation | None  # the person's previous finished preparation, sent or kept
     allies: Mapping[int, Ally]
     agreed: Answer | None = None  # the steps agreed since last time, accepted by the person
+    person: Account | None = None  # the person, as the update read them (not read again)
 
     @property
     def previous(self) -> Mapping[str, Answer]:
@@ -148,9 +150,10 @@ class Flow:
         return self.preparation.back_to_review
 
 
-async def current(svc: Services, person_id: int) -> Flow | None:
-    """The person's open preparation, if any."""
-    preparation = await svc.preparations.open_for(person_id)
+async def current(svc: Services, person_id: int, person: Account | None = None) -> Flow | None:
+    """The person's open preparation, if any: one read for it and last time, one for the
+    allies, one for what was agreed since (`person`: their account, when the update has it)."""
+    preparation, last_time = await svc.preparations.open_and_last(person_id)
     if preparation is None:
         return None
     if svc.dialogue.step(preparation.step or "") is None:
@@ -162,15 +165,19 @@ async def current(svc: Services, person_id: int) -> Flow | None:
             back_to_review=False,
             now=svc.clock.now(),
         )
-        return await current(svc, person_id)
-    return await _flow(svc, preparation)
+        return await current(svc, person_id, person)
+    return await _flow(svc, preparation, last_time, person)
 
 
-async def _flow(svc: Services, preparation: Preparation) -> Flow:
-    earlier = await svc.preparations.finished(preparation.person_id, limit=1)
+async def _flow(
+    svc: Services,
+    preparation: Preparation,
+    last_time: Preparation | None,
+    person: Account | None = None,
+) -> Flow:
     allies = await svc.preparations.allies(preparation.person_id)
-    last_time = earlier[0] if earlier else None
-    person = await svc.repo.account(preparation.person_id)
+    if person is None:
+        person = await svc.repo.account(preparation.person_id)
     agreed = await agreements.agreed_for_next_time(svc, person, last_time) if person else None
     return Flow(
         svc.dialogue,
@@ -178,7 +185,19 @@ async def _flow(svc: Services, preparation: Preparation) -> Flow:
         last_time,
         {ally.id: ally for ally in allies[-MAX_ALLIES:]},  # a list kept before the cap
         agreed,
+        person,
     )
+
+
+def _reload(svc: Services, flow: Flow) -> Awaitable[Flow | None]:
+    """Read the preparation again: after a change whose outcome memory cannot tell (an ally's
+    new id)."""
+    return current(svc, flow.preparation.person_id, flow.person)
+
+
+def _with(flow: Flow, **changes: Any) -> Flow:
+    """The flow after a change the database just committed, built without reading it again."""
+    return replace(flow, preparation=replace(flow.preparation, **changes))
 
 
 async def begin(svc: Services, person_id: int) -> tuple[Flow, bool]:
@@ -195,7 +214,7 @@ async def begin(svc: Services, person_id: int) -> tuple[Flow, bool]:
         previous[AGREED] = agreed
     first = engine.first_step(svc.dialogue, previous)
     preparation = await svc.preparations.start(person_id, first.id, svc.clock.now())
-    return await _flow(svc, preparation), False
+    return await _flow(svc, preparation, last_time, person), False
 
 
 async def start_over(svc: Services, person_id: int, preparation_id: int) -> Flow | None:
@@ -221,7 +240,20 @@ async def _go(
         answer=answer,
         now=svc.clock.now(),
     )
-    return await current(svc, flow.preparation.person_id) if moved else None
+    if not moved:
+        return None  # a doubled or late action: the handler reads the preparation again
+    answers = dict(flow.answers)
+    if answer is not None:  # as `move` stored it: a changed answer keeps its hidden mark
+        kept = answers.get(answer.step)
+        answers[answer.step] = replace(answer, hidden=kept.hidden if kept else False)
+    return _with(
+        flow,
+        step=to.id,
+        back_to_review=back_to_review and to.kind is not Kind.REVIEW,
+        scratch={},
+        message_id=None,
+        answers=answers,
+    )
 
 
 async def give(svc: Services, flow: Flow, answer: Answer) -> Flow | None:
@@ -258,7 +290,10 @@ async def edit(svc: Services, flow: Flow, step_id: str) -> Flow | None:
 async def toggle_hidden(svc: Services, flow: Flow, step_id: str) -> Flow | None:
     if not await svc.preparations.toggle_hidden(flow.id, step_id):
         return None
-    return await current(svc, flow.preparation.person_id)
+    shown = flow.answers.get(step_id)
+    if shown is None:
+        return await _reload(svc, flow)
+    return _with(flow, answers={**flow.answers, step_id: replace(shown, hidden=not shown.hidden)})
 
 
 async def _scratch(svc: Services, flow: Flow, **values: object) -> Flow | None:
@@ -266,7 +301,7 @@ async def _scratch(svc: Services, flow: Flow, **values: object) -> Flow | None:
     scratch = {k: v for k, v in scratch.items() if v is not None}
     if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
         return None
-    return await current(svc, flow.preparation.person_id)
+    return _with(flow, scratch=scratch)
 
 
 async def hold_typed(svc: Services, flow: Flow, text: str) -> Flow | None:
@@ -274,7 +309,7 @@ async def hold_typed(svc: Services, flow: Flow, text: str) -> Flow | None:
     scratch = {**flow.preparation.scratch, "typed": text}
     if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
         return None
-    return await current(svc, flow.preparation.person_id)
+    return _with(flow, scratch=scratch)
 
 
 async def forget_typed(svc: Services, flow: Flow) -> Flow:
@@ -285,7 +320,7 @@ async def forget_typed(svc: Services, flow: Flow) -> Flow:
     scratch = {k: v for k, v in flow.preparation.scratch.items() if k != "typed"}
     if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
         return flow
-    return await current(svc, flow.preparation.person_id) or flow
+    return _with(flow, scratch=scratch)
 
 
 def typed(flow: Flow) -> str | None:
@@ -391,7 +426,7 @@ async def add_ally(svc: Services, flow: Flow, relation: str, *, free: bool = Fal
     added = await svc.preparations.add_ally(
         flow.id, flow.step.id, name, relation, scratch, svc.clock.now(), limit=MAX_ALLIES
     )
-    return await current(svc, flow.preparation.person_id) if added else None
+    return await _reload(svc, flow) if added else None
 
 
 async def tell_outcome(svc: Services, flow: Flow, option_id: str) -> Flow | None:
@@ -402,7 +437,7 @@ async def tell_outcome(svc: Services, flow: Flow, option_id: str) -> Flow | None
         scratch = {"outcomes": outcomes}
         if not await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now()):
             return None
-        return await current(svc, flow.preparation.person_id)
+        return _with(flow, scratch=scratch)
     told = [{**item, "outcome": outcome} for item, outcome in zip(items, outcomes, strict=True)]
     return await give(svc, flow, Answer(flow.step.id, text=json.dumps(told, ensure_ascii=False)))
 

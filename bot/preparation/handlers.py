@@ -6,6 +6,7 @@ preparation; anything else gets a short notice and, for its owner, the current q
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import warnings
@@ -36,8 +37,8 @@ from bot.general.common_handlers import (
     show_in_place,
     worker_name,
 )
+from bot.general.conversation_store import ANYTHING, DATES
 from bot.general.views import stale_button
-from bot.negotiation import topics_handlers as topics
 from bot.outbox.store import Outgoing
 from bot.preparation import brief, brief_views, views
 from bot.preparation import flow as preparation
@@ -55,8 +56,7 @@ async def prepare(update: Update, context: EscaleContext, caller: Caller) -> Non
     """/prepare or *Prepare my meeting*: start, or offer to resume the open preparation."""
     if update.callback_query:
         await update.callback_query.answer()
-    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
-    await context.services.agreements.stop_awaiting(caller.id)
+    await context.stop_asking(ANYTHING)  # text now answers questions
     flow, already_open = await preparation.begin(context.services, caller.id)
     if already_open:
         offer = await answer(update, context, views.resume_offer(caller.t, flow))
@@ -176,15 +176,24 @@ async def _moved(
     if after is None:
         await _ask_again(context, caller)
         return
+    # The old question's edit and the next question's send do not wait on each other: the
+    # person reads the new question as soon as it is sent, the old one changes meanwhile.
     if given is not None:
-        await _show_answered(context, caller, before, given)
+        edit = _show_answered(context, caller, before, given)
     elif before.preparation.message_id:
-        await _drop_buttons(context, caller.id, before.preparation.message_id)
-    await ask(context, caller, after)
+        edit = _drop_buttons(context, caller.id, before.preparation.message_id)
+    else:
+        await ask(context, caller, after)
+        return
+    editing = asyncio.ensure_future(edit)
+    try:
+        await ask(context, caller, after)
+    finally:
+        await editing  # it logs its own failures: never raises a TelegramError
 
 
 async def _ask_again(context: EscaleContext, caller: Caller) -> None:
-    flow = await preparation.current(context.services, caller.id)
+    flow = await preparation.current(context.services, caller.id, caller.account)
     if flow is not None:
         await ask(context, caller, flow)
 
@@ -261,8 +270,6 @@ async def voice_received(update: Update, context: EscaleContext, caller: Caller)
     if await _paused(update, context, caller, flow):
         return
     voice = update.message.voice if update.message else None
-    if voice is not None and await topics.typed(update, context, caller, voice=voice.file_id):
-        return
     if flow is None or voice is None:
         await general.not_text(update, context)
         return
@@ -351,9 +358,11 @@ async def edited(update: Update, context: EscaleContext, caller: Caller) -> None
 
 
 async def _open_flow(context: EscaleContext, caller: Caller) -> Flow | None:
-    if not caller.has(Role.PERSON):
+    """The caller's open preparation, read once for the update (not at all when the update
+    found none)."""
+    if not caller.has(Role.PERSON) or context.conversation.preparation_id is None:
         return None
-    return await preparation.current(context.services, caller.id)
+    return await preparation.current(context.services, caller.id, caller.account)
 
 
 async def _paused(
@@ -400,8 +409,7 @@ async def step_pressed(update: Update, context: EscaleContext, caller: Caller) -
         return
     if flow.preparation.paused:  # a press on the current question carries on after /cancel
         await context.services.preparations.set_paused(caller.id, False)
-    await context.services.meetings.stop_awaiting(caller.id)  # text now answers questions
-    await context.services.agreements.stop_awaiting(caller.id)
+    await context.stop_asking(ANYTHING)  # text now answers questions
     await _act(update, context, caller, flow, action, argument)
 
 
@@ -629,7 +637,7 @@ async def resume_pressed(update: Update, context: EscaleContext, caller: Caller)
     await query.answer()
     if flow.preparation.paused:
         await svc.preparations.set_paused(caller.id, False)
-    await svc.meetings.stop_awaiting(caller.id)  # text now answers questions
+    await context.stop_asking(DATES)  # text now answers questions
     log.info("preparation resumed from an invitation id=%s", flow.id)
     await replace_buttons(update, context, views.chosen_continue(caller.t))
     await ask(context, caller, flow)

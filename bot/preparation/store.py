@@ -14,6 +14,7 @@ from typing import Any, Literal
 from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
 from bot.core.updates import Origin
+from bot.general import conversation_store
 from bot.meetings.store import withdraw_reminders
 from bot.outbox.store import Outgoing, Queued, enqueue
 
@@ -91,20 +92,45 @@ class Ally:
     relation: str
 
 
-def _answer(row: Row) -> Answer:
+def _answer(row: Row, prefix: str = "") -> Answer:
     return Answer(
-        step=row["step"],
-        skipped=bool(row["skipped"]),
-        text=row["text"],
-        voice_file_id=row["voice_file_id"],
-        voice_duration=row["voice_duration"],
-        hidden=bool(row["hidden"]),
-        file_id=row["file_id"],
-        file_kind=row["file_kind"],
-        file_name=row["file_name"],
-        together=bool(row["together"]),
-        origin=_origin(row["origin"]),
+        step=row[f"{prefix}step"],
+        skipped=bool(row[f"{prefix}skipped"]),
+        text=row[f"{prefix}text"],
+        voice_file_id=row[f"{prefix}voice_file_id"],
+        voice_duration=row[f"{prefix}voice_duration"],
+        hidden=bool(row[f"{prefix}hidden"]),
+        file_id=row[f"{prefix}file_id"],
+        file_kind=row[f"{prefix}file_kind"],
+        file_name=row[f"{prefix}file_name"],
+        together=bool(row[f"{prefix}together"]),
+        origin=_origin(row[f"{prefix}origin"]),
     )
+
+
+_ANSWER_COLUMNS = (
+    "step",
+    "skipped",
+    "text",
+    "voice_file_id",
+    "voice_duration",
+    "hidden",
+    "file_id",
+    "file_kind",
+    "file_name",
+    "together",
+    "origin",
+)
+# A person's open preparation and their last finished one, each row an answer of one of them
+# (or the preparation alone, with no answer yet).
+_OPEN_AND_LAST = f"""
+    SELECT p.*, {", ".join(f"a.{c} AS a_{c}" for c in _ANSWER_COLUMNS)}
+    FROM preparations p LEFT JOIN answers a ON a.preparation_id = p.id
+    WHERE p.person_id = ? AND (p.status = 'open' OR p.id = (
+        SELECT id FROM preparations WHERE person_id = ? AND status IN ('sent', 'kept')
+        ORDER BY finished_at DESC, id DESC LIMIT 1))
+    ORDER BY p.id, a.step
+"""
 
 
 def _origin(value: object) -> Origin | None:
@@ -115,7 +141,7 @@ def _origin(value: object) -> Origin | None:
     return None
 
 
-def _preparation(row: Row, answers: Sequence[Row]) -> Preparation:
+def _preparation(row: Row, answers: Sequence[Row], prefix: str = "") -> Preparation:
     return Preparation(
         id=row["id"],
         person_id=row["person_id"],
@@ -129,7 +155,7 @@ def _preparation(row: Row, answers: Sequence[Row]) -> Preparation:
         finished_at=maybe_time(row["finished_at"]),
         read_at=maybe_time(row["read_at"]),
         scratch=json.loads(row["scratch"]),
-        answers={a["step"]: _answer(a) for a in answers},
+        answers={a[f"{prefix}step"]: _answer(a, prefix) for a in answers},
     )
 
 
@@ -156,6 +182,20 @@ class PreparationStore:
     async def get(self, preparation_id: int) -> Preparation | None:
         found = await self._load("id = ?", (preparation_id,))
         return found[0] if found else None
+
+    async def open_and_last(self, person_id: int) -> tuple[Preparation | None, Preparation | None]:
+        """The person's open preparation and their last finished one (sent or kept), with
+        their answers: one read."""
+        rows = await self.db.fetchall(_OPEN_AND_LAST, (person_id, person_id))
+        found: dict[int, tuple[Row, list[Row]]] = {}
+        for row in rows:
+            _, answers = found.setdefault(row["id"], (row, []))
+            if row["a_step"] is not None:
+                answers.append(row)
+        loaded = [_preparation(row, answers, prefix="a_") for row, answers in found.values()]
+        open_one = next((p for p in loaded if p.status == "open"), None)
+        last = next((p for p in loaded if p.status != "open"), None)
+        return open_one, last
 
     async def open_for(self, person_id: int) -> Preparation | None:
         found = await self._load("person_id = ? AND status = 'open'", (person_id,))
@@ -279,17 +319,29 @@ class PreparationStore:
         async with self.db.transaction() as tx:
             row = await one(
                 tx,
-                """UPDATE preparations SET paused = ?,
-                          scratch = CASE WHEN ? THEN json_remove(scratch, '$.typed', '$.maybe_ally')
-                                         ELSE scratch END
-                   WHERE person_id = ? AND status = 'open' RETURNING id""",
-                (int(paused), int(paused), person_id),
+                "SELECT id, scratch FROM preparations WHERE person_id = ? AND status = 'open'",
+                (person_id,),
             )
-            return row is not None
+            if row is None:
+                return False
+            scratch = row["scratch"]
+            if paused:
+                held = json.loads(scratch)
+                held.pop("typed", None)
+                held.pop("maybe_ally", None)
+                scratch = json.dumps(held)
+            await tx.execute(
+                "UPDATE preparations SET paused = ?, scratch = ? WHERE id = ?",
+                (int(paused), scratch, row["id"]),
+            )
+            return True
 
     async def set_message(self, preparation_id: int, step: str, message_id: int) -> None:
-        """Remember which message asks the current question; presses on others are stale."""
-        async with self.db.transaction() as tx:
+        """Remember which message asks the current question; presses on others are stale.
+
+        Not worth a wait for the disk: lost to a power cut, the question's buttons would be
+        taken for stale ones and the question asked again (the answers are all durable)."""
+        async with self.db.transaction(durable=False) as tx:
             await tx.execute(
                 """UPDATE preparations SET message_id = ?
                    WHERE id = ? AND status = 'open' AND step = ?""",
@@ -450,20 +502,7 @@ async def forget_in(tx: Transaction, person_id: int) -> None:
 async def _forget_negotiation(tx: Transaction, person_id: int) -> None:
     """What a worker was typing about the person (a part of what was agreed, topics), what the
     person was typing in answer, and, for a user row that stays, their agreements and topics."""
-    await tx.execute(
-        """DELETE FROM awaiting_text WHERE purpose LIKE 'ag!_%' ESCAPE '!' AND target_id IN
-               (SELECT id FROM agreements WHERE person_id = ?)""",
-        (person_id,),
-    )
-    await tx.execute(
-        """DELETE FROM awaiting_text WHERE purpose IN ('tp_topics', 'tp_word') AND target_id IN
-               (SELECT id FROM topic_lists WHERE person_id = ?)""",
-        (person_id,),
-    )
-    await tx.execute(
-        "DELETE FROM awaiting_text WHERE user_id = ? AND purpose IN ('ag_amend', 'tp_comment')",
-        (person_id,),
-    )
+    await conversation_store.end_negotiation_about(tx, person_id)
     await tx.execute("DELETE FROM agreements WHERE person_id = ?", (person_id,))
     await tx.execute("DELETE FROM topic_lists WHERE person_id = ?", (person_id,))
 
@@ -478,11 +517,11 @@ async def forget_person_side(tx: Transaction, person_id: int) -> None:
         (person_id, person_id),
     )
     await _forget_negotiation(tx, person_id)
+    await conversation_store.end_dates_about(tx, person_id)
     for statement in (
         "DELETE FROM preparations WHERE person_id = ?",
         "DELETE FROM allies WHERE person_id = ?",
         "DELETE FROM meetings WHERE person_id = ?",
-        "DELETE FROM awaiting_date WHERE person_id = ?",
         "DELETE FROM consents WHERE user_id = ?",
         "DELETE FROM people WHERE user_id = ?",
         "DELETE FROM albums WHERE chat_id = ?",

@@ -89,6 +89,8 @@ class Heartbeat:
         if problem is not None:
             beat["problem"] = problem
         try:
+            # On PostgreSQL nothing else creates the folder (the SQLite file would be in it).
+            self._path.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_text(json.dumps(beat), encoding="utf-8")
             os.replace(temporary, self._path)
         except OSError as error:

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.accounts.store import Account, _account_in, count_departure
 from bot.core.db import Database, Transaction
 from bot.core.rows import from_db_time, one, to_db_time
+from bot.general import conversation_store
 from bot.outbox.store import Outgoing, enqueue, release_suspended
 
 
@@ -88,7 +89,7 @@ async def _move_in(
             "DELETE FROM outbox WHERE meeting_id = ? AND status IN ('pending', 'held')",
             (meeting_id,),
         )
-    await tx.execute("DELETE FROM awaiting_date WHERE person_id = ?", (person_id,))
+    await conversation_store.end_dates_about(tx, person_id)
     # Notices about the person still queued for the old worker are no longer theirs to read.
     await tx.execute(
         "DELETE FROM outbox WHERE chat_id = ? AND about_id = ? AND status IN ('pending', 'held')",
@@ -198,7 +199,7 @@ class MovingStore:
                 (worker_id,),
             )
             await tx.execute("DELETE FROM day_summaries WHERE worker_id = ?", (worker_id,))
-            await tx.execute("DELETE FROM awaiting_date WHERE user_id = ?", (worker_id,))
+            await conversation_store.end(tx, worker_id, conversation_store.DATES)
             await tx.execute("DELETE FROM workers WHERE user_id = ?", (worker_id,))
             await enqueue(tx, farewell(old), purpose="left", now=now)
             return outcomes

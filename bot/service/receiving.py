@@ -13,7 +13,11 @@ through the handlers first. So:
 - an update posted again after its handling committed (the answer to Telegram was lost, or
   the instance died just after the commit) changes nothing: its id is recorded as handled in
   the same transaction as the handler's first write (`RecordingDatabase`), or just after a
-  handler that wrote nothing, and an update whose id is recorded is answered at once.
+  handler that wrote nothing, and an update whose id is recorded is answered at once. Two
+  posts of one update at the same moment (Telegram's timeout passed while the first was being
+  handled) are handled one after the other on one instance, so the second finds it recorded;
+  on two instances at that same moment, the second's first write is refused (AlreadyHandled),
+  but a handler that only reads could still answer twice.
 """
 
 from __future__ import annotations
@@ -64,12 +68,15 @@ class RecordingDatabase(Database):
         self.sole_instance = inner.sole_instance
         self._clock = clock
 
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        return self._transaction()
+    def transaction(self, *, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        return self._transaction(durable)
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Transaction]:
-        async with self.inner.transaction() as tx:
+    async def _transaction(self, durable: bool) -> AsyncIterator[Transaction]:
+        handling = _HANDLING.get()
+        if handling is not None and not handling.recorded:
+            durable = True  # the record that the update was handled must survive a power cut
+        async with self.inner.transaction(durable=durable) as tx:
             yield tx
             handling = _HANDLING.get()
             if handling is not None and not handling.recorded:
@@ -83,8 +90,8 @@ class RecordingDatabase(Database):
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         return await self.inner.fetchall(sql, params)
 
-    async def scrub(self) -> None:
-        await self.inner.scrub()
+    async def scrub(self, *, erasure: bool = True) -> None:
+        await self.inner.scrub(erasure=erasure)
 
     async def lead(self, role: str) -> bool:
         return await self.inner.lead(role)
@@ -101,6 +108,7 @@ class HandledBeforeAnswer(asyncio.Queue[object]):
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._db: Database | None = None
         self._clock: Clock | None = None
+        self._handling: dict[int, asyncio.Lock] = {}
 
     def attach(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self._app = app
@@ -116,20 +124,37 @@ class HandledBeforeAnswer(asyncio.Queue[object]):
             return
         if db is None or clock is None:
             raise RuntimeError("an update arrived before the database was open")
-        if await store.was_handled(db, item.update_id):
-            log.info("update posted again, already handled update=%s", item.update_id)
+        # Two posts of one update at once (Telegram's timeout passed while it was handled
+        # here): the second waits for the first, then finds it handled.
+        lock = self._handling.setdefault(item.update_id, asyncio.Lock())
+        try:
+            async with lock:
+                await self._handle_once(app, db, clock, item)
+        finally:
+            if not lock.locked():
+                self._handling.pop(item.update_id, None)
+
+    async def _handle_once(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        db: Database,
+        clock: Clock,
+        update: Update,
+    ) -> None:
+        if await store.was_handled(db, update.update_id):
+            log.info("update posted again, already handled update=%s", update.update_id)
             return
-        handling = _Handling(item.update_id)
+        handling = _Handling(update.update_id)
         token = _HANDLING.set(handling)
         try:
             await app.update_processor.process_update(
-                item, _unless_handled(app, db, handling, item)
+                update, _unless_handled(app, db, handling, update)
             )
         finally:
             _HANDLING.reset(token)
         if not handling.recorded:  # nothing written: recorded now, so a repost stays quiet
             async with db.transaction() as tx:
-                await store.record(tx, item.update_id, clock.now())
+                await store.record(tx, update.update_id, clock.now())
 
 
 async def _unless_handled(

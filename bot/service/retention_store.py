@@ -14,7 +14,7 @@ OUTBOX_KEPT = timedelta(days=30)  # a delivered message's row: long enough to pr
 ERASED_NOTICE = "erased"  # the notice naming someone erased: its row goes once it ended
 
 # A person's last activity: their own last message or press, or a meeting still planned.
-_ACTIVITY = """MAX(COALESCE(u.last_active_at, p.joined_at),
+_ACTIVITY = """GREATEST(COALESCE(u.last_active_at, p.joined_at),
                    COALESCE((SELECT MAX(m.at) FROM meetings m
                              WHERE m.person_id = u.id AND m.status = 'planned'), ''))"""
 
@@ -57,7 +57,7 @@ class RetentionStore:
             f"""SELECT * FROM (
                   SELECT u.id, p.worker_id, u.display_name, p.label, u.language,
                          u.telegram_language, u.retention_warned_at, {_ACTIVITY} AS active
-                  FROM people p JOIN users u ON u.id = p.user_id)
+                  FROM people p JOIN users u ON u.id = p.user_id) AS ageing
                 WHERE {where} ORDER BY active LIMIT 500""",
             params,
         )

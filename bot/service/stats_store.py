@@ -80,7 +80,7 @@ class StatsStore:
             for row in await self.db.fetchall(sql, (to_db_time(now),) * sql.count("?")):
                 if row[0] is None:
                     continue
-                counter[(row[0], row[1])] += row[2] if len(row.keys()) > 2 else 1
+                counter[(row[0], row[1])] += row[2] if len(row) > 2 else 1
             counts[metric] = counter
         delays: dict[tuple[str, int | None], list[float]] = {}
         for row in await self.db.fetchall(_DELAYS):

@@ -23,7 +23,7 @@ from telegram import Bot
 
 from bot.accounts.store import Repository
 from bot.accounts.tokens import deep_link, new_token, token_hash
-from bot.core.config import ConfigError, Settings, load_database_path, load_settings
+from bot.core.config import ConfigError, Settings, load_database, load_settings
 from bot.core.db import DatabaseError
 from bot.core.engines import open_beside, open_database
 from bot.service.operations.backup import OperationError
@@ -45,8 +45,8 @@ def run(args: list[str]) -> int:
     try:
         # Only a new link needs the token (to ask Telegram the bot's name for the link).
         settings = load_settings() if options.action == "worker-link" else None
-        database = load_database_path()
-        if not database.is_file():
+        database = load_database()
+        if isinstance(database, Path) and not database.is_file():
             raise OperationError(f"{database} does not exist yet: start Escale once first")
         return asyncio.run(_run(settings, database, options))
     except (ConfigError, OperationError, DatabaseError) as error:
@@ -54,9 +54,11 @@ def run(args: list[str]) -> int:
         return 2
 
 
-async def _run(settings: Settings | None, database: Path, options: argparse.Namespace) -> int:
-    # Beside a running Escale: no lock, no migration (the schema must be this version's).
-    db = await (open_beside(database) if running(database) else open_database(database))
+async def _run(settings: Settings | None, database: str | Path, options: argparse.Namespace) -> int:
+    # Beside a running Escale: no lock, no migration (the schema must be this version's). On
+    # PostgreSQL instances may run at any time: never a migration (start Escale to migrate).
+    beside = isinstance(database, str) or running(database)
+    db = await (open_beside(database) if beside else open_database(database))
     try:
         repo = Repository(db)
         now = datetime.now(UTC)

@@ -4,15 +4,24 @@ Healthy means: the instance heard from Telegram lately (a successful `getUpdates
 webhook, a `getWebhookInfo` that reports no delivery problem), and no message in the outbox has
 been due for long without being sent. Exit code 0 if healthy, 1 if
 not, so `HEALTHCHECK CMD python -m bot status` works as it is.
+
+On PostgreSQL the heartbeat is still a file of this instance (each container says whether it
+polls), beside where the SQLite file would be (`data/escale.sqlite3.health`); the outbox is
+read from the server, for every instance at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
+
+from bot.core.config import DEFAULT_DATABASE, without_password
 from bot.core.db import BUSY_TIMEOUT_SECONDS
 from bot.core.rows import from_db_time, to_db_time
 from bot.service.health import read_beat
@@ -27,10 +36,11 @@ class Health:
     lines: list[str]
 
 
-def health(database: Path, now: datetime | None = None) -> Health:
-    """Read the heartbeat and the outbox (read-only) and judge them at `now`."""
+def health(database: Path, now: datetime | None = None, url: str | None = None) -> Health:
+    """Read the heartbeat (beside `database`) and the outbox (read-only: in that SQLite file,
+    or on the PostgreSQL server at `url`) and judge them at `now`."""
     now = now or datetime.now(UTC)
-    lines = [f"database: {database}"]
+    lines = [f"database: {without_password(url) if url else database}"]
     healthy = True
     beat = read_beat(database)
     if beat is None:
@@ -54,8 +64,8 @@ def health(database: Path, now: datetime | None = None) -> Health:
             f"({_ago(age)} ago, process {beat.pid}) — {'ok' if fresh else 'TOO OLD'}"
         )
     try:
-        oldest, waiting, held = _outbox(database, now)
-    except (sqlite3.Error, OSError) as error:
+        oldest, waiting, held = _postgres_outbox(url, now) if url else _outbox(database, now)
+    except (sqlite3.Error, OSError, asyncpg.PostgresError) as error:
         return Health(False, [*lines, f"outbox: cannot be read ({error})"])
     if oldest is None:
         lines.append("outbox: nothing due")
@@ -88,6 +98,29 @@ def _outbox(database: Path, now: datetime) -> tuple[datetime | None, int, int]:
     return (from_db_time(oldest) if oldest else None), int(waiting), int(held)
 
 
+_OLDEST_DUE = """SELECT MIN(due_at), COUNT(*) FROM outbox
+                  WHERE status IN ('pending', 'sending') AND due_at <= $1"""
+_HELD = "SELECT COUNT(*) FROM outbox WHERE status = 'held'"
+
+
+def _postgres_outbox(url: str, now: datetime) -> tuple[datetime | None, int, int]:
+    """The same figures from the server, read on a thread of their own (the caller may be
+    inside an event loop, as a test is)."""
+
+    async def read() -> tuple[datetime | None, int, int]:
+        connection = await asyncpg.connect(url, timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            row = await connection.fetchrow(_OLDEST_DUE, to_db_time(now))
+            oldest, waiting = (row[0], row[1]) if row is not None else (None, 0)
+            held = await connection.fetchval(_HELD)
+        finally:
+            await connection.close()
+        return (from_db_time(oldest) if oldest else None), int(waiting), int(held)
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, read()).result()
+
+
 def _ago(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 120:
@@ -97,7 +130,10 @@ def _ago(delta: timedelta) -> str:
     return f"{seconds // 3600} h"
 
 
-def run(database: Path) -> int:
-    result = health(database)
+def run(database: str | Path) -> int:
+    if isinstance(database, str):  # a PostgreSQL server: this instance's heartbeat file
+        result = health(DEFAULT_DATABASE, url=database)
+    else:
+        result = health(database)
     print("\n".join(result.lines))
     return 0 if result.healthy else 1

@@ -37,7 +37,7 @@ from bot.general import album_handlers as albums
 from bot.general import flood_handlers as flood
 from bot.general import groups_handlers as groups
 from bot.general import handlers as general
-from bot.general import menus
+from bot.general import menus_handlers as menus
 from bot.general import text_handlers as text
 from bot.general.common_handlers import after_private_update, answer, who_is_speaking
 from bot.general.flood_handlers import FloodGuard

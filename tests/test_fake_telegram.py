@@ -25,7 +25,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from tests.fake_telegram import (
@@ -669,6 +676,20 @@ async def test_send_document_and_voice(bot: Bot, user: TelegramUser) -> None:
 
 
 # ---------------------------------------------------------------------- getUpdates
+
+
+async def test_another_client_polling_ends_the_held_long_poll_at_once(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    poll = asyncio.create_task(bot.get_updates(offset=0, timeout=30, read_timeout=40))
+    await tg.wait_polling()
+    tg.another_client_polls(times=2)
+    with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+        await asyncio.wait_for(poll, 5)  # not when the 30 s poll would have ended
+    with pytest.raises(Conflict):
+        await bot.get_updates(offset=0, timeout=0)
+    assert await bot.get_updates(offset=0, timeout=0) == ()
+    assert [call.status for call in tg.calls_to("getUpdates")] == [409, 409, 200]
 
 
 async def test_long_poll_returns_a_pushed_update(tg: FakeTelegram, bot: Bot) -> None:

@@ -40,6 +40,7 @@ async def test_mydata_gives_a_readable_page_beside_the_json(escale: Escale) -> N
     await worker.press("Léa")
     await worker.send("tuesday 2pm")
     await worker.press("✔ Yes")
+    await escale.deliveries()  # the meeting's notice, before the questions it could overtake
     await first_preparation(escale, person, problem=TRICKY)
     await person.press("🙈 Hide: My small step")
     await person.press("📨 Send to Alice")

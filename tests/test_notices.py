@@ -21,6 +21,7 @@ from bot.core.rows import to_db_time
 from bot.outbox.notices import RENDERERS
 from bot.outbox.store import Notice, OutboxStore, Outgoing, enqueue
 from tests.conftest import Escale, running_escale
+from tests.engines import postgres_pages
 from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_person, make_worker
 from tests.test_meetings import advance_to, invitations, pair, set_meeting, utc
@@ -30,8 +31,14 @@ SATURDAY_3PM = utc(2026, 11, 28, 14, 0)
 FIRST_INVITATION = utc(2026, 11, 26, 14, 0)
 
 
-def on_disk(database: Path, needle: str) -> list[str]:
-    """The database files that still hold `needle`."""
+async def on_disk(settings: Settings, needle: str) -> list[str]:
+    """Where the database still holds `needle`: SQLite's files, or PostgreSQL's pages."""
+    if settings.database_url:
+        return ["pages"] if needle.encode() in await postgres_pages(settings.database_url) else []
+    return _in_files(settings.database_path, needle)
+
+
+def _in_files(database: Path, needle: str) -> list[str]:
     found = []
     for suffix in ("", "-wal", "-shm"):
         path = Path(f"{database}{suffix}")
@@ -87,7 +94,7 @@ async def test_a_day_list_waiting_for_its_worker_names_nobody_erased_meanwhile(
     await person.send("/forget")
     await person.press("Yes, erase everything")
     assert await escale.repo.account(person.user_id) is None
-    assert on_disk(escale.settings.database_path, CANARY) == [], "no queued row names them"
+    assert await on_disk(escale.settings, CANARY) == [], "no queued row names them"
 
     worker.unblock()
     await worker.send("/help")
@@ -112,7 +119,7 @@ async def test_a_retention_notice_held_for_a_worker_who_blocked_escale_loses_the
         "SELECT status, erased_name FROM outbox WHERE notice = 'retention_erased'"
     )
     assert row is not None and tuple(row) == ("held", None)
-    assert on_disk(escale.settings.database_path, CANARY) == []
+    assert await on_disk(escale.settings, CANARY) == []
 
     escale.clock.advance(timedelta(hours=2))  # the next sweep keeps it for the worker
     await escale.deliveries()

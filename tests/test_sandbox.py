@@ -357,6 +357,24 @@ async def test_the_event_stream_starts_with_the_whole_state(page: str) -> None:
     assert b'"start_again": "Start again"' in first
 
 
+async def test_an_open_event_stream_ends_cleanly_when_the_page_server_stops(
+    sandbox: Sandbox,
+) -> None:
+    """A page still open when the sandbox stops sees its stream end, not cut off once the
+    server's shutdown timeout runs out (the stream waits for an event that never comes)."""
+    runner, port = await page_server.serve(sandbox, 0)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/api/events?lang=en") as response,
+    ):
+        first = await asyncio.wait_for(response.content.readline(), 10)
+        assert first.startswith(b"data: {")
+        stopping = asyncio.create_task(page_server.close(runner))
+        rest = await asyncio.wait_for(response.content.read(), 10)
+        await stopping
+    assert rest == b"\n", "the state event's closing blank line, then the end: not a cut"
+
+
 async def test_quiet_hours_later_and_the_day_list_in_seconds(sandbox: Sandbox) -> None:
     watcher = Watcher(sandbox)
     zone = sandbox.services.settings.timezone

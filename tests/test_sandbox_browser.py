@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import pytest_asyncio
 
 from bot.sandbox import web as page_server
 from bot.sandbox.world import COORDINATOR_ID, FIRST_PERSON_ID, WORKER_ID, Sandbox
 from tests.test_sandbox import flowing_from
 
 if TYPE_CHECKING:  # for mypy; at run time the module may be missing, and the tests skip
+    from playwright.async_api import Browser as Chromium
     from playwright.async_api import Locator, Page
 
 CHROMIUM = shutil.which("chromium")
@@ -32,7 +34,13 @@ NO_CHROMIUM = (
     "browser tests skipped: no `chromium` on the PATH (apt-get install chromium "
     "fonts-noto-color-emoji; .ci/run does it)"
 )
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+# One Chromium for the whole module (starting it is most of a test's set-up), each test in a
+# fresh browser context of its own (its own cookies, storage and pages): the tests and the
+# browser share the module's event loop.
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM),
+    pytest.mark.asyncio(loop_scope="module"),
+]
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 expect = playwright_api.expect
 expect.set_options(timeout=20_000)  # a shared CI machine can be slow
@@ -61,8 +69,24 @@ class Browser:
         return tab
 
 
-@pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def chromium() -> AsyncIterator[Chromium]:
+    async with playwright_api.async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            # A fake microphone (a beep), allowed without asking, for recorded voice notes.
+            args=[
+                "--no-sandbox",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+            ],
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def browser(chromium: Chromium, tmp_path: Path) -> AsyncIterator[Browser]:
     sandbox = Sandbox(
         tmp_path / "sandbox.sqlite3",
         environ={"ESCALE_DEFAULT_LOCALE": "fr"},
@@ -74,19 +98,10 @@ async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
     url = f"http://127.0.0.1:{port}/?lang=fr"
     alerts: list[str] = []
     try:
-        async with playwright_api.async_playwright() as playwright:
-            chromium = await playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                # A fake microphone (a beep), allowed without asking, for recorded voice notes.
-                args=[
-                    "--no-sandbox",
-                    "--use-fake-ui-for-media-stream",
-                    "--use-fake-device-for-media-stream",
-                ],
-            )
-            context = await chromium.new_context(
-                viewport={"width": 1180, "height": 800}, locale="fr-FR"
-            )
+        context = await chromium.new_context(
+            viewport={"width": 1180, "height": 800}, locale="fr-FR"
+        )
+        try:
             await context.grant_permissions(["microphone"])
             context.set_default_timeout(WAIT_MS)
             page = await context.new_page()
@@ -96,8 +111,9 @@ async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
             await page.goto(url)
             await page.wait_for_selector("body.ready")
             yield Browser(sandbox, page, url, alerts)
-            await chromium.close()
-            assert errors == [], f"the page's script failed: {errors}"
+        finally:
+            await context.close()
+        assert errors == [], f"the page's script failed: {errors}"
     finally:
         await sandbox.stop()
         await page_server.close(runner)

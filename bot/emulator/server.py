@@ -447,6 +447,7 @@ class FakeTelegram:
         self._send_times: deque[float] = deque()
         self._max_offset = 0
         self._polls = 0
+        self._conflicts = 0  # getUpdates calls to end with 409, as when another client polls
         self._closing = False
         self._updates_signal = _Signal()
         self._fetch_signal = _Signal()
@@ -783,6 +784,13 @@ class FakeTelegram:
         queue = self._faults.setdefault(name, deque())
         for _ in range(times):
             queue.append(_Fault(status, description, retry_after, chat_id))
+
+    def another_client_polls(self, *, times: int = 1) -> None:
+        """Like Telegram when a second program calls getUpdates with this token: the long
+        poll being held, if any, ends at once with 409 Conflict, and so do the next calls,
+        `times` in all."""
+        self._conflicts += times
+        self._updates_signal.notify()
 
     def answer_next(self, method: str, result: Any) -> None:
         """Answer the next call to ``method`` with this result, as a server that does not
@@ -1192,6 +1200,7 @@ class FakeTelegram:
                 "Conflict: can't use getUpdates method while webhook is active; use "
                 "deleteWebhook to delete the webhook first",
             )
+        self._conflict_if_another_client_polls()
         offset = self._int(params, "offset", 0) or 0
         limit = min(max(self._int(params, "limit", 100) or 100, 1), 100)
         timeout = max(self._int(params, "timeout", 0) or 0, 0)
@@ -1212,13 +1221,23 @@ class FakeTelegram:
             self._poll_signal.notify()
             try:
                 async with asyncio.timeout(timeout):
-                    while not ready() and not self._closing:
+                    while not ready() and not self._closing and not self._conflicts:
                         await self._updates_signal.wait()
             except TimeoutError:
                 pass
             finally:
                 self._polls -= 1
+            self._conflict_if_another_client_polls()
         return copy.deepcopy(ready()[:limit])
+
+    def _conflict_if_another_client_polls(self) -> None:
+        if self._conflicts:
+            self._conflicts -= 1
+            raise _ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one "
+                "bot instance is running",
+            )
 
     # ------------------------------------------------------------------ webhook
 

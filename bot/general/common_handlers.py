@@ -19,7 +19,7 @@ from bot.context import Caller, EscaleContext, Role, identify
 from bot.core.i18n import Translator
 from bot.core.text import NO_PREVIEW, Reply
 from bot.core.updates import in_private_chat, shows_reachable
-from bot.general import menus
+from bot.general import menus_handlers as menus
 from bot.general.views import stale_button, unknown_command
 
 log = logging.getLogger(__name__)

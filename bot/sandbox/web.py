@@ -33,6 +33,9 @@ SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox", Sandbox)
 HOSTS: web.AppKey[set[str]] = web.AppKey("hosts", set)
 
 JsonDict = dict[str, Any]
+# The event streams open on this page: ended when the page server stops, rather than waited
+# for until the shutdown timeout (a stream waits for an event that would never come).
+STREAMS: web.AppKey[set[asyncio.Queue[JsonDict | None]]] = web.AppKey("streams", set)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -119,6 +122,7 @@ async def _events(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     queue, state = sandbox.subscribe()
+    request.app[STREAMS].add(queue)
     catalogs = sandbox.services.catalogs
     state["language"] = _language(request, catalogs)
     state["strings"] = page_strings(catalogs.get(state["language"]))
@@ -138,7 +142,14 @@ async def _events(request: web.Request) -> web.StreamResponse:
         pass  # the page went away
     finally:
         sandbox.unsubscribe(queue)
+        request.app[STREAMS].discard(queue)
     return response
+
+
+async def _end_streams(app: web.Application) -> None:
+    """When the page server stops, each open event stream ends at once (as at a reset)."""
+    for queue in app[STREAMS]:
+        queue.put_nowait(None)
 
 
 async def _file(request: web.Request) -> web.StreamResponse:
@@ -233,6 +244,8 @@ def page_app(sandbox: Sandbox) -> web.Application:
     app = web.Application(middlewares=[_same_host_only], client_max_size=MAX_BODY)
     app[SANDBOX] = sandbox
     app[HOSTS] = set()
+    app[STREAMS] = set()
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/", _index)
     app.router.add_get("/api/events", _events)
     app.router.add_get("/api/files/{file_id}", _file)

@@ -10,7 +10,7 @@ from telegram import Update
 from bot.accounts.store import Account, WorkerSummary
 from bot.context import Caller, EscaleContext, Role, Services
 from bot.core import callbacks
-from bot.general import menus
+from bot.general import menus_handlers as menus
 from bot.general.common_handlers import (
     Buttons,
     Handler,

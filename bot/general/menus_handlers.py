@@ -20,32 +20,12 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.accounts.store import Repository
 from bot.context import Role, Services, roles_of
-from bot.core.i18n import N_, Catalogs, Translator
+from bot.core.i18n import Catalogs, Translator
 from bot.core.request import retry_after
+from bot.general import menus_views
 
 log = logging.getLogger(__name__)
 
-DESCRIPTIONS = {
-    "start": N_("What Escale is"),
-    "help": N_("What you can do here"),
-    "language": N_("Choose your language"),
-    "privacy": N_("What Escale keeps and who sees it"),
-    "cancel": N_("Pause or stop what you are doing"),
-    "prepare": N_("Prepare my next meeting"),
-    "meeting": N_("The date of the next meeting"),
-    "logbook": N_("My small steps and how they went"),
-    "history": N_("What a person sent you over time"),
-    "agreed": N_("Write down what you agreed at a meeting"),
-    "topics": N_("Topics you would like to add to a meeting"),
-    "mydata": N_("Get a copy of your data"),
-    "forget": N_("Erase your data and leave Escale"),
-    "invite": N_("Create a link for a person you follow"),
-    "people": N_("The people you follow"),
-    "newworker": N_("Create a link for a new social worker"),
-    "workers": N_("The social workers: pause or restore access"),
-    "invitations": N_("Links not used yet: see or revoke"),
-    "stats": N_("The service in numbers"),
-}
 
 VISITOR_MENU = ("start", "help", "language", "privacy")
 ROLE_MENUS = {
@@ -64,10 +44,6 @@ def menu_for(roles: frozenset[Role]) -> list[str]:
     return list(dict.fromkeys(names)) + list(COMMON_MENU)
 
 
-def _commands(t: Translator, names: list[str]) -> list[BotCommand]:
-    return [BotCommand(name, t._(DESCRIPTIONS[name])) for name in names]
-
-
 @dataclass(frozen=True)
 class DefaultMenu:
     """One visitor menu: for the private chats of users of `language` (None: everyone else)."""
@@ -83,9 +59,13 @@ def default_menus(catalogs: Catalogs) -> list[DefaultMenu]:
     """The visitor menu in private chats, once per language and once for everyone else."""
     visitor = menu_for(frozenset())
     menus = [
-        DefaultMenu(code, _commands(catalogs.get(code), visitor)) for code in catalogs.languages
+        DefaultMenu(code, menus_views.commands(catalogs.get(code), visitor))
+        for code in catalogs.languages
     ]
-    return [*menus, DefaultMenu(None, _commands(catalogs.get(catalogs.default), visitor))]
+    return [
+        *menus,
+        DefaultMenu(None, menus_views.commands(catalogs.get(catalogs.default), visitor)),
+    ]
 
 
 FIRST_RETRY = timedelta(seconds=5)
@@ -204,7 +184,7 @@ async def sync_chat_menu(
         if wanted is None:
             await bot.delete_my_commands(scope)
         else:
-            await bot.set_my_commands(_commands(t, menu_for(roles)), scope)
+            await bot.set_my_commands(menus_views.commands(t, menu_for(roles)), scope)
     except TelegramError as error:
         log.warning("menu not set chat=%s error=%s", chat_id, type(error).__name__)
         return

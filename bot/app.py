@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -39,7 +40,12 @@ from bot.general import groups_handlers as groups
 from bot.general import handlers as general
 from bot.general import menus_handlers as menus
 from bot.general import text_handlers as text
-from bot.general.common_handlers import after_private_update, answer, who_is_speaking
+from bot.general.common_handlers import (
+    CallerUnread,
+    after_private_update,
+    answer,
+    who_is_speaking,
+)
 from bot.general.flood_handlers import FloodGuard
 from bot.general.views import something_went_wrong
 from bot.meetings import handlers as meetings
@@ -278,6 +284,10 @@ async def _on_error(update: object, context: EscaleContext) -> None:
             )
             context.application.stop_running()
         return
+    # Who is speaking could not be read: after one apology, no handler runs without a caller.
+    unread = isinstance(error, CallerUnread)
+    if unread and error is not None and isinstance(error.__cause__, Exception):
+        error = error.__cause__  # logged as what it was
     update_id = update.update_id if isinstance(update, Update) else None
     stack = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("update failed update=%s error=%s\n%s", update_id, type(error).__name__, stack)
@@ -290,3 +300,5 @@ async def _on_error(update: object, context: EscaleContext) -> None:
             await answer(update, context, something_went_wrong(t))
         except TelegramError:
             log.warning("apology not sent update=%s", update_id)
+    if unread:
+        raise ApplicationHandlerStop

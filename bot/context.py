@@ -188,6 +188,8 @@ class Caller:
     account: Account | None
     roles: frozenset[Role]
     t: Translator
+    worker_name: str | None = None  # the name of the worker following them, when `knows_worker`
+    knows_worker: bool = False  # read with the account (else asked for when needed)
 
     @property
     def id(self) -> int:
@@ -206,8 +208,11 @@ class Caller:
         return role in self.roles
 
 
-def caller_of(svc: Services, user: User, account: Account | None) -> Caller:
-    """Who `user` is, given their account as just read (None: a visitor)."""
+def caller_of(
+    svc: Services, user: User, account: Account | None, speaker: Speaker | None = None
+) -> Caller:
+    """Who `user` is, given their account as just read (None: a visitor), and the rest of what
+    the read found (`speaker`: the name of the worker who follows them)."""
     return Caller(
         user=user,
         account=account,
@@ -215,6 +220,8 @@ def caller_of(svc: Services, user: User, account: Account | None) -> Caller:
         t=svc.catalogs.get(
             svc.catalogs.resolve(account.language if account else None, user.language_code)
         ),
+        worker_name=speaker.worker_name if speaker else None,
+        knows_worker=speaker is not None,
     )
 
 
@@ -222,7 +229,7 @@ async def identify(svc: Services, user: User) -> tuple[Caller, Speaker]:
     """Look the sender up in the database (one read): once per update, never cached across
     updates."""
     speaker = await svc.repo.speaker(user.id)
-    return caller_of(svc, user, speaker.account), speaker
+    return caller_of(svc, user, speaker.account, speaker), speaker
 
 
 class EscaleContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

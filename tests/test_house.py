@@ -176,8 +176,8 @@ async def test_what_help_costs_the_database(
     cost = probe.cost
     assert person.last.text.startswith("Alice supports you in Escale.")
     # Before: 6 reads (the sender's account 3 times, the worker's once), no write. Now: who is
-    # speaking (1), the next meeting (1), the worker's name (1, their account).
-    assert cost == (3, 2, 0, 0), cost
+    # speaking, with their worker's name (1), the next meeting (1).
+    assert cost == (2, 1, 0, 0), cost
 
 
 async def test_a_commit_that_does_not_wait_for_the_disk_leaves_the_next_one_durable(
@@ -247,6 +247,44 @@ def test_every_step_action_fits_the_payload_a_handler_reads() -> None:
         match = callbacks.STEP_PATTERN.match(payload)
         assert match is not None and StepAction(match.group(3)) is action, payload
         assert len(payload.encode()) <= 64
+
+
+async def test_when_who_is_speaking_cannot_be_read_the_person_gets_one_apology(
+    telegram: FakeTelegram,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The read of who is speaking at the start of an update fails (the database, for a
+    moment): one apology, one error logged with its real cause, and no handler runs without
+    a caller."""
+    async with running_escale(
+        telegram, settings, caplog, expected_errors=["update failed"]
+    ) as escale:
+        worker = await make_worker(escale, "Alice", "en")
+        person = await make_person(escale, worker, "Léa", "Léa", "en")
+        speaker = accounts_store.Repository.speaker
+        failed: list[int] = []
+
+        async def failing_once(repo: accounts_store.Repository, user_id: int) -> object:
+            if not failed:
+                failed.append(user_id)
+                raise OSError("disk I/O error")
+            return await speaker(repo, user_id)
+
+        monkeypatch.setattr(accounts_store.Repository, "speaker", failing_once)
+        seen = len(person.messages)
+        caplog.clear()
+        await person.send("/help")
+        assert failed == [person.user_id]
+        assert [m.text for m in person.messages[seen:]] == [
+            "Sorry, I have a problem. What you sent before is safe. Please try again in a moment."
+        ]
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "error=OSError" in errors[0], errors
+        monkeypatch.setattr(accounts_store.Repository, "speaker", speaker)
+        await person.send("/help")  # the next update is read as usual
+        assert "/prepare" in person.last.text
 
 
 async def test_cancel_stops_exactly_the_text_asked_for_and_nothing_else(escale: Escale) -> None:

@@ -941,7 +941,7 @@ async def test_mydata_holds_the_meetings(escale: Escale) -> None:
     await worker.press("Léa")
     await worker.send("tuesday 2pm")
     await worker.press("✔ Yes")
-    await escale.deliveries()  # Léa is told of it by the outbox, beside the handlers: first
+    await escale.deliveries()  # the outbox tells Léa first, so her copy is the last message
     await person.send("/mydata")
     document = person.last
     assert document.file is not None and not isinstance(document.file, str)

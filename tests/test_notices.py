@@ -20,6 +20,7 @@ from bot.core.notices import NoticeKind
 from bot.core.rows import to_db_time
 from bot.outbox.notices import RENDERERS
 from bot.outbox.store import Notice, OutboxStore, Outgoing, enqueue
+from bot.service.retention_store import RetentionStore
 from tests.conftest import Escale, running_escale
 from tests.engines import postgres_pages
 from tests.fake_telegram import FakeTelegram
@@ -161,6 +162,43 @@ async def test_rows_queued_before_notices_are_sent_as_written(tmp_path: Path) ->
         assert (old.notice, old.body, old.repeat_note) == (None, "<b>Old</b> words", "Maybe twice")
         assert (erased.notice, erased.body, erased.erased_name) == ("retention_erased", "", None)
         assert [row.id for row in await store.due(utc(2026, 11, 25, 10))] == [1]
+    finally:
+        await db.close()
+
+
+async def test_a_notice_written_before_notices_and_held_after_loses_the_name(
+    tmp_path: Path,
+) -> None:
+    """A row naming someone erased, queued (in words) before m011 and still on its way then,
+    is refused later (its worker blocked Escale): the next sweep keeps no name of it on disk,
+    and the worker is still told, without the name, once they can be reached."""
+    path = tmp_path / "escale.sqlite3"
+    names = [name for name, _ in migrations.MIGRATIONS]
+    old_db = await open_database(path, upto=names[names.index("m011_notices") - 1])
+    try:
+        async with old_db.transaction() as tx:
+            await tx.execute(
+                """INSERT INTO outbox (chat_id, purpose, kind, body, repeat_note, status,
+                                       due_at, created_at)
+                   VALUES (7, 'erased', 'text', ?, 'Maybe twice', 'pending',
+                           '2026-11-25T09:00:00+00:00', '2026-11-25T09:00:00+00:00')""",
+                (f"The data of {CANARY} reached the end of its keeping period.",),
+            )
+    finally:
+        await old_db.close()
+    db = await open_database(path)
+    try:
+        store = OutboxStore(db)
+        now = utc(2026, 11, 25, 10)
+        assert await store.begin_attempt(1) is not None
+        await store.hold_chat(7, now)  # 403: the worker blocked Escale
+        await RetentionStore(db).sweep(now, now - timedelta(days=730))
+        held = await store.get(1)
+        assert held is not None and held.status == "held", "kept for the worker"
+        assert CANARY not in held.body
+        assert (held.notice, held.data, held.erased_name) == ("retention_erased", {}, None)
+        await db.scrub()
+        assert _in_files(path, CANARY) == []
     finally:
         await db.close()
 

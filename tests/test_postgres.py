@@ -43,6 +43,20 @@ def test_escale_database_takes_a_postgresql_url_and_never_shows_its_password() -
         load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_DATABASE": "postgresql:///x"}, None)
 
 
+def test_a_password_given_in_the_url_s_query_is_never_shown_either() -> None:
+    """libpq and asyncpg also take the password as a query parameter (with a socket path as
+    host, say): the label hides it there too, and keeps the rest as written."""
+    url = "postgresql://escale@/escale?host=/run/postgresql&password=s3cret&sslmode=disable"
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "ESCALE_DATABASE": url}, None)
+    assert settings.database_url == url
+    assert "s3cret" not in settings.database_label
+    assert settings.database_label == (
+        "postgresql://escale@/escale?host=/run/postgresql&password=***&sslmode=disable"
+    )
+    both = "postgresql://escale:one@db.example/escale?password=two"
+    assert without_password(both) == "postgresql://escale:***@db.example/escale?password=***"
+
+
 async def test_an_unreachable_server_is_named_in_one_line_without_its_password() -> None:
     from bot.core.db import DatabaseError
 

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 
 from bot.core.config import ConfigError, Settings, Webhook, load_settings
+from bot.service import receiving_store
 from bot.service.health import read_beat
 from bot.service.operations.status import health
 from tests.conftest import (
@@ -162,6 +163,39 @@ async def test_one_update_posted_twice_at_once_is_handled_once(hooked: Escale) -
     assert await _answers(hooked) == [("problem", "Housing")]
     assert [m.text for m in person.messages[seen:]] == [person.last.text]
     assert "Who is it a problem for?" in person.last.text
+
+
+async def test_an_update_that_could_not_be_handled_is_said_and_comes_again(
+    telegram: FakeTelegram,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database fails before an update is handled: Telegram is answered 500 (so it posts
+    the update again, and nothing is lost), and the log says which update failed, and how,
+    without what was written; PTB itself logs such a failure only at DEBUG."""
+    webhook_settings = dataclasses.replace(settings, webhook=webhook_on_loopback())
+    async with running_escale(
+        telegram, webhook_settings, caplog, expected_errors=["update not handled update=9002"]
+    ) as hooked:
+        assert hooked.settings.webhook is not None
+        worker = await make_worker(hooked, "Alice", "en")
+        person = await make_person(hooked, worker, "Léa", "Léa", "en")
+        await person.send("/prepare")
+        update = {"update_id": 9002, "message": person.message_dict("Canary-housing")}
+
+        async def failing(*_: object) -> bool:
+            raise OSError("disk I/O error")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(receiving_store, "was_handled", failing)
+            assert await _post(hooked.settings.webhook, update) == 500
+        assert await _answers(hooked) == []
+        (record,) = [r for r in caplog.records if "update not handled" in r.getMessage()]
+        assert record.getMessage().startswith("update not handled update=9002 error=OSError")
+        assert "Canary" not in caplog.text
+        assert await _post(hooked.settings.webhook, update) == 200  # Telegram posts it again
+        assert await _answers(hooked) == [("problem", "Canary-housing")]
 
 
 async def test_a_restart_on_the_webhook_keeps_the_preparation(hooked: Escale) -> None:

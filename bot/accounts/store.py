@@ -105,15 +105,17 @@ _ACCOUNT_SELECT = f"""
     LEFT JOIN people p ON p.user_id = u.id
 """
 # Who is speaking, in one read at the start of each update: their account (none for a
-# visitor), the menu their chat was last given, what they were asked to type, and their open
-# preparation.
+# visitor), the name of the worker who follows them, the menu their chat was last given, what
+# they were asked to type, and their open preparation.
 _SPEAKER_SELECT = f"""
     SELECT {ACCOUNT_COLUMNS}, m.signature AS menu_signature,
+           wu.display_name AS worker_name,
            {conversation_store.COLUMNS}
     FROM (SELECT CAST(? AS BIGINT) AS me) s
     LEFT JOIN users u ON u.id = s.me
     LEFT JOIN workers w ON w.user_id = s.me
     LEFT JOIN people p ON p.user_id = s.me
+    LEFT JOIN users wu ON wu.id = p.worker_id
     LEFT JOIN chat_menus m ON m.chat_id = s.me
     LEFT JOIN conversations c ON c.user_id = s.me
     LEFT JOIN preparations o ON o.person_id = s.me AND o.status = 'open'
@@ -125,6 +127,7 @@ class Speaker:
     """The sender of an update as one read finds them (`Repository.speaker`)."""
 
     account: Account | None
+    worker_name: str | None  # the worker following them, if they are a person
     menu_signature: str | None  # the command menu their chat was last given (None: default)
     conversation: Conversation
 
@@ -213,6 +216,7 @@ class Repository:
         assert row is not None, "the select starts from a row of its own"
         return Speaker(
             account=_account(row) if row["id"] is not None else None,
+            worker_name=row["worker_name"],
             menu_signature=row["menu_signature"],
             conversation=conversation_store.conversation(row),
         )

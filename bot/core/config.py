@@ -179,16 +179,22 @@ def load_database(
     return url or path
 
 
+_QUERY_PASSWORD = re.compile(r"(^|&)(password=)[^&]*", re.IGNORECASE)
+
+
 def without_password(url: str) -> str:
-    """A database URL without its password, for log lines and messages."""
+    """A database URL without its password, for log lines and messages: the one after the
+    user name, and one given as a query parameter (`?password=`, which libpq and asyncpg take
+    too)."""
     parts = urlsplit(url)
+    query = _QUERY_PASSWORD.sub(r"\1\2***", parts.query)
     if parts.password is None:
-        return url
+        return url if query == parts.query else urlunsplit(parts._replace(query=query))
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
     user = f"{parts.username}:***@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, user + host, parts.path, query, parts.fragment))
 
 
 def _database(raw: str) -> dict[str, Any]:

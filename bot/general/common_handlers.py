@@ -112,13 +112,22 @@ async def tell(
         log.warning("notice not delivered user=%s error=%s", user_id, type(error).__name__)
 
 
+class CallerUnread(Exception):
+    """Who is speaking could not be read (the database failed): the error handler says sorry
+    once, and no later handler runs without a caller. The cause is the real error."""
+
+
 async def who_is_speaking(update: Update, context: EscaleContext) -> None:
     """Runs before every feature's handler: who sent this private update, read once (their
     account, roles and language), carried on the update's context for every later handler."""
     user = update.effective_user
     if user is None or not in_private_chat(update):
         return  # a group, a channel, a business customer: no handler there asks who it is
-    context.understand(*await identify(context.services, user))
+    try:
+        caller, speaker = await identify(context.services, user)
+    except Exception as error:
+        raise CallerUnread(user.id) from error
+    context.understand(caller, speaker)
 
 
 def requires(*roles: Role) -> Callable[[CallerHandler], Handler]:
@@ -160,9 +169,12 @@ def anyone(handler: CallerHandler) -> Handler:
 
 
 async def worker_name(context: EscaleContext, caller: Caller) -> str | None:
-    """The display name of the worker following the caller, if the caller is a person."""
+    """The display name of the worker following the caller, if the caller is a person (read
+    with the caller at the start of the update, unless a handler changed the account since)."""
     if caller.account is None or caller.account.worker_id is None:
         return None
+    if caller.knows_worker:
+        return caller.worker_name
     worker = await context.services.repo.account(caller.account.worker_id)
     return worker.display_name if worker else None
 

@@ -122,6 +122,21 @@ class HandledBeforeAnswer(asyncio.Queue[object]):
         if not isinstance(item, Update) or app is None:
             await super().put(item)  # PTB's own signals (its stop), never an update
             return
+        try:
+            await self._one_at_a_time(app, db, clock, item)
+        except Exception as error:
+            # Telegram is answered 500 and posts the update again; PTB would log this only at
+            # DEBUG. The type alone: an error's text may quote what someone wrote.
+            log.error("update not handled update=%s error=%s", item.update_id, type(error).__name__)
+            raise
+
+    async def _one_at_a_time(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        db: Database | None,
+        clock: Clock | None,
+        item: Update,
+    ) -> None:
         if db is None or clock is None:
             raise RuntimeError("an update arrived before the database was open")
         # Two posts of one update at once (Telegram's timeout passed while it was handled

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.accounts.store import forget_person_in
 from bot.core.db import Database
+from bot.core.notices import NoticeKind
 from bot.core.rows import from_db_time, one, to_db_time
 from bot.outbox.store import Notice, enqueue
 
@@ -152,6 +153,14 @@ class RetentionStore:
             invitations = await tx.execute(
                 "DELETE FROM invitations WHERE expires_at <= ?", (to_db_time(now),)
             )
+            # One written in words before notices existed (m011) and held since carries the
+            # name in its words: it becomes the notice without the name, as m011 made those
+            # already held then.
+            renamed = await tx.execute(
+                """UPDATE outbox SET notice = ?, data = '{}', body = '', repeat_note = ''
+                   WHERE purpose = ? AND status = 'held' AND notice IS NULL""",
+                (str(NoticeKind.RETENTION_ERASED), ERASED_NOTICE),
+            )
             outbox = await tx.execute(
                 """DELETE FROM outbox WHERE (status IN ('sent', 'failed')
                        AND COALESCE(sent_at, created_at) <= ?)
@@ -167,5 +176,8 @@ class RetentionStore:
                 "DELETE FROM meetings WHERE at <= ?", (to_db_time(finished_before),)
             )
             return Swept(
-                invitations.rowcount, outbox.rowcount, preparations.rowcount, meetings.rowcount
+                invitations.rowcount,
+                outbox.rowcount + renamed.rowcount,
+                preparations.rowcount,
+                meetings.rowcount,
             )

@@ -218,8 +218,8 @@ class PostgresDatabase(Database):
         stay in the pages until new rows overwrite them. `VACUUM FULL` writes the table and its
         indexes anew with the live rows only and drops the old files: it is what an erasure
         needs, for every table this instance changed since the last such scrub. It locks each
-        table while it rewrites it (milliseconds for a service's tables; other transactions
-        wait meanwhile).
+        table while it rewrites it (other writes to it wait meanwhile; 38 ms for a whole
+        erasure on a small database, see benchmarks/store_engines.py).
 
         `erasure=False` (the outbox, once delivered words were blanked, after each burst of
         sending) runs a plain VACUUM of those tables: the old words' bytes then leave the files

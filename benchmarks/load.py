@@ -44,7 +44,7 @@ from typing import Any
 
 from bot.emulator.server import ApiCall, FakeTelegram
 from tests.fake_telegram import TelegramUser
-from tests.journeys import make_person, make_worker
+from tests.journeys import LINK, token_in
 from tests.walk import Reading, first_preparation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,6 @@ ADMIN_ID = 900001
 PEOPLE = (1, 20, 200)
 OPEN_PEOPLE = 200
 PAUSE = (3.0, 8.0)  # seconds a person takes before each action in the open loop
-QUIET = 0.05  # seconds without a call about a chat: the bot is done with it (joining only)
 REPLY_TIMEOUT = 30.0  # seconds; a reply slower than that counts as lost
 SENDS = frozenset({"sendMessage", "sendPhoto", "sendVoice", "sendDocument"})
 EDITS = frozenset({"editMessageText", "editMessageReplyMarkup", "editMessageCaption"})
@@ -111,18 +110,16 @@ class Replies:
         self._press_answer_is_reply = press_answer_is_reply
         self._chats: dict[int, asyncio.Future[float]] = {}
         self._queries: dict[str, asyncio.Future[float]] = {}
-        self._buttons_only: set[int] = set()
-        self.last_call: dict[int, float] = {}  # per chat, when the bot last called about it
+        self._modes: dict[int, str] = {}
         telegram.observe(self._seen)
 
-    def expect(self, chat_id: int, *, buttons_only: bool) -> asyncio.Future[float]:
-        """The reply to the update just pushed in `chat_id`, resolved with its moment."""
+    def expect(self, chat_id: int, mode: str) -> asyncio.Future[float]:
+        """The reply to the update just pushed in `chat_id`, resolved with its moment: the first
+        message (`any`), the first with buttons or an edit that brings some (`buttons`), or the
+        first message with a t.me link (`link`)."""
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._chats[chat_id] = future
-        if buttons_only:
-            self._buttons_only.add(chat_id)
-        else:
-            self._buttons_only.discard(chat_id)
+        self._modes[chat_id] = mode
         update = self._telegram.updates[-1]
         query = update.get("callback_query")
         if query is not None and self._press_answer_is_reply:
@@ -140,14 +137,19 @@ class Replies:
             chat_id = int(call.params.get("chat_id") or 0)
         except (TypeError, ValueError):
             return
-        self.last_call[chat_id] = now
         future = self._chats.get(chat_id)
         if future is None or future.done():
             return
         markup = call.params.get("reply_markup")
         has_buttons = isinstance(markup, dict) and bool(markup.get("inline_keyboard"))
-        sent = call.method in SENDS and (has_buttons or chat_id not in self._buttons_only)
-        if sent or (call.method in EDITS and has_buttons):
+        mode = self._modes.get(chat_id, "any")
+        if mode == "link":
+            text = str(call.params.get("text") or call.params.get("caption") or "")
+            done = call.method in SENDS and LINK.search(text) is not None
+        else:
+            sent = call.method in SENDS and (has_buttons or mode == "any")
+            done = sent or (call.method in EDITS and has_buttons)
+        if done:
             future.set_result(now)
 
 
@@ -171,20 +173,17 @@ class Simulated:
     def user(self, first_name: str, language_code: str | None = "en", **extra: Any) -> TelegramUser:
         self._next_user += 1
         user_id = extra.pop("user_id", self._next_user)
-        buttons_only = [False]
+        mode = ["buttons"]
 
         async def settle(update_id: int) -> None:
             pushed = time.perf_counter()
-            future = self.replies.expect(user_id, buttons_only=buttons_only[0])
+            future = self.replies.expect(user_id, mode[0])
             try:
                 arrived = await asyncio.wait_for(future, REPLY_TIMEOUT)
             except TimeoutError:
                 self.round.lost += 1
             else:
                 self.round.latencies.append(arrived - pushed)
-            if not buttons_only[0]:  # joining, not measured: let the bot finish this chat
-                while time.perf_counter() - self.replies.last_call.get(user_id, 0) < QUIET:  # noqa: ASYNC110
-                    await asyncio.sleep(QUIET / 2)
             if self.stopping:
                 raise Stop
             if self.pause is not None:
@@ -198,7 +197,7 @@ class Simulated:
             language_code=language_code,
             **extra,
         )
-        person.buttons_only = buttons_only  # type: ignore[attr-defined]
+        person.mode = mode  # type: ignore[attr-defined]
         return person
 
     def admin(self, language_code: str | None = "en") -> TelegramUser:
@@ -207,15 +206,23 @@ class Simulated:
     async def onboard(self, count: int) -> list[TelegramUser]:
         """The people, each brought in as in real life (Escale) or by a first hello (echo)."""
         if self.echo:
-            people = [self.user(f"P{n}") for n in range(count)]
-            for person in people:
-                person.buttons_only[0] = True  # type: ignore[attr-defined]
-            return people
-        worker = await make_worker(self, "Alice", "en")  # type: ignore[arg-type]
+            return [self.user(f"P{n}") for n in range(count)]
+        admin = self.admin()
+        admin.mode[0] = "link"  # type: ignore[attr-defined]
+        await admin.send("/newworker")
+        worker = self.user("Alice")
+        worker.mode[0] = "any"  # type: ignore[attr-defined]
+        await worker.send(f"/start {token_in(_newest_link(admin))}")
+        worker.mode[0] = "link"  # type: ignore[attr-defined]
         people = []
         for n in range(count):
-            person = await make_person(self, worker, f"P{n}", f"P{n}", "en")  # type: ignore[arg-type]
-            person.buttons_only[0] = True  # type: ignore[attr-defined]
+            await worker.send(f"/invite P{n}")
+            person = self.user(f"P{n}")
+            await person.send(f"/start {token_in(_newest_link(worker))}")
+            consent = next(m for m in reversed(person.messages) if m.buttons)
+            person.mode[0] = "any"  # type: ignore[attr-defined]
+            await person.press_data(consent.buttons[0][0].callback_data or "", consent.message_id)
+            person.mode[0] = "buttons"  # type: ignore[attr-defined]
             people.append(person)
         return people
 
@@ -241,9 +248,9 @@ class Simulated:
                     if (b.callback_data or "").endswith(":keep")
                 ]
                 if keep:  # answered by a message without buttons
-                    person.buttons_only[0] = False  # type: ignore[attr-defined]
+                    person.mode[0] = "any"  # type: ignore[attr-defined]
                     await person.press_data(keep[0] or "", review.message_id)
-                    person.buttons_only[0] = True  # type: ignore[attr-defined]
+                    person.mode[0] = "buttons"  # type: ignore[attr-defined]
         except Stop:
             return
 
@@ -337,6 +344,10 @@ class Simulated:
         measured.sql = await self.sql_counts() - sql_before
         self.pause = None
         return measured
+
+
+def _newest_link(user: TelegramUser) -> str:
+    return next(m.text for m in reversed(user.messages) if LINK.search(m.text))
 
 
 def _ms(seconds: float) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.core import migrations
 from bot.core.config import Settings
 from bot.core.engines import open_database
@@ -19,8 +21,9 @@ from bot.core.rows import to_db_time
 from bot.outbox.notices import RENDERERS
 from bot.outbox.store import Notice, OutboxStore, Outgoing, enqueue
 from bot.service.retention_store import RetentionStore
-from tests.conftest import Escale
+from tests.conftest import Escale, running_escale
 from tests.engines import postgres_pages
+from tests.fake_telegram import FakeTelegram
 from tests.journeys import make_person, make_worker
 from tests.test_meetings import advance_to, invitations, pair, set_meeting, utc
 
@@ -201,34 +204,38 @@ async def test_a_notice_written_before_notices_and_held_after_loses_the_name(
 
 
 async def test_a_notice_with_nothing_left_to_say_is_dropped_and_one_unknown_fails_alone(
-    escale: Escale,
+    telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    worker = await make_worker(escale, "Alice", "en")
-    now = escale.clock.now()
-    async with escale.db.transaction() as tx:
-        gone = Notice(worker.user_id, NoticeKind.MEETING_GIVEN, {"person": 424242, "at": "x"})
-        await enqueue(tx, [gone], purpose="meeting", now=now)
-        await tx.execute(  # a kind this Escale does not know (a newer one queued it)
-            """INSERT INTO outbox (chat_id, purpose, kind, body, repeat_note, notice, data,
-                                   status, due_at, created_at)
-               VALUES (?, 'meeting', 'text', '', '', 'from_the_future', '{}', 'pending', ?, ?)""",
-            (worker.user_id, to_db_time(now), to_db_time(now)),
+    """The unknown kind is logged as an error (its row fails alone), and only that."""
+    async with running_escale(
+        telegram, settings, caplog, expected_errors=("outbox notice not written",)
+    ) as escale:
+        worker = await make_worker(escale, "Alice", "en")
+        now = escale.clock.now()
+        async with escale.db.transaction() as tx:
+            gone = Notice(worker.user_id, NoticeKind.MEETING_GIVEN, {"person": 424242, "at": "x"})
+            await enqueue(tx, [gone], purpose="meeting", now=now)
+            await tx.execute(  # a kind this Escale does not know (a newer one queued it)
+                """INSERT INTO outbox (chat_id, purpose, kind, body, repeat_note, notice, data,
+                                status, due_at, created_at)
+                VALUES (?, 'meeting', 'text', '', '', 'from_the_future', '{}', 'pending', ?, ?)""",
+                (worker.user_id, to_db_time(now), to_db_time(now)),
+            )
+            await enqueue(
+                tx, [Outgoing(worker.user_id, "text", "Still here", "")], purpose="x", now=now
+            )
+        seen = len(worker.messages)
+        await escale.deliveries()
+        assert worker.texts()[seen:] == ["Still here"], "the others go out as usual"
+        rows = await escale.db.fetchall(
+            "SELECT status, error, data FROM outbox WHERE chat_id = ? ORDER BY id DESC LIMIT 3",
+            (worker.user_id,),
         )
-        await enqueue(
-            tx, [Outgoing(worker.user_id, "text", "Still here", "")], purpose="x", now=now
-        )
-    seen = len(worker.messages)
-    await escale.deliveries()
-    assert worker.texts()[seen:] == ["Still here"], "the others go out as usual"
-    rows = await escale.db.fetchall(
-        "SELECT status, error, data FROM outbox WHERE chat_id = ? ORDER BY id DESC LIMIT 3",
-        (worker.user_id,),
-    )
-    assert [tuple(row) for row in rows] == [
-        ("sent", None, None),
-        ("failed", "unwritten:ValueError", None),
-        ("failed", "obsolete", None),
-    ]
+        assert [tuple(row) for row in rows] == [
+            ("sent", None, None),
+            ("failed", "unwritten:ValueError", None),
+            ("failed", "obsolete", None),
+        ]
 
 
 async def test_a_day_list_that_waited_past_its_day_is_not_sent(escale: Escale) -> None:

@@ -136,7 +136,10 @@ class Pace:
 
     def answered(self, sending: Sending, now: datetime) -> None:
         """The send's answer came: it counts from now, when it has surely reached Telegram.
-        Whoever waits for a place looks again: an answered send may free one sooner."""
+        Whoever waits for a place looks again: an answered send may free one sooner. Only
+        the first answer counts (the outbox reports it before its bookkeeping, then again)."""
+        if sending.answered:
+            return
         sending.moment = max(sending.moment, now)
         sending.answered = True
         watchers, self._watchers = self._watchers, []

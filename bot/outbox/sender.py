@@ -27,7 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.core.clock import Clock
-from bot.core.request import PER_SECOND, ChatPace, Pace, outbox_call, retry_after
+from bot.core.request import PER_SECOND, ChatPace, Pace, Sending, outbox_call, retry_after
 from bot.core.text import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -96,6 +96,7 @@ class Sender:
         # The application's one pace, shared with replies; a sender of its own has its own.
         self._pace = pace or Pace(per_second)
         self._chats = ChatPace()  # and Telegram's limit for each chat
+        self._sending: Sending | None = None  # the attempt in flight, as the pace counts it
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
@@ -245,13 +246,14 @@ class Sender:
                         continue
                     slot = self._pace.next_slot(now, outbox=True)
                     if slot > now:
-                        return min(slot, *waiting.values())
-                    sending = self._pace.sent(now, outbox=True)
+                        return min([slot, *waiting.values()])
+                    sending = self._sending = self._pace.sent(now, outbox=True)
                     called = False
                     try:
                         called = await self._attempt(row)
                     finally:
-                        self._pace.answered(sending, self._clock.now())
+                        self._sending = None
+                        self._pace.answered(sending, self._clock.now())  # if not yet
                         if not called:
                             self._pace.withdraw(sending)
                     if called:
@@ -406,6 +408,15 @@ class Sender:
             return ()
 
     async def _send(self, row: OutboxRow, *, plain: bool) -> int:
+        """Send `row` (see `_send_row`); the pace counts it from its answer, before the
+        database records the outcome."""
+        try:
+            return await self._send_row(row, plain=plain)
+        finally:
+            if self._sending is not None:
+                self._pace.answered(self._sending, self._clock.now())
+
+    async def _send_row(self, row: OutboxRow, *, plain: bool) -> int:
         """Send `row` as HTML, or as plain text split to fit; the id of the message sent."""
         markup = Reply(row.body, row.buttons).markup
         if row.kind in ("voice", "photo", "document"):

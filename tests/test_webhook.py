@@ -198,6 +198,24 @@ async def test_an_update_that_could_not_be_handled_is_said_and_comes_again(
         assert await _answers(hooked) == [("problem", "Canary-housing")]
 
 
+async def test_an_update_telegram_sent_that_cannot_be_read_is_logged_without_its_words(
+    telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PTB logs an update it cannot read whole, at CRITICAL: what the person wrote must not
+    reach the log; the line says that an update was not handled, and why in one word."""
+    webhook_settings = dataclasses.replace(settings, webhook=webhook_on_loopback())
+    async with running_escale(
+        telegram, webhook_settings, caplog, expected_errors=["update from Telegram not readable"]
+    ) as hooked:
+        assert hooked.settings.webhook is not None
+        broken = {"update_id": 9003, "message": {"text": "Canary-my-debts"}}  # no chat, no date
+        assert await _post(hooked.settings.webhook, broken) == 400
+        (record,) = [r for r in caplog.records if "not readable" in r.getMessage()]
+        said = record.getMessage()
+        assert said == "update from Telegram not readable, not handled error=KeyError"
+    assert "Canary" not in caplog.text
+
+
 async def test_a_restart_on_the_webhook_keeps_the_preparation(hooked: Escale) -> None:
     worker = await make_worker(hooked, "Alice", "en")
     person = await make_person(hooked, worker, "Léa", "Léa", "en")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from tests.conftest import Escale
 from tests.fake_telegram import TelegramUser
@@ -46,9 +47,10 @@ async def make_person(
     name: str = "Léa",
     label: str | None = "Léa",
     language_code: str | None = "fr",
+    **extra: Any,
 ) -> TelegramUser:
     token = await person_token(worker, label)
-    person = escale.user(name, language_code)
+    person = escale.user(name, language_code, **extra)
     await person.send(f"/start {token}")
     agree = "I agree" if person.last.text.startswith("Hello") else "Je suis d'accord"
     await person.press(agree)

@@ -76,6 +76,18 @@ async def _own_meeting(context: EscaleContext, caller: Caller) -> tuple[Pair, Me
     return (pair, meeting) if pair is not None and meeting is not None else None
 
 
+async def _meeting_pressed(
+    update: Update, context: EscaleContext, caller: Caller, gone: str
+) -> tuple[Pair, Meeting] | None:
+    """The meeting a pressed button names, if the caller is the worker of its person; the press
+    is answered either way (with `gone` when it is not)."""
+    query = update.callback_query
+    assert query is not None
+    found = await _own_meeting(context, caller)
+    await query.answer(gone if found is None else None)
+    return found
+
+
 @requires(Role.WORKER)
 async def person_chosen(update: Update, context: EscaleContext, caller: Caller) -> None:
     query = update.callback_query
@@ -102,25 +114,16 @@ async def _ask_date(update: Update, context: EscaleContext, caller: Caller, pair
 
 @requires(Role.WORKER)
 async def change_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
-    query = update.callback_query
-    assert query is not None
-    found = await _own_meeting(context, caller)
-    if found is None:
-        await query.answer(stale_button(caller.t))
-        return
-    await query.answer()
-    await _ask_date(update, context, caller, found[0])
+    found = await _meeting_pressed(update, context, caller, stale_button(caller.t))
+    if found is not None:
+        await _ask_date(update, context, caller, found[0])
 
 
 @requires(Role.WORKER)
 async def cancel_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
-    query = update.callback_query
-    assert query is not None
-    found = await _own_meeting(context, caller)
+    found = await _meeting_pressed(update, context, caller, stale_button(caller.t))
     if found is None:
-        await query.answer(stale_button(caller.t))
         return
-    await query.answer()
     pair, meeting = found
     await show_in_place(update, views.confirm_cancel(caller.t, pair.person.known_as, meeting))
 
@@ -129,14 +132,10 @@ async def cancel_pressed(update: Update, context: EscaleContext, caller: Caller)
 async def change_from_notice(update: Update, context: EscaleContext, caller: Caller) -> None:
     """*Set another date* under "cannot come" or a proposed time: the notice stays readable,
     the question comes as a new message."""
-    query = update.callback_query
-    assert query is not None
     svc = context.services
-    found = await _own_meeting(context, caller)
+    found = await _meeting_pressed(update, context, caller, views.meeting_gone(caller.t))
     if found is None:
-        await query.answer(views.meeting_gone(caller.t))
         return
-    await query.answer()
     pair = found[0]
     await replace_buttons(update, context, views.chosen_set_another(caller.t))
     await context.ask(Asked("date", svc.clock.now(), person_id=pair.person.user_id))
@@ -145,13 +144,9 @@ async def change_from_notice(update: Update, context: EscaleContext, caller: Cal
 
 @requires(Role.WORKER)
 async def cancel_from_notice(update: Update, context: EscaleContext, caller: Caller) -> None:
-    query = update.callback_query
-    assert query is not None
-    found = await _own_meeting(context, caller)
+    found = await _meeting_pressed(update, context, caller, views.meeting_gone(caller.t))
     if found is None:
-        await query.answer(views.meeting_gone(caller.t))
         return
-    await query.answer()
     pair, meeting = found
     await answer(update, context, views.confirm_cancel(caller.t, pair.person.known_as, meeting))
 

@@ -55,18 +55,24 @@ async def _candidates(svc: Services, excluded: int) -> list[WorkerSummary]:
     return [w for w in await svc.repo.workers() if w.status == "active" and w.user_id != excluded]
 
 
-@requires(Role.ADMIN)
-async def worker_people(update: Update, context: EscaleContext, caller: Caller) -> None:
+async def _worker_pressed(update: Update, context: EscaleContext, caller: Caller) -> Account | None:
+    """The worker a coordinator's button names, if they still are one; the press is answered
+    either way."""
     query = update.callback_query
     assert query is not None
-    svc = context.services
     [worker_id] = _ids(context)
-    worker = await svc.repo.account(worker_id)
-    if worker is None or worker.worker_status is None:
-        await query.answer(stale_button(caller.t))
+    worker = await context.services.repo.account(worker_id)
+    found = worker if worker is not None and worker.worker_status is not None else None
+    await query.answer(stale_button(caller.t) if found is None else None)
+    return found
+
+
+@requires(Role.ADMIN)
+async def worker_people(update: Update, context: EscaleContext, caller: Caller) -> None:
+    worker = await _worker_pressed(update, context, caller)
+    if worker is None:
         return
-    await query.answer()
-    people = await svc.repo.people_of(worker_id)
+    people = await context.services.repo.people_of(worker.user_id)
     await answer(update, context, views.worker_people(caller.t, worker, people))
 
 
@@ -108,17 +114,12 @@ async def move_to(update: Update, context: EscaleContext, caller: Caller) -> Non
 
 @requires(Role.ADMIN)
 async def leave_pressed(update: Update, context: EscaleContext, caller: Caller) -> None:
-    query = update.callback_query
-    assert query is not None
     svc = context.services
-    [worker_id] = _ids(context)
-    worker = await svc.repo.account(worker_id)
-    if worker is None or worker.worker_status is None:
-        await query.answer(stale_button(caller.t))
+    worker = await _worker_pressed(update, context, caller)
+    if worker is None:
         return
-    await query.answer()
-    count = len(await svc.repo.people_of(worker_id))
-    candidates = await _candidates(svc, worker_id)
+    count = len(await svc.repo.people_of(worker.user_id))
+    candidates = await _candidates(svc, worker.user_id)
     await answer(update, context, views.choose_leave(caller.t, worker, count, candidates))
 
 

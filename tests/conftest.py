@@ -91,7 +91,7 @@ class FakeClock:
 
 # The tests' HTTP goes to the emulator on 127.0.0.1 and nowhere else: no proxy is taken from the
 # environment (a developer's HTTPS_PROXY or ALL_PROXY would otherwise carry it).
-LOOPBACK = functools.partial(http_requests, httpx={"trust_env": False})
+LOOPBACK = functools.partial(http_requests, trust_env=False)
 
 
 @functools.cache

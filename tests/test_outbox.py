@@ -15,6 +15,7 @@ from bot.core.db import Database
 from bot.core.engines import open_database
 from bot.core.rows import to_db_time
 from bot.core.sqlite_db import SqliteDatabase
+from bot.core.transport import AiohttpRequest
 from bot.outbox.sender import Sender
 from bot.outbox.store import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
 from tests.conftest import START, FakeClock
@@ -92,8 +93,13 @@ async def db(database: str | Path) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
+    """A bot on Escale's own HTTP client (what tells a refused connection from a lost answer)."""
     async with Bot(
-        telegram.token, base_url=telegram.base_url, base_file_url=telegram.base_file_url
+        telegram.token,
+        base_url=telegram.base_url,
+        base_file_url=telegram.base_file_url,
+        request=AiohttpRequest(trust_env=False),
+        get_updates_request=AiohttpRequest(trust_env=False),
     ) as ptb_bot:
         yield ptb_bot
 
@@ -300,7 +306,7 @@ async def test_an_unknown_outcome_is_resent_once_headed_by_the_repeat_note(
     assert lea.texts() == [f"Brief {SECRET}"]  # it arrived, but the bot could not know
     (row,) = await outbox.rows()
     assert (row.status, row.maybe_delivered) == ("pending", True)
-    assert row.error == "NetworkError(RemoteProtocolError)"
+    assert row.error == "NetworkError(ServerDisconnectedError)"
 
     await outbox.settle(timedelta(seconds=2))
     assert lea.texts() == [f"Brief {SECRET}", f"{NOTE_TEXT}\n\nBrief {SECRET}"]
@@ -369,7 +375,7 @@ async def test_a_refused_connection_is_retried_as_never_sent(
     assert (row.status, row.maybe_delivered, row.error) == (
         "pending",
         False,
-        "NetworkError(ConnectError)",
+        "NetworkError(ClientConnectorError)",
     )
     assert row.due_at == START + timedelta(seconds=2)
 

@@ -9,6 +9,7 @@ import os
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import sqlite_db
 from bot.core.config import Settings
 from bot.core.db import Database, DatabaseError, DatabaseInUseError
 from bot.core.engines import open_database
@@ -100,6 +102,76 @@ async def test_a_read_always_sees_the_writes_committed_before_it(tmp_path: Path)
         finally:
             stop.set()
             await asyncio.gather(*readers)
+    finally:
+        await db.close()
+
+
+async def test_a_write_waits_for_another_process_without_holding_up_the_rest(
+    tmp_path: Path,
+) -> None:
+    """An admin command beside Escale holds the write lock: Escale's write waits for it, and
+    meanwhile the event loop goes on (reads are answered), then the write goes through."""
+    path = tmp_path / "busy.sqlite3"
+    db = await open_database(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (7, 'x')")
+
+        waiting = asyncio.create_task(write())
+        for _ in range(20):  # the loop is free: each read is answered while the write waits
+            assert await db.fetchone("SELECT 1") is not None
+        assert not waiting.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(waiting, 5)
+        row = await db.fetchone("SELECT signature FROM chat_menus WHERE chat_id = 7")
+        assert row is not None and row["signature"] == "x"
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_a_write_gives_up_once_the_busy_timeout_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_db, "BUSY_TIMEOUT_SECONDS", 0.05)  # real time, kept short
+    path = tmp_path / "busy.sqlite3"
+    db = await open_database(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (7, 'x')")
+        other.execute("ROLLBACK")
+        async with db.transaction() as tx:  # the writer is whole again
+            await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (8, 'y')")
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM chat_menus")
+        assert row is not None and row["n"] == 1
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_the_log_file_stays_small_as_commits_go_on(tmp_path: Path) -> None:
+    """SQLite's own checkpoints are off (they would run inside a commit on the event loop's
+    thread); Escale's, on the connection's thread, keep the -wal file from growing."""
+    path = tmp_path / "wal.sqlite3"
+    db = await open_database(path)
+    try:
+        for i in range(1000):
+            async with db.transaction(durable=i % 2 == 0) as tx:
+                await tx.execute(
+                    "INSERT INTO chat_menus (chat_id, signature) VALUES (?, ?)", (i, "s" * 500)
+                )
+        wal = path.with_name(path.name + "-wal").stat().st_size
+        page = 4096
+        assert wal < 300 * page, f"the -wal file holds {wal // page} pages after 1000 commits"
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM chat_menus")
+        assert row is not None and row["n"] == 1000
     finally:
         await db.close()
 

@@ -124,6 +124,52 @@ async def test_no_answer_in_time_is_a_timeout_whose_outcome_is_unknown(
     assert telegram.token not in str(caught.value)
 
 
+async def test_a_proxy_named_by_the_environment_is_used_once_trusted(
+    telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with PTB's own client, HTTP_PROXY and HTTPS_PROXY (here with credentials) carry the
+    requests; NO_PROXY and `trust_env=False` (what the tests use) leave them direct."""
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readuntil(b"\r\n\r\n"))
+        body = b'{"ok": true, "result": true}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"http://api.example.org/bot{telegram.token}/logOut"
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://camille:s%C3%A9same@127.0.0.1:{port}")
+    try:
+        async with AiohttpRequest() as request:
+            assert await request.post(url) is True
+        (head,) = seen
+        assert head.startswith(f"POST {url} HTTP/1.1".encode())
+        assert b"Proxy-Authorization: Basic Y2FtaWxsZTpzw6lzYW1l" in head  # camille:sésame
+        monkeypatch.setenv("HTTPS_PROXY", f"http://camille:s%C3%A9same@127.0.0.1:{port}")
+        async with AiohttpRequest() as request:
+            with pytest.raises(NetworkError):  # the proxy here speaks no TLS in the tunnel
+                await request.post(url.replace("http:", "https:"))
+        tunnel = seen.pop()
+        assert tunnel.startswith(b"CONNECT api.example.org:443 HTTP/1.1")
+        assert b"Proxy-Authorization: Basic Y2FtaWxsZTpzw6lzYW1l" in tunnel
+        async with AiohttpRequest(trust_env=False) as request:
+            with pytest.raises(NetworkError):  # straight to api.example.org: no such host here
+                await request.post(url)
+        monkeypatch.setenv("NO_PROXY", "api.example.org")
+        async with AiohttpRequest() as request:
+            with pytest.raises(NetworkError):
+                await request.post(url)
+        assert len(seen) == 1
+    finally:
+        server.close()
+
+
 async def test_a_request_not_initialized_says_so() -> None:
     request = AiohttpRequest(trust_env=False)
     with pytest.raises(RuntimeError, match="not initialized"):

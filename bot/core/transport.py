@@ -15,19 +15,22 @@ others, so that the outbox sends again only what cannot double a message.
 
 from __future__ import annotations
 
+import base64
 import ssl
-from typing import Any
+import urllib.request
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 # PTB's own defaults for its HTTPXRequest, in seconds.
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 5.0
-WRITE_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0  # an upload (a QR code, a document) may take longer to write
 CONNECTIONS = 64  # open at once at most: as many as handlers may run side by side
@@ -62,12 +65,15 @@ class AiohttpRequest(BaseRequest):
         trust_env: bool = True,
         read_timeout: float | None = READ_TIMEOUT,
     ) -> None:
-        # trust_env: HTTPS_PROXY and the like are honoured, as httpx does by default.
+        # trust_env: HTTPS_PROXY and the like are honoured, as httpx does by default. They are
+        # read once per host (`_proxy`), not by aiohttp, which would look them up, and the
+        # netrc file, on another thread for every request.
         self._connections = connections
         self._tls = tls
         self._trust_env = trust_env
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], Proxy] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -81,7 +87,7 @@ class AiohttpRequest(BaseRequest):
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                trust_env=self._trust_env,
+                trust_env=False,
                 headers={"User-Agent": self.USER_AGENT},
                 # PTB reads the body itself, and an error status is an answer, not a failure.
                 raise_for_status=False,
@@ -115,23 +121,65 @@ class AiohttpRequest(BaseRequest):
                 else (request_data.json_parameters)
             )
         read = _given(read_timeout, self._read_timeout)
-        write = _given(write_timeout, MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT)
+        if files:  # aiohttp has no timeout for writing alone: the longer one bounds each read
+            read = _longest(read, _given(write_timeout, MEDIA_WRITE_TIMEOUT))
         connect = _given(connect_timeout, CONNECT_TIMEOUT)
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=_sum(_given(pool_timeout, POOL_TIMEOUT), connect),  # a free one, then a new one
             sock_connect=connect,
-            # aiohttp has no timeout for writing alone: the longer of the two bounds each read.
-            sock_read=_longest(read, write),
+            sock_read=read,
         )
+        proxy = self._proxy(url)
+        tunnel = url.startswith("https:")
         try:
-            async with session.request(method, url, data=body, timeout=timeout) as response:
+            async with session.request(
+                method,
+                url,
+                data=body,
+                timeout=timeout,
+                proxy=proxy.url,
+                # Through a tunnel (https), the credentials go to the proxy with CONNECT;
+                # otherwise with the request itself, which the proxy reads.
+                proxy_headers=proxy.credentials if tunnel else None,
+                headers=None if tunnel else proxy.credentials,
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut(f"aiohttp.{type(error).__name__}") from error
         except aiohttp.ClientError as error:
             # The class name only: the error's text may carry the URL, and the URL the token.
             raise NetworkError(f"aiohttp.{type(error).__name__}") from error
+
+    def _proxy(self, url: str) -> Proxy:
+        """The proxy the environment names for `url`'s host (none when told to bypass it)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        known = self._proxies.get(key)
+        if known is None:
+            known = self._proxies[key] = _env_proxy(*key) if self._trust_env else Proxy()
+        return known
+
+
+class Proxy(NamedTuple):
+    """Where requests to one host go through, if anywhere, with the proxy's credentials."""
+
+    url: URL | None = None
+    credentials: dict[str, str] | None = None  # the Proxy-Authorization header
+
+
+def _env_proxy(scheme: str, host: str) -> Proxy:
+    if host and urllib.request.proxy_bypass(host):
+        return Proxy()
+    named = urllib.request.getproxies().get(scheme)
+    if not named:
+        return Proxy()
+    url = URL(named)
+    if url.user is None:
+        return Proxy(url)
+    credentials = f"{url.user}:{url.password or ''}".encode()  # UTF-8, as RFC 7617 allows
+    basic = "Basic " + base64.b64encode(credentials).decode("ascii")
+    return Proxy(url.with_user(None), {"Proxy-Authorization": basic})
 
 
 def _form(parameters: dict[str, str], files: dict[str, Any]) -> aiohttp.FormData:

@@ -156,6 +156,91 @@ async def test_a_write_gives_up_once_the_busy_timeout_has_passed(
         await db.close()
 
 
+async def _menus(db: Database) -> list[int]:
+    return [row["chat_id"] for row in await db.fetchall("SELECT chat_id FROM chat_menus")]
+
+
+async def _put(db: Database, chat_id: int, *, fail: bool = False) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (?, 'x')", (chat_id,))
+        if fail:
+            raise LookupError("this one changes its mind")
+
+
+async def test_transactions_waiting_together_share_one_commit_and_each_its_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty writers at once: fewer commits than writers (a group commit), every write there
+    once each returns, and the one that raised leaves nothing while the others stay."""
+    commits: list[int] = []
+    commit = sqlite_db._commit
+
+    def counted(connection: sqlite3.Connection, checkpoint: bool) -> None:
+        commits.append(1)
+        commit(connection, checkpoint)
+
+    monkeypatch.setattr(sqlite_db, "_commit", counted)
+    db = await open_database(tmp_path / "group.sqlite3")
+    try:
+        commits.clear()  # the migrations' own
+        outcomes = await asyncio.gather(
+            *(_put(db, i, fail=i == 7) for i in range(20)), return_exceptions=True
+        )
+        assert [i for i, outcome in enumerate(outcomes) if outcome is not None] == [7]
+        assert isinstance(outcomes[7], LookupError)
+        assert sorted(await _menus(db)) == [i for i in range(20) if i != 7]
+        assert 1 <= len(commits) <= 3, f"{len(commits)} commits for 20 transactions"
+    finally:
+        await db.close()
+
+
+async def test_a_commit_that_fails_fails_every_transaction_it_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await open_database(tmp_path / "group.sqlite3")
+    commit = sqlite_db._commit
+    failures = [sqlite3.OperationalError("disk I/O error")]
+
+    def failing_once(connection: sqlite3.Connection, checkpoint: bool) -> None:
+        if failures:
+            raise failures.pop()
+        commit(connection, checkpoint)
+
+    monkeypatch.setattr(sqlite_db, "_commit", failing_once)
+    try:
+        outcomes = await asyncio.gather(*(_put(db, i) for i in range(5)), return_exceptions=True)
+        assert all(isinstance(outcome, sqlite3.OperationalError) for outcome in outcomes)
+        assert await _menus(db) == []  # none of them holds: none was told it did
+        await _put(db, 42)  # the writer is whole again
+        assert await _menus(db) == [42]
+    finally:
+        await db.close()
+
+
+async def test_a_transaction_sqlite_rolls_back_whole_fails_its_group_too(tmp_path: Path) -> None:
+    """Some errors (a full disk, say) make SQLite roll back the whole transaction, savepoints
+    and all: the transactions already in the group are told they failed, not that they held."""
+    db = await open_database(tmp_path / "group.sqlite3")
+    try:
+
+        async def rolled_back_whole() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (2, 'x')")
+                await tx.execute("ROLLBACK")  # as SQLite does by itself after SQLITE_FULL
+                raise sqlite3.OperationalError("database or disk is full")
+
+        first, second = await asyncio.gather(
+            _put(db, 1), rolled_back_whole(), return_exceptions=True
+        )
+        assert isinstance(first, DatabaseError) and "rolled back" in str(first)
+        assert isinstance(second, sqlite3.OperationalError)
+        assert await _menus(db) == []
+        await _put(db, 3)
+        assert await _menus(db) == [3]
+    finally:
+        await db.close()
+
+
 async def test_the_log_file_stays_small_as_commits_go_on(tmp_path: Path) -> None:
     """SQLite's own checkpoints are off (they would run inside a commit on the event loop's
     thread); Escale's, on the connection's thread, keep the -wal file from growing."""

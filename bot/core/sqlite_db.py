@@ -11,8 +11,9 @@ memory, in some tens of microseconds: less than one trip to another thread and b
 waits for its turn in a busy event loop (under load, half a millisecond per trip, measured).
 As the one writer holds its lock from BEGIN to COMMIT, each trip inside a transaction held up
 every other writer too: some ten trips per answer kept the lock 5.4 ms per update, which
-capped Escale near 180 updates a second whatever the CPU. Now a transaction makes at most
-one trip (its durable commit) and a read none.
+capped Escale near 180 updates a second whatever the CPU. Now a read makes no trip, and the
+transactions that come while a commit is on its way share the next one (a group commit, see
+`SqliteDatabase.transaction`): one trip and one fsync for all of them.
 
 So that the event loop never waits on another process, the writer's busy timeout is 0: a
 BEGIN that finds the file locked by another process (an admin command run beside Escale) is
@@ -25,6 +26,7 @@ of reads never starves the rest.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import fcntl
 import logging
@@ -124,6 +126,10 @@ class SqliteDatabase(Database):
         self._write_lock = asyncio.Lock()
         self._lock_file = lock
         self._since_checkpoint = 0  # commits
+        # The group commit (see `transaction`): the open SQLite transaction's outcome, which
+        # its transactions wait for, and the tasks that will commit it.
+        self._group: asyncio.Future[None] | None = None
+        self._committing: set[asyncio.Task[None]] = set()
         # aiosqlite's own way to run a function on the connection's thread; it is untyped.
         self._on_thread = cast(Callable[..., Awaitable[None]], writer._execute)
 
@@ -192,6 +198,7 @@ class SqliteDatabase(Database):
     async def close(self) -> None:
         """Close both connections; aiosqlite threads would otherwise keep the process alive."""
         async with self._write_lock:
+            await self._commit_group()
             await self._writer.close()
         if self._reader is not None:
             await self._reader.close()
@@ -212,6 +219,7 @@ class SqliteDatabase(Database):
         is tried again a few times.
         """
         async with self._write_lock:
+            await self._commit_group()  # no checkpoint reaches what is not committed
             for _ in range(_SCRUB_TRIES):
                 async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
                     row = await cursor.fetchone()
@@ -222,30 +230,92 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self, *, durable: bool = True) -> AsyncIterator[Transaction]:
-        """A write transaction, committed when the block ends, rolled back if it raises."""
+        """A write transaction, committed when the block ends, rolled back if it raises.
+
+        Transactions that come while a commit is on its way are committed together by the
+        next one (a group commit): each runs in a savepoint of one SQLite transaction, and
+        each returns once the COMMIT that holds it has reached the disk. One fsync then
+        covers all of them, where each used to wait for its own while holding the writer.
+        A non-durable one with no group open commits at once, without waiting for the disk
+        (`synchronous = NORMAL`, which SQLite lets change only between transactions); with
+        a group open, it joins it, durably."""
         await asyncio.sleep(0)  # lets other work run, as a trip to another thread would
         async with self._write_lock:
             connection = self._writer._conn
-            if not durable:  # this one commit does not wait for the disk (see Database)
+            if self._group is None and not durable:
                 connection.execute("PRAGMA synchronous = NORMAL")
-            try:
-                await _begin(connection)
                 try:
-                    yield SqliteTransaction(connection)
-                except BaseException:
-                    connection.rollback()
-                    raise
-                self._since_checkpoint += 1
-                if durable:  # on the connection's thread: it waits for the disk
-                    checkpoint = self._since_checkpoint >= CHECKPOINT_EVERY
-                    await self._on_thread(_commit, connection, checkpoint)
-                    if checkpoint:
-                        self._since_checkpoint = 0
-                else:
+                    await _begin(connection)
+                    try:
+                        yield SqliteTransaction(connection)
+                    except BaseException:
+                        connection.rollback()
+                        raise
                     connection.commit()
-            finally:
-                if not durable:
+                    self._since_checkpoint += 1
+                finally:
                     connection.execute("PRAGMA synchronous = FULL")
+                return
+            if self._group is None:
+                await _begin(connection)
+                self._group = asyncio.get_running_loop().create_future()
+                # Read even when every transaction waiting for it was cancelled meanwhile.
+                self._group.add_done_callback(lambda done: done.cancelled() or done.exception())
+                self._committing.add(asyncio.create_task(self._commit_when_free()))
+            group = self._group
+            connection.execute("SAVEPOINT escale")
+            try:
+                yield SqliteTransaction(connection)
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK TO escale")
+                    connection.execute("RELEASE escale")
+                else:  # SQLite rolled the whole transaction back (a full disk, say)
+                    self._fail_group(DatabaseError("the transaction was rolled back"))
+                raise
+            connection.execute("RELEASE escale")
+        await asyncio.shield(group)  # committed, or the commit's error
+
+    async def _commit_when_free(self) -> None:
+        """Commit the open group once the transactions already waiting have joined it (the
+        lock serves its waiters in order)."""
+        try:
+            async with self._write_lock:
+                await self._commit_group()
+        finally:
+            task = asyncio.current_task()
+            if task is not None:
+                self._committing.discard(task)
+
+    async def _commit_group(self) -> None:
+        """Under the writer lock: commit the open group, if any, on the connection's thread
+        (it waits for the disk), and tell its transactions how it went."""
+        group, self._group = self._group, None
+        if group is None:
+            return
+        self._since_checkpoint += 1
+        checkpoint = self._since_checkpoint >= CHECKPOINT_EVERY
+        try:
+            await self._on_thread(_commit, self._writer._conn, checkpoint)
+        except Exception as error:  # the commit failed on its thread: nothing of it holds
+            with contextlib.suppress(sqlite3.Error):
+                self._writer._conn.rollback()
+            if not group.done():
+                group.set_exception(error)
+            return
+        except BaseException:  # cancelled (the loop closing): the outcome is not known
+            if not group.done():
+                group.set_exception(DatabaseError("the commit was interrupted"))
+            raise
+        if checkpoint:
+            self._since_checkpoint = 0
+        if not group.done():
+            group.set_result(None)
+
+    def _fail_group(self, error: Exception) -> None:
+        group, self._group = self._group, None
+        if group is not None and not group.done():
+            group.set_exception(error)
 
     # Each read runs to its end in ONE call. A read left open across several calls (execute,
     # fetch, close) keeps its snapshot, and any other read on the same connection meanwhile

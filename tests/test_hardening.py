@@ -241,6 +241,51 @@ async def test_a_transaction_sqlite_rolls_back_whole_fails_its_group_too(tmp_pat
         await db.close()
 
 
+async def test_a_release_of_the_writer_lets_every_waiting_transaction_through_at_once(
+    tmp_path: Path,
+) -> None:
+    """asyncio.Lock hands itself to one waiter per turn of the event loop; under load a turn
+    lasts milliseconds, and writes queued one turn each. The writer's lock wakes them all: 50
+    transactions waiting behind a slow one all run their statements within a few turns."""
+    db = await open_database(tmp_path / "lock.sqlite3")
+    try:
+        release = asyncio.Event()
+        ran: list[int] = []
+
+        async def slow() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (0, 'x')")
+                await release.wait()
+
+        async def quick(chat_id: int) -> None:
+            async with db.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO chat_menus (chat_id, signature) VALUES (?, 'x')", (chat_id,)
+                )
+                ran.append(chat_id)
+
+        holder = asyncio.create_task(slow())
+        await asyncio.sleep(0)
+        waiting = [asyncio.create_task(quick(i)) for i in range(1, 51)]
+        cancelled = asyncio.create_task(quick(99))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        cancelled.cancel()  # a waiter that gives up holds nobody up
+        assert ran == []
+        release.set()
+        await holder  # its commit made, the lock is free for the others
+        turns = 0
+        while len(ran) < 50 and turns < 50:
+            await asyncio.sleep(0)
+            turns += 1
+        assert sorted(ran) == list(range(1, 51))
+        assert turns <= 5, f"{turns} turns of the loop to let 50 transactions through"
+        await asyncio.gather(*waiting)
+        assert len(await _menus(db)) == 51
+    finally:
+        await db.close()
+
+
 async def test_the_log_file_stays_small_as_commits_go_on(tmp_path: Path) -> None:
     """SQLite's own checkpoints are off (they would run inside a commit on the event loop's
     thread); Escale's, on the connection's thread, keep the -wal file from growing."""

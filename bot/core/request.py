@@ -175,6 +175,8 @@ class Pace:
             self._replies_waiting -= 1
 
     def _window_slot(self, now: datetime) -> datetime:
+        if len(self._recent) < self._per_second:  # fewer sends kept than the limit: free
+            return now
         # A send still waiting for its answer counts as sent now, until it is answered.
         self._recent = [s for s in self._recent if not s.answered or s.moment + SECOND > now]
         if len(self._recent) < self._per_second:

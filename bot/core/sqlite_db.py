@@ -32,6 +32,7 @@ import fcntl
 import logging
 import os
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -102,6 +103,41 @@ class SqliteTransaction(Transaction):
         """Every key is held already: BEGIN IMMEDIATE admits one writer at a time."""
 
 
+class WriterLock:
+    """The writer connection's lock: held from BEGIN to the end of a transaction's block, and
+    while a commit is on its way.
+
+    Unlike asyncio.Lock, which hands itself to one waiter per turn of the event loop (the
+    waiter runs on the next turn, releases, and only then wakes the one after it), a release
+    wakes every waiter: a transaction's statements run without suspending, so all of them can
+    take and give back the lock, one after the other, in the same turn. Under load a turn of
+    the loop lasts milliseconds, and a handoff per turn capped the writes well below what the
+    disk allows. A waiter that finds it taken again waits for the next release."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def __aenter__(self) -> None:
+        while self._locked:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)  # no longer waits
+                raise
+        self._locked = True
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._locked = False
+        waiters, self._waiters = self._waiters, deque()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
 class SqliteDatabase(Database):
     """Writes go through `transaction()` (BEGIN IMMEDIATE, one at a time); reads use `fetch*`.
 
@@ -123,7 +159,7 @@ class SqliteDatabase(Database):
         self.location = str(path)
         self._writer = writer
         self._reader = reader
-        self._write_lock = asyncio.Lock()
+        self._write_lock = WriterLock()
         self._lock_file = lock
         self._since_checkpoint = 0  # commits
         # The group commit (see `transaction`): the open SQLite transaction's outcome, which

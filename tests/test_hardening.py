@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import os
 import resource
 import shutil
@@ -284,6 +285,37 @@ async def test_a_release_of_the_writer_lets_every_waiting_transaction_through_at
         assert len(await _menus(db)) == 51
     finally:
         await db.close()
+
+
+async def test_closing_with_writes_on_their_way_commits_them_and_refuses_the_later_ones(
+    tmp_path: Path,
+) -> None:
+    loop = asyncio.get_running_loop()
+    troubles: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: troubles.append(context))
+    try:
+        db = await open_database(tmp_path / "close.sqlite3")
+        before = [asyncio.create_task(_put(db, i)) for i in range(10)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # they have joined a group, its commit is on its way
+        closing = asyncio.create_task(db.close())
+        await asyncio.sleep(0)
+        after = [asyncio.create_task(_put(db, i)) for i in range(10, 15)]
+        await closing
+        assert await asyncio.gather(*before) == [None] * 10  # committed before it closed
+        for refused in await asyncio.gather(*after, return_exceptions=True):
+            assert isinstance(refused, DatabaseError) and "is closed" in str(refused)
+        for _ in range(5):
+            await asyncio.sleep(0)  # the committers that waited for the lock end quietly
+        gc.collect()
+        assert troubles == []
+        db = await open_database(tmp_path / "close.sqlite3")
+        try:  # what was told it held, holds
+            assert sorted(await _menus(db)) == list(range(10))
+        finally:
+            await db.close()
+    finally:
+        loop.set_exception_handler(None)
 
 
 async def test_the_log_file_stays_small_as_commits_go_on(tmp_path: Path) -> None:

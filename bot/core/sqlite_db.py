@@ -165,6 +165,7 @@ class SqliteDatabase(Database):
         # The group commit (see `transaction`): the open SQLite transaction's outcome, which
         # its transactions wait for, and the tasks that will commit it.
         self._group: asyncio.Future[None] | None = None
+        self._closed = False
         self._committing: set[asyncio.Task[None]] = set()
         # aiosqlite's own way to run a function on the connection's thread; it is untyped.
         self._on_thread = cast(Callable[..., Awaitable[None]], writer._execute)
@@ -235,6 +236,7 @@ class SqliteDatabase(Database):
         """Close both connections; aiosqlite threads would otherwise keep the process alive."""
         async with self._write_lock:
             await self._commit_group()
+            self._closed = True  # a committer still waiting for the lock then does nothing
             await self._writer.close()
         if self._reader is not None:
             await self._reader.close()
@@ -277,6 +279,8 @@ class SqliteDatabase(Database):
         a group open, it joins it, durably."""
         await asyncio.sleep(0)  # lets other work run, as a trip to another thread would
         async with self._write_lock:
+            if self._closed:
+                raise DatabaseError(f"{self.path} is closed")
             connection = self._writer._conn
             if self._group is None and not durable:
                 connection.execute("PRAGMA synchronous = NORMAL")
@@ -329,12 +333,15 @@ class SqliteDatabase(Database):
         group, self._group = self._group, None
         if group is None:
             return
+        if self._closed:  # never reached (close commits first), but never a closed connection
+            group.set_exception(DatabaseError(f"{self.path} is closed"))
+            return
         self._since_checkpoint += 1
         checkpoint = self._since_checkpoint >= CHECKPOINT_EVERY
         try:
             await self._on_thread(_commit, self._writer._conn, checkpoint)
         except Exception as error:  # the commit failed on its thread: nothing of it holds
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: closed meanwhile
                 self._writer._conn.rollback()
             if not group.done():
                 group.set_exception(error)

@@ -116,18 +116,22 @@ class _Delivered:
         if len(batch) > 1:  # the first row of this batch writes it
             await recorded
             return
-        async with self._lock:  # until the previous batch is written; rows join this one
-            self._batch, self._recorded = [], None  # rows answered from now go in the next
-            try:
+        try:
+            async with self._lock:  # until the previous batch is written; rows join this one
+                self._close(batch)  # rows answered from now go in the next
                 await self._store.delivered(batch)
-            except BaseException as error:
-                if len(batch) > 1:  # the others waiting for it learn it too
-                    if isinstance(error, Exception):
-                        recorded.set_exception(error)
-                    else:
-                        recorded.cancel()
-                raise
-            recorded.set_result(None)
+        except BaseException as error:
+            self._close(batch)  # cancelled while it waited: no row joins it any more
+            if len(batch) > 1 and isinstance(error, Exception):
+                recorded.set_exception(error)  # the others waiting for it learn it too
+            else:
+                recorded.cancel()
+            raise
+        recorded.set_result(None)
+
+    def _close(self, batch: list[Entry]) -> None:
+        if self._batch is batch:
+            self._batch, self._recorded = [], None
 
 
 class Sender:

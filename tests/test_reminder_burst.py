@@ -136,6 +136,46 @@ async def test_a_burst_of_reminders_goes_out_paced_without_a_single_429(
     assert min(per_second) == int(seeded.due_at.timestamp())
 
 
+async def test_the_sends_of_a_moment_go_together_without_waiting_for_each_answer(
+    escale: Escale, telegram: FakeTelegram
+) -> None:
+    """Telegram's answers take time (here: none comes until the test says so). The outbox
+    does not wait for one answer before the next send: every send the pace lets start at a
+    moment goes at once, each counted as sent until its answer comes. (The sender of before
+    made one call at a time, so each second of a burst lost the time of 30 answers.)"""
+    telegram.rate_limit(TELEGRAM_LIMIT)
+    released = asyncio.Event()
+    arrived = 0
+    more = asyncio.Event()
+
+    async def answer_when_released() -> None:
+        nonlocal arrived
+        arrived += 1
+        more.set()
+        await released.wait()
+
+    telegram.answer_late("sendMessage", answer_when_released)
+    seeded = await burst(escale)
+    share = -(-PER_SECOND // SLICES)  # the outbox's share of each slice of the second
+    for at_once in (share, 2 * share):  # the clock still, then an eighth of a second on
+        escale.app.bot_data.services.deliver()
+        async with asyncio.timeout(10):
+            while arrived < at_once:
+                more.clear()
+                await more.wait()
+        assert arrived == at_once, "more sends went than the pace allows"
+        escale.clock.advance(STEP)
+    assert telegram.calls_to("sendMessage") == [], "an answer came before its release"
+
+    released.set()
+    took = await deliver_all(escale, seeded)
+
+    await assert_each_invited_once(escale, seeded)
+    assert telegram.throttled == 0
+    assert max(sends_per_second(telegram, seeded).values()) <= PER_SECOND
+    assert took <= TARGET, took
+
+
 async def test_when_telegram_allows_fewer_the_429s_are_retried_and_none_is_lost(
     escale: Escale, telegram: FakeTelegram
 ) -> None:

@@ -111,6 +111,11 @@ class Pace:
         self._replies_waiting = 0
         self._watchers: list[asyncio.Future[None]] = []
 
+    @property
+    def outbox_share(self) -> int:
+        """How many outbox sends may start in one slice of the second."""
+        return self._per_slice
+
     def next_slot(self, now: datetime, *, outbox: bool = False) -> datetime:
         """When the next send may go: `now`, or a moment to ask again.
 

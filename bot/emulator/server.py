@@ -443,6 +443,7 @@ class FakeTelegram:
         self._faults: dict[str, deque[_Fault]] = {}
         self._drops: dict[str, int] = {}
         self._answers: dict[str, deque[Any]] = {}
+        self._late: dict[str, Callable[[], Awaitable[object]]] = {}
         self._per_second: int | None = None
         self._send_times: deque[float] = deque()
         self._max_offset = 0
@@ -807,6 +808,16 @@ class FakeTelegram:
         name = self._handlers.get(method.lower(), (method, None))[0]
         self._drops[name] = self._drops.get(name, 0) + times
 
+    def answer_late(self, method: str, wait: Callable[[], Awaitable[object]] | None) -> None:
+        """Answer each call to ``method`` only once ``wait()`` has returned (None: at once
+        again), as over a slow network: the call takes effect, and counts against the rate
+        limit, when it arrives; the bot learns it later."""
+        name = self._handlers.get(method.lower(), (method, None))[0]
+        if wait is None:
+            self._late.pop(name, None)
+        else:
+            self._late[name] = wait
+
     def rate_limit(self, per_second: int | None) -> None:
         """Refuse sends beyond ``per_second`` in any rolling second with 429 (None: off)."""
         if per_second is not None and per_second < 1:
@@ -974,6 +985,9 @@ class FakeTelegram:
             if method in _RATE_LIMITED:
                 self._check_rate()
             result = await handler(params, files)
+            late = self._late.get(method)
+            if late is not None:
+                await late()
         except _ApiError as error:
             log.info("FakeTelegram %s refused: %s %s", method, error.status, error.description)
             return method, error.status, error.body(), dropped

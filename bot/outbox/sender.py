@@ -1,4 +1,4 @@
-"""The sender: delivers the outbox one message at a time, in order, until each has arrived.
+"""The sender: delivers the outbox, each chat's messages in order, until each has arrived.
 
 Rows are written by whoever causes them, in the same transaction; the sender only ever talks to
 Telegram outside a transaction. However many instances of Escale share the database, one sender
@@ -9,6 +9,13 @@ reminders, offers and retention it produces are therefore queued by one instance
 An attempt is recorded as begun before the call, so an attempt a crash interrupted is known at
 the next start. Telegram has no idempotency key: when a call's
 outcome is unknown the message is sent once more, headed by its repeat note, and never again.
+
+Several calls are in flight at once (to different chats; one chat has one at a time), as many
+as the pace lets start, so a slow answer or a slow disk holds up no other chat's message. What
+the sender can do ahead of a place in the pace it does meanwhile: it reads the next rows and
+writes their notices in words. When places open, it marks the rows that take them 'sending' in
+one transaction, makes their calls at once, and records the calls' outcomes as they come, those
+of calls answered together in one transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -41,7 +48,7 @@ from bot.outbox.store import OutboxRow, OutboxStore, Outgoing, Queued
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+BATCH = 50  # rows read at a time to find the next ones to send
 BACKOFF_CAP = timedelta(minutes=5)
 PAUSE_AFTER_FAILURE = timedelta(seconds=30)  # when the database itself failed a pass
 PRODUCE_EVERY = timedelta(seconds=1)  # while paced, the producers run no more often
@@ -50,6 +57,11 @@ LOOK_AGAIN = timedelta(minutes=1)  # rows queued without `wake()` (another proce
 # may die: looked for, and the election asked again, this often, in real seconds (a wait for
 # the network, not a moment of the service's time such as a reminder's).
 SHARED_POLL = 1.0
+# Rows read and written in words ahead of their places are read again if they waited longer.
+READY_FOR = timedelta(seconds=1)
+# While calls keep going out, the database is scrubbed (see `_send_due`) at most this often;
+# always once the sender rests.
+SCRUB_EVERY = timedelta(seconds=1)
 ROLE = "outbox-sender"
 # The name of the task in which the sender rests until its next pass (not a wait out of a 429
 # or a backoff): a test clock can tell the two apart when both end at the same moment.
@@ -68,8 +80,60 @@ Render = Callable[[OutboxRow], Awaitable[Outgoing | None]]
 Producer = Callable[[datetime], Awaitable[datetime | None]]
 
 
+@dataclass
+class _Ready:
+    """A row read ahead of its place in the pace; a notice already written in words (or why
+    it could not be)."""
+
+    row: OutboxRow
+    read_at: datetime
+    message: Outgoing | None = None  # a notice's words; None when it had nothing left to say
+    unwritten: str | None = None  # a notice that could not be written: the error's name
+
+
+Entry = tuple[int, int, datetime]  # a row sent: its id, the message's id, when
+
+
+class _Delivered:
+    """Rows sent, recorded together: while one record is being written, the calls answered
+    meanwhile wait for the next one, which holds them all (one transaction, one wait for the
+    disk). Each call returns once its own row is recorded, or raises if that failed."""
+
+    def __init__(self, store: OutboxStore) -> None:
+        self._store = store
+        self._lock = asyncio.Lock()  # one record written at a time
+        self._batch: list[Entry] = []
+        self._recorded: asyncio.Future[None] | None = None
+
+    async def record(self, outbox_id: int, message_id: int, at: datetime) -> None:
+        if self._recorded is None:
+            self._recorded = asyncio.get_running_loop().create_future()
+        batch, recorded = self._batch, self._recorded
+        batch.append((outbox_id, message_id, at))
+        if len(batch) > 1:  # the first row of this batch writes it
+            await recorded
+            return
+        try:
+            async with self._lock:  # until the previous batch is written; rows join this one
+                self._close(batch)  # rows answered from now go in the next
+                await self._store.delivered(batch)
+        except BaseException as error:
+            self._close(batch)  # cancelled while it waited: no row joins it any more
+            if len(batch) > 1 and isinstance(error, Exception):
+                recorded.set_exception(error)  # the others waiting for it learn it too
+            else:
+                recorded.cancel()
+            raise
+        recorded.set_result(None)
+
+    def _close(self, batch: list[Entry]) -> None:
+        if self._batch is batch:
+            self._batch, self._recorded = [], None
+
+
 class Sender:
-    """One task that sends whatever is due, then sleeps until the next row is due or `wake()`."""
+    """One task that starts whatever is due, as the pace lets it, then sleeps until the next
+    row is due or `wake()`; each call runs in a task of its own."""
 
     def __init__(
         self,
@@ -93,12 +157,23 @@ class Sender:
         # The application's one pace, shared with replies; a sender of its own has its own.
         self._pace = pace or Pace(per_second)
         self._chats = ChatPace()  # and Telegram's limit for each chat
-        self._sending: Sending | None = None  # the attempt in flight, as the pace counts it
+        self._ready: list[_Ready] = []  # the next rows to send, read ahead of their places
+        self._reading: asyncio.Task[None] | None = None  # reading the next rows, if it is
+        self._waiting: dict[int, datetime] = {}  # chats paced, until when (as last read)
+        self._calls: dict[asyncio.Task[None], int] = {}  # the calls in flight, to their rows
+        self._claimed: dict[int, int] = {}  # rows read ahead or in flight, to their chats
+        self._ended = asyncio.Event()  # a call ended since the pass began
+        # Whether reading again may find more rows (not while the last read found them all,
+        # until rows are queued or a call ends): read beside, while rows wait for the pace.
+        self._more = True
+        self._failed: BaseException | None = None  # a call or a read that failed
+        self._delivered = _Delivered(store)
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._recover_first = False
-        self._scrub = False  # rows ended in this pass, whose words are then scrubbed
+        self._scrub = False  # rows ended since the last scrub, whose words are then scrubbed
+        self._scrubbed: datetime | None = None  # when the database was last scrubbed
         self._leading = False  # this instance's sender is the elected one
         self._poll = None if store.db.sole_instance else SHARED_POLL
 
@@ -132,16 +207,19 @@ class Sender:
         return leading
 
     async def stop(self) -> None:
-        """Cancel the loop; a row whose call was cut short stays 'sending' until `start()`."""
+        """Cancel the loop, the reading ahead and the calls in flight; a row whose call was
+        cut short stays 'sending' until `start()`."""
         task, self._task = self._task, None
         if task is None:
             return
         task.cancel()
         await asyncio.wait({task})
+        await self._settle(cancel=True)
 
     def wake(self) -> None:
         """Look for due rows now; call after committing new ones. At once no longer idle."""
         self._idle.clear()
+        self._more = True
         self._woken.set()
 
     async def drained(self) -> None:
@@ -163,8 +241,10 @@ class Sender:
         produced_wakes: list[datetime | None] = []
         while True:
             self._woken.clear()
+            self._ended.clear()
             try:
                 if not await self._elect():
+                    await self._settle()
                     self._idle.set()
                     await self._wait(self._clock.now() + LOOK_AGAIN)
                     self._idle.clear()
@@ -183,20 +263,29 @@ class Sender:
                 wakes: list[datetime | None] = [now + LOOK_AGAIN, *produced_wakes]
                 # Held back by the pace, rows are due already: wait for the pace, not for them.
                 paced = await self._send_due()
+                await self._scrub_if_due(busy=paced is not None or self._busy)
                 wakes.append(paced if paced is not None else await self._store.next_due())
                 until = min(w for w in wakes if w is not None)
             except Exception as error:
-                # Most likely the database; no call is in flight now, so a row left 'sending'
-                # was interrupted and is recovered (as a possible repeat) on the next pass.
+                # Most likely the database. Once no call is in flight, a row left 'sending' was
+                # interrupted and is recovered (as a possible repeat) on the next pass.
                 _log_unexpected("outbox pass failed", error)
+                await self._settle()
                 self._recover_first = True
                 until = self._clock.now() + PAUSE_AFTER_FAILURE
             else:
-                if self._woken.is_set():  # rows queued during the pass may be due already
-                    continue
+                if self._woken.is_set() or (self._ended.is_set() and not self._ready):
+                    continue  # rows queued, or a chat's next row freed, during the pass
+            if self._busy:  # not idle: calls in flight, or rows being read
+                await self._wait(until)
+                continue
             self._idle.set()
             await self._wait(until)
             self._idle.clear()
+
+    @property
+    def _busy(self) -> bool:
+        return bool(self._calls) or self._reading is not None
 
     async def _produce(self, produce: Producer, now: datetime) -> datetime | None:
         """A failing producer must not hold back what is already queued (briefs above all):
@@ -208,12 +297,16 @@ class Sender:
             return now + PAUSE_AFTER_FAILURE
 
     async def _wait(self, until: datetime) -> None:
-        """Until `until` by the injected clock, or until `wake()`; beside other instances, at
-        most `SHARED_POLL` real seconds."""
+        """Until `until` by the injected clock, or until `wake()`, or until a call or a read
+        in flight ends; beside other instances, at most `SHARED_POLL` real seconds."""
         waiters: list[asyncio.Task[Any]] = [
             asyncio.create_task(self._woken.wait()),
             asyncio.create_task(self._clock.sleep_until(until), name=IDLE),
         ]
+        if self._calls or self._ended.is_set():
+            waiters.append(asyncio.create_task(self._ended.wait()))
+        if self._reading is not None:
+            waiters.append(asyncio.create_task(asyncio.wait({self._reading})))
         if self._poll is not None:  # beside other instances: see SHARED_POLL
             waiters.append(asyncio.create_task(asyncio.sleep(self._poll)))
         try:
@@ -222,67 +315,220 @@ class Sender:
             for waiter in waiters:
                 waiter.cancel()
 
+    async def _scrub_if_due(self, *, busy: bool) -> None:
+        """A sent row's words are blanked; then the database is scrubbed so that they are gone
+        from its log file too: once the sender rests, and at least every `SCRUB_EVERY` while
+        calls keep going out."""
+        if not self._scrub:
+            return
+        now = self._clock.now()
+        if busy and self._scrubbed is not None and now < self._scrubbed + SCRUB_EVERY:
+            return
+        self._scrub = False
+        self._scrubbed = now
+        await self._store.db.scrub(erasure=False)
+
     async def _send_due(self) -> datetime | None:
-        """Send what is due, as fast as the pace allows; when paced, the time to go on.
+        """Start what is due, as fast as the pace allows; when paced, the time to go on.
 
         A chat that had its share of messages lately (`ChatPace`) waits, and so do its later
-        rows, in order; other chats' rows go meanwhile. A sent row's words are blanked; before
-        the sender rests, the database is scrubbed so that they are gone from its log file too."""
-        self._scrub = False
-        waiting: dict[int, datetime] = {}  # chats paced in this pass, and until when
-        try:
-            while True:
-                attempted = False
-                for row in await self._store.due(self._clock.now(), BATCH):
-                    if not await self._elect():  # another instance took over: it sends now
-                        return None
-                    now = self._clock.now()
-                    chat_slot = waiting.get(row.chat_id) or self._chats.next_slot(row.chat_id, now)
-                    if chat_slot > now:
-                        waiting[row.chat_id] = chat_slot
-                        continue
-                    slot = self._pace.next_slot(now, outbox=True)
-                    if slot > now:
-                        return min([slot, *waiting.values()])
-                    sending = self._sending = self._pace.sent(now, outbox=True)
-                    called = False
-                    try:
-                        called = await self._attempt(row)
-                    finally:
-                        self._sending = None
-                        self._pace.answered(sending, self._clock.now())  # if not yet
-                        if not called:
-                            self._pace.withdraw(sending)
-                    if called:
-                        self._chats.sent(row.chat_id, now)
-                    attempted = True
-                if not attempted:  # nothing due, or only rows of chats that must wait
-                    return min(waiting.values(), default=None)
-        finally:
-            if self._scrub:
-                await self._store.db.scrub(erasure=False)
+        rows, in order; other chats' rows go meanwhile. The next rows are read (and notices
+        written in words) beside, while rows already read wait for their places; when places
+        open, the rows that take them are marked 'sending' together, and their calls go at
+        once, each in a task of its own."""
+        while True:
+            self._raise_failure()
+            now = self._clock.now()
+            if self._ready and self._ready[0].read_at + READY_FOR <= now:
+                self._drop_ready()  # read too long ago: read again
+            if not self._ready or (self._more and len(self._ready) < self._pace.outbox_share):
+                self._read_beside()
+            if not self._ready:
+                while self._reading is not None:
+                    await asyncio.wait({self._reading})
+                self._raise_failure()
+                if not self._ready:  # nothing due, or only rows of chats that must wait
+                    return min(self._waiting.values(), default=None)
+                continue
+            if not await self._elect():  # another instance took over: it sends now
+                self._drop_ready()
+                return None
+            now = self._clock.now()
+            places: list[Sending] = []
+            while len(places) < len(self._ready) and self._pace.next_slot(now, outbox=True) <= now:
+                places.append(self._pace.sent(now, outbox=True))
+            if not places:
+                waiting = self._waiting.values()
+                return min([self._pace.next_slot(now, outbox=True), *waiting])
+            batch, self._ready = self._ready[: len(places)], self._ready[len(places) :]
+            await self._start(batch, places)
 
-    async def _attempt(self, due: OutboxRow) -> bool:
-        """One attempt at one row; whether it called Telegram (and so counts for the pace)."""
-        row = await self._store.begin_attempt(due.id)
+    async def _read_next(self) -> None:
+        """Read the next rows to send, up to twice as many as the outbox may start in a slice
+        of the pace, and write the notices among them in words (rows already read, or in
+        flight, and their chats, are left out)."""
+        now = self._clock.now()
+        waiting: dict[int, datetime] = {}  # chats paced, and until when
+        chats = set(self._claimed.values())
+        for row in await self._store.due(now, BATCH):
+            if row.id in self._claimed or row.chat_id in chats:
+                continue
+            chat_slot = self._chats.next_slot(row.chat_id, now)
+            if chat_slot > now:
+                waiting[row.chat_id] = chat_slot
+                continue
+            ready = await self._read_ahead(row, now)
+            if self._task is None:  # stopped meanwhile
+                return
+            self._ready.append(ready)
+            self._claimed[row.id] = row.chat_id
+            chats.add(row.chat_id)
+            if len(self._ready) >= 2 * self._pace.outbox_share:
+                self._more = True  # there may be more
+                break
+        self._waiting = waiting
+
+    def _read_beside(self) -> None:
+        if self._reading is None:
+            self._more = False  # until the read finds as many rows as it may take
+            self._reading = asyncio.create_task(self._read_next(), name="outbox-read")
+            self._reading.add_done_callback(self._read_ended)
+
+    def _read_ended(self, reading: asyncio.Task[None]) -> None:
+        if reading is self._reading:
+            self._reading = None
+        self._failure_of(reading)
+
+    def _drop_ready(self) -> None:
+        for ready in self._ready:
+            self._claimed.pop(ready.row.id, None)
+        self._ready = []
+
+    async def _read_ahead(self, row: OutboxRow, now: datetime) -> _Ready:
+        ready = _Ready(row, now)
+        if row.notice is None:
+            return ready
+        try:
+            if self._render is None:
+                raise LookupError("no renderer for notices")
+            ready.message = await self._render(row)
+        except Exception as error:
+            _log_unexpected(f"outbox notice not written id={row.id} kind={row.notice}", error)
+            ready.unwritten = _error_name(error)
+        return ready
+
+    async def _start(self, batch: Sequence[_Ready], places: Sequence[Sending]) -> None:
+        """Mark the rows 'sending' (one transaction), then start each one's call in its
+        place; a place no call takes after all is given back."""
+        unused = list(places)
+        started: set[int] = set()
+        try:
+            begun = await self._store.begin_attempts([ready.row.id for ready in batch])
+            now = self._clock.now()
+            for ready, place in zip(batch, places, strict=True):
+                row = await self._sendable(ready, begun.get(ready.row.id))
+                if row is None:
+                    continue
+                unused.remove(place)
+                started.add(row.id)
+                self._chats.sent(row.chat_id, now)
+                call = asyncio.create_task(self._call(row, place), name=f"outbox-call-{row.id}")
+                self._calls[call] = row.id
+                call.add_done_callback(self._call_ended)
+        finally:
+            for place in unused:
+                self._pace.withdraw(place)
+            for ready in batch:
+                if ready.row.id not in started:
+                    self._claimed.pop(ready.row.id, None)
+
+    async def _sendable(self, ready: _Ready, row: OutboxRow | None) -> OutboxRow | None:
+        """The row marked 'sending', as it is to be sent; None (and the row ended if need be)
+        when it is not to be sent after all."""
         if row is None:  # erased or held since it was read (a held row lost any erased name)
             self._scrub = True
-            return False
+            return None
         if row.expired(self._clock.now()):
             await self._store.give_up(row.id, "failed", "expired")
             self._scrub = True
             log.info("outbox expired id=%s purpose=%s", row.id, row.purpose)
-            return False
-        if row.notice is not None:
-            written = await self._written(row)
-            if written is None:
-                self._scrub = True
-                return False
-            row = written
+            return None
+        if row.notice is None:
+            return row
+        if ready.unwritten is not None:
+            await self._store.give_up(row.id, "failed", f"unwritten:{ready.unwritten}")
+            self._scrub = True
+            return None
+        message = ready.message
+        if message is None:
+            await self._store.give_up(row.id, "failed", "obsolete")
+            self._scrub = True
+            log.info("outbox obsolete id=%s kind=%s", row.id, row.notice)
+            return None
+        return replace(
+            row,
+            kind=message.kind,
+            body=message.body,
+            caption=message.caption,
+            buttons=tuple(tuple(line) for line in message.buttons),
+            protect=message.protect,
+            repeat_note=message.repeat_note,
+        )
+
+    def _call_ended(self, call: asyncio.Task[None]) -> None:
+        """A call's task ended: its row is no longer in flight; the loop looks again when it
+        has nothing ready (the chat's next row may be due now)."""
+        row_id = self._calls.pop(call, None)
+        if row_id is not None:
+            self._claimed.pop(row_id, None)
+        self._more = True
+        self._ended.set()
+        self._failure_of(call)
+
+    def _failure_of(self, task: asyncio.Task[None]) -> None:
+        """What a call or a read failed with (a database error, most likely): the loop's next
+        pass raises the first; others are logged."""
+        if task.cancelled() or (error := task.exception()) is None:
+            return
+        if self._failed is None:
+            self._failed = error
+        else:
+            _log_unexpected("outbox call failed", error)
+
+    def _raise_failure(self) -> None:
+        error, self._failed = self._failed, None
+        if error is not None:
+            raise error
+
+    async def _settle(self, *, cancel: bool = False) -> None:
+        """Drop the rows read ahead, and wait until no call or read is in flight (or cancel
+        them); what one failed with is logged."""
+        self._drop_ready()
+        while tasks := {*self._calls, *([self._reading] if self._reading else [])}:
+            if cancel:
+                for task in tasks:
+                    task.cancel()
+            await asyncio.wait(tasks)
+        self._drop_ready()  # a read that ended meanwhile
+        error, self._failed = self._failed, None
+        if error is not None and not cancel:
+            _log_unexpected("outbox call failed", error)
+
+    async def _call(self, row: OutboxRow, place: Sending) -> None:
+        """One attempt at one row marked 'sending', in its place in the pace; its outcome
+        recorded."""
+        try:
+            await self._attempt(row, place)
+        finally:
+            self._pace.answered(place, self._clock.now())  # if not yet
+
+    async def _attempt(self, row: OutboxRow, place: Sending) -> None:
+        """The call (as HTML, then as plain text if Telegram refuses the HTML), and what came
+        of it recorded."""
         try:
             try:
                 with outbox_call():
-                    message_id = await self._send(row, plain=False)
+                    message_id = await self._send(row, place, plain=False)
             except BadRequest as error:
                 log.warning(
                     "outbox refused id=%s error=%s; sending it as plain text",
@@ -290,7 +536,7 @@ class Sender:
                     _error_name(error),
                 )
                 with outbox_call():
-                    message_id = await self._send(row, plain=True)
+                    message_id = await self._send(row, place, plain=True)
         except BadRequest as error:
             await self._end_undelivered(row, "failed", _error_name(error))
             log.error(
@@ -323,34 +569,9 @@ class Sender:
             _log_unexpected(f"outbox attempt failed id={row.id}", error)
             await self._unknown_outcome(row, _error_name(error))
         else:
-            await self._store.delivered(row.id, message_id, self._clock.now())
+            await self._delivered.record(row.id, message_id, self._clock.now())
             self._scrub = True
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
-        return True
-
-    async def _written(self, row: OutboxRow) -> OutboxRow | None:
-        """A notice in words, now; None (and the row ended) when there is nothing to say."""
-        try:
-            if self._render is None:
-                raise LookupError("no renderer for notices")
-            message = await self._render(row)
-        except Exception as error:
-            _log_unexpected(f"outbox notice not written id={row.id} kind={row.notice}", error)
-            await self._store.give_up(row.id, "failed", f"unwritten:{_error_name(error)}")
-            return None
-        if message is None:
-            await self._store.give_up(row.id, "failed", "obsolete")
-            log.info("outbox obsolete id=%s kind=%s", row.id, row.notice)
-            return None
-        return replace(
-            row,
-            kind=message.kind,
-            body=message.body,
-            caption=message.caption,
-            buttons=tuple(tuple(line) for line in message.buttons),
-            protect=message.protect,
-            repeat_note=message.repeat_note,
-        )
 
     async def _unknown_outcome(self, row: OutboxRow, name: str) -> None:
         """The message may have arrived: send it once more, marked; after that, give up."""
@@ -404,14 +625,13 @@ class Sender:
             _log_unexpected(f"outbox on_unreachable failed chat={chat_id}", error)
             return ()
 
-    async def _send(self, row: OutboxRow, *, plain: bool) -> int:
+    async def _send(self, row: OutboxRow, place: Sending, *, plain: bool) -> int:
         """Send `row` (see `_send_row`); the pace counts it from its answer, before the
         database records the outcome."""
         try:
             return await self._send_row(row, plain=plain)
         finally:
-            if self._sending is not None:
-                self._pace.answered(self._sending, self._clock.now())
+            self._pace.answered(place, self._clock.now())
 
     async def _send_row(self, row: OutboxRow, *, plain: bool) -> int:
         """Send `row` as HTML, or as plain text split to fit; the id of the message sent."""

@@ -242,38 +242,46 @@ class OutboxStore:
         return maybe_time(row[0] if row else None)
 
     async def begin_attempt(self, outbox_id: int) -> OutboxRow | None:
-        """Mark the row 'sending' before the call, so a crash mid-call is seen at start-up.
+        """Mark the row 'sending' before the call (see `begin_attempts`); the row as it now
+        stands, or None when it is no longer pending."""
+        return (await self.begin_attempts([outbox_id])).get(outbox_id)
 
-        Returns the row as it now stands, or None when it is no longer pending (erased, held);
-        a row for a worker who is suspended now is held for them, not sent.
+    async def begin_attempts(self, outbox_ids: Sequence[int]) -> dict[int, OutboxRow]:
+        """Mark the rows 'sending' before their calls, in one transaction (one wait for the
+        disk for all), so a crash mid-call is seen at start-up. Call it just before the calls:
+        a row marked and then cut short by a crash is sent again as a possible repeat.
+
+        Returns the rows as they now stand, by id, without those no longer pending (erased,
+        held); a row for a worker who is suspended now is held for them, not sent.
         """
-        async with self.db.transaction() as tx:
-            held = await one(
-                tx,
-                f"""UPDATE outbox SET status = 'held', error = ?, erased_name = NULL
-                    WHERE id = ? AND status = 'pending' AND {_TO_SUSPENDED_WORKER}
-                    RETURNING id""",
-                (HELD_SUSPENDED, outbox_id),
-            )
-            if held is not None:
-                return None
-            row = await one(
-                tx,
-                """UPDATE outbox SET status = 'sending', attempts = attempts + 1
-                   WHERE id = ? AND status = 'pending' RETURNING *""",
-                (outbox_id,),
-            )
-        return None if row is None else _row(row)
-
-    async def delivered(self, outbox_id: int, message_id: int, now: datetime) -> None:
-        """Sent: keep the fact, not the words (they may be what a person wrote)."""
+        if not outbox_ids:
+            return {}
+        ids = tuple(outbox_ids)
+        marks = ",".join("?" * len(ids))
         async with self.db.transaction() as tx:
             await tx.execute(
+                f"""UPDATE outbox SET status = 'held', error = ?, erased_name = NULL
+                    WHERE id IN ({marks}) AND status = 'pending' AND {_TO_SUSPENDED_WORKER}""",
+                (HELD_SUSPENDED, *ids),
+            )
+            async with tx.execute(
+                f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1
+                    WHERE id IN ({marks}) AND status = 'pending' RETURNING *""",
+                ids,
+            ) as cursor:
+                rows = await cursor.fetchall()
+        return {row["id"]: _row(row) for row in rows}
+
+    async def delivered(self, sent: Sequence[tuple[int, int, datetime]]) -> None:
+        """Sent (each: the row's id, the message's id, when): keep the fact, not the words
+        (they may be what a person wrote). One transaction for all."""
+        async with self.db.transaction() as tx:
+            await tx.executemany(
                 """UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, error = NULL,
                                      body = '', caption = NULL, buttons = NULL, data = NULL,
                                      erased_name = NULL
                    WHERE id = ?""",
-                (to_db_time(now), message_id, outbox_id),
+                [(to_db_time(at), message_id, outbox_id) for outbox_id, message_id, at in sent],
             )
 
     async def retry(

@@ -20,7 +20,7 @@ each button, nothing else). Both are driven by the same simulated people.
 Latency is from the update's arrival at the emulator to the reply the person acts on (for
 Escale, the next message with buttons; for the echo bot, its reply or its answer to the
 press). CPU is the bot process's own (user + system). Escale runs with its pace and flood
-limit lifted (`ESCALE_SENDS_PER_SECOND=1000`, `ESCALE_UPDATES_PER_MINUTE=10000`): the
+limit lifted (`ESCALE_SENDS_PER_SECOND=100000`, `ESCALE_UPDATES_PER_MINUTE=10000`): the
 emulator does not rate-limit, and the echo bot has neither. Figures are printed, never
 asserted; everything stays on 127.0.0.1 and in a temporary directory.
 """
@@ -282,7 +282,7 @@ class Simulated:
                 "ESCALE_ADMIN_IDS": str(ADMIN_ID),
                 "ESCALE_DATABASE": str(directory / "escale.sqlite3"),
                 "ESCALE_DEFAULT_LOCALE": "en",
-                "ESCALE_SENDS_PER_SECOND": "1000",
+                "ESCALE_SENDS_PER_SECOND": "100000",
                 "ESCALE_UPDATES_PER_MINUTE": "10000",
                 "ESCALE_BENCH_COUNTS": str(self.counts_file),
             }

@@ -15,7 +15,6 @@ from bot.core.db import Database
 from bot.core.engines import open_database
 from bot.core.rows import to_db_time
 from bot.core.sqlite_db import SqliteDatabase
-from bot.core.transport import AiohttpRequest
 from bot.outbox.sender import Sender
 from bot.outbox.store import Buttons, OutboxRow, OutboxStore, Outgoing, enqueue
 from tests.conftest import START, FakeClock
@@ -89,19 +88,6 @@ async def db(database: str | Path) -> AsyncIterator[Database]:
     opened = await open_database(database)
     yield opened
     await opened.close()
-
-
-@pytest.fixture
-async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
-    """A bot on Escale's own HTTP client (what tells a refused connection from a lost answer)."""
-    async with Bot(
-        telegram.token,
-        base_url=telegram.base_url,
-        base_file_url=telegram.base_file_url,
-        request=AiohttpRequest(trust_env=False),
-        get_updates_request=AiohttpRequest(trust_env=False),
-    ) as ptb_bot:
-        yield ptb_bot
 
 
 @pytest.fixture

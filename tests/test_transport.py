@@ -8,7 +8,6 @@ URL, so never the token.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot
@@ -23,18 +22,6 @@ USER_ID = 5001
 
 async def no_settle(update_id: int) -> None:
     """The bot under test is a bare PTB Bot: nothing answers the person's updates."""
-
-
-@pytest.fixture
-async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
-    async with Bot(
-        telegram.token,
-        base_url=telegram.base_url,
-        base_file_url=telegram.base_file_url,
-        request=AiohttpRequest(trust_env=False),
-        get_updates_request=AiohttpRequest(trust_env=False),
-    ) as ptb_bot:
-        yield ptb_bot
 
 
 @pytest.fixture

@@ -14,12 +14,13 @@ each button, nothing else). Both are driven by the same simulated people.
 - Closed loop, for N = 1, 20, 200 people at once: each person acts as soon as the reply to
   their last action arrives. Runs are interleaved (echo, Escale, echo, Escale…) so that noise
   on the machine hits both.
-- Open loop: 200 people, each acting after a human pause of 3 to 8 seconds.
+- Open loop: 200 people, each acting after a human pause of 3 to 8 seconds (before their
+  first action too).
 
 Latency is from the update's arrival at the emulator to the reply the person acts on (for
 Escale, the next message with buttons; for the echo bot, its reply or its answer to the
 press). CPU is the bot process's own (user + system). Escale runs with its pace and flood
-limit lifted (`ESCALE_SENDS_PER_SECOND=1000`, `ESCALE_UPDATES_PER_MINUTE=10000`): the
+limit lifted (`ESCALE_SENDS_PER_SECOND=100000`, `ESCALE_UPDATES_PER_MINUTE=10000`): the
 emulator does not rate-limit, and the echo bot has neither. Figures are printed, never
 asserted; everything stays on 127.0.0.1 and in a temporary directory.
 """
@@ -156,10 +157,13 @@ class Replies:
 class Simulated:
     """One bot under test: its emulator, its process, and the people who talk to it."""
 
-    def __init__(self, name: str, telegram: FakeTelegram, *, echo: bool) -> None:
+    def __init__(
+        self, name: str, telegram: FakeTelegram, *, echo: bool, escale_transport: bool = False
+    ) -> None:
         self.name = name
         self.telegram = telegram
         self.echo = echo
+        self.escale_transport = escale_transport
         self.replies = Replies(telegram, press_answer_is_reply=echo)
         self.process: asyncio.subprocess.Process | None = None
         self.counts_file: Path | None = None
@@ -227,8 +231,12 @@ class Simulated:
         return people
 
     async def act(self, person: TelegramUser) -> None:
-        """What a person does, over and over, until the round stops them."""
+        """What a person does, over and over, until the round stops them (in the open loop,
+        after a pause before each action, the first one included, as people do not all start
+        at the same instant)."""
         try:
+            if self.pause is not None:
+                await self.pause()
             while True:
                 if self.echo:
                     await person.send("My rent is late again")
@@ -265,6 +273,8 @@ class Simulated:
         }
         if self.echo:
             module = "benchmarks.echo_bot"
+            if self.escale_transport:
+                env["ECHO_TRANSPORT"] = "escale"
         else:
             module = "benchmarks.escale_counted"
             self.counts_file = directory / "sql-counts.json"
@@ -272,7 +282,7 @@ class Simulated:
                 "ESCALE_ADMIN_IDS": str(ADMIN_ID),
                 "ESCALE_DATABASE": str(directory / "escale.sqlite3"),
                 "ESCALE_DEFAULT_LOCALE": "en",
-                "ESCALE_SENDS_PER_SECOND": "1000",
+                "ESCALE_SENDS_PER_SECOND": "100000",
                 "ESCALE_UPDATES_PER_MINUTE": "10000",
                 "ESCALE_BENCH_COUNTS": str(self.counts_file),
             }
@@ -396,7 +406,7 @@ def print_per_update(name: str, r: Round) -> None:
 async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="escale-load-") as directory:
         async with FakeTelegram(token=TOKEN) as echo_api, FakeTelegram(token=TOKEN) as escale_api:
-            echo = Simulated("echo", echo_api, echo=True)
+            echo = Simulated("echo", echo_api, echo=True, escale_transport=args.echo_transport)
             escale = Simulated("Escale", escale_api, echo=False)
             (Path(directory) / "echo").mkdir()
             (Path(directory) / "escale").mkdir()
@@ -451,6 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each bot for each N")
     parser.add_argument("--open-seconds", type=float, default=60.0, help="the open-loop run")
     parser.add_argument("--open-people", type=int, default=OPEN_PEOPLE)
+    parser.add_argument(
+        "--echo-transport",
+        action="store_true",
+        help="run the echo bot on Escale's HTTP client (bot/core/transport.py) rather than "
+        "PTB's own: what the client alone is worth",
+    )
     parser.add_argument(
         "--people",
         type=lambda text: [int(n) for n in text.split(",")],

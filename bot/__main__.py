@@ -20,7 +20,6 @@ from pathlib import Path
 
 from telegram import Bot
 from telegram.error import BadRequest, InvalidToken, NetworkError
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.app import build_application
@@ -36,6 +35,8 @@ from bot.core.config import (
 )
 from bot.core.db import DatabaseError
 from bot.core.i18n import CatalogError
+from bot.core.request import shared_tls
+from bot.core.transport import AiohttpRequest
 from bot.core.updates import ALLOWED_UPDATES
 from bot.preparation.dialogue.model import DialogueError, load
 from bot.sandbox import run as sandbox
@@ -261,7 +262,7 @@ async def _check_bot_api(settings: Settings) -> None:
     """Raise InvalidToken or NetworkError now if Telegram refuses the token or cannot be
     reached, IncompleteBotApiAnswer if its getMe lacks what python-telegram-bot needs (PTB
     would stop with a traceback, or later fail on every command)."""
-    request = HTTPXRequest()
+    request = AiohttpRequest(tls=shared_tls())
     bot = Bot(
         settings.token,
         settings.api_base_url,

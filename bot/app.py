@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import traceback
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from telegram import Update
 from telegram.error import Conflict, TelegramError
@@ -106,15 +106,16 @@ RequestsFactory = Callable[[Pace, Clock, Heartbeat], Requests]
 
 
 def http_requests(
-    pace: Pace, clock: Clock, heartbeat: Heartbeat, *, httpx: Mapping[str, Any] | None = None
+    pace: Pace, clock: Clock, heartbeat: Heartbeat, *, trust_env: bool = True
 ) -> Requests:
-    """Escale's request objects: httpx clients on the process's shared TLS settings
-    (`shared_tls()`, so building one does not load the CA bundle), with `httpx` passed on to
-    both clients (the tests pass `trust_env=False`: no proxy from the environment)."""
-    http = {"verify": shared_tls(), **(httpx or {})}
+    """Escale's request objects: aiohttp sessions (bot/core/transport.py) on the process's
+    shared TLS settings (`shared_tls()`, so building one does not load the CA bundle). With
+    `trust_env` (the default), a proxy named by the environment (HTTPS_PROXY…) is used; the
+    tests turn it off, so that their requests go to the emulator and nowhere else."""
+    tls = shared_tls()
     return Requests(
-        PollingRequest(heartbeat, connection_pool_size=1, httpx_kwargs=http),
-        EscaleRequest(pace, clock, httpx_kwargs=http),
+        PollingRequest(heartbeat, connections=1, tls=tls, trust_env=trust_env),
+        EscaleRequest(pace, clock, tls=tls, trust_env=trust_env),
     )
 
 

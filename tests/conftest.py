@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram import Bot
 from telegram.ext import Application
 
 from bot.accounts.store import Repository
@@ -28,6 +29,7 @@ from bot.core.config import Settings, Webhook
 from bot.core.db import Database
 from bot.core.engines import open_database
 from bot.core.i18n import Catalogs
+from bot.core.transport import AiohttpRequest
 from bot.core.updates import ALLOWED_UPDATES
 from bot.outbox.sender import IDLE, Sender
 from tests.engines import ENGINES, NOT_RUN, POSTGRES, fresh_schema
@@ -91,7 +93,7 @@ class FakeClock:
 
 # The tests' HTTP goes to the emulator on 127.0.0.1 and nowhere else: no proxy is taken from the
 # environment (a developer's HTTPS_PROXY or ALL_PROXY would otherwise carry it).
-LOOPBACK = functools.partial(http_requests, httpx={"trust_env": False})
+LOOPBACK = functools.partial(http_requests, trust_env=False)
 
 
 @functools.cache
@@ -231,6 +233,20 @@ def no_message_to_strangers(
         assert fake.uninvited == [], (
             f"the bot wrote to private chats that never wrote to it: {sorted(set(fake.uninvited))}"
         )
+
+
+@pytest.fixture
+async def bot(telegram: FakeTelegram) -> AsyncIterator[Bot]:
+    """A bare PTB Bot on Escale's own HTTP client (what tells a refused connection from a lost
+    answer), talking to the emulator only."""
+    async with Bot(
+        telegram.token,
+        base_url=telegram.base_url,
+        base_file_url=telegram.base_file_url,
+        request=AiohttpRequest(trust_env=False),
+        get_updates_request=AiohttpRequest(trust_env=False),
+    ) as ptb_bot:
+        yield ptb_bot
 
 
 @pytest.fixture

@@ -195,6 +195,6 @@ def test_the_pace_and_the_flood_limit_are_read_and_checked() -> None:
     assert (settings.sends_per_second, settings.updates_per_minute) == (20, 60)
     defaults = load_settings(base, env_file=None)
     assert (defaults.sends_per_second, defaults.updates_per_minute) == (30, 30)
-    expected = "ESCALE_SENDS_PER_SECOND: 'fast' is not a whole number from 1 to 1000"
+    expected = "ESCALE_SENDS_PER_SECOND: 'fast' is not a whole number from 1 to 100000"
     with pytest.raises(ConfigError, match=expected):
         load_settings({**base, "ESCALE_SENDS_PER_SECOND": "fast"}, env_file=None)

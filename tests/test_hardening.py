@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import os
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import sqlite_db
 from bot.core.config import Settings
 from bot.core.db import Database, DatabaseError, DatabaseInUseError
 from bot.core.engines import open_database
@@ -100,6 +103,237 @@ async def test_a_read_always_sees_the_writes_committed_before_it(tmp_path: Path)
         finally:
             stop.set()
             await asyncio.gather(*readers)
+    finally:
+        await db.close()
+
+
+async def test_a_write_waits_for_another_process_without_holding_up_the_rest(
+    tmp_path: Path,
+) -> None:
+    """An admin command beside Escale holds the write lock: Escale's write waits for it, and
+    meanwhile the event loop goes on (reads are answered), then the write goes through."""
+    path = tmp_path / "busy.sqlite3"
+    db = await open_database(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (7, 'x')")
+
+        waiting = asyncio.create_task(write())
+        for _ in range(20):  # the loop is free: each read is answered while the write waits
+            assert await db.fetchone("SELECT 1") is not None
+        assert not waiting.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(waiting, 5)
+        row = await db.fetchone("SELECT signature FROM chat_menus WHERE chat_id = 7")
+        assert row is not None and row["signature"] == "x"
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_a_write_gives_up_once_the_busy_timeout_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_db, "BUSY_TIMEOUT_SECONDS", 0.05)  # real time, kept short
+    path = tmp_path / "busy.sqlite3"
+    db = await open_database(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (7, 'x')")
+        other.execute("ROLLBACK")
+        async with db.transaction() as tx:  # the writer is whole again
+            await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (8, 'y')")
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM chat_menus")
+        assert row is not None and row["n"] == 1
+    finally:
+        other.close()
+        await db.close()
+
+
+async def _menus(db: Database) -> list[int]:
+    return [row["chat_id"] for row in await db.fetchall("SELECT chat_id FROM chat_menus")]
+
+
+async def _put(db: Database, chat_id: int, *, fail: bool = False) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (?, 'x')", (chat_id,))
+        if fail:
+            raise LookupError("this one changes its mind")
+
+
+async def test_transactions_waiting_together_share_one_commit_and_each_its_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty writers at once: fewer commits than writers (a group commit), every write there
+    once each returns, and the one that raised leaves nothing while the others stay."""
+    commits: list[int] = []
+    commit = sqlite_db._commit
+
+    def counted(connection: sqlite3.Connection, checkpoint: bool) -> None:
+        commits.append(1)
+        commit(connection, checkpoint)
+
+    monkeypatch.setattr(sqlite_db, "_commit", counted)
+    db = await open_database(tmp_path / "group.sqlite3")
+    try:
+        commits.clear()  # the migrations' own
+        outcomes = await asyncio.gather(
+            *(_put(db, i, fail=i == 7) for i in range(20)), return_exceptions=True
+        )
+        assert [i for i, outcome in enumerate(outcomes) if outcome is not None] == [7]
+        assert isinstance(outcomes[7], LookupError)
+        assert sorted(await _menus(db)) == [i for i in range(20) if i != 7]
+        assert 1 <= len(commits) <= 3, f"{len(commits)} commits for 20 transactions"
+    finally:
+        await db.close()
+
+
+async def test_a_commit_that_fails_fails_every_transaction_it_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await open_database(tmp_path / "group.sqlite3")
+    commit = sqlite_db._commit
+    failures = [sqlite3.OperationalError("disk I/O error")]
+
+    def failing_once(connection: sqlite3.Connection, checkpoint: bool) -> None:
+        if failures:
+            raise failures.pop()
+        commit(connection, checkpoint)
+
+    monkeypatch.setattr(sqlite_db, "_commit", failing_once)
+    try:
+        outcomes = await asyncio.gather(*(_put(db, i) for i in range(5)), return_exceptions=True)
+        assert all(isinstance(outcome, sqlite3.OperationalError) for outcome in outcomes)
+        assert await _menus(db) == []  # none of them holds: none was told it did
+        await _put(db, 42)  # the writer is whole again
+        assert await _menus(db) == [42]
+    finally:
+        await db.close()
+
+
+async def test_a_transaction_sqlite_rolls_back_whole_fails_its_group_too(tmp_path: Path) -> None:
+    """Some errors (a full disk, say) make SQLite roll back the whole transaction, savepoints
+    and all: the transactions already in the group are told they failed, not that they held."""
+    db = await open_database(tmp_path / "group.sqlite3")
+    try:
+
+        async def rolled_back_whole() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (2, 'x')")
+                await tx.execute("ROLLBACK")  # as SQLite does by itself after SQLITE_FULL
+                raise sqlite3.OperationalError("database or disk is full")
+
+        first, second = await asyncio.gather(
+            _put(db, 1), rolled_back_whole(), return_exceptions=True
+        )
+        assert isinstance(first, DatabaseError) and "rolled back" in str(first)
+        assert isinstance(second, sqlite3.OperationalError)
+        assert await _menus(db) == []
+        await _put(db, 3)
+        assert await _menus(db) == [3]
+    finally:
+        await db.close()
+
+
+async def test_a_release_of_the_writer_lets_every_waiting_transaction_through_at_once(
+    tmp_path: Path,
+) -> None:
+    """asyncio.Lock hands itself to one waiter per turn of the event loop; under load a turn
+    lasts milliseconds, and writes queued one turn each. The writer's lock wakes them all: 50
+    transactions waiting behind a slow one all run their statements within a few turns."""
+    db = await open_database(tmp_path / "lock.sqlite3")
+    try:
+        release = asyncio.Event()
+        ran: list[int] = []
+
+        async def slow() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO chat_menus (chat_id, signature) VALUES (0, 'x')")
+                await release.wait()
+
+        async def quick(chat_id: int) -> None:
+            async with db.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO chat_menus (chat_id, signature) VALUES (?, 'x')", (chat_id,)
+                )
+                ran.append(chat_id)
+
+        holder = asyncio.create_task(slow())
+        await asyncio.sleep(0)
+        waiting = [asyncio.create_task(quick(i)) for i in range(1, 51)]
+        cancelled = asyncio.create_task(quick(99))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        cancelled.cancel()  # a waiter that gives up holds nobody up
+        assert ran == []
+        release.set()
+        await holder  # its commit made, the lock is free for the others
+        turns = 0
+        while len(ran) < 50 and turns < 50:
+            await asyncio.sleep(0)
+            turns += 1
+        assert sorted(ran) == list(range(1, 51))
+        assert turns <= 5, f"{turns} turns of the loop to let 50 transactions through"
+        await asyncio.gather(*waiting)
+        assert len(await _menus(db)) == 51
+    finally:
+        await db.close()
+
+
+async def test_closing_with_writes_on_their_way_commits_them_and_refuses_the_later_ones(
+    tmp_path: Path,
+) -> None:
+    loop = asyncio.get_running_loop()
+    troubles: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: troubles.append(context))
+    try:
+        db = await open_database(tmp_path / "close.sqlite3")
+        before = [asyncio.create_task(_put(db, i)) for i in range(10)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # they have joined a group, its commit is on its way
+        closing = asyncio.create_task(db.close())
+        await asyncio.sleep(0)
+        after = [asyncio.create_task(_put(db, i)) for i in range(10, 15)]
+        await closing
+        assert await asyncio.gather(*before) == [None] * 10  # committed before it closed
+        for refused in await asyncio.gather(*after, return_exceptions=True):
+            assert isinstance(refused, DatabaseError) and "is closed" in str(refused)
+        for _ in range(5):
+            await asyncio.sleep(0)  # the committers that waited for the lock end quietly
+        gc.collect()
+        assert troubles == []
+        db = await open_database(tmp_path / "close.sqlite3")
+        try:  # what was told it held, holds
+            assert sorted(await _menus(db)) == list(range(10))
+        finally:
+            await db.close()
+    finally:
+        loop.set_exception_handler(None)
+
+
+async def test_the_log_file_stays_small_as_commits_go_on(tmp_path: Path) -> None:
+    """SQLite's own checkpoints are off (they would run inside a commit on the event loop's
+    thread); Escale's, on the connection's thread, keep the -wal file from growing."""
+    path = tmp_path / "wal.sqlite3"
+    db = await open_database(path)
+    try:
+        for i in range(1000):
+            async with db.transaction(durable=i % 2 == 0) as tx:
+                await tx.execute(
+                    "INSERT INTO chat_menus (chat_id, signature) VALUES (?, ?)", (i, "s" * 500)
+                )
+        wal = path.with_name(path.name + "-wal").stat().st_size
+        page = 4096
+        assert wal < 300 * page, f"the -wal file holds {wal // page} pages after 1000 commits"
+        row = await db.fetchone("SELECT COUNT(*) AS n FROM chat_menus")
+        assert row is not None and row["n"] == 1000
     finally:
         await db.close()
 

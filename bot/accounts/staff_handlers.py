@@ -17,10 +17,10 @@ from bot.accounts.store import Invitation
 from bot.context import Caller, EscaleContext, Role
 from bot.core import callbacks
 from bot.core.invisible import visible_name
+from bot.core.transport import may_have_arrived
 from bot.general import menus_handlers as menus
 from bot.general.common_handlers import Buttons, Handler, answer, requires, show_in_place, tell
 from bot.general.views import stale_button
-from bot.outbox.sender import may_have_arrived
 from bot.service import statistics, stats_views
 
 log = logging.getLogger(__name__)

@@ -142,7 +142,8 @@ class Database(ABC):
         process) and costs no wait for the disk: the commit is not flushed itself, but by the
         next durable one. Only bookkeeping Escale can do without goes there — which message
         shows the current question — never an answer or anything acknowledged. SQLite:
-        `synchronous = NORMAL` for that one commit (WAL keeps the file whole); PostgreSQL:
+        `synchronous = NORMAL` for that one commit (WAL keeps the file whole), unless it joins
+        a group of transactions being committed together, durably; PostgreSQL:
         `SET LOCAL synchronous_commit = off`."""
 
     @abstractmethod

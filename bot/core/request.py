@@ -42,10 +42,11 @@ from typing import Any
 import httpx
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, RetryAfter
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.clock import Clock
+from bot.core.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,8 @@ class Pace:
             self._replies_waiting -= 1
 
     def _window_slot(self, now: datetime) -> datetime:
+        if len(self._recent) < self._per_second:  # fewer sends kept than the limit: free
+            return now
         # A send still waiting for its answer counts as sent now, until it is answered.
         self._recent = [s for s in self._recent if not s.answered or s.moment + SECOND > now]
         if len(self._recent) < self._per_second:
@@ -220,12 +223,13 @@ FORGET_CHATS_AFTER = 1000  # chats tracked before those with nothing recent are 
 
 @functools.cache
 def shared_tls() -> ssl.SSLContext:
-    """The TLS settings httpx gives each client by default, built once per process: loading the
-    CA bundle costs some 20 ms, and every Application has two clients."""
+    """The TLS settings PTB's own client would use (certifi's CA bundle, through httpx, which
+    PTB requires), built once per process: loading the bundle costs some 20 ms, and every
+    Application has two clients."""
     return httpx.create_ssl_context()
 
 
-class EscaleRequest(HTTPXRequest):
+class EscaleRequest(AiohttpRequest):
     """The bot's requests: paced, and for replies, retried (see the module's docstring)."""
 
     def __init__(self, pace: Pace, clock: Clock, **kwargs: Any) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
@@ -23,6 +24,8 @@ from bot.general import menus_handlers as menus
 from bot.general.views import stale_button, unknown_command
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 ACTIVITY_GRAIN = timedelta(hours=1)  # a person's activity is written at most this often
@@ -64,6 +67,18 @@ async def show_in_place(update: Update, reply: Reply) -> None:
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise
+
+
+async def beside(edit: Coroutine[Any, Any, None], sending: Awaitable[T]) -> T:
+    """Send while an older message changes (`edit`, which logs its own failures and never
+    raises a TelegramError): neither waits for the other, and the person reads the new
+    message as soon as it is sent. Under load each call waits its turn, so doing the two
+    one after the other cost the person a whole turn more."""
+    editing = asyncio.ensure_future(edit)
+    try:
+        return await sending
+    finally:
+        await editing
 
 
 async def replace_buttons(update: Update, context: EscaleContext, footer: str) -> None:

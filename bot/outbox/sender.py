@@ -28,10 +28,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.core.clock import Clock
 from bot.core.request import PER_SECOND, ChatPace, Pace, Sending, outbox_call, retry_after
@@ -44,6 +43,7 @@ from bot.core.text import (
     split_plain,
     utf16_length,
 )
+from bot.core.transport import may_have_arrived
 from bot.outbox.store import OutboxRow, OutboxStore, Outgoing, Queued
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,6 @@ ROLE = "outbox-sender"
 # The name of the task in which the sender rests until its next pass (not a wait out of a 429
 # or a backoff): a test clock can tell the two apart when both end at the same moment.
 IDLE = "outbox-idle"
-
-# Causes that prove the request never reached Telegram, so sending again cannot duplicate it.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 # Who to tell, and what, when a chat refuses the bot (read-only: the sender queues them).
 OnUnreachable = Callable[[int], Awaitable[Sequence[Queued]]]
@@ -716,19 +713,6 @@ class Sender:
 
 def _headed(note: str, html: str) -> str:
     return f"{note}\n\n{html}" if html else note
-
-
-def may_have_arrived(error: NetworkError) -> bool:
-    """Whether the request may have reached Telegram although no answer came back.
-
-    PTB raises NetworkError (or TimedOut) from the httpx exception when no answer came, and
-    without a cause (or from a JSON error) when Telegram or a proxy answered with an error
-    status such as 502: then nothing was sent.
-    """
-    cause = error.__cause__
-    if cause is None or isinstance(cause, TelegramError):
-        return False
-    return not isinstance(cause, _NOT_SENT)
 
 
 def _error_name(error: BaseException) -> str:

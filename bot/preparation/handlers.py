@@ -6,7 +6,6 @@ preparation; anything else gets a short notice and, for its owner, the current q
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import warnings
@@ -31,6 +30,7 @@ from bot.general.common_handlers import (
     Handler,
     answer,
     anyone,
+    beside,
     replace_buttons,
     requires,
     send,
@@ -176,8 +176,7 @@ async def _moved(
     if after is None:
         await _ask_again(context, caller)
         return
-    # The old question's edit and the next question's send do not wait on each other: the
-    # person reads the new question as soon as it is sent, the old one changes meanwhile.
+    # The old question's edit and the next question's send do not wait on each other.
     if given is not None:
         edit = _show_answered(context, caller, before, given)
     elif before.preparation.message_id:
@@ -185,11 +184,7 @@ async def _moved(
     else:
         await ask(context, caller, after)
         return
-    editing = asyncio.ensure_future(edit)
-    try:
-        await ask(context, caller, after)
-    finally:
-        await editing  # it logs its own failures: never raises a TelegramError
+    await beside(edit, ask(context, caller, after))
 
 
 async def _ask_again(context: EscaleContext, caller: Caller) -> None:
@@ -589,8 +584,8 @@ async def _review(
         await query.answer()
         if await preparation.keep(svc, flow):
             log.info("preparation kept id=%s", flow.id)
-            await replace_buttons(update, context, views.chosen_keep(t))
-            await answer(update, context, views.kept(t))
+            chosen = replace_buttons(update, context, views.chosen_keep(t))
+            await beside(chosen, answer(update, context, views.kept(t)))
 
 
 async def _send(update: Update, context: EscaleContext, caller: Caller, flow: Flow) -> None:

@@ -5,11 +5,12 @@ Every change checks the step it expects, so a late or doubled button press chang
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from bot.core.db import Database, Row, Transaction
 from bot.core.rows import from_db_time, maybe_time, one, to_db_time
@@ -93,38 +94,48 @@ class Ally:
 
 
 def _answer(row: Row, prefix: str = "") -> Answer:
+    name = _answer_names(prefix)
     return Answer(
-        step=row[f"{prefix}step"],
-        skipped=bool(row[f"{prefix}skipped"]),
-        text=row[f"{prefix}text"],
-        voice_file_id=row[f"{prefix}voice_file_id"],
-        voice_duration=row[f"{prefix}voice_duration"],
-        hidden=bool(row[f"{prefix}hidden"]),
-        file_id=row[f"{prefix}file_id"],
-        file_kind=row[f"{prefix}file_kind"],
-        file_name=row[f"{prefix}file_name"],
-        together=bool(row[f"{prefix}together"]),
-        origin=_origin(row[f"{prefix}origin"]),
+        step=row[name.step],
+        skipped=bool(row[name.skipped]),
+        text=row[name.text],
+        voice_file_id=row[name.voice_file_id],
+        voice_duration=row[name.voice_duration],
+        hidden=bool(row[name.hidden]),
+        file_id=row[name.file_id],
+        file_kind=row[name.file_kind],
+        file_name=row[name.file_name],
+        together=bool(row[name.together]),
+        origin=_origin(row[name.origin]),
     )
 
 
-_ANSWER_COLUMNS = (
-    "step",
-    "skipped",
-    "text",
-    "voice_file_id",
-    "voice_duration",
-    "hidden",
-    "file_id",
-    "file_kind",
-    "file_name",
-    "together",
-    "origin",
-)
+class _AnswerNames(NamedTuple):
+    """An answer's columns as a row names them (`a_step` in a join, say)."""
+
+    step: str
+    skipped: str
+    text: str
+    voice_file_id: str
+    voice_duration: str
+    hidden: str
+    file_id: str
+    file_kind: str
+    file_name: str
+    together: str
+    origin: str
+
+
+@functools.cache
+def _answer_names(prefix: str) -> _AnswerNames:
+    """Made once per prefix: every update reads answers, and each name was formatted anew."""
+    return _AnswerNames(*(prefix + column for column in _AnswerNames._fields))
+
+
 # A person's open preparation and their last finished one, each row an answer of one of them
 # (or the preparation alone, with no answer yet).
 _OPEN_AND_LAST = f"""
-    SELECT p.*, {", ".join(f"a.{c} AS a_{c}" for c in _ANSWER_COLUMNS)}
+    SELECT p.*, {", ".join(f"a.{c} AS a_{c}" for c in _AnswerNames._fields)}
     FROM preparations p LEFT JOIN answers a ON a.preparation_id = p.id
     WHERE p.person_id = ? AND (p.status = 'open' OR p.id = (
         SELECT id FROM preparations WHERE person_id = ? AND status IN ('sent', 'kept')
@@ -155,7 +166,7 @@ def _preparation(row: Row, answers: Sequence[Row], prefix: str = "") -> Preparat
         finished_at=maybe_time(row["finished_at"]),
         read_at=maybe_time(row["read_at"]),
         scratch=json.loads(row["scratch"]),
-        answers={a[f"{prefix}step"]: _answer(a, prefix) for a in answers},
+        answers={answer.step: answer for answer in (_answer(a, prefix) for a in answers)},
     )
 
 

@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 from telegram import Bot, WebhookInfo
 from telegram.error import TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.core.clock import Clock
+from bot.core.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class Heartbeat:
             log.warning("heartbeat not removed error=%s", type(error).__name__)
 
 
-class PollingRequest(HTTPXRequest):
+class PollingRequest(AiohttpRequest):
     """The HTTP client PTB uses for `getUpdates` only: each answer from Telegram is a beat."""
 
     def __init__(self, heartbeat: Heartbeat, **kwargs: Any) -> None:

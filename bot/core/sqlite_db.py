@@ -15,8 +15,8 @@ capped Escale near 180 updates a second whatever the CPU. Now a read makes no tr
 transactions that come while a commit is on its way share the next one (a group commit, see
 `SqliteDatabase.transaction`): one trip and one fsync for all of them.
 
-So that the event loop never waits on another process, the writer's busy timeout is 0: a
-BEGIN that finds the file locked by another process (an admin command run beside Escale) is
+So that the event loop never waits on another process, BEGIN runs with a busy timeout of 0:
+one that finds the file locked by another process (an admin command run beside Escale) is
 tried again every few milliseconds, without blocking the loop, for up to
 `BUSY_TIMEOUT_SECONDS`. A reader in WAL mode waits for nobody. Each read and each transaction
 still lets other work run once before it (`asyncio.sleep(0)`), as the trip used to: a loop
@@ -317,8 +317,8 @@ class SqliteDatabase(Database):
         await asyncio.shield(group)  # committed, or the commit's error
 
     async def _commit_when_free(self) -> None:
-        """Commit the open group once the transactions already waiting have joined it (the
-        lock serves its waiters in order)."""
+        """Commit the open group once the transactions already waiting for the lock have
+        joined it: this task waits behind them."""
         try:
             async with self._write_lock:
                 await self._commit_group()

@@ -14,8 +14,8 @@ Several calls are in flight at once (to different chats; one chat has one at a t
 as the pace lets start, so a slow answer or a slow disk holds up no other chat's message. What
 the sender can do ahead of a place in the pace it does meanwhile: it reads the next rows and
 writes their notices in words. When places open, it marks the rows that take them 'sending' in
-one transaction, makes their calls at once, and records the calls' outcomes as they come, those
-of calls answered together in one transaction.
+one transaction, makes their calls at once, and records the calls' outcomes as they come (on
+SQLite, the outcomes recorded at the same moment share one commit: the engine's group commit).
 """
 
 from __future__ import annotations
@@ -91,46 +91,6 @@ class _Ready:
     unwritten: str | None = None  # a notice that could not be written: the error's name
 
 
-Entry = tuple[int, int, datetime]  # a row sent: its id, the message's id, when
-
-
-class _Delivered:
-    """Rows sent, recorded together: while one record is being written, the calls answered
-    meanwhile wait for the next one, which holds them all (one transaction, one wait for the
-    disk). Each call returns once its own row is recorded, or raises if that failed."""
-
-    def __init__(self, store: OutboxStore) -> None:
-        self._store = store
-        self._lock = asyncio.Lock()  # one record written at a time
-        self._batch: list[Entry] = []
-        self._recorded: asyncio.Future[None] | None = None
-
-    async def record(self, outbox_id: int, message_id: int, at: datetime) -> None:
-        if self._recorded is None:
-            self._recorded = asyncio.get_running_loop().create_future()
-        batch, recorded = self._batch, self._recorded
-        batch.append((outbox_id, message_id, at))
-        if len(batch) > 1:  # the first row of this batch writes it
-            await recorded
-            return
-        try:
-            async with self._lock:  # until the previous batch is written; rows join this one
-                self._close(batch)  # rows answered from now go in the next
-                await self._store.delivered(batch)
-        except BaseException as error:
-            self._close(batch)  # cancelled while it waited: no row joins it any more
-            if len(batch) > 1 and isinstance(error, Exception):
-                recorded.set_exception(error)  # the others waiting for it learn it too
-            else:
-                recorded.cancel()
-            raise
-        recorded.set_result(None)
-
-    def _close(self, batch: list[Entry]) -> None:
-        if self._batch is batch:
-            self._batch, self._recorded = [], None
-
-
 class Sender:
     """One task that starts whatever is due, as the pace lets it, then sleeps until the next
     row is due or `wake()`; each call runs in a task of its own."""
@@ -167,7 +127,6 @@ class Sender:
         # until rows are queued or a call ends): read beside, while rows wait for the pace.
         self._more = True
         self._failed: BaseException | None = None  # a call or a read that failed
-        self._delivered = _Delivered(store)
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
@@ -569,7 +528,7 @@ class Sender:
             _log_unexpected(f"outbox attempt failed id={row.id}", error)
             await self._unknown_outcome(row, _error_name(error))
         else:
-            await self._delivered.record(row.id, message_id, self._clock.now())
+            await self._store.delivered(row.id, message_id, self._clock.now())
             self._scrub = True
             log.info("outbox sent id=%s chat=%s purpose=%s", row.id, row.chat_id, row.purpose)
 

@@ -272,16 +272,15 @@ class OutboxStore:
                 rows = await cursor.fetchall()
         return {row["id"]: _row(row) for row in rows}
 
-    async def delivered(self, sent: Sequence[tuple[int, int, datetime]]) -> None:
-        """Sent (each: the row's id, the message's id, when): keep the fact, not the words
-        (they may be what a person wrote). One transaction for all."""
+    async def delivered(self, outbox_id: int, message_id: int, now: datetime) -> None:
+        """Sent: keep the fact, not the words (they may be what a person wrote)."""
         async with self.db.transaction() as tx:
-            await tx.executemany(
+            await tx.execute(
                 """UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, error = NULL,
                                      body = '', caption = NULL, buttons = NULL, data = NULL,
                                      erased_name = NULL
                    WHERE id = ?""",
-                [(to_db_time(at), message_id, outbox_id) for outbox_id, message_id, at in sent],
+                (to_db_time(now), message_id, outbox_id),
             )
 
     async def retry(

@@ -8,9 +8,11 @@ URL, so never the token.
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.core.transport import AiohttpRequest, may_have_arrived
@@ -60,6 +62,56 @@ async def test_a_file_is_uploaded_whole_with_its_name_and_type(
         "application/json",
         content,
     )
+
+
+async def test_parameters_go_as_one_json_object_with_their_own_types(
+    telegram: FakeTelegram,
+) -> None:
+    """As the Bot API takes them: numbers as numbers, a keyboard as an object, the text as it
+    was written (PTB's own `json_payload` would send each value as a string of JSON)."""
+    seen: list[tuple[bytes, Any]] = []
+    answers = {
+        b"/getMe": {"id": 1, "is_bot": True, "first_name": "Escale", "username": "escale_bot"},
+        b"/sendMessage": {"message_id": 7, "date": 0, "chat": {"id": USER_ID, "type": "private"}},
+    }
+
+    async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        body = await reader.readexactly(length)
+        seen.append((head, json.loads(body) if body else None))
+        path = head.split(b" ")[1]
+        answer = json.dumps({"ok": True, "result": answers[path[path.rindex(b"/") :]]}).encode()
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
+        await writer.drain()
+        writer.close()
+
+    listening = await asyncio.start_server(server, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Oui", callback_data="p:1:want:o")]])
+    bot = Bot(
+        telegram.token,
+        base_url=f"http://127.0.0.1:{port}/bot",
+        request=AiohttpRequest(trust_env=False),
+    )
+    try:
+        async with bot:
+            sent = await bot.send_message(
+                USER_ID, "Où en êtes-vous ? <b>1/3</b>", parse_mode="HTML", reply_markup=keyboard
+            )
+    finally:
+        listening.close()
+    assert sent.message_id == 7
+    (_, get_me), (head, parameters) = seen
+    assert get_me is None  # no parameters, no body
+    assert b"content-type: application/json" in head.lower()
+    assert parameters == {
+        "chat_id": USER_ID,
+        "text": "Où en êtes-vous ? <b>1/3</b>",
+        "parse_mode": "HTML",
+        "reply_markup": {"inline_keyboard": [[{"text": "Oui", "callback_data": "p:1:want:o"}]]},
+    }
 
 
 async def test_a_refused_connection_proves_nothing_was_sent(telegram: FakeTelegram) -> None:

@@ -16,6 +16,7 @@ others, so that the outbox sends again only what cannot double a message.
 from __future__ import annotations
 
 import base64
+import json
 import ssl
 import urllib.request
 from typing import Any, NamedTuple
@@ -34,6 +35,7 @@ READ_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0  # an upload (a QR code, a document) may take longer to write
 CONNECTIONS = 64  # open at once at most: as many as handlers may run side by side
+JSON = {"Content-Type": "application/json"}
 
 # aiohttp's exceptions that prove nothing was sent: the connection could not be made (refused,
 # no route, a name not found, TLS refused) or none was free before the pool timeout.
@@ -112,16 +114,15 @@ class AiohttpRequest(BaseRequest):
         session = self._session
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized")
-        files = request_data.multipart_data if request_data is not None else None
-        body: aiohttp.FormData | dict[str, str] | None = None
-        if request_data is not None:
-            body = (
-                _form(request_data.json_parameters, files)
-                if files
-                else (request_data.json_parameters)
-            )
+        proxy = self._proxy(url)
+        tunnel = url.startswith("https:")
+        body, content_type = _body(request_data)
+        headers = None if tunnel else proxy.credentials
+        if content_type is not None:
+            headers = {**(headers or {}), **content_type}
         read = _given(read_timeout, self._read_timeout)
-        if files:  # aiohttp has no timeout for writing alone: the longer one bounds each read
+        if isinstance(body, aiohttp.FormData):  # aiohttp has no timeout for writing alone:
+            # the longer one bounds each read
             read = _longest(read, _given(write_timeout, MEDIA_WRITE_TIMEOUT))
         connect = _given(connect_timeout, CONNECT_TIMEOUT)
         timeout = aiohttp.ClientTimeout(
@@ -130,8 +131,6 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
-        proxy = self._proxy(url)
-        tunnel = url.startswith("https:")
         try:
             async with session.request(
                 method,
@@ -142,7 +141,7 @@ class AiohttpRequest(BaseRequest):
                 # Through a tunnel (https), the credentials go to the proxy with CONNECT;
                 # otherwise with the request itself, which the proxy reads.
                 proxy_headers=proxy.credentials if tunnel else None,
-                headers=None if tunnel else proxy.credentials,
+                headers=headers,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -180,6 +179,24 @@ def _env_proxy(scheme: str, host: str) -> Proxy:
     credentials = f"{url.user}:{url.password or ''}".encode()  # UTF-8, as RFC 7617 allows
     basic = "Basic " + base64.b64encode(credentials).decode("ascii")
     return Proxy(url.with_user(None), {"Proxy-Authorization": basic})
+
+
+def _body(
+    request_data: RequestData | None,
+) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:
+    """The request's body, and its type when it must be named: multipart with files, else
+    one JSON object, as the Bot API takes it. JSON is cheaper to build than a form, where
+    each value is first encoded as JSON and then escaped for the URL."""
+    if request_data is None:
+        return None, None
+    files = request_data.multipart_data
+    if files:
+        return _form(request_data.json_parameters, files), None
+    parameters = request_data.parameters
+    if not parameters:
+        return None, None
+    # Not PTB's `json_payload`, which writes every value as a string of JSON.
+    return json.dumps(parameters).encode(), JSON
 
 
 def _form(parameters: dict[str, str], files: dict[str, Any]) -> aiohttp.FormData:

@@ -343,6 +343,17 @@ class _Signal:
         await self._event.wait()
 
 
+def _json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars): what every update and message
+    the fake hands out is, and several times cheaper than `copy.deepcopy`, which a load
+    benchmark's fake spent a fifth of its time in."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_copy(item) for item in value]
+    return value
+
+
 def utf16_length(text: str) -> int:
     """Telegram measures text in UTF-16 code units (an emoji usually counts 2)."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -560,7 +571,7 @@ class FakeTelegram:
         """
         update_id = self._next_update_id
         self._next_update_id += 1
-        body = copy.deepcopy(payload)
+        body = _json_copy(payload)
         body.pop("update_id", None)
         update: JsonDict = {"update_id": update_id, **body}
         self._learn_from(update)
@@ -876,20 +887,20 @@ class FakeTelegram:
         payload["chat"] = chat
         if message.edit_date is not None:
             payload["edit_date"] = message.edit_date
-        entities = copy.deepcopy(message.entities)
+        entities = _json_copy(message.entities)
         if message.kind == "text":
             payload["text"] = message.text
             if entities:
                 payload["entities"] = entities
         else:
-            payload.update(copy.deepcopy(message.media))
+            payload.update(_json_copy(message.media))
             if message.text:
                 payload["caption"] = message.text
                 if entities:
                     payload["caption_entities"] = entities
         rows = _inline_rows(message.reply_markup)
         if rows is not None:
-            payload["reply_markup"] = {"inline_keyboard": copy.deepcopy(rows)}
+            payload["reply_markup"] = {"inline_keyboard": _json_copy(rows)}
         if message.protect_content:
             payload["has_protected_content"] = True
         return payload
@@ -1242,7 +1253,8 @@ class FakeTelegram:
             finally:
                 self._polls -= 1
             self._conflict_if_another_client_polls()
-        return copy.deepcopy(ready()[:limit])
+        delivered: list[JsonDict] = _json_copy(ready()[:limit])
+        return delivered
 
     def _conflict_if_another_client_polls(self) -> None:
         if self._conflicts:

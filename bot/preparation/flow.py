@@ -334,10 +334,10 @@ def review_messages(flow: Flow) -> list[int]:
     return [int(i) for i in ids] if isinstance(ids, list) else []
 
 
-async def remember_review(svc: Services, flow: Flow, message_ids: Sequence[int]) -> None:
-    """Which messages show the review, so that a change edits them instead of adding a copy."""
-    scratch = {**flow.preparation.scratch, "review": list(message_ids)}
-    await svc.preparations.set_scratch(flow.id, flow.step.id, scratch, svc.clock.now())
+def showing_review(flow: Flow, message_ids: Sequence[int]) -> dict[str, Any]:
+    """The review's scratch once `message_ids` show it, so that a change edits them instead of
+    adding a copy."""
+    return {**flow.preparation.scratch, "review": list(message_ids)}
 
 
 async def pause(svc: Services, flow: Flow) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
+from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Message, Update, Voice
@@ -79,9 +80,8 @@ async def ask(context: EscaleContext, caller: Caller, flow: Flow) -> None:
     if flow.step.kind is Kind.REVIEW:  # one copy of the review in the chat, never more
         await _delete_review(context, caller, flow)
     sent = [await send(context, caller.id, reply) for reply in replies]
-    if flow.step.kind is Kind.REVIEW:
-        await preparation.remember_review(context.services, flow, [m.message_id for m in sent])
-    await _current_message(context, caller, flow, sent[-1])
+    review = [m.message_id for m in sent] if flow.step.kind is Kind.REVIEW else None
+    await _current_message(context, caller, flow, sent[-1], review)
 
 
 async def _screen(context: EscaleContext, caller: Caller, flow: Flow) -> list[Reply]:
@@ -133,10 +133,19 @@ async def _delete_review(context: EscaleContext, caller: Caller, flow: Flow) -> 
 
 
 async def _current_message(
-    context: EscaleContext, caller: Caller, flow: Flow, message: Message
+    context: EscaleContext,
+    caller: Caller,
+    flow: Flow,
+    message: Message,
+    review: Sequence[int] | None = None,
 ) -> None:
-    """Only `message`'s buttons act on the preparation now: the previous one's are removed."""
-    await context.services.preparations.set_message(flow.id, flow.step.id, message.message_id)
+    """Only `message`'s buttons act on the preparation now: the previous one's are removed.
+    `review`: the messages that show the review, when it is what was sent."""
+    svc = context.services
+    scratch = preparation.showing_review(flow, review) if review is not None else None
+    await svc.preparations.set_message(
+        flow.id, flow.step.id, message.message_id, svc.clock.now(), scratch=scratch
+    )
     old = flow.preparation.message_id
     if old and old != message.message_id:
         await _drop_buttons(context, caller.id, old)

@@ -347,16 +347,34 @@ class PreparationStore:
             )
             return True
 
-    async def set_message(self, preparation_id: int, step: str, message_id: int) -> None:
+    async def set_message(
+        self,
+        preparation_id: int,
+        step: str,
+        message_id: int,
+        now: datetime,
+        *,
+        scratch: Mapping[str, Any] | None = None,
+    ) -> None:
         """Remember which message asks the current question; presses on others are stale.
+        With `scratch`, keep the step's half-done state too, in the same write:
+        the review remembers there which messages show it.
 
         Not worth a wait for the disk: lost to a power cut, the question's buttons would be
-        taken for stale ones and the question asked again (the answers are all durable)."""
+        taken for stale ones and the question asked again, and a review changed afterwards
+        shown anew rather than edited (the answers are all durable)."""
         async with self.db.transaction(durable=False) as tx:
+            if scratch is None:
+                await tx.execute(
+                    """UPDATE preparations SET message_id = ?
+                       WHERE id = ? AND status = 'open' AND step = ?""",
+                    (message_id, preparation_id, step),
+                )
+                return
             await tx.execute(
-                """UPDATE preparations SET message_id = ?
+                """UPDATE preparations SET message_id = ?, scratch = ?, updated_at = ?
                    WHERE id = ? AND status = 'open' AND step = ?""",
-                (message_id, preparation_id, step),
+                (message_id, json.dumps(dict(scratch)), to_db_time(now), preparation_id, step),
             )
 
     async def toggle_hidden(self, preparation_id: int, step: str) -> bool:

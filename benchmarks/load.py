@@ -315,6 +315,14 @@ class Simulated:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def peak_memory_mib(self) -> float:
+        """The bot process's largest resident size so far (VmHWM), in MiB."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
     async def sql_counts(self) -> Counter[str]:
         if self.counts_file is None or self.process is None:
             return Counter()
@@ -450,6 +458,13 @@ async def main_async(args: argparse.Namespace) -> None:
                 print("Per update, over every closed-loop run:")
                 for bot in (echo, escale):
                     print_per_update(bot.name, totals[bot.name])
+                print()
+                print(
+                    "Peak memory (resident), after every run: "
+                    + ", ".join(
+                        f"{bot.name} {bot.peak_memory_mib():.0f} MiB" for bot in (echo, escale)
+                    )
+                )
             finally:
                 await echo.stop()
                 await escale.stop()

@@ -12,6 +12,7 @@ one), so a service can test an edited file without a token or a network. The oth
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import warnings
@@ -48,6 +49,20 @@ log = logging.getLogger("bot")
 # What python-telegram-bot needs in the answer to getMe (the username for commands).
 BOT_FIELDS = ("id", "is_bot", "first_name", "username")
 BOOTSTRAP_RETRIES = 5  # deleteWebhook before polling: PTB waits retry_after, then 1 s, 1.5 s…
+YOUNG_COLLECTION = 50_000  # objects made (net) between two young collections; Python's is 700
+
+
+def _settle_collector() -> None:
+    """Under load, Python's cycle collector took about a tenth of Escale's CPU, and its full
+    collections paused the loop for up to 66 ms. Two reasons: each full collection walked every
+    object made at start-up (the catalogs, the dialogue, the modules), which live as long as
+    the process; and a young collection every 700 objects moved the objects of the updates at
+    work (dozens of handlers at once, each for a few hundred milliseconds) to the old
+    generation, where they were walked again. The start-up objects are now frozen out of every
+    collection, and young collections come far less often; cycles made since are still freed."""
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION, middle, old)
 
 
 class IncompleteBotApiAnswer(Exception):
@@ -75,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CatalogError, DialogueError) as error:
         print(f"escale: {error}", file=sys.stderr)
         return 2
+    _settle_collector()
     webhook = settings.webhook
     log.info(
         "starting api=%s database=%s receiving=%s",

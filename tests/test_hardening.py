@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from telegram.error import BadRequest
 
 from bot.core import sqlite_db
 from bot.core.config import Settings
@@ -32,6 +33,26 @@ from tests.test_preparation import first_preparation
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345"
+
+
+async def test_an_edit_is_made_but_its_answer_not_parsed_since_escale_never_reads_it(
+    escale: Escale,
+) -> None:
+    """Telegram answers an edit with the whole edited message; Escale's requests tell PTB
+    "done" instead (what it gets for an inline message), and the person sees the edit."""
+    person = escale.user("Léa")
+    await person.send("/start")
+    bot = escale.app.bot
+    sent = await bot.send_message(person.user_id, "Question 1 sur 3")
+    assert sent.message_id > 0  # a send's answer is read: its message id is kept
+    assert await bot.edit_message_text("Question 1 sur 3 : vu", person.user_id, sent.message_id)
+    edited = await bot.edit_message_text("Question 1 sur 3 : ok", person.user_id, sent.message_id)
+    assert edited is True
+    assert next(m for m in person.messages if m.message_id == sent.message_id).text == (
+        "Question 1 sur 3 : ok"
+    )
+    with pytest.raises(BadRequest):  # a refused edit is still an error
+        await bot.edit_message_text("x", person.user_id, 999_999)
 
 
 async def test_forget_leaves_no_word_in_the_database_its_wal_or_its_shm(escale: Escale) -> None:

@@ -59,7 +59,9 @@ def _settle_collector() -> None:
     the process; and a young collection every 700 objects moved the objects of the updates at
     work (dozens of handlers at once, each for a few hundred milliseconds) to the old
     generation, where they were walked again. The start-up objects are now frozen out of every
-    collection, and young collections come far less often; cycles made since are still freed."""
+    collection (once what start-up left unreachable is freed), and young collections come far
+    less often; cycles made since are still freed."""
+    gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION, middle, old)

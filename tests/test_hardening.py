@@ -17,12 +17,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.core import sqlite_db
+from bot.core.clock import SystemClock
 from bot.core.config import Settings
 from bot.core.db import Database, DatabaseError, DatabaseInUseError
 from bot.core.engines import open_database
+from bot.core.request import EscaleRequest, Pace
 from bot.emulator.server import Button, JsonDict
 from bot.outbox.store import Outgoing, enqueue
 from tests.conftest import Escale, running_escale
@@ -53,6 +55,27 @@ async def test_an_edit_is_made_but_its_answer_not_parsed_since_escale_never_read
     )
     with pytest.raises(BadRequest):  # a refused edit is still an error
         await bot.edit_message_text("x", person.user_id, 999_999)
+
+
+async def test_an_edit_answered_200_without_telegrams_answer_is_still_an_error() -> None:
+    """A 200 that is not Telegram's answer (a proxy's page, say) goes to PTB as it came."""
+
+    async def proxy_page(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        page = b"<html>Welcome to the hotel network</html>"
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+        writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy_page, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with EscaleRequest(Pace(), SystemClock(), trust_env=False) as request:
+            with pytest.raises(TelegramError, match="Invalid server response"):
+                await request.post(f"http://127.0.0.1:{port}/bot1:x/editMessageText")
+    finally:
+        server.close()
 
 
 async def test_forget_leaves_no_word_in_the_database_its_wal_or_its_shm(escale: Escale) -> None:

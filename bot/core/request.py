@@ -18,8 +18,10 @@ sustained, short bursts allowed): a worker receiving many briefs gets them at th
 turn in the pace, waits out a 429's `retry_after`, and is tried again after a server error, a
 timeout or a dropped connection, a few times with a short backoff. After an outcome that cannot
 be known the call is made again: a question twice is better than silence, and older buttons
-are stale-proof. The outbox sender has its own retries and its exactly-once bookkeeping, so
-its calls (made inside `outbox_call()`) go through once, untouched.
+are stale-proof. The answer to an edit is not handed on: Escale never reads the edited
+message, so PTB is told "done" rather than left to build it (`UNREAD_ANSWERS`). The outbox
+sender has its own retries and its exactly-once bookkeeping, so its calls (made inside
+`outbox_call()`) go through once, untouched.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import contextvars
 import functools
 import json
 import logging
+import re
 import ssl
 import warnings
 from collections import deque
@@ -82,6 +85,8 @@ PACED = frozenset(
 # PTB's edit methods are typed to return a Message or True, so every caller expects either.
 UNREAD_ANSWERS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
 _DONE = b'{"ok": true, "result": true}'
+# How an answer that says so starts ({"ok":true,…}); anything else goes to PTB as it came.
+_OK = re.compile(rb'\s*\{\s*"ok"\s*:\s*true\b')
 
 _OUTBOX_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_call", default=False)
 
@@ -289,7 +294,7 @@ class EscaleRequest(AiohttpRequest):
             if status >= HTTPStatus.INTERNAL_SERVER_ERROR and not last:
                 await self._backoff(api_method, attempt, f"HTTP{status}")
                 continue
-            if status == HTTPStatus.OK and api_method in UNREAD_ANSWERS:
+            if status == HTTPStatus.OK and api_method in UNREAD_ANSWERS and _OK.match(payload):
                 return status, _DONE
             return status, payload
         raise AssertionError("unreachable: the last attempt returns or raises")

@@ -121,8 +121,8 @@ class AiohttpRequest(BaseRequest):
         if content_type is not None:
             headers = {**(headers or {}), **content_type}
         read = _given(read_timeout, self._read_timeout)
-        if isinstance(body, aiohttp.FormData):  # aiohttp has no timeout for writing alone:
-            # the longer one bounds each read
+        # aiohttp has no timeout for writing alone: for an upload, the longer one bounds reads.
+        if isinstance(body, aiohttp.FormData):
             read = _longest(read, _given(write_timeout, MEDIA_WRITE_TIMEOUT))
         connect = _given(connect_timeout, CONNECT_TIMEOUT)
         timeout = aiohttp.ClientTimeout(

@@ -74,6 +74,7 @@ class Round:
     cpu: float = 0.0  # seconds of the bot process
     calls: Counter[str] = field(default_factory=Counter)
     sql: Counter[str] = field(default_factory=Counter)
+    steps: dict[str, list[float]] = field(default_factory=dict)  # latencies by kind of step
 
     @property
     def updates(self) -> int:
@@ -86,6 +87,8 @@ class Round:
         self.cpu += other.cpu
         self.calls += other.calls
         self.sql += other.sql
+        for step, latencies in other.steps.items():
+            self.steps.setdefault(step, []).extend(latencies)
 
     def percentile(self, p: int) -> float:
         if not self.latencies:
@@ -181,6 +184,7 @@ class Simulated:
 
         async def settle(update_id: int) -> None:
             pushed = time.perf_counter()
+            step = _step_of(self.telegram.updates[-1], person)
             future = self.replies.expect(user_id, mode[0])
             try:
                 arrived = await asyncio.wait_for(future, REPLY_TIMEOUT)
@@ -188,6 +192,7 @@ class Simulated:
                 self.round.lost += 1
             else:
                 self.round.latencies.append(arrived - pushed)
+                self.round.steps.setdefault(step, []).append(arrived - pushed)
             if self.stopping:
                 raise Stop
             if self.pause is not None:
@@ -364,6 +369,22 @@ class Simulated:
         return measured
 
 
+def _step_of(update: dict[str, Any], person: TelegramUser) -> str:
+    """What a person did, by kind: a button (a preparation's by its step and action), a
+    command, or a text (typed at the step of the last message with buttons)."""
+    query = update.get("callback_query")
+    if query is not None:
+        data = str(query.get("data") or "")
+        parts = data.split(":")
+        return "press " + (":".join(parts[2:4]) if parts[0] == "p" else parts[0])
+    text = str(update.get("message", {}).get("text") or "")
+    if text.startswith("/"):
+        return text.split()[0]
+    asking = next((m for m in reversed(person.messages) if m.buttons), None)
+    parts = (asking.buttons[0][0].callback_data or "").split(":") if asking else []
+    return "text at " + (parts[2] if len(parts) > 2 and parts[0] == "p" else "?")
+
+
 def _newest_link(user: TelegramUser) -> str:
     return next(m.text for m in reversed(user.messages) if LINK.search(m.text))
 
@@ -396,6 +417,21 @@ def print_closed(results: dict[int, tuple[Round, Round]]) -> None:
                     f"{_ratio(r.cpu_ms, echo.cpu_ms)}"
                 )
             print(line)
+
+
+def print_slowest(people: int, r: Round, count: int = 5) -> None:
+    """Escale's kinds of step with the highest p99 at that many people: where its tail is."""
+    ranked = sorted(
+        ((step, Round(latencies=latencies)) for step, latencies in r.steps.items()),
+        key=lambda item: item[1].percentile(99),
+        reverse=True,
+    )
+    print(f"Escale's slowest steps at {people} people (p50 / p99 ms, updates):")
+    for step, of_step in ranked[:count]:
+        print(
+            f"  {step:28} {_ms(of_step.percentile(50))} / {_ms(of_step.percentile(99))}"
+            f"  {of_step.updates:6}"
+        )
 
 
 def print_per_update(name: str, r: Round) -> None:
@@ -439,6 +475,9 @@ async def main_async(args: argparse.Namespace) -> None:
                             totals[bot.name].add(measured)
                     results[count] = pair
                 print_closed(results)
+                print()
+                most = max(results)
+                print_slowest(most, results[most][1])
                 print()
                 print(
                     f"Open loop: {args.open_people} people, each acting after a pause of "

@@ -47,6 +47,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+async def answer_once(
+    writer: asyncio.StreamWriter, body: bytes, content_type: bytes = b"application/json"
+) -> None:
+    """For a test's own tiny HTTP server: one 200 with `body`, then the connection closed."""
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type + b"\r\n")
+    writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+    writer.close()
+
+
 def webhook_on_loopback() -> Webhook:
     """A webhook on 127.0.0.1, as the emulator reaches it (Telegram would need HTTPS)."""
     port = free_port()

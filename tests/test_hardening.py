@@ -27,7 +27,7 @@ from bot.core.engines import open_database
 from bot.core.request import EscaleRequest, Pace
 from bot.emulator.server import Button, JsonDict
 from bot.outbox.store import Outgoing, enqueue
-from tests.conftest import Escale, running_escale
+from tests.conftest import Escale, answer_once, running_escale
 from tests.engines import holders, stored_bytes
 from tests.fake_telegram import FakeTelegram, TelegramUser
 from tests.journeys import make_person, make_worker, new_worker_token, person_token
@@ -62,11 +62,7 @@ async def test_an_edit_answered_200_without_telegrams_answer_is_still_an_error()
 
     async def proxy_page(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
-        page = b"<html>Welcome to the hotel network</html>"
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
-        writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page))
-        await writer.drain()
-        writer.close()
+        await answer_once(writer, b"<html>Welcome to the hotel network</html>", b"text/html")
 
     server = await asyncio.start_server(proxy_page, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.core.transport import AiohttpRequest, may_have_arrived
 from bot.emulator.server import UploadedFile
+from tests.conftest import answer_once
 from tests.fake_telegram import FakeTelegram, TelegramUser
 
 USER_ID = 5001
@@ -81,11 +82,8 @@ async def test_parameters_go_as_one_json_object_with_their_own_types(
         body = await reader.readexactly(length)
         seen.append((head, json.loads(body) if body else None))
         path = head.split(b" ")[1]
-        answer = json.dumps({"ok": True, "result": answers[path[path.rindex(b"/") :]]}).encode()
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-        writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
-        await writer.drain()
-        writer.close()
+        answer = {"ok": True, "result": answers[path[path.rindex(b"/") :]]}
+        await answer_once(writer, json.dumps(answer).encode())
 
     listening = await asyncio.start_server(server, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
@@ -172,11 +170,7 @@ async def test_a_proxy_named_by_the_environment_is_used_once_trusted(
 
     async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         seen.append(await reader.readuntil(b"\r\n\r\n"))
-        body = b'{"ok": true, "result": true}'
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-        writer.write(b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
-        await writer.drain()
-        writer.close()
+        await answer_once(writer, b'{"ok": true, "result": true}')
 
     server = await asyncio.start_server(proxy, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
